@@ -1,0 +1,3 @@
+"""cxm: self-hosted customer experience management."""
+
+__version__ = "0.1.0"

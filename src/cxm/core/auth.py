@@ -1,0 +1,124 @@
+"""Password hashing, API key issue and check, user creation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cxm.core.errors import Conflict, Unauthorized, ValidationError
+from cxm.core.models import ApiKey, Organization, User
+
+_hasher = PasswordHasher()
+KEY_PREFIX = "cxm_"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def _key_hash(key: str) -> str:
+    # API keys are 256-bit random strings, so a fast hash is enough (no dictionary to guess).
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    id: int
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
+class KeyOwner:
+    organization_id: int
+    api_key_id: int
+
+
+def create_api_key(session: Session, organization_id: int, name: str) -> IssuedKey:
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(
+        organization_id=organization_id, name=name, prefix=key[:12], key_hash=_key_hash(key)
+    )
+    session.add(row)
+    session.flush()
+    return IssuedKey(id=row.id, name=name, key=key)
+
+
+def check_api_key(session: Session, key: str) -> KeyOwner:
+    if not key.startswith(KEY_PREFIX):
+        raise Unauthorized("The API key is malformed; keys start with 'cxm_'.")
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == _key_hash(key)))
+    if row is None:
+        raise Unauthorized("The API key is not known.")
+    if row.revoked_at is not None:
+        raise Unauthorized(f"The API key '{row.name}' was revoked.")
+    return KeyOwner(organization_id=row.organization_id, api_key_id=row.id)
+
+
+def revoke_api_key(session: Session, organization_id: int, key_id: int) -> None:
+    row = session.get(ApiKey, key_id)
+    if row is None or row.organization_id != organization_id:
+        raise ValidationError(f"No API key with id {key_id}.")
+    row.revoked_at = datetime.now(UTC)
+
+
+def create_user(
+    session: Session,
+    organization_id: int,
+    email: str,
+    password: str,
+    *,
+    name: str = "",
+    role: str = "admin",
+    language: str = "uk",
+) -> User:
+    email = email.strip().lower()
+    if "@" not in email:
+        raise ValidationError(f"'{email}' is not an e-mail address.")
+    if len(password) < 8:
+        raise ValidationError("A password needs at least 8 characters.")
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"A user with e-mail {email} exists already.")
+    user = User(
+        organization_id=organization_id,
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        role=role,
+        language=language,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        return None
+    return user
+
+
+def get_or_create_organization(
+    session: Session, slug: str, name: str, *, timezone: str = "Europe/Kyiv", currency: str = "UAH"
+) -> Organization:
+    org = session.scalar(select(Organization).where(Organization.slug == slug))
+    if org is None:
+        org = Organization(slug=slug, name=name, timezone=timezone, currency=currency)
+        session.add(org)
+        session.flush()
+    return org

@@ -1,0 +1,59 @@
+"""The one Settings object, read from CLI flags, the environment (CXM_*) and a config file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "change-me-in-production"
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; every field is settable as CXM_<NAME>."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CXM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    mode: Literal["development", "production"] = "development"
+    data_dir: Path = Field(default=Path("cxm-data"), description="Where the embedded store lives.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default is a SQLite file in the data directory."
+    )
+    analytics_backend: Literal["duckdb", "pyspark"] = "duckdb"
+    analytics_path: Path | None = Field(
+        default=None, description="DuckDB file; default is analytics.duckdb in the data directory."
+    )
+    secret_key: str = DEFAULT_SECRET_KEY
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_batch_messages: int = Field(default=2000, description="Largest batch accepted by the API.")
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, description="Largest request body.")
+    future_tolerance_hours: int = Field(
+        default=24, description="How far in the future an event timestamp may lie."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.mode == "production" and self.secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError("CXM_SECRET_KEY must be set to a random value in production mode")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'cxm.sqlite3').resolve()}"
+
+    @property
+    def resolved_analytics_path(self) -> Path:
+        return self.analytics_path or self.data_dir / "analytics.duckdb"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Customers and identities, events, orders and shipments, and bulk import."""

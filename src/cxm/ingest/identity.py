@@ -1,0 +1,177 @@
+"""Identity resolution: many identities (user id, e-mail, phone, card...) to one customer.
+
+Resolution runs for a whole batch at once: one query loads the known identities, new
+customers and identities are inserted in bulk, and when one message ties together identities
+of two known customers (identify, alias) the newer customer is merged into the older one.
+A merged customer keeps its row with ``merged_into`` set, so history stays attributable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from cxm.ingest.models import Customer, CustomerIdentity
+
+Key = tuple[str, str]
+CHUNK = 900
+
+
+def normalise(kind: str, value: str) -> str:
+    value = value.strip()
+    if kind == "email":
+        return value.lower()
+    if kind == "phone":
+        return "".join(ch for ch in value if ch.isdigit() or ch == "+")
+    return value
+
+
+@dataclass
+class Claim:
+    """The identities one message names, and what it says about the customer."""
+
+    keys: list[Key]
+    seen_at: datetime
+    strong: Key | None = None  # the key whose customer wins a merge (e.g. the user id)
+    name: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class _Pending:
+    first_seen_at: datetime
+    name: str | None
+    language: str | None
+
+
+@dataclass
+class Resolution:
+    customer_ids: list[int]
+    created: int = 0
+    merged: list[tuple[int, int]] = field(default_factory=list)
+
+
+def load_known(conn: Connection, org_id: int, keys: Iterable[Key]) -> dict[Key, int]:
+    wanted = set(keys)
+    values = sorted({v for _, v in wanted})
+    known: dict[Key, int] = {}
+    t = CustomerIdentity.__table__
+    for start in range(0, len(values), CHUNK):
+        chunk = values[start : start + CHUNK]
+        rows = conn.execute(
+            select(t.c.kind, t.c.value, t.c.customer_id).where(
+                t.c.organization_id == org_id, t.c.value.in_(chunk)
+            )
+        )
+        for kind, value, customer_id in rows:
+            if (kind, value) in wanted:
+                known[(kind, value)] = customer_id
+    return known
+
+
+def resolve(conn: Connection, org_id: int, claims: Sequence[Claim], mark: int) -> Resolution:
+    """The customer id for each claim, creating and merging customers as needed."""
+    key_map = load_known(conn, org_id, (k for c in claims for k in c.keys))
+    parent: dict[int, int] = {}
+    pending: dict[int, _Pending] = {}
+    new_identities: dict[Key, int] = {}
+    updates: dict[int, dict[str, Any]] = {}
+    real_merges: list[tuple[int, int]] = []
+    next_temp = -1
+
+    def find(cid: int) -> int:
+        while cid in parent:
+            cid = parent[cid]
+        return cid
+
+    per_claim: list[int] = []
+    for claim in claims:
+        owners = {find(key_map[k]) for k in claim.keys if k in key_map}
+        if not owners:
+            cid = next_temp
+            next_temp -= 1
+            pending[cid] = _Pending(claim.seen_at, claim.name, claim.language)
+        elif len(owners) == 1:
+            cid = owners.pop()
+        else:
+            strong = find(key_map[claim.strong]) if claim.strong in key_map else None
+            real = sorted(o for o in owners if o > 0)
+            cid = strong if strong is not None and strong > 0 else (real[0] if real else max(owners))
+            for other in owners - {cid}:
+                parent[other] = cid
+                if other > 0:
+                    real_merges.append((other, cid))
+        for k in claim.keys:
+            if k not in key_map:
+                key_map[k] = cid
+                new_identities[k] = cid
+        if cid > 0 and (claim.name or claim.language):
+            fields = updates.setdefault(cid, {})
+            if claim.name:
+                fields["name"] = claim.name
+            if claim.language:
+                fields["language"] = claim.language
+        elif cid < 0:
+            p = pending[cid]
+            p.name = claim.name or p.name
+            p.language = claim.language or p.language
+        per_claim.append(cid)
+
+    real_of = _insert_customers(conn, org_id, pending, parent, find, mark)
+
+    def final(cid: int) -> int:
+        root = find(cid)
+        return real_of[root] if root < 0 else root
+
+    if new_identities:
+        conn.execute(
+            insert(CustomerIdentity),
+            [
+                {"organization_id": org_id, "kind": k, "value": v,
+                 "customer_id": final(c), "sync_mark": mark}
+                for (k, v), c in new_identities.items()
+            ],
+        )
+    merges = [(loser, final(winner)) for loser, winner in real_merges]
+    _apply_merges(conn, org_id, merges, mark)
+    ct = Customer.__table__
+    for cid, fields in updates.items():
+        conn.execute(update(ct).where(ct.c.id == final(cid)).values(**fields, sync_mark=mark))
+    return Resolution([final(c) for c in per_claim], len(real_of), merges)
+
+
+def _insert_customers(conn: Connection, org_id: int, pending: dict[int, _Pending],
+                      parent: dict[int, int], find: Any, mark: int) -> dict[int, int]:
+    roots = [t for t in sorted(pending, reverse=True) if find(t) == t]
+    if not roots:
+        return {}
+    rows = [
+        {"organization_id": org_id, "first_seen_at": pending[t].first_seen_at,
+         "name": pending[t].name, "language": pending[t].language, "sync_mark": mark}
+        for t in roots
+    ]
+    ids = conn.execute(
+        insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows
+    ).scalars().all()
+    return dict(zip(roots, ids, strict=True))
+
+
+def _apply_merges(conn: Connection, org_id: int, merges: list[tuple[int, int]],
+                  mark: int) -> None:
+    ct = Customer.__table__
+    it = CustomerIdentity.__table__
+    for loser, winner in merges:
+        # Keep chains flat: whoever pointed at the loser now points at the winner.
+        conn.execute(
+            update(ct)
+            .where(ct.c.organization_id == org_id, ct.c.merged_into == loser)
+            .values(merged_into=winner, sync_mark=mark)
+        )
+        conn.execute(update(ct).where(ct.c.id == loser).values(merged_into=winner, sync_mark=mark))
+        conn.execute(
+            update(it).where(it.c.customer_id == loser).values(customer_id=winner, sync_mark=mark)
+        )

@@ -1,0 +1,1 @@
+"""Alembic environment and versions over every part's models."""

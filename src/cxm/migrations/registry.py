@@ -1,0 +1,14 @@
+"""Imports every part's models so that Base.metadata knows every table."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from cxm.core import changes as _changes  # noqa: F401
+from cxm.core import models as _core_models  # noqa: F401
+from cxm.core.db import Base
+from cxm.ingest import models as _ingest_models  # noqa: F401
+
+
+def metadata() -> MetaData:
+    return Base.metadata
