@@ -14,7 +14,9 @@ from sqlalchemy.engine import make_url
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
 
-PG_URL = os.environ.get("CXM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "CXM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 PG_REQUIRED = os.environ.get("CXM_TEST_POSTGRES") == "1"
 
 

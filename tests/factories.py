@@ -18,11 +18,22 @@ def api_key(db: Database, org_id: int, name: str = "test") -> str:
         return create_api_key(s, org_id, name).key
 
 
-def track(message_id: str, event: str = "Product Viewed", *, user_id: str | None = "u1",
-          anonymous_id: str | None = None, timestamp: str = "2026-03-01T10:00:00Z",
-          **properties: Any) -> dict[str, Any]:
-    msg: dict[str, Any] = {"type": "track", "messageId": message_id, "event": event,
-                           "timestamp": timestamp, "properties": properties}
+def track(
+    message_id: str,
+    event: str = "Product Viewed",
+    *,
+    user_id: str | None = "u1",
+    anonymous_id: str | None = None,
+    timestamp: str = "2026-03-01T10:00:00Z",
+    **properties: Any,
+) -> dict[str, Any]:
+    msg: dict[str, Any] = {
+        "type": "track",
+        "messageId": message_id,
+        "event": event,
+        "timestamp": timestamp,
+        "properties": properties,
+    }
     if user_id is not None:
         msg["userId"] = user_id
     if anonymous_id is not None:

@@ -14,9 +14,20 @@ from tests.factories import organization
 def test_migrations_create_every_table_and_rerun_is_harmless(db: Database) -> None:
     upgrade(db.engine)
     tables = set(inspect(db.engine).get_table_names())
-    assert {"organization", "customer", "customer_identity", "event", "customer_order",
-            "shipment_update", "touchpoint", "touchpoint_rule", "location", "api_key",
-            "app_user", "tombstone"} <= tables
+    assert {
+        "organization",
+        "customer",
+        "customer_identity",
+        "event",
+        "customer_order",
+        "shipment_update",
+        "touchpoint",
+        "touchpoint_rule",
+        "location",
+        "api_key",
+        "app_user",
+        "tombstone",
+    } <= tables
 
 
 def test_organization_defaults_to_kyiv_time_and_hryvnia(db: Database) -> None:

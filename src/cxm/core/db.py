@@ -117,3 +117,10 @@ def dialect_insert(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "postgresql":
         return pg_insert(table)
     return sqlite_insert(table)
+
+
+def table(model: type[Base]) -> Table:
+    """A model's Table, typed as such (``__table__`` is typed as a plain FromClause)."""
+    t = model.__table__
+    assert isinstance(t, Table)
+    return t

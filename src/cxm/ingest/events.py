@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from cxm.core.changes import change_mark
-from cxm.core.db import Database, dialect_insert
+from cxm.core.db import Database, dialect_insert, table
 from cxm.core.errors import Fault
 from cxm.ingest.identity import Claim, Key, normalise, resolve
 from cxm.ingest.messages import Message, validate_message
@@ -53,8 +53,13 @@ def _claim(m: Message) -> Claim:
         keys.append(("anonymous_id", m.anonymous_id))
     name = m.traits.get("name") if m.type == "identify" else None
     lang = m.traits.get("language") or m.context.get("locale") if m.type == "identify" else None
-    return Claim(keys, m.timestamp, strong,
-                 str(name)[:200] if name else None, str(lang)[:8] if lang else None)
+    return Claim(
+        keys,
+        m.timestamp,
+        strong,
+        str(name)[:200] if name else None,
+        str(lang)[:8] if lang else None,
+    )
 
 
 def _channel(m: Message) -> str | None:
@@ -67,8 +72,9 @@ def _location_code(m: Message) -> str | None:
     return str(value) if value is not None else None
 
 
-def _order_row(m: Message, customer_id: int, location_id: int | None,
-               currency: str) -> OrderRow | Fault:
+def _order_row(
+    m: Message, customer_id: int, location_id: int | None, currency: str
+) -> OrderRow | Fault:
     p = m.properties
     order_id = p.get("order_id")
     if order_id is None or str(order_id) == "":
@@ -82,14 +88,22 @@ def _order_row(m: Message, customer_id: int, location_id: int | None,
         try:
             promised = date.fromisoformat(str(p["promised_delivery_date"]))
         except ValueError:
-            return Fault("is not a date (YYYY-MM-DD)", "properties.promised_delivery_date",
-                         m.index)
-    return OrderRow(str(order_id), customer_id, _channel(m) or "web", location_id, amount,
-                    str(p.get("currency") or currency).upper()[:3], m.timestamp, promised)
+            return Fault("is not a date (YYYY-MM-DD)", "properties.promised_delivery_date", m.index)
+    return OrderRow(
+        str(order_id),
+        customer_id,
+        _channel(m) or "web",
+        location_id,
+        amount,
+        str(p.get("currency") or currency).upper()[:3],
+        m.timestamp,
+        promised,
+    )
 
 
-def ingest_batch(db: Database, org_id: int, raw: list[object],
-                 limits: IngestLimits = IngestLimits()) -> BatchResult:
+def ingest_batch(
+    db: Database, org_id: int, raw: list[object], limits: IngestLimits = IngestLimits()
+) -> BatchResult:
     """Store a batch of messages; see the module docstring for the guarantees."""
     now = datetime.now(UTC)
     faults: list[Fault] = []
@@ -120,18 +134,22 @@ def ingest_batch(db: Database, org_id: int, raw: list[object],
     raise AssertionError("unreachable")
 
 
-def _store(conn: Connection, org_id: int, messages: list[Message],
-           faults: list[Fault]) -> tuple[int, int]:
+def _store(
+    conn: Connection, org_id: int, messages: list[Message], faults: list[Fault]
+) -> tuple[int, int]:
     batch_faults: list[Fault] = []
-    t = Event.__table__
+    t = table(Event)
     event_msgs = [m for m in messages if m.type in EVENT_TYPES]
     known: set[str] = set()
     ids = [m.message_id for m in event_msgs]
     for start in range(0, len(ids), 900):
-        known.update(conn.execute(
-            select(t.c.message_id).where(
-                t.c.organization_id == org_id, t.c.message_id.in_(ids[start : start + 900]))
-        ).scalars())
+        known.update(
+            conn.execute(
+                select(t.c.message_id).where(
+                    t.c.organization_id == org_id, t.c.message_id.in_(ids[start : start + 900])
+                )
+            ).scalars()
+        )
     fresh = [m for m in messages if m.type not in EVENT_TYPES or m.message_id not in known]
     mark = change_mark(conn)
     customers = resolve(conn, org_id, [_claim(m) for m in fresh], mark).customer_ids
@@ -158,13 +176,24 @@ def _store(conn: Connection, org_id: int, messages: list[Message],
             refunds.add(str(m.properties["order_id"]))
         channel = _channel(m)
         tp = mapper.match(m.name, channel, loc_code, m.properties)
-        rows.append({
-            "organization_id": org_id, "message_id": m.message_id, "type": m.type,
-            "name": m.name, "customer_id": cid, "touchpoint_id": tp, "channel": channel,
-            "location_id": loc_id, "order_id": m.properties.get("order_id"),
-            "occurred_at": m.timestamp, "received_at": received,
-            "properties": m.properties or None, "unmapped": tp is None, "sync_mark": mark,
-        })
+        rows.append(
+            {
+                "organization_id": org_id,
+                "message_id": m.message_id,
+                "type": m.type,
+                "name": m.name,
+                "customer_id": cid,
+                "touchpoint_id": tp,
+                "channel": channel,
+                "location_id": loc_id,
+                "order_id": m.properties.get("order_id"),
+                "occurred_at": m.timestamp,
+                "received_at": received,
+                "properties": m.properties or None,
+                "unmapped": tp is None,
+                "sync_mark": mark,
+            }
+        )
     upsert_orders(conn, org_id, orders, mark)
     wanted = [str(r["order_id"]) for r in rows if r["order_id"] is not None]
     order_map = order_ids(conn, org_id, wanted) if wanted else {}
@@ -175,7 +204,8 @@ def _store(conn: Connection, org_id: int, messages: list[Message],
     inserted = 0
     if rows:
         stmt = dialect_insert(conn, t).on_conflict_do_nothing(
-            index_elements=[t.c.organization_id, t.c.message_id])
+            index_elements=[t.c.organization_id, t.c.message_id]
+        )
         inserted = len(conn.execute(stmt.returning(t.c.id), rows).all())
     faults.extend(batch_faults)
     return inserted, len(event_msgs) - len(batch_faults) - inserted
@@ -184,7 +214,10 @@ def _store(conn: Connection, org_id: int, messages: list[Message],
 def _mark_refunded(conn: Connection, org_id: int, ids: list[int], mark: int) -> None:
     from cxm.ingest.models import Order
 
-    ot = Order.__table__
+    ot = table(Order)
     if ids:
-        conn.execute(ot.update().where(ot.c.organization_id == org_id, ot.c.id.in_(ids))
-                     .values(refunded=True, status="refunded", sync_mark=mark))
+        conn.execute(
+            ot.update()
+            .where(ot.c.organization_id == org_id, ot.c.id.in_(ids))
+            .values(refunded=True, status="refunded", sync_mark=mark)
+        )

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from cxm.core.db import table
 from cxm.ingest.models import Customer, CustomerIdentity
 
 Key = tuple[str, str]
@@ -59,7 +60,7 @@ def load_known(conn: Connection, org_id: int, keys: Iterable[Key]) -> dict[Key, 
     wanted = set(keys)
     values = sorted({v for _, v in wanted})
     known: dict[Key, int] = {}
-    t = CustomerIdentity.__table__
+    t = table(CustomerIdentity)
     for start in range(0, len(values), CHUNK):
         chunk = values[start : start + CHUNK]
         rows = conn.execute(
@@ -100,7 +101,9 @@ def resolve(conn: Connection, org_id: int, claims: Sequence[Claim], mark: int) -
         else:
             strong = find(key_map[claim.strong]) if claim.strong in key_map else None
             real = sorted(o for o in owners if o > 0)
-            cid = strong if strong is not None and strong > 0 else (real[0] if real else max(owners))
+            cid = (
+                strong if strong is not None and strong > 0 else (real[0] if real else max(owners))
+            )
             for other in owners - {cid}:
                 parent[other] = cid
                 if other > 0:
@@ -131,39 +134,56 @@ def resolve(conn: Connection, org_id: int, claims: Sequence[Claim], mark: int) -
         conn.execute(
             insert(CustomerIdentity),
             [
-                {"organization_id": org_id, "kind": k, "value": v,
-                 "customer_id": final(c), "sync_mark": mark}
+                {
+                    "organization_id": org_id,
+                    "kind": k,
+                    "value": v,
+                    "customer_id": final(c),
+                    "sync_mark": mark,
+                }
                 for (k, v), c in new_identities.items()
             ],
         )
     merges = [(loser, final(winner)) for loser, winner in real_merges]
     _apply_merges(conn, org_id, merges, mark)
-    ct = Customer.__table__
+    ct = table(Customer)
     for cid, fields in updates.items():
         conn.execute(update(ct).where(ct.c.id == final(cid)).values(**fields, sync_mark=mark))
     return Resolution([final(c) for c in per_claim], len(real_of), merges)
 
 
-def _insert_customers(conn: Connection, org_id: int, pending: dict[int, _Pending],
-                      parent: dict[int, int], find: Any, mark: int) -> dict[int, int]:
+def _insert_customers(
+    conn: Connection,
+    org_id: int,
+    pending: dict[int, _Pending],
+    parent: dict[int, int],
+    find: Any,
+    mark: int,
+) -> dict[int, int]:
     roots = [t for t in sorted(pending, reverse=True) if find(t) == t]
     if not roots:
         return {}
     rows = [
-        {"organization_id": org_id, "first_seen_at": pending[t].first_seen_at,
-         "name": pending[t].name, "language": pending[t].language, "sync_mark": mark}
+        {
+            "organization_id": org_id,
+            "first_seen_at": pending[t].first_seen_at,
+            "name": pending[t].name,
+            "language": pending[t].language,
+            "sync_mark": mark,
+        }
         for t in roots
     ]
-    ids = conn.execute(
-        insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+    ids = (
+        conn.execute(insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows)
+        .scalars()
+        .all()
+    )
     return dict(zip(roots, ids, strict=True))
 
 
-def _apply_merges(conn: Connection, org_id: int, merges: list[tuple[int, int]],
-                  mark: int) -> None:
-    ct = Customer.__table__
-    it = CustomerIdentity.__table__
+def _apply_merges(conn: Connection, org_id: int, merges: list[tuple[int, int]], mark: int) -> None:
+    ct = table(Customer)
+    it = table(CustomerIdentity)
     for loser, winner in merges:
         # Keep chains flat: whoever pointed at the loser now points at the winner.
         conn.execute(

@@ -30,8 +30,9 @@ class Message:
     previous_id: str | None = None
 
 
-def parse_time(value: object, field: str, index: int | None, now: datetime,
-               tolerance: timedelta) -> datetime | Fault:
+def parse_time(
+    value: object, field: str, index: int | None, now: datetime, tolerance: timedelta
+) -> datetime | Fault:
     """An aware UTC datetime from ISO 8601 text, or a Fault saying what is wrong."""
     if not isinstance(value, str) or not value:
         return Fault("must be an ISO 8601 timestamp string", field, index)
@@ -61,8 +62,7 @@ def _opt_id(raw: dict[str, Any], key: str, index: int, faults: list[Fault]) -> s
     return text
 
 
-def _opt_object(raw: dict[str, Any], key: str, index: int,
-                faults: list[Fault]) -> dict[str, Any]:
+def _opt_object(raw: dict[str, Any], key: str, index: int, faults: list[Fault]) -> dict[str, Any]:
     value = raw.get(key)
     if value is None:
         return {}
@@ -72,8 +72,9 @@ def _opt_object(raw: dict[str, Any], key: str, index: int,
     return value
 
 
-def validate_message(raw: object, index: int, now: datetime,
-                     tolerance: timedelta) -> Message | list[Fault]:
+def validate_message(
+    raw: object, index: int, now: datetime, tolerance: timedelta
+) -> Message | list[Fault]:
     """Check one message; return it normalised or every fault found in it."""
     if not isinstance(raw, dict):
         return [Fault("a message must be a JSON object", None, index)]
@@ -81,8 +82,9 @@ def validate_message(raw: object, index: int, now: datetime,
     mtype = raw.get("type")
     if mtype not in MESSAGE_TYPES:
         allowed = ", ".join(sorted(MESSAGE_TYPES))
-        faults.append(Fault(f"unknown message type {mtype!r}; expected one of {allowed}",
-                            "type", index))
+        faults.append(
+            Fault(f"unknown message type {mtype!r}; expected one of {allowed}", "type", index)
+        )
     message_id = _opt_id(raw, "messageId", index, faults)
     if message_id is None and not any(f.field == "messageId" for f in faults):
         faults.append(Fault("is required (it makes re-sends idempotent)", "messageId", index))
@@ -109,8 +111,9 @@ def validate_message(raw: object, index: int, now: datetime,
     if mtype == "track":
         event = raw.get("event")
         if not isinstance(event, str) or not event.strip():
-            faults.append(Fault("is required for track and must be a non-empty string",
-                                "event", index))
+            faults.append(
+                Fault("is required for track and must be a non-empty string", "event", index)
+            )
         elif len(event) > MAX_NAME:
             faults.append(Fault(f"is longer than {MAX_NAME} characters", "event", index))
         else:
@@ -123,5 +126,16 @@ def validate_message(raw: object, index: int, now: datetime,
         name = str(mtype)
     if faults or isinstance(ts, Fault) or message_id is None:
         return faults
-    return Message(index, str(mtype), message_id, ts, user_id, anonymous_id, name,
-                   properties, context, traits, previous_id)
+    return Message(
+        index,
+        str(mtype),
+        message_id,
+        ts,
+        user_id,
+        anonymous_id,
+        name,
+        properties,
+        context,
+        traits,
+        previous_id,
+    )

@@ -123,7 +123,9 @@ class ShipmentUpdate(ChangeTracked, Base):
     __tablename__ = "shipment_update"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), nullable=False)
-    order_id: Mapped[int] = mapped_column(ForeignKey("customer_order.id"), nullable=False, index=True)
+    order_id: Mapped[int] = mapped_column(
+        ForeignKey("customer_order.id"), nullable=False, index=True
+    )
     status: Mapped[str] = mapped_column(String(32), nullable=False)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     new_eta: Mapped[date | None] = mapped_column(Date)

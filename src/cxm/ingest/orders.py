@@ -14,7 +14,7 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy import Connection, select
 
 from cxm.core.changes import change_mark
-from cxm.core.db import Database, dialect_insert
+from cxm.core.db import Database, dialect_insert, table
 from cxm.core.errors import Fault
 from cxm.core.models import Organization
 from cxm.ingest.identity import Claim, resolve
@@ -50,52 +50,79 @@ class OrderRow:
     refunded: bool = False
 
 
-def upsert_orders(conn: Connection, org_id: int, rows: Sequence[OrderRow],
-                  mark: int) -> dict[str, int]:
+def upsert_orders(
+    conn: Connection, org_id: int, rows: Sequence[OrderRow], mark: int
+) -> dict[str, int]:
     """Insert or update orders by external id; returns external id -> order id."""
     if not rows:
         return {}
-    table = Order.__table__
-    stmt = dialect_insert(conn, table)
+    ot = table(Order)
+    stmt = dialect_insert(conn, ot)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.organization_id, table.c.external_id],
-        set_={c: stmt.excluded[c] for c in (
-            "customer_id", "channel", "location_id", "amount", "currency", "placed_at",
-            "promised_delivery_date", "status", "refunded", "sync_mark")},
+        index_elements=[ot.c.organization_id, ot.c.external_id],
+        set_={
+            c: stmt.excluded[c]
+            for c in (
+                "customer_id",
+                "channel",
+                "location_id",
+                "amount",
+                "currency",
+                "placed_at",
+                "promised_delivery_date",
+                "status",
+                "refunded",
+                "sync_mark",
+            )
+        },
     )
     latest = {r.external_id: r for r in rows}
-    conn.execute(stmt, [
-        {"organization_id": org_id, "external_id": r.external_id, "customer_id": r.customer_id,
-         "channel": r.channel, "location_id": r.location_id, "amount": r.amount,
-         "currency": r.currency, "placed_at": r.placed_at,
-         "promised_delivery_date": r.promised_delivery_date, "status": r.status,
-         "refunded": r.refunded, "sync_mark": mark}
-        for r in latest.values()
-    ])
+    conn.execute(
+        stmt,
+        [
+            {
+                "organization_id": org_id,
+                "external_id": r.external_id,
+                "customer_id": r.customer_id,
+                "channel": r.channel,
+                "location_id": r.location_id,
+                "amount": r.amount,
+                "currency": r.currency,
+                "placed_at": r.placed_at,
+                "promised_delivery_date": r.promised_delivery_date,
+                "status": r.status,
+                "refunded": r.refunded,
+                "sync_mark": mark,
+            }
+            for r in latest.values()
+        ],
+    )
     return order_ids(conn, org_id, list(latest))
 
 
 def order_ids(conn: Connection, org_id: int, external_ids: Sequence[str]) -> dict[str, int]:
-    t = Order.__table__
+    t = table(Order)
     out: dict[str, int] = {}
     unique = sorted(set(external_ids))
     for start in range(0, len(unique), 900):
         chunk = unique[start : start + 900]
-        out.update(conn.execute(
-            select(t.c.external_id, t.c.id).where(
-                t.c.organization_id == org_id, t.c.external_id.in_(chunk))
-        ).tuples().all())
+        out.update(
+            conn.execute(
+                select(t.c.external_id, t.c.id).where(
+                    t.c.organization_id == org_id, t.c.external_id.in_(chunk)
+                )
+            ).all()
+        )
     return out
 
 
 def location_ids(conn: Connection, org_id: int) -> dict[str, int]:
-    t = Location.__table__
-    return dict(conn.execute(
-        select(t.c.code, t.c.id).where(t.c.organization_id == org_id)).tuples().all())
+    t = table(Location)
+    return dict(conn.execute(select(t.c.code, t.c.id).where(t.c.organization_id == org_id)).all())
 
 
 def org_currency(conn: Connection, org_id: int) -> str:
-    t = Organization.__table__
+    t = table(Organization)
     return str(conn.execute(select(t.c.currency).where(t.c.id == org_id)).scalar_one())
 
 
@@ -120,15 +147,30 @@ def ingest_orders(db: Database, org_id: int, raw: list[object]) -> BatchResult:
             else:
                 kept.append(o)
         mark = change_mark(conn)
-        claims = [Claim(o.customer.keys(), _utc(o.placed_at), o.customer.keys()[0],
-                        o.customer.name, o.customer.language) for o in kept]
+        claims = [
+            Claim(
+                o.customer.keys(),
+                _utc(o.placed_at),
+                o.customer.keys()[0],
+                o.customer.name,
+                o.customer.language,
+            )
+            for o in kept
+        ]
         customers = resolve(conn, org_id, claims, mark).customer_ids
         existing = set(order_ids(conn, org_id, [o.order_id for o in kept]))
         rows = [
-            OrderRow(o.order_id, cid, o.channel,
-                     locations[o.location] if o.location else None, o.amount,
-                     (o.currency or currency).upper(), _utc(o.placed_at),
-                     o.promised_delivery_date, o.status)
+            OrderRow(
+                o.order_id,
+                cid,
+                o.channel,
+                locations[o.location] if o.location else None,
+                o.amount,
+                (o.currency or currency).upper(),
+                _utc(o.placed_at),
+                o.promised_delivery_date,
+                o.status,
+            )
             for o, cid in zip(kept, customers, strict=True)
         ]
         upsert_orders(conn, org_id, rows, mark)
@@ -141,8 +183,9 @@ def shipment_message_id(order_id: str, status: str, occurred_at: datetime) -> st
     return "shp-" + digest[:32]
 
 
-def ingest_shipments(db: Database, org_id: int, raw: list[object],
-                     now: datetime | None = None) -> BatchResult:
+def ingest_shipments(
+    db: Database, org_id: int, raw: list[object], now: datetime | None = None
+) -> BatchResult:
     """Store shipment updates once each (by message id, or by order+status+time)."""
     now = now or datetime.now(UTC)
     faults: list[Fault] = []
@@ -165,19 +208,27 @@ def ingest_shipments(db: Database, org_id: int, raw: list[object],
         mark = change_mark(conn)
         for i, s in good:
             if s.order_id not in orders:
-                faults.append(Fault(f"unknown order {s.order_id!r}; send the order first",
-                                    "order_id", i))
+                faults.append(
+                    Fault(f"unknown order {s.order_id!r}; send the order first", "order_id", i)
+                )
                 continue
             ts = _utc(s.occurred_at)
-            rows.append({
-                "organization_id": org_id, "order_id": orders[s.order_id], "status": s.status,
-                "occurred_at": ts, "new_eta": s.new_eta, "sync_mark": mark,
-                "message_id": s.message_id or shipment_message_id(s.order_id, s.status, ts),
-            })
+            rows.append(
+                {
+                    "organization_id": org_id,
+                    "order_id": orders[s.order_id],
+                    "status": s.status,
+                    "occurred_at": ts,
+                    "new_eta": s.new_eta,
+                    "sync_mark": mark,
+                    "message_id": s.message_id or shipment_message_id(s.order_id, s.status, ts),
+                }
+            )
         inserted = 0
         if rows:
-            table = ShipmentUpdate.__table__
-            stmt = dialect_insert(conn, table).on_conflict_do_nothing(
-                index_elements=[table.c.organization_id, table.c.message_id])
-            inserted = len(conn.execute(stmt.returning(table.c.id), rows).all())
+            st = table(ShipmentUpdate)
+            stmt = dialect_insert(conn, st).on_conflict_do_nothing(
+                index_elements=[st.c.organization_id, st.c.message_id]
+            )
+            inserted = len(conn.execute(stmt.returning(st.c.id), rows).all())
     return BatchResult.of(inserted, len(rows) - inserted, faults)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from cxm.core.db import table
 from cxm.core.errors import Fault, ValidationError
 from cxm.ingest.models import CHANNELS, LOCATION_KINDS, STAGES, Location, Touchpoint, TouchpointRule
 
@@ -21,8 +22,9 @@ class Rule:
     property_value: str | None
     touchpoint_id: int
 
-    def matches(self, name: str, channel: str | None, location_code: str | None,
-                properties: dict[str, Any]) -> bool:
+    def matches(
+        self, name: str, channel: str | None, location_code: str | None, properties: dict[str, Any]
+    ) -> bool:
         if self.event_name is not None and self.event_name != name:
             return False
         if self.channel is not None and self.channel != channel:
@@ -49,23 +51,27 @@ class TouchpointMapper:
 
     @classmethod
     def load(cls, conn: Connection, org_id: int) -> TouchpointMapper:
-        rt = TouchpointRule.__table__
+        rt = table(TouchpointRule)
         rules = [
-            Rule(r.priority, r.event_name, r.channel, r.location_code, r.property_key,
-                 r.property_value, r.touchpoint_id)
+            Rule(
+                r.priority,
+                r.event_name,
+                r.channel,
+                r.location_code,
+                r.property_key,
+                r.property_value,
+                r.touchpoint_id,
+            )
             for r in conn.execute(select(rt).where(rt.c.organization_id == org_id))
         ]
-        lt = Location.__table__
-        locations = {
-            code: lid
-            for code, lid in conn.execute(
-                select(lt.c.code, lt.c.id).where(lt.c.organization_id == org_id)
-            )
-        }
+        lt = table(Location)
+        query = select(lt.c.code, lt.c.id).where(lt.c.organization_id == org_id)
+        locations = dict(conn.execute(query).all())
         return cls(rules, locations)
 
-    def match(self, name: str, channel: str | None, location_code: str | None,
-              properties: dict[str, Any]) -> int | None:
+    def match(
+        self, name: str, channel: str | None, location_code: str | None, properties: dict[str, Any]
+    ) -> int | None:
         if self._simple:
             key = (name, channel, location_code)
             if key not in self._memo:
@@ -73,8 +79,9 @@ class TouchpointMapper:
             return self._memo[key]
         return self._scan(name, channel, location_code, properties)
 
-    def _scan(self, name: str, channel: str | None, location_code: str | None,
-              properties: dict[str, Any]) -> int | None:
+    def _scan(
+        self, name: str, channel: str | None, location_code: str | None, properties: dict[str, Any]
+    ) -> int | None:
         for rule in self.rules:
             if rule.matches(name, channel, location_code, properties):
                 return rule.touchpoint_id
@@ -89,35 +96,88 @@ def _check(value: str | None, allowed: tuple[str, ...], field: str) -> None:
         )
 
 
-def add_location(conn: Connection, org_id: int, code: str, name: str, kind: str = "store",
-                 city: str | None = None, region: str | None = None) -> int:
+def add_location(
+    conn: Connection,
+    org_id: int,
+    code: str,
+    name: str,
+    kind: str = "store",
+    city: str | None = None,
+    region: str | None = None,
+) -> int:
     _check(kind, LOCATION_KINDS, "kind")
-    return int(conn.execute(
-        insert(Location).returning(Location.id),
-        [{"organization_id": org_id, "code": code, "name": name, "kind": kind,
-          "city": city, "region": region}],
-    ).scalar_one())
+    return int(
+        conn.execute(
+            insert(Location).returning(Location.id),
+            [
+                {
+                    "organization_id": org_id,
+                    "code": code,
+                    "name": name,
+                    "kind": kind,
+                    "city": city,
+                    "region": region,
+                }
+            ],
+        ).scalar_one()
+    )
 
 
-def add_touchpoint(conn: Connection, org_id: int, code: str, name: str, channel: str,
-                   stage: str, location_id: int | None = None) -> int:
+def add_touchpoint(
+    conn: Connection,
+    org_id: int,
+    code: str,
+    name: str,
+    channel: str,
+    stage: str,
+    location_id: int | None = None,
+) -> int:
     _check(channel, CHANNELS, "channel")
     _check(stage, STAGES, "stage")
-    return int(conn.execute(
-        insert(Touchpoint).returning(Touchpoint.id),
-        [{"organization_id": org_id, "code": code, "name": name, "channel": channel,
-          "stage": stage, "location_id": location_id}],
-    ).scalar_one())
+    return int(
+        conn.execute(
+            insert(Touchpoint).returning(Touchpoint.id),
+            [
+                {
+                    "organization_id": org_id,
+                    "code": code,
+                    "name": name,
+                    "channel": channel,
+                    "stage": stage,
+                    "location_id": location_id,
+                }
+            ],
+        ).scalar_one()
+    )
 
 
-def add_rule(conn: Connection, org_id: int, touchpoint_id: int, *, event_name: str | None = None,
-             channel: str | None = None, location_code: str | None = None,
-             property_key: str | None = None, property_value: str | None = None,
-             priority: int = 100) -> int:
+def add_rule(
+    conn: Connection,
+    org_id: int,
+    touchpoint_id: int,
+    *,
+    event_name: str | None = None,
+    channel: str | None = None,
+    location_code: str | None = None,
+    property_key: str | None = None,
+    property_value: str | None = None,
+    priority: int = 100,
+) -> int:
     _check(channel, CHANNELS, "channel")
-    return int(conn.execute(
-        insert(TouchpointRule).returning(TouchpointRule.id),
-        [{"organization_id": org_id, "touchpoint_id": touchpoint_id, "event_name": event_name,
-          "channel": channel, "location_code": location_code, "property_key": property_key,
-          "property_value": property_value, "priority": priority}],
-    ).scalar_one())
+    return int(
+        conn.execute(
+            insert(TouchpointRule).returning(TouchpointRule.id),
+            [
+                {
+                    "organization_id": org_id,
+                    "touchpoint_id": touchpoint_id,
+                    "event_name": event_name,
+                    "channel": channel,
+                    "location_code": location_code,
+                    "property_key": property_key,
+                    "property_value": property_value,
+                    "priority": priority,
+                }
+            ],
+        ).scalar_one()
+    )

@@ -1,0 +1,1 @@
+"""Analytics: the analytics store, its sync from the store, and the analyses over it."""

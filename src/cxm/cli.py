@@ -1,0 +1,338 @@
+"""The `cxm` command: demo, serve, migrate, sync, import, users and API keys."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from cxm.core.settings import Settings
+
+err = Console(stderr=True)
+DEMO_ADMIN_EMAIL = "admin@demo.cxm.example"
+DEMO_ADMIN_PASSWORD = "demo-admin"  # noqa: S105 - the demo's documented login
+
+
+def _settings(ctx: click.Context) -> Settings:
+    overrides: dict[str, Any] = {k: v for k, v in ctx.obj.items() if v is not None}
+    return Settings(**overrides)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data directory (env CXM_DATA_DIR; default ./cxm-data).",
+)
+@click.option(
+    "--database-url", default=None, help="SQLAlchemy URL of the store (env CXM_DATABASE_URL)."
+)
+@click.version_option(package_name="cxm")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) -> None:
+    """cxm: customer experience management.
+
+    \b
+    Examples:
+      cxm demo                 # build the demo retailer and open the web UI
+      cxm serve --port 8080    # serve the web UI and API
+      cxm apikey create shop   # a key for POST /api/v1/batch
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update({"data_dir": data_dir, "database_url": database_url})
+
+
+def _database(settings: Settings) -> Any:
+    from cxm.core.db import Database
+    from cxm.core.schema import upgrade
+
+    db = Database(settings.resolved_database_url)
+    upgrade(db.engine)
+    return db
+
+
+def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
+    progress = Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.completed:>10,}/{task.total:,}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def report(step: str, done: int, total: int) -> None:
+        if step not in tasks:
+            tasks[step] = progress.add_task(step, total=total)
+        progress.update(tasks[step], completed=done, total=total)
+
+    return progress, report
+
+
+@main.command()
+@click.option(
+    "--size",
+    type=click.Choice(["small", "medium", "large"]),
+    default="medium",
+    show_default=True,
+    help="small ≈ 2k customers, medium ≈ 20k, large ≈ 200k.",
+)
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Build the data and exit.")
+@click.option("--host", default=None, help="Interface to serve on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to serve on (default 8000).")
+@click.pass_context
+def demo(
+    ctx: click.Context, size: str, seed: int, no_serve: bool, host: str | None, port: int | None
+) -> None:
+    """Build the demo retailer into the store, sync analytics and serve the web UI.
+
+    \b
+    Examples:
+      cxm demo
+      cxm demo --size small --no-serve
+      cxm --data-dir /tmp/cxm demo --seed 3 --port 8080
+    """
+    from sqlalchemy import select
+
+    from cxm.analytics.backend import Analytics
+    from cxm.core.auth import create_user, get_or_create_organization
+    from cxm.core.models import User
+    from cxm.demo.world import generate
+    from cxm.ingest.models import Event
+
+    settings = _settings(ctx)
+    db = _database(settings)
+    with db.session() as s:
+        org = get_or_create_organization(s, "demo", "Demo Retail")
+        has_data = s.scalar(select(Event.id).where(Event.organization_id == org.id).limit(1))
+    if has_data is None:
+        progress, report = _progress()
+        with progress:
+            summary = generate(db, size, seed, report)  # type: ignore[arg-type]
+        err.print(
+            f"Demo world: {summary.customers:,} customers, {summary.events:,} events, "
+            f"{summary.orders:,} orders."
+        )
+    else:
+        err.print(
+            f"Demo data is already in the store; reusing it ({settings.resolved_database_url})."
+        )
+    with db.session() as s:
+        if s.scalar(select(User.id).where(User.email == DEMO_ADMIN_EMAIL)) is None:
+            create_user(
+                s, org.id, DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD, name="Demo admin", language="uk"
+            )
+    analytics = Analytics(db, settings)
+    report_ = analytics.refresh()
+    analytics.close()
+    err.print(f"Analytics store synced ({report_.total:,} rows).")
+    if no_serve:
+        return
+    _serve(settings, db, host, port)
+
+
+def _serve(settings: Settings, db: Any, host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    from cxm.web.app import create_app
+
+    host = host or settings.host
+    port = port or settings.port
+    app = create_app(settings, db)
+    err.print(f"\n  cxm is running at [bold]http://{host}:{port}/[/bold]")
+    err.print(f"  demo login: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}\n")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface (default 127.0.0.1, env CXM_HOST).")
+@click.option("--port", type=int, default=None, help="Port (default 8000, env CXM_PORT).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the web UI and the JSON API.
+
+    \b
+    Example:
+      cxm serve --host 127.0.0.1 --port 8000
+    """
+    settings = _settings(ctx)
+    _serve(settings, _database(settings), host, port)
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Bring the store's schema up to date (safe to run again).
+
+    \b
+    Example:
+      CXM_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1/cxm cxm migrate
+    """
+    settings = _settings(ctx)
+    _database(settings)
+    err.print(f"Schema is up to date: {settings.resolved_database_url}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def sync(ctx: click.Context, as_json: bool) -> None:
+    """Copy what is new in the store into the analytics store.
+
+    \b
+    Example:
+      cxm sync --json
+    """
+    from cxm.analytics.backend import Analytics
+
+    settings = _settings(ctx)
+    analytics = Analytics(_database(settings), settings)
+    report = analytics.refresh()
+    analytics.close()
+    if as_json:
+        click.echo(json.dumps({"rows": report.rows, "deleted": report.deleted}))
+    else:
+        for table, n in report.rows.items():
+            click.echo(f"{table:<18}{n:>12,}")
+        click.echo(f"{'deleted':<18}{report.deleted:>12,}")
+
+
+def _org_id(db: Any, slug: str) -> int:
+    from sqlalchemy import select
+
+    from cxm.core.models import Organization
+
+    with db.session() as s:
+        org_id = s.scalar(select(Organization.id).where(Organization.slug == slug))
+    if org_id is None:
+        raise click.ClickException(f"No organization '{slug}'. Run `cxm demo` or create one.")
+    return int(org_id)
+
+
+@main.group()
+def user() -> None:
+    """Manage users of the web UI."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 8 characters (prompted when left out).",
+)
+@click.option("--name", default="", help="Display name.")
+@click.option(
+    "--role", type=click.Choice(["admin", "analyst", "manager"]), default="admin", show_default=True
+)
+@click.option("--language", type=click.Choice(["uk", "en"]), default="uk", show_default=True)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.pass_context
+def user_add(
+    ctx: click.Context,
+    email: str,
+    password: str,
+    name: str,
+    role: str,
+    language: str,
+    org_slug: str,
+) -> None:
+    """Add a user who can log in to the web UI.
+
+    \b
+    Example:
+      cxm user add olena@example.com --name "Olena" --role admin --language uk
+    """
+    from cxm.core.auth import create_user
+    from cxm.core.errors import CxmError
+
+    db = _database(_settings(ctx))
+    org_id = _org_id(db, org_slug)
+    try:
+        with db.session() as s:
+            created = create_user(
+                s, org_id, email, password, name=name, role=role, language=language
+            )
+            click.echo(f"User {created.email} added (id {created.id}).")
+    except CxmError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def apikey() -> None:
+    """Manage API keys for integrators."""
+
+
+@apikey.command("create")
+@click.argument("name")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the key as JSON.")
+@click.pass_context
+def apikey_create(ctx: click.Context, name: str, org_slug: str, as_json: bool) -> None:
+    """Create an API key; it is shown once and stored only as a hash.
+
+    \b
+    Example:
+      cxm apikey create webshop
+      curl -H "Authorization: Bearer $KEY" -d @batch.json http://127.0.0.1:8000/api/v1/batch
+    """
+    from cxm.core.auth import create_api_key
+
+    db = _database(_settings(ctx))
+    org_id = _org_id(db, org_slug)
+    with db.session() as s:
+        issued = create_api_key(s, org_id, name)
+    if as_json:
+        click.echo(json.dumps({"id": issued.id, "name": issued.name, "key": issued.key}))
+    else:
+        click.echo(issued.key)
+        err.print(f"API key '{name}' (id {issued.id}) created; it will not be shown again.")
+
+
+@apikey.command("revoke")
+@click.argument("key_id", type=int)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.pass_context
+def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
+    """Revoke an API key by id; requests with it are refused from now on.
+
+    \b
+    Example:
+      cxm apikey revoke 3
+    """
+    from cxm.core.auth import revoke_api_key
+    from cxm.core.errors import CxmError
+
+    db = _database(_settings(ctx))
+    org_id = _org_id(db, org_slug)
+    try:
+        with db.session() as s:
+            revoke_api_key(s, org_id, key_id)
+    except CxmError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"API key {key_id} revoked.")
+
+
+def _register_import() -> None:
+    try:
+        from cxm.ingest.commands import import_group
+    except ImportError:  # pragma: no cover - only while the importer is absent
+        return
+    main.add_command(import_group, "import")
+
+
+_register_import()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""JSON routes for ingestion: the Segment-style batch, orders and shipments."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from cxm.core.errors import Fault, PayloadTooLarge, ValidationError
+from cxm.ingest.events import IngestLimits, ingest_batch
+from cxm.ingest.orders import ingest_orders, ingest_shipments
+from cxm.ingest.schemas import BatchResult
+from cxm.web.deps import ApiClient, DbDep, SettingsDep
+from cxm.web.problems import problem
+
+router = APIRouter(prefix="/api/v1", tags=["ingest"])
+
+BATCH_DOC = """Store a batch of Segment-spec messages (identify, track, page, screen, alias).
+
+Every message needs a `messageId`; a message re-sent with the same id is stored once and
+counted under `duplicates`. Good messages are stored even when others in the batch are bad:
+the answer is 200 when all were good, 207 when some were refused (listed under `rejected`
+with their index, field and reason) and 422 when none was stored. Never re-send the good
+ones; fix and re-send only the refused ones. The answer comes after the commit.
+"""
+
+
+async def _json_body(request: Request, max_bytes: int) -> Any:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {max_bytes}.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > max_bytes:
+            raise PayloadTooLarge(f"The body exceeds the limit of {max_bytes} bytes.")
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ValidationError(
+            f"The body is not valid JSON: {exc}", [Fault(f"malformed JSON: {exc}")]
+        ) from exc
+
+
+def _items(payload: Any, key: str, limit: int) -> list[object]:
+    if isinstance(payload, dict) and isinstance(payload.get(key), list):
+        items: list[object] = payload[key]
+    elif isinstance(payload, list):
+        items = payload
+    elif isinstance(payload, dict) and key != "batch":
+        items = [payload]
+    else:
+        raise ValidationError(
+            f"The body must be an object with a '{key}' array.",
+            [Fault(f"must be an array of {key}", key)],
+        )
+    if len(items) > limit:
+        raise PayloadTooLarge(f"{len(items)} records in one request; the limit is {limit}.")
+    if not items:
+        raise ValidationError(f"The '{key}' array is empty.", [Fault("is empty", key)])
+    return items
+
+
+def _answer(result: BatchResult) -> JSONResponse:
+    if result.rejected and result.accepted == 0 and result.duplicates == 0:
+        faults = [
+            Fault(str(r["reason"]), r.get("field"), r.get("index"))
+            for r in result.rejected
+        ]
+        return problem(
+            422,
+            "Invalid input",
+            "No record of the request was stored.",
+            faults,
+            accepted=0,
+            duplicates=0,
+        )
+    status = 207 if result.rejected else 200
+    return JSONResponse(result.model_dump(), status_code=status)
+
+
+@router.post(
+    "/batch",
+    description=BATCH_DOC,
+    response_model=BatchResult,
+    responses={207: {"model": BatchResult}, 422: {"description": "Nothing stored"}},
+)
+async def batch(
+    request: Request, client: ApiClient, db: DbDep, settings: SettingsDep
+) -> JSONResponse:
+    payload = await _json_body(request, settings.max_body_bytes)
+    items = _items(payload, "batch", settings.max_batch_messages)
+    limits = IngestLimits(timedelta(hours=settings.future_tolerance_hours))
+    result = await run_in_threadpool(ingest_batch, db, client.organization_id, items, limits)
+    return _answer(result)
+
+
+@router.post(
+    "/orders",
+    response_model=BatchResult,
+    description="Create or update orders by `order_id` (one object or `{orders: [...]}`).",
+)
+async def orders(
+    request: Request, client: ApiClient, db: DbDep, settings: SettingsDep
+) -> JSONResponse:
+    payload = await _json_body(request, settings.max_body_bytes)
+    items = _items(payload, "orders", settings.max_batch_messages)
+    result = await run_in_threadpool(ingest_orders, db, client.organization_id, items)
+    return _answer(result)
+
+
+@router.post(
+    "/shipments",
+    response_model=BatchResult,
+    description="Record shipment updates (shipped, delayed with `new_eta`, "
+    "out_for_delivery, delivered, returned); idempotent by `message_id`.",
+)
+async def shipments(
+    request: Request, client: ApiClient, db: DbDep, settings: SettingsDep
+) -> JSONResponse:
+    payload = await _json_body(request, settings.max_body_bytes)
+    items = _items(payload, "shipments", settings.max_batch_messages)
+    result = await run_in_threadpool(ingest_shipments, db, client.organization_id, items)
+    return _answer(result)

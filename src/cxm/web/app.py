@@ -1,0 +1,64 @@
+"""The app factory: one FastAPI app for the API, the pages and the static assets."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from cxm import __version__
+from cxm.analytics.backend import Analytics
+from cxm.core.db import Database
+from cxm.core.schema import upgrade
+from cxm.core.settings import Settings, get_settings
+from cxm.ingest.api import router as ingest_router
+from cxm.web import problems
+
+API_DESCRIPTION = """The cxm JSON API. Authenticate with an API key (`cxm apikey create`) sent as
+`Authorization: Bearer <key>`. Errors are Problem Details (RFC 9457) naming the record and
+field at fault."""
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = db or Database(settings.resolved_database_url)
+    upgrade(db.engine)
+    analytics = Analytics(db, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        analytics.close()
+
+    app = FastAPI(
+        title="cxm",
+        version=__version__,
+        description=API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.analytics = analytics
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="cxm_session",
+        same_site="lax",
+        https_only=settings.mode == "production",
+    )
+    problems.install(app)
+    app.include_router(ingest_router)
+
+    @app.get("/health", tags=["meta"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    from cxm.web.pages import mount_pages
+
+    mount_pages(app)
+    return app
