@@ -137,35 +137,48 @@ def demo(
     err.print(f"Analytics store synced ({report_.total:,} rows).")
     if no_serve:
         return
-    _serve(settings, db, host, port)
+    _serve(settings, db, host, port, demo_login=True)
 
 
-def _serve(settings: Settings, db: Any, host: str | None, port: int | None) -> None:
+def _serve(settings: Settings, db: Any, host: str | None, port: int | None,
+           workers: int = 1, demo_login: bool = False) -> None:
+    import os
+
     import uvicorn
 
     from cxm.web.app import create_app
 
     host = host or settings.host
     port = port or settings.port
-    app = create_app(settings, db)
     err.print(f"\n  cxm is running at [bold]http://{host}:{port}/[/bold]")
-    err.print(f"  demo login: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}\n")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if demo_login:
+        err.print(f"  demo login: {DEMO_ADMIN_EMAIL} / {DEMO_ADMIN_PASSWORD}\n")
+    if workers > 1:
+        # Worker processes build their own app from the environment: pass the settings on.
+        os.environ["CXM_DATA_DIR"] = str(settings.data_dir)
+        os.environ["CXM_DATABASE_URL"] = settings.resolved_database_url
+        uvicorn.run("cxm.web.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
+        return
+    uvicorn.run(create_app(settings, db), host=host, port=port, log_level="warning")
 
 
 @main.command()
 @click.option("--host", default=None, help="Interface (default 127.0.0.1, env CXM_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default 8000, env CXM_PORT).")
+@click.option("--workers", type=int, default=1, show_default=True,
+              help="Server processes; more than one spreads request parsing over cores.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int) -> None:
     """Serve the web UI and the JSON API.
 
     \b
-    Example:
+    Examples:
       cxm serve --host 127.0.0.1 --port 8000
+      cxm serve --workers 2
     """
     settings = _settings(ctx)
-    _serve(settings, _database(settings), host, port)
+    _serve(settings, _database(settings), host, port, workers)
 
 
 @main.command()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Connection,
+    DateTime,
     Engine,
     Integer,
     MetaData,
@@ -124,3 +127,48 @@ def table(model: type[Base]) -> Table:
     t = model.__table__
     assert isinstance(t, Table)
     return t
+
+
+def _sqlite_value(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "datetime":
+        # SQLAlchemy's own SQLite storage format, so ORM reads parse it back unchanged.
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if kind == "json":
+        return orjson.dumps(value, default=str).decode()
+    return value
+
+
+def insert_ignoring_conflicts(
+    conn: Connection, target: Table, rows: list[dict[str, Any]], conflict: tuple[str, ...]
+) -> int:
+    """Insert rows, skipping those that clash on ``conflict``; returns how many were inserted.
+
+    On SQLite the rows go straight to the driver's executemany (SQLAlchemy's per-row
+    parameter processing costs more than the insert itself at ingestion rates).
+    """
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    if conn.dialect.name != "sqlite":
+        stmt = dialect_insert(conn, target).on_conflict_do_nothing(index_elements=list(conflict))
+        key = next(iter(target.primary_key.columns))
+        return len(conn.execute(stmt.returning(key), rows).all())
+    kinds = []
+    for name in columns:
+        col_type = target.c[name].type
+        kinds.append(
+            "datetime" if isinstance(col_type, DateTime)
+            else "json" if isinstance(col_type, JSON) else "plain"
+        )
+    sql = (
+        f'INSERT INTO "{target.name}" ({", ".join(columns)}) '
+        f"VALUES ({', '.join('?' for _ in columns)}) "
+        f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
+    )
+    params = [
+        tuple(_sqlite_value(k, row[c]) for k, c in zip(kinds, columns, strict=True))
+        for row in rows
+    ]
+    return int(conn.exec_driver_sql(sql, params).rowcount)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from cxm.core.changes import change_mark
-from cxm.core.db import Database, dialect_insert, table
+from cxm.core.db import Database, insert_ignoring_conflicts, table
 from cxm.core.errors import Fault
 from cxm.ingest.identity import Claim, Key, normalise, resolve
 from cxm.ingest.messages import Message, validate_message
@@ -201,12 +201,7 @@ def _store(
         _mark_refunded(conn, org_id, [order_map[o] for o in refunds if o in order_map], mark)
     for r in rows:
         r["order_id"] = order_map.get(str(r["order_id"])) if r["order_id"] is not None else None
-    inserted = 0
-    if rows:
-        stmt = dialect_insert(conn, t).on_conflict_do_nothing(
-            index_elements=[t.c.organization_id, t.c.message_id]
-        )
-        inserted = len(conn.execute(stmt.returning(t.c.id), rows).all())
+    inserted = insert_ignoring_conflicts(conn, t, rows, ("organization_id", "message_id"))
     faults.extend(batch_faults)
     return inserted, len(event_msgs) - len(batch_faults) - inserted
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from cxm.core.db import table
 from cxm.ingest.models import Customer, CustomerIdentity
@@ -57,19 +57,22 @@ class Resolution:
 
 
 def load_known(conn: Connection, org_id: int, keys: Iterable[Key]) -> dict[Key, int]:
-    wanted = set(keys)
-    values = sorted({v for _, v in wanted})
+    by_kind: dict[str, set[str]] = {}
+    for kind, value in keys:
+        by_kind.setdefault(kind, set()).add(value)
     known: dict[Key, int] = {}
     t = table(CustomerIdentity)
-    for start in range(0, len(values), CHUNK):
-        chunk = values[start : start + CHUNK]
-        rows = conn.execute(
-            select(t.c.kind, t.c.value, t.c.customer_id).where(
-                t.c.organization_id == org_id, t.c.value.in_(chunk)
+    for kind, values in by_kind.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), CHUNK):
+            rows = conn.execute(
+                select(t.c.value, t.c.customer_id).where(
+                    t.c.organization_id == org_id,
+                    t.c.kind == kind,
+                    t.c.value.in_(ordered[start : start + CHUNK]),
+                )
             )
-        )
-        for kind, value, customer_id in rows:
-            if (kind, value) in wanted:
+            for value, customer_id in rows:
                 known[(kind, value)] = customer_id
     return known
 
@@ -147,8 +150,24 @@ def resolve(conn: Connection, org_id: int, claims: Sequence[Claim], mark: int) -
     merges = [(loser, final(winner)) for loser, winner in real_merges]
     _apply_merges(conn, org_id, merges, mark)
     ct = table(Customer)
-    for cid, fields in updates.items():
-        conn.execute(update(ct).where(ct.c.id == final(cid)).values(**fields, sync_mark=mark))
+    if updates:
+        # One statement for all customers whose traits changed; absent traits stay as they are.
+        stmt = (
+            update(ct)
+            .where(ct.c.id == bindparam("cid"))
+            .values(
+                name=func.coalesce(bindparam("new_name"), ct.c.name),
+                language=func.coalesce(bindparam("new_language"), ct.c.language),
+                sync_mark=mark,
+            )
+        )
+        conn.execute(
+            stmt,
+            [
+                {"cid": final(cid), "new_name": f.get("name"), "new_language": f.get("language")}
+                for cid, f in updates.items()
+            ],
+        )
     return Resolution([final(c) for c in per_claim], len(real_of), merges)
 
 
