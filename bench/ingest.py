@@ -29,8 +29,16 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 HTTP_TARGET = 20_000
 IMPORT_TARGET = 200_000
-EVENTS = ["Product Viewed", "Product Added", "Checkout Step Viewed", "Order Completed",
-          "Store Visit", "Contact Centre Call", "Order Delivered", "Email Opened"]
+EVENTS = [
+    "Product Viewed",
+    "Product Added",
+    "Checkout Step Viewed",
+    "Order Completed",
+    "Store Visit",
+    "Contact Centre Call",
+    "Order Delivered",
+    "Email Opened",
+]
 CHANNELS = ["web", "app", "store", "contact_centre", "delivery", "email"]
 
 
@@ -50,20 +58,35 @@ def make_batches(n_events: int, batch: int, seed: int = 1) -> list[bytes]:
         uid = f"c{known + i}" if new else f"c{rng.randrange(known)}"
         ts = f"2026-0{rng.randrange(1, 10)}-{rng.randrange(10, 28)}T{rng.randrange(10, 23)}:00:00Z"
         if rng.random() < 0.1:
-            msgs.append({"type": "identify", "messageId": f"s{seed}-m{i}", "userId": uid,
-                         "timestamp": ts, "traits": {"email": f"{uid}@example.com",
-                                                     "name": f"Customer {uid}"}})
+            msgs.append(
+                {
+                    "type": "identify",
+                    "messageId": f"s{seed}-m{i}",
+                    "userId": uid,
+                    "timestamp": ts,
+                    "traits": {"email": f"{uid}@example.com", "name": f"Customer {uid}"},
+                }
+            )
         else:
             event = rng.choice(EVENTS)
-            msgs.append({"type": "track", "messageId": f"s{seed}-m{i}", "userId": uid,
-                         "timestamp": ts, "event": event,
-                         "properties": {"channel": rng.choice(CHANNELS),
-                                        "sku": f"SKU-{rng.randrange(10_000)}",
-                                        "price": round(rng.uniform(50, 5000), 2),
-                                        "page": "/catalog/" + "x" * rng.randrange(40, 120),
-                                        "campaign": "spring-sale-" + str(rng.randrange(50)),
-                                        "note": "y" * rng.randrange(60, 200)},
-                         "context": {"ip": "10.0.0.1", "userAgent": "Mozilla/5.0 (X11) bench"}})
+            msgs.append(
+                {
+                    "type": "track",
+                    "messageId": f"s{seed}-m{i}",
+                    "userId": uid,
+                    "timestamp": ts,
+                    "event": event,
+                    "properties": {
+                        "channel": rng.choice(CHANNELS),
+                        "sku": f"SKU-{rng.randrange(10_000)}",
+                        "price": round(rng.uniform(50, 5000), 2),
+                        "page": "/catalog/" + "x" * rng.randrange(40, 120),
+                        "campaign": "spring-sale-" + str(rng.randrange(50)),
+                        "note": "y" * rng.randrange(60, 200),
+                    },
+                    "context": {"ip": "10.0.0.1", "userAgent": "Mozilla/5.0 (X11) bench"},
+                }
+            )
             if event == "Order Completed":
                 msgs[-1]["properties"] |= {"order_id": f"s{seed}-o{i}", "total": 1999.0}
         if len(msgs) == batch:
@@ -76,19 +99,26 @@ def make_batches(n_events: int, batch: int, seed: int = 1) -> list[bytes]:
 
 def start_server(data_dir: Path, port: int, workers: int) -> tuple[subprocess.Popen[bytes], str]:
     env = os.environ | {"CXM_DATA_DIR": str(data_dir)}
-    subprocess.run([sys.executable, "-m", "cxm.cli", "migrate"], env=env, check=True,
-                   capture_output=True)
-    code = ("from cxm.core.db import Database; from cxm.core.settings import get_settings;"
-            "from cxm.core.auth import get_or_create_organization, create_api_key;"
-            "db = Database(get_settings().resolved_database_url)\n"
-            "with db.session() as s:\n"
-            "    org = get_or_create_organization(s, 'demo', 'Demo')\n"
-            "    print(create_api_key(s, org.id, 'bench').key)")
-    key = subprocess.run([sys.executable, "-c", code], env=env, check=True,
-                         capture_output=True, text=True).stdout.strip()
-    proc = subprocess.Popen([sys.executable, "-m", "cxm.cli", "serve", "--port", str(port),
-                             "--workers", str(workers)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "cxm.cli", "migrate"], env=env, check=True, capture_output=True
+    )
+    code = (
+        "from cxm.core.db import Database; from cxm.core.settings import get_settings;"
+        "from cxm.core.auth import get_or_create_organization, create_api_key;"
+        "db = Database(get_settings().resolved_database_url)\n"
+        "with db.session() as s:\n"
+        "    org = get_or_create_organization(s, 'demo', 'Demo')\n"
+        "    print(create_api_key(s, org.id, 'bench').key)"
+    )
+    key = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cxm.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(200):
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
@@ -159,8 +189,15 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
-        rows.append((f"HTTP /api/v1/batch -> SQLite ({args.workers}w)", accepted, elapsed, accepted / elapsed,
-                     HTTP_TARGET))
+        rows.append(
+            (
+                f"HTTP /api/v1/batch -> SQLite ({args.workers}w)",
+                accepted,
+                elapsed,
+                accepted / elapsed,
+                HTTP_TARGET,
+            )
+        )
     imported = run_import(args.import_events)
     if imported is not None:
         secs, n = imported

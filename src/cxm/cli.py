@@ -140,8 +140,14 @@ def demo(
     _serve(settings, db, host, port, demo_login=True)
 
 
-def _serve(settings: Settings, db: Any, host: str | None, port: int | None,
-           workers: int = 1, demo_login: bool = False) -> None:
+def _serve(
+    settings: Settings,
+    db: Any,
+    host: str | None,
+    port: int | None,
+    workers: int = 1,
+    demo_login: bool = False,
+) -> None:
     import os
 
     import uvicorn
@@ -157,8 +163,14 @@ def _serve(settings: Settings, db: Any, host: str | None, port: int | None,
         # Worker processes build their own app from the environment: pass the settings on.
         os.environ["CXM_DATA_DIR"] = str(settings.data_dir)
         os.environ["CXM_DATABASE_URL"] = settings.resolved_database_url
-        uvicorn.run("cxm.web.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+        uvicorn.run(
+            "cxm.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
         return
     uvicorn.run(create_app(settings, db), host=host, port=port, log_level="warning")
 
@@ -166,8 +178,13 @@ def _serve(settings: Settings, db: Any, host: str | None, port: int | None,
 @main.command()
 @click.option("--host", default=None, help="Interface (default 127.0.0.1, env CXM_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default 8000, env CXM_PORT).")
-@click.option("--workers", type=int, default=1, show_default=True,
-              help="Server processes; more than one spreads request parsing over cores.")
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Server processes; more than one spreads request parsing over cores.",
+)
 @click.pass_context
 def serve(ctx: click.Context, host: str | None, port: int | None, workers: int) -> None:
     """Serve the web UI and the JSON API.

@@ -19,18 +19,24 @@ class Settings(BaseSettings):
         env_prefix="CXM_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
-    mode: Literal["development", "production"] = "development"
+    mode: Literal["development", "production"] = Field(
+        default="development", description="production refuses the default secret key."
+    )
     data_dir: Path = Field(default=Path("cxm-data"), description="Where the embedded store lives.")
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default is a SQLite file in the data directory."
     )
-    analytics_backend: Literal["duckdb", "pyspark"] = "duckdb"
+    analytics_backend: Literal["duckdb", "pyspark"] = Field(
+        default="duckdb", description="Engine the analytics run on."
+    )
     analytics_path: Path | None = Field(
         default=None, description="DuckDB file; default is analytics.duckdb in the data directory."
     )
-    secret_key: str = DEFAULT_SECRET_KEY
-    host: str = "127.0.0.1"
-    port: int = 8000
+    secret_key: str = Field(
+        default=DEFAULT_SECRET_KEY, description="Signs session cookies; set it in production."
+    )
+    host: str = Field(default="127.0.0.1", description="Interface the web server listens on.")
+    port: int = Field(default=8000, description="Port the web server listens on.")
     max_batch_messages: int = Field(default=2000, description="Largest batch accepted by the API.")
     max_body_bytes: int = Field(default=8 * 1024 * 1024, description="Largest request body.")
     future_tolerance_hours: int = Field(
