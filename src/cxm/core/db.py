@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC
@@ -92,6 +94,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; threads of this process queue here instead of
+        # polling the file lock (whose busy handler sleeps in steps of milliseconds).
+        self._write_lock = threading.Lock() if is_sqlite(self.engine) else None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -106,7 +111,8 @@ class Database:
         On SQLite the write lock is taken at BEGIN, so a read-then-write never meets a
         concurrent writer half-way.
         """
-        with self.engine.connect() as conn:
+        lock = self._write_lock or contextlib.nullcontext()
+        with lock, self.engine.connect() as conn:
             conn = conn.execution_options(cxm_write=True)
             with conn.begin():
                 yield conn
@@ -134,7 +140,9 @@ def _sqlite_value(kind: str, value: Any) -> Any:
         return None
     if kind == "datetime":
         # SQLAlchemy's own SQLite storage format, so ORM reads parse it back unchanged.
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        if value.tzinfo is not None and value.utcoffset():
+            value = value.astimezone(UTC)
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
     if kind == "json":
         return orjson.dumps(value, default=str).decode()
     return value
@@ -159,8 +167,11 @@ def insert_ignoring_conflicts(
     for name in columns:
         col_type = target.c[name].type
         kinds.append(
-            "datetime" if isinstance(col_type, DateTime)
-            else "json" if isinstance(col_type, JSON) else "plain"
+            "datetime"
+            if isinstance(col_type, DateTime)
+            else "json"
+            if isinstance(col_type, JSON)
+            else "plain"
         )
     sql = (
         f'INSERT INTO "{target.name}" ({", ".join(columns)}) '
@@ -168,7 +179,6 @@ def insert_ignoring_conflicts(
         f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
     )
     params = [
-        tuple(_sqlite_value(k, row[c]) for k, c in zip(kinds, columns, strict=True))
-        for row in rows
+        tuple(_sqlite_value(k, row[c]) for k, c in zip(kinds, columns, strict=True)) for row in rows
     ]
     return int(conn.exec_driver_sql(sql, params).rowcount)
