@@ -111,6 +111,15 @@ def sync(db: Database, duck: duckdb.DuckDBPyConnection) -> SyncReport:
         new_low = _snapshot_low(conn)
         duck.execute("BEGIN TRANSACTION")
         try:
+            # Deletions first: an id deleted and then used again must end up present.
+            tt = table(Tombstone)
+            for name, row_id in conn.execute(
+                select(tt.c.table_name, tt.c.row_id).where(tt.c.sync_mark >= low)
+            ):
+                if name in BY_NAME:
+                    key = next(iter(BY_NAME[name].columns))
+                    duck.execute(f'DELETE FROM "{BY_NAME[name].name}" WHERE "{key}" = ?', [row_id])
+                    report.deleted += 1
             for st in SYNCED:
                 t = st.table
                 q = select(*(t.c[c] for c in st.columns)).where(t.c.sync_mark >= low)
@@ -120,14 +129,6 @@ def sync(db: Database, duck: duckdb.DuckDBPyConnection) -> SyncReport:
                     _upsert(duck, st, _batch(st, chunk))
                     count += len(chunk)
                 report.rows[st.name] = count
-            tt = table(Tombstone)
-            for name, row_id in conn.execute(
-                select(tt.c.table_name, tt.c.row_id).where(tt.c.sync_mark >= low)
-            ):
-                if name in BY_NAME:
-                    key = next(iter(BY_NAME[name].columns))
-                    duck.execute(f'DELETE FROM "{BY_NAME[name].name}" WHERE "{key}" = ?', [row_id])
-                    report.deleted += 1
             duck.execute("INSERT OR REPLACE INTO _sync_state VALUES (1, ?)", [new_low])
             duck.execute("COMMIT")
         except BaseException:

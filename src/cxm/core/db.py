@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import orjson
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Connection,
-    DateTime,
     Engine,
     Integer,
     MetaData,
@@ -23,8 +21,6 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
@@ -51,6 +47,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB: index pages of busy tables stay hot
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
@@ -87,6 +85,27 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def _lock_path(engine: Engine) -> Path | None:
+    database = engine.url.database
+    if not is_sqlite(engine) or not database or database == ":memory:":
+        return None
+    return Path(database + ".writelock")
+
+
+@contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    """Writers of several processes queue on a kernel lock, woken the moment it is free."""
+    if path is None:
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 class Database:
     """An engine and its session factory."""
 
@@ -97,6 +116,7 @@ class Database:
         # SQLite has one writer at a time; threads of this process queue here instead of
         # polling the file lock (whose busy handler sleeps in steps of milliseconds).
         self._write_lock = threading.Lock() if is_sqlite(self.engine) else None
+        self._lock_path = _lock_path(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -112,7 +132,7 @@ class Database:
         concurrent writer half-way.
         """
         lock = self._write_lock or contextlib.nullcontext()
-        with lock, self.engine.connect() as conn:
+        with lock, _file_lock(self._lock_path), self.engine.connect() as conn:
             conn = conn.execution_options(cxm_write=True)
             with conn.begin():
                 yield conn
@@ -121,64 +141,8 @@ class Database:
         self.engine.dispose()
 
 
-def dialect_insert(conn: Connection, table: Table) -> Any:
-    """An INSERT that supports ON CONFLICT on both SQLite and PostgreSQL."""
-    if conn.dialect.name == "postgresql":
-        return pg_insert(table)
-    return sqlite_insert(table)
-
-
 def table(model: type[Base]) -> Table:
     """A model's Table, typed as such (``__table__`` is typed as a plain FromClause)."""
     t = model.__table__
     assert isinstance(t, Table)
     return t
-
-
-def _sqlite_value(kind: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if kind == "datetime":
-        # SQLAlchemy's own SQLite storage format, so ORM reads parse it back unchanged.
-        if value.tzinfo is not None and value.utcoffset():
-            value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-    if kind == "json":
-        return orjson.dumps(value, default=str).decode()
-    return value
-
-
-def insert_ignoring_conflicts(
-    conn: Connection, target: Table, rows: list[dict[str, Any]], conflict: tuple[str, ...]
-) -> int:
-    """Insert rows, skipping those that clash on ``conflict``; returns how many were inserted.
-
-    On SQLite the rows go straight to the driver's executemany (SQLAlchemy's per-row
-    parameter processing costs more than the insert itself at ingestion rates).
-    """
-    if not rows:
-        return 0
-    columns = list(rows[0])
-    if conn.dialect.name != "sqlite":
-        stmt = dialect_insert(conn, target).on_conflict_do_nothing(index_elements=list(conflict))
-        key = next(iter(target.primary_key.columns))
-        return len(conn.execute(stmt.returning(key), rows).all())
-    kinds = []
-    for name in columns:
-        col_type = target.c[name].type
-        kinds.append(
-            "datetime"
-            if isinstance(col_type, DateTime)
-            else "json"
-            if isinstance(col_type, JSON)
-            else "plain"
-        )
-    sql = (
-        f'INSERT INTO "{target.name}" ({", ".join(columns)}) '
-        f"VALUES ({', '.join('?' for _ in columns)}) "
-        f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
-    )
-    params = [
-        tuple(_sqlite_value(k, row[c]) for k, c in zip(kinds, columns, strict=True)) for row in rows
-    ]
-    return int(conn.exec_driver_sql(sql, params).rowcount)

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
+from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
-from cxm.core.db import Database, insert_ignoring_conflicts, table
+from cxm.core.db import Database, table
 from cxm.core.errors import Fault
 from cxm.ingest.identity import Claim, Key, normalise, resolve
 from cxm.ingest.messages import Message, validate_message
@@ -201,7 +202,7 @@ def _store(
         _mark_refunded(conn, org_id, [order_map[o] for o in refunds if o in order_map], mark)
     for r in rows:
         r["order_id"] = order_map.get(str(r["order_id"])) if r["order_id"] is not None else None
-    inserted = insert_ignoring_conflicts(conn, t, rows, ("organization_id", "message_id"))
+    inserted = insert_rows(conn, t, rows, ignore_conflicts_on=("organization_id", "message_id"))
     faults.extend(batch_faults)
     return inserted, len(event_msgs) - len(batch_faults) - inserted
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
+from cxm.core.bulk import insert_returning_ids, insert_rows
 from cxm.core.db import table
 from cxm.ingest.models import Customer, CustomerIdentity
 
@@ -134,8 +135,9 @@ def resolve(conn: Connection, org_id: int, claims: Sequence[Claim], mark: int) -
         return real_of[root] if root < 0 else root
 
     if new_identities:
-        conn.execute(
-            insert(CustomerIdentity),
+        insert_rows(
+            conn,
+            table(CustomerIdentity),
             [
                 {
                     "organization_id": org_id,
@@ -180,8 +182,6 @@ def _insert_customers(
     mark: int,
 ) -> dict[int, int]:
     roots = [t for t in sorted(pending, reverse=True) if find(t) == t]
-    if not roots:
-        return {}
     rows = [
         {
             "organization_id": org_id,
@@ -192,12 +192,7 @@ def _insert_customers(
         }
         for t in roots
     ]
-    ids = (
-        conn.execute(insert(Customer).returning(Customer.id, sort_by_parameter_order=True), rows)
-        .scalars()
-        .all()
-    )
-    return dict(zip(roots, ids, strict=True))
+    return dict(zip(roots, insert_returning_ids(conn, table(Customer), rows), strict=True))
 
 
 def _apply_merges(conn: Connection, org_id: int, merges: list[tuple[int, int]], mark: int) -> None:

@@ -13,8 +13,9 @@ from pydantic import TypeAdapter
 from pydantic import ValidationError as PydanticError
 from sqlalchemy import Connection, select
 
+from cxm.core.bulk import insert_rows, upsert_rows
 from cxm.core.changes import change_mark
-from cxm.core.db import Database, dialect_insert, table
+from cxm.core.db import Database, table
 from cxm.core.errors import Fault
 from cxm.core.models import Organization
 from cxm.ingest.identity import Claim, resolve
@@ -56,29 +57,10 @@ def upsert_orders(
     """Insert or update orders by external id; returns external id -> order id."""
     if not rows:
         return {}
-    ot = table(Order)
-    stmt = dialect_insert(conn, ot)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ot.c.organization_id, ot.c.external_id],
-        set_={
-            c: stmt.excluded[c]
-            for c in (
-                "customer_id",
-                "channel",
-                "location_id",
-                "amount",
-                "currency",
-                "placed_at",
-                "promised_delivery_date",
-                "status",
-                "refunded",
-                "sync_mark",
-            )
-        },
-    )
     latest = {r.external_id: r for r in rows}
-    conn.execute(
-        stmt,
+    upsert_rows(
+        conn,
+        table(Order),
         [
             {
                 "organization_id": org_id,
@@ -96,6 +78,7 @@ def upsert_orders(
             }
             for r in latest.values()
         ],
+        ("organization_id", "external_id"),
     )
     return order_ids(conn, org_id, list(latest))
 
@@ -224,11 +207,10 @@ def ingest_shipments(
                     "message_id": s.message_id or shipment_message_id(s.order_id, s.status, ts),
                 }
             )
-        inserted = 0
-        if rows:
-            st = table(ShipmentUpdate)
-            stmt = dialect_insert(conn, st).on_conflict_do_nothing(
-                index_elements=[st.c.organization_id, st.c.message_id]
-            )
-            inserted = len(conn.execute(stmt.returning(st.c.id), rows).all())
+        inserted = insert_rows(
+            conn,
+            table(ShipmentUpdate),
+            rows,
+            ignore_conflicts_on=("organization_id", "message_id"),
+        )
     return BatchResult.of(inserted, len(rows) - inserted, faults)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 15:44:20.425544
+Create Date: 2026-11-22 16:05:26.561175
 """
 
 from __future__ import annotations
@@ -180,7 +180,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("organization_id", "message_id", name="uq_event_msg"),
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_event_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_event_sync_mark"), ["sync_mark"], unique=False)
 
     op.create_table(
@@ -402,7 +401,6 @@ def downgrade() -> None:
     op.drop_table("location")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_sync_mark"))
-        batch_op.drop_index(batch_op.f("ix_event_customer_id"))
 
     op.drop_table("event")
     with op.batch_alter_table("customer", schema=None) as batch_op:
