@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -58,7 +60,46 @@ def create_api_key(session: Session, organization_id: int, name: str) -> IssuedK
     return IssuedKey(id=row.id, name=name, key=key)
 
 
+class _KeyCache:
+    """Recently checked keys, so a busy integrator costs no query per request.
+
+    A revocation made through this process takes effect at once; one made by another
+    process within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 10.0) -> None:
+        self.ttl = ttl
+        self._owners: dict[str, tuple[KeyOwner, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key_hash: str) -> KeyOwner | None:
+        with self._lock:
+            hit = self._owners.get(key_hash)
+        if hit is None or hit[1] < time.monotonic():
+            return None
+        return hit[0]
+
+    def put(self, key_hash: str, owner: KeyOwner) -> None:
+        with self._lock:
+            if len(self._owners) > 10_000:
+                self._owners.clear()
+            self._owners[key_hash] = (owner, time.monotonic() + self.ttl)
+
+    def forget(self, api_key_id: int) -> None:
+        with self._lock:
+            for h, (owner, _) in list(self._owners.items()):
+                if owner.api_key_id == api_key_id:
+                    del self._owners[h]
+
+
+key_cache = _KeyCache()
+
+
 def check_api_key(session: Session, key: str) -> KeyOwner:
+    """The organization a key belongs to; raises Unauthorized for bad or revoked keys."""
+    cached = key_cache.get(_key_hash(key))
+    if cached is not None:
+        return cached
     if not key.startswith(KEY_PREFIX):
         raise Unauthorized("The API key is malformed; keys start with 'cxm_'.")
     row = session.scalar(select(ApiKey).where(ApiKey.key_hash == _key_hash(key)))
@@ -66,7 +107,9 @@ def check_api_key(session: Session, key: str) -> KeyOwner:
         raise Unauthorized("The API key is not known.")
     if row.revoked_at is not None:
         raise Unauthorized(f"The API key '{row.name}' was revoked.")
-    return KeyOwner(organization_id=row.organization_id, api_key_id=row.id)
+    owner = KeyOwner(organization_id=row.organization_id, api_key_id=row.id)
+    key_cache.put(row.key_hash, owner)
+    return owner
 
 
 def revoke_api_key(session: Session, organization_id: int, key_id: int) -> None:
@@ -74,6 +117,7 @@ def revoke_api_key(session: Session, organization_id: int, key_id: int) -> None:
     if row is None or row.organization_id != organization_id:
         raise ValidationError(f"No API key with id {key_id}.")
     row.revoked_at = datetime.now(UTC)
+    key_cache.forget(key_id)
 
 
 def create_user(
