@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import Connection, bindparam, func, update
 
 from cxm.core.bulk import insert_returning_ids, insert_rows
 from cxm.core.db import table
