@@ -8,7 +8,7 @@ same calls use SQLAlchemy Core.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date
 from decimal import Decimal
 from typing import Any
@@ -26,41 +26,60 @@ def dialect_insert(conn: Connection, target: Table) -> Any:
     return sqlite_insert(target)
 
 
-def _kind(target: Table, name: str) -> str:
+def _datetime(value: Any) -> Any:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
+
+
+def _date(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _decimal(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else orjson.dumps(value, default=str).decode()
+
+
+def _converter(target: Table, name: str) -> Callable[[Any], Any] | None:
+    """How a value is stored on SQLite, as SQLAlchemy itself would store it (None: as is)."""
     col_type = target.c[name].type
     if isinstance(col_type, DateTime):
-        return "datetime"
+        return _datetime
     if isinstance(col_type, Date):
-        return "date"
+        return _date
     if isinstance(col_type, JSON):
-        return "json"
+        return _json
     if isinstance(col_type, Numeric) and col_type.asdecimal:
-        return "decimal"
-    return "plain"
-
-
-def _sqlite_value(kind: str, value: Any) -> Any:
-    if value is None or kind == "plain":
-        return value
-    if kind == "datetime":
-        if value.tzinfo is not None and value.utcoffset():
-            value = value.astimezone(UTC)
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-    if kind == "date":
-        return value.isoformat() if isinstance(value, date) else value
-    if kind == "decimal":
-        return str(value) if isinstance(value, Decimal) else value
-    return orjson.dumps(value, default=str).decode()
+        return _decimal
+    return None
 
 
 def _sqlite_params(
     target: Table, columns: list[str], rows: Sequence[dict[str, Any]]
 ) -> list[tuple[Any, ...]]:
-    kinds = [_kind(target, c) for c in columns]
-    if all(k == "plain" for k in kinds):
+    converters = [_converter(target, c) for c in columns]
+    if all(f is None for f in converters):
         return [tuple(row[c] for c in columns) for row in rows]
-    pairs = list(zip(kinds, columns, strict=True))
-    return [tuple(_sqlite_value(k, row[c]) for k, c in pairs) for row in rows]
+    plain = [(i, c) for i, (c, f) in enumerate(zip(columns, converters, strict=True)) if f is None]
+    converted = [(i, c, f) for i, (c, f) in enumerate(zip(columns, converters, strict=True)) if f]
+    out = []
+    width = len(columns)
+    for row in rows:
+        values: list[Any] = [None] * width
+        for i, c in plain:
+            values[i] = row[c]
+        for i, c, f in converted:
+            values[i] = f(row[c])
+        out.append(tuple(values))
+    return out
 
 
 def insert_rows(
