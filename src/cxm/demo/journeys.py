@@ -163,7 +163,9 @@ def simulate(seed: int, index: int) -> SimulatedCustomer:
     segment = rng.choices(("loyalty", "regular", "new"), (0.35, 0.45, 0.20))[0]
     channel = rng.choices(("web", "app", "store"), (0.45, 0.20, 0.35))[0]
     home = rng.choices(STORE_CODES, STORE_WEIGHTS)[0]
-    first_seen = START + timedelta(days=rng.uniform(0, T.DAYS - 35), hours=rng.uniform(6, 19))
+    # Half the customers were already customers when the year began; the rest join during it.
+    joined = rng.uniform(0, 21) if rng.random() < 0.5 else rng.uniform(0, T.DAYS - 35)
+    first_seen = START + timedelta(days=joined, hours=rng.uniform(6, 19))
     user_id = f"C{index:07d}"
     identities = [
         ("user_id", user_id),

@@ -1,9 +1,97 @@
-"""HTML pages (placeholder until the page set lands)."""
+"""HTML pages for people: the overview, the parts still to come, static assets."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from cxm.analytics.overview import Overview, load_overview
+from cxm.ingest.models import CHANNELS, STAGES
+from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect, page_context
+from cxm.web.auth import router as auth_router
+from cxm.web.i18n import HERE, render, request_language
+from cxm.web.navigation import NAVIGATION
+
+router = APIRouter(include_in_schema=False)
+
+
+ORDER = {k: i for i, k in enumerate((*STAGES, *CHANNELS, "unmapped", "unknown"))}
+
+
+def _chart_data(ov: Overview) -> dict[str, Any]:
+    def series(rows: list[Any]) -> dict[str, Any]:
+        weeks = sorted({r.week for r in rows})
+        keys = sorted({r.key for r in rows}, key=lambda k: (ORDER.get(k, 99), k))
+        index = {(r.week, r.key): r.count for r in rows}
+        return {
+            "labels": [w.isoformat() for w in weeks],
+            "series": [{"name": k, "values": [index.get((w, k), 0) for w in weeks]} for k in keys],
+        }
+
+    return {
+        "channel": series(ov.events_by_channel),
+        "stage": series(ov.events_by_stage),
+        "orders": series(ov.orders_by_week),
+        "punctuality": {
+            "labels": [p.week.isoformat() for p in ov.punctuality_by_week],
+            "series": [
+                {
+                    "name": "on_time_share",
+                    "values": [
+                        round(100 * p.share, 1) if p.share is not None else None
+                        for p in ov.punctuality_by_week
+                    ],
+                }
+            ],
+        },
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+async def overview(request: Request, user: CurrentUser) -> Response:
+    lang = request_language(request, user.language)
+    analytics = request.app.state.analytics
+    try:
+        ov = await run_in_threadpool(load_overview, analytics, user.organization_id)
+    except Exception as exc:  # the page says what to do instead of a bare 500
+        ctx = page_context(request, user, active="overview", problem=type(exc).__name__)
+        return render(request, "error.html", ctx, lang, status_code=500)
+    ctx = page_context(request, user, active="overview", ov=ov, charts=_chart_data(ov))
+    return render(request, "overview.html", ctx, lang)
+
+
+def _coming_soon(slug: str) -> Any:
+    async def page(request: Request, user: CurrentUser) -> Response:
+        lang = request_language(request, user.language)
+        item = next(i for i in NAVIGATION if i.slug == slug)
+        return render(
+            request, "coming_soon.html", page_context(request, user, active=slug, item=item), lang
+        )
+
+    return page
+
+
+for _item in NAVIGATION:
+    if not _item.ready:
+        router.add_api_route(
+            _item.path, _coming_soon(_item.slug), methods=["GET"], response_class=HTMLResponse
+        )
 
 
 def mount_pages(app: FastAPI) -> None:
-    return None
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(auth_router)
+    app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        return login_redirect(exc)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
+        lang = request_language(request)
+        return render(request, "csrf.html", page_context(request, None), lang, status_code=403)

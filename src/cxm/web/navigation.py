@@ -1,0 +1,28 @@
+"""The navigation: every part of the product, and which of them are there yet."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    slug: str
+    label: str  # English msgid, translated in templates
+    path: str
+    ready: bool
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("overview", "Overview", "/", True),
+    NavItem("journeys", "Journeys", "/journeys", False),
+    NavItem("moments", "Moments of truth", "/moments", False),
+    NavItem("friction", "Friction", "/friction", False),
+    NavItem("voice", "Voice", "/voice", False),
+    NavItem("surveys", "Surveys", "/surveys", False),
+    NavItem("reviews", "Reviews", "/reviews", False),
+    NavItem("cases", "Cases", "/cases", False),
+    NavItem("actions", "Actions & goals", "/actions", False),
+    NavItem("stores", "Stores", "/stores", False),
+    NavItem("settings", "Settings", "/settings", False),
+)

@@ -1,0 +1,43 @@
+"""In Chromium: log in, see the overview with real figures, switch the language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx2
+import pytest
+
+from tests.factories import track
+from tests.web.conftest import PASSWORD, Site
+
+pytestmark = pytest.mark.browser
+
+
+def test_log_in_and_see_the_overview_with_figures(
+    live_url: str, site: Site, browser_page: Any
+) -> None:
+    batch = [
+        track(f"b{i}", user_id=f"u{i % 4}", channel="store" if i % 2 else "web") for i in range(12)
+    ]
+    r = httpx2.post(
+        f"{live_url}/api/v1/batch",
+        json={"batch": batch},
+        headers={"Authorization": f"Bearer {site.key}"},
+    )
+    assert r.status_code == 200
+    page = browser_page
+    page.goto(live_url + "/")
+    assert "/login" in page.url
+    page.fill("#email", site.email)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("[data-testid=events]")
+    assert page.inner_text("[data-testid=events]") == "12"
+    assert page.inner_text("[data-testid=customers]") == "4"
+    # Charts are drawn by the bundled Chart.js: the canvas has a chart attached.
+    drawn = page.evaluate("() => !!Chart.getChart(document.getElementById('chart-channel'))")
+    assert drawn
+    page.select_option("#language", "en")
+    page.click("form[action='/language'] button")
+    page.wait_for_selector("h1:has-text('Overview')")
+    assert page.inner_text("[data-testid=events]") == "12"

@@ -1,0 +1,33 @@
+"""Every interface string has a Ukrainian and an English entry."""
+
+from __future__ import annotations
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from cxm.web.i18n import LANGUAGES, LOCALE_DIR, TEMPLATES
+from cxm.web.navigation import NAVIGATION
+
+
+def _used_msgids() -> set[str]:
+    found = set()
+    for _file, _line, message, _comments, _ctx in extract_from_dir(
+        str(TEMPLATES),
+        method_map=[("**.html", "jinja2.ext:babel_extract")],
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found | {item.label for item in NAVIGATION}
+
+
+def test_every_used_string_is_in_every_catalogue() -> None:
+    used = _used_msgids()
+    assert len(used) > 40
+    for lang in LANGUAGES:
+        with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+            catalog = read_po(fh)
+        ids = {m.id for m in catalog if m.id}
+        assert not used - ids, f"missing in {lang}: {sorted(used - ids)}"
+        if lang == "uk":
+            untranslated = [m.id for m in catalog if m.id and not m.string]
+            assert not untranslated, f"untranslated in uk: {untranslated}"
