@@ -354,15 +354,13 @@ def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
     click.echo(f"API key {key_id} revoked.")
 
 
-def _register_import() -> None:
-    try:
-        from cxm.ingest.commands import import_group
-    except ImportError:  # pragma: no cover - only while the importer is absent
-        return
+def _register_parts() -> None:
+    from cxm.ingest.commands import import_group
+
     main.add_command(import_group, "import")
 
 
-_register_import()
+_register_parts()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

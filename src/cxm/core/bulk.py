@@ -161,3 +161,26 @@ def insert_returning_ids(
     ids = list(range(start + 1, start + 1 + len(rows)))
     insert_rows(conn, target, [{key.name: i, **row} for i, row in zip(ids, rows, strict=True)])
     return ids
+
+
+def insert_tuples(
+    conn: Connection,
+    target: Table,
+    columns: list[str],
+    rows: list[tuple[Any, ...]],
+    ignore_conflicts_on: tuple[str, ...] | None = None,
+) -> int:
+    """Insert rows already in storage form (SQLite) or as Python values (other databases)."""
+    if not rows:
+        return 0
+    if conn.dialect.name != "sqlite":
+        return insert_rows(
+            conn, target, [dict(zip(columns, r, strict=True)) for r in rows], ignore_conflicts_on
+        )
+    sql = (
+        f'INSERT INTO "{target.name}" ({", ".join(columns)}) '
+        f"VALUES ({', '.join('?' for _ in columns)})"
+    )
+    if ignore_conflicts_on:
+        sql += f" ON CONFLICT ({', '.join(ignore_conflicts_on)}) DO NOTHING"
+    return int(conn.exec_driver_sql(sql, rows).rowcount)

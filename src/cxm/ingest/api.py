@@ -67,10 +67,7 @@ def _items(payload: Any, key: str, limit: int) -> list[object]:
 
 def _answer(result: BatchResult) -> JSONResponse:
     if result.rejected and result.accepted == 0 and result.duplicates == 0:
-        faults = [
-            Fault(str(r["reason"]), r.get("field"), r.get("index"))
-            for r in result.rejected
-        ]
+        faults = [Fault(str(r["reason"]), r.get("field"), r.get("index")) for r in result.rejected]
         return problem(
             422,
             "Invalid input",

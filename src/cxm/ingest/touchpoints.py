@@ -49,6 +49,11 @@ class TouchpointMapper:
         self._simple = all(r.property_key is None for r in self.rules)
         self._memo: dict[tuple[str, str | None, str | None], int | None] = {}
 
+    @property
+    def needs_properties(self) -> bool:
+        """Whether some rule looks at event properties (so matching is per event)."""
+        return not self._simple
+
     @classmethod
     def load(cls, conn: Connection, org_id: int) -> TouchpointMapper:
         rt = table(TouchpointRule)
