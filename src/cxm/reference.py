@@ -11,11 +11,18 @@ from cxm.cli import main as cli_main
 from cxm.core.settings import Settings
 
 
-def _commands(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    out = [(path, cmd)]
+def _pages(
+    cmd: click.Command, path: list[str], parent: click.Context | None
+) -> list[tuple[list[str], str]]:
+    # Each command gets its context under its parent's, as when the CLI runs, so inherited
+    # settings (e.g. "-h" as a help option) show the same here as in a terminal.
+    settings = {"terminal_width": 100, "max_content_width": 100, **cmd.context_settings}
+    ctx = click.Context(cmd, info_name=path[-1], parent=parent, **settings)
+    ctx.info_name = " ".join(path) if parent is None else path[-1]
+    out = [(path, cmd.get_help(ctx))]
     if isinstance(cmd, click.Group):
         for name in sorted(cmd.commands):
-            out.extend(_commands(cmd.commands[name], [*path, name]))
+            out.extend(_pages(cmd.commands[name], [*path, name], ctx))
     return out
 
 
@@ -26,11 +33,7 @@ def cli_reference() -> str:
         "Generated from the code by `python -m cxm.reference`; do not edit by hand.",
         "",
     ]
-    for path, cmd in _commands(cli_main, ["cxm"]):
-        with click.Context(
-            cmd, info_name=" ".join(path), terminal_width=100, max_content_width=100
-        ) as ctx:
-            text = cmd.get_help(ctx)
+    for path, text in _pages(cli_main, ["cxm"], None):
         lines += [f"## `{' '.join(path)}`", "", "```text", text, "```", ""]
     return "\n".join(lines)
 
