@@ -154,8 +154,12 @@ class _Journey:
             )
 
 
-def simulate(seed: int, index: int) -> SimulatedCustomer:
-    """The whole simulated year of customer ``index``."""
+def simulate(seed: int, index: int, browsing: int = 1) -> SimulatedCustomer:
+    """The whole simulated year of customer ``index``.
+
+    ``browsing`` above 1 adds browsing sessions that lead to no purchase (the large world's
+    busier traffic), drawn from a separate stream so orders and experiences stay the same.
+    """
     j = _Journey(seed, index)
     rng = j.rng
     language = _pick(rng, T.LANGUAGES)
@@ -189,12 +193,25 @@ def simulate(seed: int, index: int) -> SimulatedCustomer:
             campaign=f"newsletter-{rng.randrange(1, 13)}",
         )
     t = first_seen
-    gap_mean = 35.0 if segment == "loyalty" else 60.0
+    gap_mean = 45.0 if segment == "loyalty" else 80.0
     while t < END and not c.churned:
         _purchase_cycle(j, c, t, base)
         t = t + timedelta(days=rng.expovariate(1 / gap_mean) + 2)
+    if browsing > 1:
+        _browse(c, random.Random(seed * 7_919 + index), j, (browsing - 1) * 9)
     c.events.sort(key=lambda e: e["occurred_at"])
     return c
+
+
+def _browse(c: SimulatedCustomer, rng: random.Random, j: _Journey, mean_sessions: int) -> None:
+    last = max((e["occurred_at"] for e in c.events), default=c.first_seen_at)
+    span = max(1.0, (last - c.first_seen_at).total_seconds() / 86400)
+    channel = "app" if c.channel == "app" else "web"
+    for _ in range(rng.randrange(0, 2 * mean_sessions + 1)):
+        t = c.first_seen_at + timedelta(days=rng.uniform(0, span), hours=rng.uniform(0, 12))
+        for _ in range(rng.randrange(1, 5)):
+            t += timedelta(minutes=rng.uniform(0.5, 15))
+            j.event(c, "Product Viewed", channel, t, sku=rng.choice(SKUS))
 
 
 def _purchase_cycle(j: _Journey, c: SimulatedCustomer, t: datetime, base: float) -> None:

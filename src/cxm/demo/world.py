@@ -21,6 +21,7 @@ from cxm.ingest.models import Customer, CustomerIdentity, Event, Order, Shipment
 
 Size = Literal["small", "medium", "large"]
 CUSTOMERS: dict[str, int] = {"small": 2_000, "medium": 20_000, "large": 200_000}
+BROWSING: dict[str, int] = {"small": 1, "medium": 1, "large": 2}  # large: busier traffic
 CHUNK = 2_000
 ORG_SLUG = "demo"
 
@@ -54,7 +55,9 @@ def generate(
     counts = {"customers": 0, "events": 0, "orders": 0, "shipments": 0}
     report("Customers and journeys", 0, total)
     for start in range(0, total, CHUNK):
-        people = [simulate(seed, i) for i in range(start, min(total, start + CHUNK))]
+        people = [
+            simulate(seed, i, BROWSING[size]) for i in range(start, min(total, start + CHUNK))
+        ]
         with db.writer() as conn:
             _write(conn, org_id, catalogue, people, counts)
         report("Customers and journeys", counts["customers"], total)
