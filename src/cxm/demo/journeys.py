@@ -174,7 +174,7 @@ def simulate(seed: int, index: int, browsing: int = 1) -> SimulatedCustomer:
     identities = [
         ("user_id", user_id),
         ("email", f"customer{index}@mail.example"),
-        ("phone", f"+380{rng.randrange(500_000_000, 999_999_999)}"),
+        ("phone", f"+3806{index:08d}"),
     ]
     if segment == "loyalty":
         identities.append(("loyalty_card", f"LC{index:08d}"))
