@@ -355,9 +355,10 @@ def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
 
 
 def _register_parts() -> None:
-    from cxm.ingest.commands import import_group
+    from cxm.ingest.commands import import_group, touchpoints_group
 
     main.add_command(import_group, "import")
+    main.add_command(touchpoints_group, "touchpoints")
 
 
 _register_parts()

@@ -11,6 +11,15 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from cxm.core.errors import Fault, PayloadTooLarge, ValidationError
+from cxm.ingest.catalogue import (
+    RuleIn,
+    TouchpointIn,
+    TouchpointOut,
+    create_rule,
+    create_touchpoint,
+    list_touchpoints,
+    remap_unmapped,
+)
 from cxm.ingest.events import IngestLimits, ingest_batch
 from cxm.ingest.orders import ingest_orders, ingest_shipments
 from cxm.ingest.schemas import BatchResult
@@ -123,3 +132,43 @@ async def shipments(
     items = _items(payload, "shipments", settings.max_batch_messages)
     result = await run_in_threadpool(ingest_shipments, db, client.organization_id, items)
     return _answer(result)
+
+
+@router.get(
+    "/touchpoints",
+    response_model=list[TouchpointOut],
+    tags=["touchpoints"],
+    description="The touchpoint catalogue with the rules that map events to each.",
+)
+async def touchpoints(client: ApiClient, db: DbDep) -> list[TouchpointOut]:
+    return await run_in_threadpool(list_touchpoints, db, client.organization_id)
+
+
+@router.post(
+    "/touchpoints",
+    status_code=201,
+    tags=["touchpoints"],
+    description="Add a touchpoint (and, with `event`, a rule mapping that event name).",
+)
+async def new_touchpoint(spec: TouchpointIn, client: ApiClient, db: DbDep) -> dict[str, int]:
+    return {"id": await run_in_threadpool(create_touchpoint, db, client.organization_id, spec)}
+
+
+@router.post(
+    "/touchpoint-rules",
+    status_code=201,
+    tags=["touchpoints"],
+    description="Add a rule: events matching all its conditions map to the touchpoint; "
+    "among matching rules the lowest priority wins.",
+)
+async def new_rule(spec: RuleIn, client: ApiClient, db: DbDep) -> dict[str, int]:
+    return {"id": await run_in_threadpool(create_rule, db, client.organization_id, spec)}
+
+
+@router.post(
+    "/touchpoints/remap",
+    tags=["touchpoints"],
+    description="Apply the current rules to events no rule matched so far.",
+)
+async def remap(client: ApiClient, db: DbDep) -> dict[str, int]:
+    return {"mapped": await run_in_threadpool(remap_unmapped, db, client.organization_id)}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError as PydanticError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import select
@@ -17,6 +18,14 @@ from cxm.core.errors import CxmError
 from cxm.core.models import Organization
 from cxm.core.schema import upgrade
 from cxm.core.settings import get_settings
+from cxm.ingest.catalogue import (
+    RuleIn,
+    TouchpointIn,
+    create_rule,
+    create_touchpoint,
+    list_touchpoints,
+    remap_unmapped,
+)
 from cxm.ingest.event_import import store_events, validate_events
 from cxm.ingest.imports import ImportSummary, RejectWriter, parse_mapping, run_import
 from cxm.ingest.orders_import import store_customers, store_orders
@@ -194,3 +203,158 @@ def import_customers(
       cxm import customers crm.csv --map crm_id=id --map email=mail
     """
     _run(ctx, "customers", file, fmt, mapping, rejects, org_slug, as_json, store_customers)
+
+
+@click.group("touchpoints")
+def touchpoints_group() -> None:
+    """The touchpoint catalogue and the rules that map events to touchpoints."""
+
+
+def _db(ctx: click.Context) -> tuple[Database, int]:
+    parent = ctx.find_root().obj or {}
+    overrides = {k: v for k, v in parent.items() if v is not None}
+    settings = get_settings().model_copy(update=overrides) if overrides else get_settings()
+    db = Database(settings.resolved_database_url)
+    upgrade(db.engine)
+    slug = ctx.params.get("org_slug", "demo")
+    with db.session() as s:
+        org_id = s.scalar(select(Organization.id).where(Organization.slug == slug))
+    if org_id is None:
+        raise click.ClickException(f"No organization '{slug}'.")
+    return db, int(org_id)
+
+
+@touchpoints_group.command("list")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the catalogue as JSON.")
+@click.pass_context
+def touchpoints_list(ctx: click.Context, org_slug: str, as_json: bool) -> None:
+    """List touchpoints by stage with their rules.
+
+    \b
+    Example:
+      cxm touchpoints list --json
+    """
+    db, org_id = _db(ctx)
+    items = list_touchpoints(db, org_id)
+    if as_json:
+        click.echo(json.dumps([t.model_dump() for t in items], ensure_ascii=False))
+        return
+    for t in items:
+        rules = (
+            "; ".join(
+                " & ".join(
+                    f"{k}={v}"
+                    for k, v in r.model_dump().items()
+                    if v is not None and k not in ("id", "priority")
+                )
+                for r in t.rules
+            )
+            or "no rules"
+        )
+        click.echo(f"{t.stage:<13} {t.channel:<15} {t.code:<20} {t.name}  [{rules}]")
+
+
+@touchpoints_group.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--channel", required=True, help="store, web, app, contact_centre, ...")
+@click.option("--stage", required=True, help="pre_purchase, purchase, delivery, use, after_sales")
+@click.option("--location", default=None, help="Location code, for a touchpoint at one place.")
+@click.option("--event", default=None, help="Also map events with this name here.")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.pass_context
+def touchpoints_add(
+    ctx: click.Context,
+    code: str,
+    name: str,
+    channel: str,
+    stage: str,
+    location: str | None,
+    event: str | None,
+    org_slug: str,
+) -> None:
+    """Add a touchpoint, optionally with a rule for one event name.
+
+    \b
+    Example:
+      cxm touchpoints add cc_billing "Billing call" --channel contact_centre --stage use \\
+          --event "Billing Call"
+    """
+    db, org_id = _db(ctx)
+    try:
+        spec = TouchpointIn(
+            code=code,
+            name=name,
+            channel=channel,
+            stage=stage,
+            location=location,
+            event=event,
+        )
+        create_touchpoint(db, org_id, spec)
+    except (CxmError, PydanticError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Touchpoint {code} added. Run `cxm touchpoints remap` for past events.")
+
+
+@touchpoints_group.command("rule")
+@click.argument("touchpoint")
+@click.option("--event", default=None, help="Event name to match.")
+@click.option("--channel", default=None, help="Channel to match.")
+@click.option("--location", default=None, help="Location code to match.")
+@click.option(
+    "--property",
+    "prop",
+    default=None,
+    metavar="KEY[=VALUE]",
+    help="A property that must be present (with this value).",
+)
+@click.option("--priority", type=int, default=100, show_default=True, help="Lower wins.")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.pass_context
+def touchpoints_rule(
+    ctx: click.Context,
+    touchpoint: str,
+    event: str | None,
+    channel: str | None,
+    location: str | None,
+    prop: str | None,
+    priority: int,
+    org_slug: str,
+) -> None:
+    """Add a rule mapping matching events to TOUCHPOINT (a code).
+
+    \b
+    Example:
+      cxm touchpoints rule cc_billing --event "Contact Centre Call" --property topic=billing
+    """
+    db, org_id = _db(ctx)
+    key, _, value = (prop or "").partition("=")
+    try:
+        spec = RuleIn(
+            touchpoint=touchpoint,
+            event=event,
+            channel=channel,
+            location=location,
+            property_key=key or None,
+            property_value=value or None,
+            priority=priority,
+        )
+        create_rule(db, org_id, spec)
+    except (CxmError, PydanticError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Rule added to {touchpoint}. Run `cxm touchpoints remap` for past events.")
+
+
+@touchpoints_group.command("remap")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.pass_context
+def touchpoints_remap(ctx: click.Context, org_slug: str) -> None:
+    """Apply the current rules to events no rule matched so far.
+
+    \b
+    Example:
+      cxm touchpoints remap
+    """
+    db, org_id = _db(ctx)
+    click.echo(f"{remap_unmapped(db, org_id):,} events now map to a touchpoint.")
