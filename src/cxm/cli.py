@@ -250,7 +250,12 @@ def _org_id(db: Any, slug: str) -> int:
 
 @main.group()
 def user() -> None:
-    """Manage users of the web UI."""
+    """Manage users of the web UI.
+
+    \b
+    Example:
+      cxm user add olena@example.com
+    """
 
 
 @user.command("add")
@@ -301,7 +306,12 @@ def user_add(
 
 @main.group()
 def apikey() -> None:
-    """Manage API keys for integrators."""
+    """Manage API keys for integrators.
+
+    \b
+    Example:
+      cxm apikey create webshop
+    """
 
 
 @apikey.command("create")

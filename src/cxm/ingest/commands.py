@@ -124,7 +124,12 @@ def _report(summary: ImportSummary, as_json: bool) -> None:
 
 @click.group("import")
 def import_group() -> None:
-    """Import events, orders or customers from CSV, JSON Lines, Parquet or XES files."""
+    """Import events, orders or customers from CSV, JSON Lines, Parquet or XES files.
+
+    \b
+    Example:
+      cxm import events events.parquet
+    """
 
 
 @import_group.command("events")
@@ -207,7 +212,12 @@ def import_customers(
 
 @click.group("touchpoints")
 def touchpoints_group() -> None:
-    """The touchpoint catalogue and the rules that map events to touchpoints."""
+    """The touchpoint catalogue and the rules that map events to touchpoints.
+
+    \b
+    Example:
+      cxm touchpoints list
+    """
 
 
 def _db(ctx: click.Context) -> tuple[Database, int]:
