@@ -56,3 +56,16 @@ def test_user_add_apikey_create_and_revoke(runner: CliRunner, tmp_path: Path) ->
     synced = runner.invoke(main, ["sync", "--json"])
     assert synced.exit_code == 0
     assert json.loads(synced.stdout)["rows"]["organization"] == 1
+
+
+def test_demo_builds_the_small_world_and_kpis_read_it(runner: CliRunner) -> None:
+    built = runner.invoke(main, ["demo", "--size", "small", "--no-serve"])
+    assert built.exit_code == 0, built.output
+    again = runner.invoke(main, ["demo", "--size", "small", "--no-serve"])
+    assert again.exit_code == 0 and "reusing it" in again.output
+    figures = json.loads(runner.invoke(main, ["kpi", "nps", "--json"]).stdout)
+    assert figures[0]["period"] == "2026-10" and figures[0]["n"] > 30
+    by_store = runner.invoke(main, ["kpi", "nps", "--by", "store", "--period", "2026-09"])
+    assert by_store.exit_code == 0 and "KYIV-2" in by_store.output
+    bad = runner.invoke(main, ["kpi", "nps", "--period", "Sept"])
+    assert bad.exit_code != 0 and "YYYY-MM" in bad.output

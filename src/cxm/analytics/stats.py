@@ -102,8 +102,8 @@ def compare_nps(a: Estimate, b: Estimate) -> Change:
         return Change(None, None, "two-sample z")
     diff = b.value - a.value
     pooled = math.hypot(a.se, b.se)
-    if pooled == 0:
-        return Change(diff, None if diff == 0 else 0.0, "two-sample z")
+    if pooled == 0 or a.n < 2 or b.n < 2:
+        return Change(diff, None, "two-sample z")  # no spread to test against
     z = diff / pooled
     return Change(diff, float(2 * sps.norm.sf(abs(z))), "two-sample z")
 

@@ -29,6 +29,7 @@ _ARROW: dict[str, Any] = {
     "TIMESTAMP": pa.timestamp("us"),
     "DATE": pa.date32(),
     "BOOLEAN": pa.bool_(),
+    "DOUBLE": pa.float64(),
     "DECIMAL(14,2)": pa.decimal128(14, 2),
 }
 

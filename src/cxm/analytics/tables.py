@@ -9,6 +9,7 @@ from sqlalchemy import Table
 from cxm.core.db import table
 from cxm.core.models import Organization
 from cxm.ingest.models import Customer, Event, Location, Order, ShipmentUpdate, Touchpoint
+from cxm.surveys.models import Answer, Response
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,36 @@ SYNCED: tuple[SyncedTable, ...] = (
             "unmapped": "BOOLEAN",
         },
         ("occurred_at",),
+    ),
+    SyncedTable(
+        "survey_response",
+        table(Response),
+        {
+            "id": "BIGINT",
+            "organization_id": "BIGINT",
+            "survey_id": "BIGINT",
+            "customer_id": "BIGINT",
+            "order_id": "BIGINT",
+            "touchpoint_id": "BIGINT",
+            "location_id": "BIGINT",
+            "channel": "VARCHAR",
+            "language": "VARCHAR",
+            "status": "VARCHAR",
+            "completed_at": "TIMESTAMP",
+        },
+        ("completed_at",),
+    ),
+    SyncedTable(
+        "survey_answer",
+        table(Answer),
+        {
+            "id": "BIGINT",
+            "organization_id": "BIGINT",
+            "response_id": "BIGINT",
+            "question": "VARCHAR",
+            "kind": "VARCHAR",
+            "value": "DOUBLE",
+        },
     ),
 )
 

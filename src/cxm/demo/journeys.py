@@ -168,7 +168,8 @@ def simulate(seed: int, index: int, browsing: int = 1) -> SimulatedCustomer:
     channel = rng.choices(("web", "app", "store"), (0.45, 0.20, 0.35))[0]
     home = rng.choices(STORE_CODES, STORE_WEIGHTS)[0]
     # Half the customers were already customers when the year began; the rest join during it.
-    joined = rng.uniform(0, 21) if rng.random() < 0.5 else rng.uniform(0, T.DAYS - 35)
+    existing = rng.random() < 0.5
+    joined = rng.uniform(0, 21) if existing else rng.uniform(0, T.DAYS - 35)
     first_seen = START + timedelta(days=joined, hours=rng.uniform(6, 19))
     user_id = f"C{index:07d}"
     identities = [
@@ -192,8 +193,9 @@ def simulate(seed: int, index: int, browsing: int = 1) -> SimulatedCustomer:
             first_seen + timedelta(days=rng.uniform(0, 360)),
             campaign=f"newsletter-{rng.randrange(1, 13)}",
         )
-    t = first_seen
     gap_mean = 45.0 if segment == "loyalty" else 80.0
+    # Existing customers are somewhere in their purchase rhythm when the year starts.
+    t = first_seen + timedelta(days=rng.uniform(0, gap_mean)) if existing else first_seen
     while t < END and not c.churned:
         _purchase_cycle(j, c, t, base)
         t = t + timedelta(days=rng.expovariate(1 / gap_mean) + 2)

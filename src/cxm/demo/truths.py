@@ -32,9 +32,9 @@ class LateDelivery:
     winter_share: float = 0.26  # December to February
     ltr_effect: float = -0.95  # direct effect, unnotified
     # Per-order NPS points over delivered orders (regression on late, contact loop, app):
-    nps_effect_adjusted: float = -29.0  # any late order, notified or not
+    nps_effect_adjusted: float = -28.0  # any late order, notified or not
     nps_effect_adjusted_unnotified: float = -36.0
-    nps_effect_raw: float = -43.0  # naive late minus on-time difference (includes loops)
+    nps_effect_raw: float = -42.0  # naive late minus on-time difference (includes loops)
     tolerance: float = 7.0
     churn_on_time: float = 0.22  # chance the customer buys no more after the order
     churn_late: float = 0.42

@@ -17,6 +17,7 @@ from cxm.core.db import Database, table
 from cxm.core.errors import Conflict
 from cxm.demo.catalogue import Catalogue, build_catalogue
 from cxm.demo.journeys import SimulatedCustomer, simulate
+from cxm.demo.responses import create_survey, write_responses
 from cxm.ingest.models import Customer, CustomerIdentity, Event, Order, ShipmentUpdate
 
 Size = Literal["small", "medium", "large"]
@@ -33,6 +34,7 @@ class DemoSummary:
     events: int
     orders: int
     shipment_updates: int
+    responses: int
     locations: int
     touchpoints: int
 
@@ -51,15 +53,19 @@ def generate(
             raise Conflict("The store has demo data already; use a fresh data directory.")
     with db.writer() as conn:
         catalogue = build_catalogue(conn, org_id)
+        survey = create_survey(conn, org_id, change_mark(conn))
     total = CUSTOMERS[size]
-    counts = {"customers": 0, "events": 0, "orders": 0, "shipments": 0}
+    counts = {"customers": 0, "events": 0, "orders": 0, "shipments": 0, "responses": 0}
     report("Customers and journeys", 0, total)
     for start in range(0, total, CHUNK):
         people = [
             simulate(seed, i, BROWSING[size]) for i in range(start, min(total, start + CHUNK))
         ]
         with db.writer() as conn:
-            _write(conn, org_id, catalogue, people, counts)
+            ids = _write(conn, org_id, catalogue, people, counts)
+            counts["responses"] += write_responses(
+                conn, org_id, catalogue, survey, seed, people, *ids, change_mark(conn)
+            )
         report("Customers and journeys", counts["customers"], total)
     return DemoSummary(
         org_id,
@@ -67,6 +73,7 @@ def generate(
         counts["events"],
         counts["orders"],
         counts["shipments"],
+        counts["responses"],
         len(catalogue.location_ids),
         len(set(catalogue.touchpoint_ids.values())),
     )
@@ -78,7 +85,7 @@ def _write(
     cat: Catalogue,
     people: list[SimulatedCustomer],
     counts: dict[str, int],
-) -> None:
+) -> tuple[list[int], dict[str, int]]:
     mark = change_mark(conn)
     received = datetime.now(UTC)
     customer_ids = insert_returning_ids(
@@ -185,3 +192,4 @@ def _write(
     counts["events"] += len(events)
     counts["orders"] += len(order_rows)
     counts["shipments"] += sum(len(p.shipments) for p in people)
+    return customer_ids, order_ids

@@ -8,6 +8,7 @@ from cxm.core import changes as _changes  # noqa: F401
 from cxm.core import models as _core_models  # noqa: F401
 from cxm.core.db import Base
 from cxm.ingest import models as _ingest_models  # noqa: F401
+from cxm.surveys import models as _survey_models  # noqa: F401
 
 
 def metadata() -> MetaData:

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from cxm import __version__
+from cxm.analytics.api import router as analytics_router
 from cxm.analytics.backend import Analytics
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     problems.install(app)
     app.include_router(ingest_router)
+    app.include_router(analytics_router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

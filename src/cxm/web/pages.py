@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.kpis import nps_figures
 from cxm.analytics.overview import Overview, load_overview
 from cxm.ingest.models import CHANNELS, STAGES
 from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect, page_context
@@ -57,10 +58,13 @@ async def overview(request: Request, user: CurrentUser) -> Response:
     analytics = request.app.state.analytics
     try:
         ov = await run_in_threadpool(load_overview, analytics, user.organization_id)
+        nps = await run_in_threadpool(nps_figures, analytics, user.organization_id)
     except Exception as exc:  # the page says what to do instead of a bare 500
         ctx = page_context(request, user, active="overview", problem=type(exc).__name__)
         return render(request, "error.html", ctx, lang, status_code=500)
-    ctx = page_context(request, user, active="overview", ov=ov, charts=_chart_data(ov))
+    ctx = page_context(
+        request, user, active="overview", ov=ov, charts=_chart_data(ov), nps=nps[0] if nps else None
+    )
     return render(request, "overview.html", ctx, lang)
 
 

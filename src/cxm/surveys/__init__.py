@@ -1,0 +1,1 @@
+"""Surveys: definitions and their versions, responses and answers."""
