@@ -8,6 +8,7 @@ from sqlalchemy import Table
 
 from cxm.core.db import table
 from cxm.core.models import Organization
+from cxm.feedback.models import Feedback
 from cxm.ingest.models import Customer, Event, Location, Order, ShipmentUpdate, Touchpoint
 from cxm.surveys.models import Answer, Response
 
@@ -149,6 +150,25 @@ SYNCED: tuple[SyncedTable, ...] = (
             "kind": "VARCHAR",
             "value": "DOUBLE",
         },
+    ),
+    SyncedTable(
+        "feedback",
+        table(Feedback),
+        {
+            "id": "BIGINT",
+            "organization_id": "BIGINT",
+            "kind": "VARCHAR",
+            "text": "VARCHAR",
+            "channel": "VARCHAR",
+            "touchpoint_id": "BIGINT",
+            "location_id": "BIGINT",
+            "customer_id": "BIGINT",
+            "order_id": "BIGINT",
+            "category": "VARCHAR",
+            "language": "VARCHAR",
+            "occurred_at": "TIMESTAMP",
+        },
+        ("occurred_at",),
     ),
 )
 

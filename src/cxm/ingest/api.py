@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from cxm.core.errors import Fault, PayloadTooLarge, ValidationError
 from cxm.ingest.catalogue import (
     RuleIn,
     TouchpointIn,
@@ -23,8 +20,8 @@ from cxm.ingest.catalogue import (
 from cxm.ingest.events import IngestLimits, ingest_batch
 from cxm.ingest.orders import ingest_orders, ingest_shipments
 from cxm.ingest.schemas import BatchResult
+from cxm.web.bodies import answer, items_of, json_body
 from cxm.web.deps import ApiClient, DbDep, SettingsDep
-from cxm.web.problems import problem
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"])
 
@@ -38,57 +35,6 @@ ones; fix and re-send only the refused ones. The answer comes after the commit.
 """
 
 
-async def _json_body(request: Request, max_bytes: int) -> Any:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(f"The body is {declared} bytes; the limit is {max_bytes}.")
-    body = bytearray()
-    async for chunk in request.stream():
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            raise PayloadTooLarge(f"The body exceeds the limit of {max_bytes} bytes.")
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise ValidationError(
-            f"The body is not valid JSON: {exc}", [Fault(f"malformed JSON: {exc}")]
-        ) from exc
-
-
-def _items(payload: Any, key: str, limit: int) -> list[object]:
-    if isinstance(payload, dict) and isinstance(payload.get(key), list):
-        items: list[object] = payload[key]
-    elif isinstance(payload, list):
-        items = payload
-    elif isinstance(payload, dict) and key != "batch":
-        items = [payload]
-    else:
-        raise ValidationError(
-            f"The body must be an object with a '{key}' array.",
-            [Fault(f"must be an array of {key}", key)],
-        )
-    if len(items) > limit:
-        raise PayloadTooLarge(f"{len(items)} records in one request; the limit is {limit}.")
-    if not items:
-        raise ValidationError(f"The '{key}' array is empty.", [Fault("is empty", key)])
-    return items
-
-
-def _answer(result: BatchResult) -> JSONResponse:
-    if result.rejected and result.accepted == 0 and result.duplicates == 0:
-        faults = [Fault(str(r["reason"]), r.get("field"), r.get("index")) for r in result.rejected]
-        return problem(
-            422,
-            "Invalid input",
-            "No record of the request was stored.",
-            faults,
-            accepted=0,
-            duplicates=0,
-        )
-    status = 207 if result.rejected else 200
-    return JSONResponse(result.model_dump(), status_code=status)
-
-
 @router.post(
     "/batch",
     description=BATCH_DOC,
@@ -98,11 +44,11 @@ def _answer(result: BatchResult) -> JSONResponse:
 async def batch(
     request: Request, client: ApiClient, db: DbDep, settings: SettingsDep
 ) -> JSONResponse:
-    payload = await _json_body(request, settings.max_body_bytes)
-    items = _items(payload, "batch", settings.max_batch_messages)
+    payload = await json_body(request, settings.max_body_bytes)
+    items = items_of(payload, "batch", settings.max_batch_messages)
     limits = IngestLimits(timedelta(hours=settings.future_tolerance_hours))
     result = await run_in_threadpool(ingest_batch, db, client.organization_id, items, limits)
-    return _answer(result)
+    return answer(result)
 
 
 @router.post(
@@ -113,10 +59,10 @@ async def batch(
 async def orders(
     request: Request, client: ApiClient, db: DbDep, settings: SettingsDep
 ) -> JSONResponse:
-    payload = await _json_body(request, settings.max_body_bytes)
-    items = _items(payload, "orders", settings.max_batch_messages)
+    payload = await json_body(request, settings.max_body_bytes)
+    items = items_of(payload, "orders", settings.max_batch_messages)
     result = await run_in_threadpool(ingest_orders, db, client.organization_id, items)
-    return _answer(result)
+    return answer(result)
 
 
 @router.post(
@@ -128,10 +74,10 @@ async def orders(
 async def shipments(
     request: Request, client: ApiClient, db: DbDep, settings: SettingsDep
 ) -> JSONResponse:
-    payload = await _json_body(request, settings.max_body_bytes)
-    items = _items(payload, "shipments", settings.max_batch_messages)
+    payload = await json_body(request, settings.max_body_bytes)
+    items = items_of(payload, "shipments", settings.max_batch_messages)
     result = await run_in_threadpool(ingest_shipments, db, client.organization_id, items)
-    return _answer(result)
+    return answer(result)
 
 
 @router.get(

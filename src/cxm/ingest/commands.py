@@ -187,6 +187,32 @@ def import_orders(
     _run(ctx, "orders", file, fmt, mapping, rejects, org_slug, as_json, store_orders)
 
 
+@import_group.command("feedback")
+@_options
+@click.pass_context
+def import_feedback(
+    ctx: click.Context,
+    file: Path,
+    fmt: str | None,
+    mapping: tuple[str, ...],
+    rejects: Path | None,
+    org_slug: str,
+    as_json: bool,
+) -> None:
+    """Import feedback: kind, text, occurred_at; optionally id, channel, touchpoint, location,
+    order_id, category, language and the customer's identities (user_id, email, ...).
+
+    Kinds: complaint, contact_centre_note, chat, social_post, employee_comment, comment.
+
+    \b
+    Example:
+      cxm import feedback complaints.csv --map text=body --map occurred_at=created
+    """
+    from cxm.feedback.imports import store_feedback
+
+    _run(ctx, "feedback", file, fmt, mapping, rejects, org_slug, as_json, store_feedback)
+
+
 @import_group.command("customers")
 @_options
 @click.pass_context

@@ -14,6 +14,7 @@ from cxm.analytics.backend import Analytics
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
 from cxm.core.settings import Settings, get_settings
+from cxm.feedback.api import router as feedback_router
 from cxm.ingest.api import router as ingest_router
 from cxm.web import problems
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     problems.install(app)
     app.include_router(ingest_router)
     app.include_router(analytics_router)
+    app.include_router(feedback_router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:

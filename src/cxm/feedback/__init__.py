@@ -1,0 +1,1 @@
+"""Free text customers and staff give us: complaints, contact-centre notes, chats, posts."""

@@ -1,0 +1,41 @@
+"""Request shapes for feedback intake."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from cxm.ingest.schemas import Channel, CustomerRef
+
+Kind = Literal[
+    "complaint", "contact_centre_note", "chat", "social_post", "employee_comment", "comment"
+]
+MAX_TEXT = 1_000_000  # stored whole; analysis reads a truncated copy
+
+
+class FeedbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Your id for the item; re-sending it stores it once.",
+    )
+    kind: Kind
+    text: str = Field(max_length=MAX_TEXT)
+    occurred_at: datetime
+    channel: Channel | None = None
+    touchpoint: str | None = Field(default=None, max_length=64, description="Touchpoint code.")
+    location: str | None = Field(default=None, max_length=64, description="Location code.")
+    customer: CustomerRef | None = None
+    order_id: str | None = Field(default=None, max_length=128)
+    category: str | None = Field(default=None, max_length=100)
+    language: str | None = Field(default=None, max_length=8)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("is empty")
+        return v
