@@ -121,3 +121,44 @@ def test_churn_is_higher_after_a_late_delivery() -> None:
         if p.experiences and p.experiences[-1].delivered:
             (after_late if p.experiences[-1].late else after_on_time).append(p.churned)
     assert np.mean(after_late) > np.mean(after_on_time) + 0.1
+
+
+def test_demo_feedback_follows_the_planted_situations(sqlite_db: Database) -> None:
+    from cxm.feedback.models import Feedback
+
+    summary = generate(sqlite_db, "small", seed=5)
+    with sqlite_db.session() as s:
+        rows = s.execute(
+            select(
+                Feedback.kind,
+                Feedback.category,
+                Feedback.text,
+                Feedback.occurred_at,
+                Customer.language,
+            ).join(Customer, Customer.id == Feedback.customer_id)
+        ).all()
+    assert summary.feedback == len(rows) > 200
+    packaging = [r for r in rows if r.kind == "complaint" and r.category is None]
+    assert packaging and all(r.occurred_at.date() >= T.EMERGING_TOPIC.start for r in packaging)
+    loops = [r for r in rows if r.category == "service"]
+    angry = (
+        "лют",
+        "обурлив",
+        "бешенств",
+        "возмутительн",
+        "furious",
+        "outrageous",
+        "Терпіння",
+        "Терпение",
+        "patience",
+        "Жахлив",
+        "Отвратительн",
+        "Terrible",
+    )
+    assert loops and all(any(w in r.text for w in angry) for r in loops)
+    cyrillic = sum(any("а" <= ch <= "я" or ch in "іїєґ" for ch in r.text.lower()) for r in rows)
+    english = sum(r.language == "en" for r in rows)
+    assert cyrillic > 0.7 * len(rows) and english > 0
+    for r in rows:  # each text is in its customer's language
+        if r.language == "en":
+            assert not any("а" <= ch <= "я" for ch in r.text.lower())

@@ -16,6 +16,7 @@ from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
 from cxm.core.errors import Conflict
 from cxm.demo.catalogue import Catalogue, build_catalogue
+from cxm.demo.comments import write_comments
 from cxm.demo.journeys import SimulatedCustomer, simulate
 from cxm.demo.responses import create_survey, write_responses
 from cxm.ingest.models import Customer, CustomerIdentity, Event, Order, ShipmentUpdate
@@ -35,6 +36,7 @@ class DemoSummary:
     orders: int
     shipment_updates: int
     responses: int
+    feedback: int
     locations: int
     touchpoints: int
 
@@ -55,7 +57,14 @@ def generate(
         catalogue = build_catalogue(conn, org_id)
         survey = create_survey(conn, org_id, change_mark(conn))
     total = CUSTOMERS[size]
-    counts = {"customers": 0, "events": 0, "orders": 0, "shipments": 0, "responses": 0}
+    counts = {
+        "customers": 0,
+        "events": 0,
+        "orders": 0,
+        "shipments": 0,
+        "responses": 0,
+        "feedback": 0,
+    }
     report("Customers and journeys", 0, total)
     for start in range(0, total, CHUNK):
         people = [
@@ -63,6 +72,9 @@ def generate(
         ]
         with db.writer() as conn:
             ids = _write(conn, org_id, catalogue, people, counts)
+            counts["feedback"] += write_comments(
+                conn, org_id, catalogue, seed, people, *ids, change_mark(conn)
+            )
             counts["responses"] += write_responses(
                 conn, org_id, catalogue, survey, seed, people, *ids, change_mark(conn)
             )
@@ -74,6 +86,7 @@ def generate(
         counts["orders"],
         counts["shipments"],
         counts["responses"],
+        counts["feedback"],
         len(catalogue.location_ids),
         len(set(catalogue.touchpoint_ids.values())),
     )
