@@ -113,3 +113,41 @@ def test_static_assets_are_served_by_the_app(client: TestClient) -> None:
     assert client.get("/static/cxm.css").status_code == 200
     chart = client.get("/static/vendor/chart-4.6.1.umd.min.js")
     assert chart.status_code == 200 and "Chart.js v4.6.1" in chart.text
+
+
+def _send_feedback(client: TestClient, site: Site) -> None:
+    items = [
+        {
+            "kind": "complaint",
+            "text": "<script>alert('x')</script> Посилка запізнилася",
+            "occurred_at": "2026-10-03T12:00:00Z",
+            "category": "delivery",
+            "customer": {"user_id": "u1", "language": "uk"},
+        },
+        {
+            "kind": "social_post",
+            "text": "Great service in Lviv",
+            "occurred_at": "2026-10-04T12:00:00Z",
+            "language": "en",
+        },
+    ]
+    r = client.post(
+        "/api/v1/feedback",
+        json={"feedback": items},
+        headers={"Authorization": f"Bearer {site.key}"},
+    )
+    assert r.status_code == 200
+
+
+def test_voice_lists_feedback_escaped_and_filters_it(client: TestClient, site: Site) -> None:
+    _send_feedback(client, site)
+    log_in(client, site.email)
+    page = client.get("/voice").text
+    assert "&lt;script&gt;alert(" in page and "<script>alert(" not in page
+    assert "Great service in Lviv" in page
+    only_posts = client.get("/voice?kind=social_post").text
+    assert "Great service" in only_posts and "Посилка" not in only_posts
+    searched = client.get("/voice?q=ПОСИЛКА").text
+    assert "Посилка запізнилася" in searched and "Great service" not in searched
+    empty = client.get("/voice?q=nothing-like-this").text
+    assert "Тут порожньо" in empty

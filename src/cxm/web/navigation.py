@@ -18,7 +18,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("journeys", "Journeys", "/journeys", False),
     NavItem("moments", "Moments of truth", "/moments", False),
     NavItem("friction", "Friction", "/friction", False),
-    NavItem("voice", "Voice", "/voice", False),
+    NavItem("voice", "Voice", "/voice", True),
     NavItem("surveys", "Surveys", "/surveys", False),
     NavItem("reviews", "Reviews", "/reviews", False),
     NavItem("cases", "Cases", "/cases", False),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.kpis import nps_figures
 from cxm.analytics.overview import Overview, load_overview
+from cxm.analytics.voice import VoiceFilter, load_voice
+from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.ingest.models import CHANNELS, STAGES
 from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect, page_context
 from cxm.web.auth import router as auth_router
@@ -66,6 +69,46 @@ async def overview(request: Request, user: CurrentUser) -> Response:
         request, user, active="overview", ov=ov, charts=_chart_data(ov), nps=nps[0] if nps else None
     )
     return render(request, "overview.html", ctx, lang)
+
+
+@router.get("/voice", response_class=HTMLResponse)
+async def voice(
+    request: Request,
+    user: CurrentUser,
+    q: str = "",
+    kind: str = "",
+    category: str = "",
+    language: str = "",
+    page: int = 1,
+) -> Response:
+    lang = request_language(request, user.language)
+    f = VoiceFilter(
+        kind=kind if kind in FEEDBACK_KINDS else None,
+        category=category or None,
+        language=language if language in ("uk", "ru", "en") else None,
+        text=q.strip()[:200] or None,
+        page=max(1, min(page, 10_000)),
+    )
+    data = await run_in_threadpool(load_voice, request.app.state.analytics, user.organization_id, f)
+    query = urlencode(
+        {
+            k: v
+            for k, v in (("q", q), ("kind", kind), ("category", category), ("language", language))
+            if v
+        }
+    )
+    categories = sorted(c for c in data.by_category if c != "-")
+    ctx = page_context(
+        request,
+        user,
+        active="voice",
+        voice=data,
+        f=f,
+        kinds=FEEDBACK_KINDS,
+        categories=categories,
+        query=query,
+    )
+    return render(request, "voice.html", ctx, lang)
 
 
 def _coming_soon(slug: str) -> Any:

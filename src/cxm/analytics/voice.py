@@ -1,0 +1,103 @@
+"""What customers say: feedback listed and counted, with filters, from the analytics store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ibis import _
+
+from cxm.analytics.backend import Analytics
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class VoiceFilter:
+    kind: str | None = None
+    category: str | None = None  # "-" means: no category
+    language: str | None = None
+    text: str | None = None  # plain substring, case-insensitive
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    kind: str
+    category: str | None
+    text: str
+    language: str | None
+    channel: str | None
+    occurred_at: datetime
+    customer_id: int | None
+
+
+@dataclass
+class Voice:
+    total: int
+    comments: list[Comment]
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_category: dict[str, int] = field(default_factory=dict)
+    page: int = 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
+    fb = con.table("feedback").filter(_.organization_id == org_id)
+    customers = con.table("customer").select(cust_id=_.id, cust_language=_.language)
+    t = fb.left_join(customers, fb.customer_id == customers.cust_id)
+    t = t.mutate(lang=t.language.fill_null(t.cust_language))
+    if f.kind:
+        t = t.filter(t.kind == f.kind)
+    if f.category == "-":
+        t = t.filter(t.category.isnull())
+    elif f.category:
+        t = t.filter(t.category == f.category)
+    if f.language:
+        t = t.filter(t.lang == f.language)
+    if f.text:
+        t = t.filter(t.text.lower().contains(f.text.lower()))
+    return t
+
+
+def load_voice(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
+    with analytics.fresh() as con:
+        t = _filtered(con, org_id, f)
+        total = int(t.count().to_pyarrow().as_py())
+        page = max(1, f.page)
+        rows = (
+            t.order_by([t.occurred_at.desc(), t.id.desc()])
+            .limit(PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+            .select(
+                "id", "kind", "category", "text", "lang", "channel", "occurred_at", "customer_id"
+            )
+            .to_pyarrow()
+            .to_pylist()
+        )
+        by_kind = {
+            r["kind"]: int(r["n"])
+            for r in t.group_by("kind").aggregate(n=_.count()).to_pyarrow().to_pylist()
+        }
+        by_category = {
+            (r["category"] or "-"): int(r["n"])
+            for r in t.group_by("category").aggregate(n=_.count()).to_pyarrow().to_pylist()
+        }
+    comments = [
+        Comment(
+            r["id"],
+            r["kind"],
+            r["category"],
+            r["text"],
+            r["lang"],
+            r["channel"],
+            r["occurred_at"],
+            r["customer_id"],
+        )
+        for r in rows
+    ]
+    return Voice(total, comments, by_kind, by_category, page)
