@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
+from cxm.core.settings import Settings
 from tests.factories import track
 from tests.web.conftest import Site, csrf_of, log_in
 
@@ -151,3 +154,19 @@ def test_voice_lists_feedback_escaped_and_filters_it(client: TestClient, site: S
     assert "Посилка запізнилася" in searched and "Great service" not in searched
     empty = client.get("/voice?q=nothing-like-this").text
     assert "Тут порожньо" in empty
+
+
+def test_every_asset_of_every_page_is_served_by_the_app(client: TestClient, site: Site) -> None:
+    log_in(client, site.email)
+    for path in ("/", "/voice", "/login", "/api/v1/docs"):
+        html = client.get(path).text
+        for url in re.findall(r'(?:src|href)="([^"#]+)"', html):
+            assert url.startswith("/"), f"{path} loads {url} from elsewhere"
+            if url.startswith("/static/"):
+                assert client.get(url).status_code == 200, url
+
+
+def test_production_mode_refuses_the_default_secret_key() -> None:
+    with pytest.raises(ValidationError, match="CXM_SECRET_KEY"):
+        Settings(mode="production")
+    assert Settings(mode="production", secret_key="s3cr3t-" * 6).mode == "production"

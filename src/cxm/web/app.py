@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from cxm import __version__
@@ -18,6 +20,7 @@ from cxm.feedback.api import router as feedback_router
 from cxm.ingest.api import router as ingest_router
 from cxm.web import problems
 
+SWAGGER = "/static/vendor/swagger-ui-5.35.0"
 API_DESCRIPTION = """The cxm JSON API. Authenticate with an API key (`cxm apikey create`) sent as
 `Authorization: Bearer <key>`. Errors are Problem Details (RFC 9457) naming the record and
 field at fault."""
@@ -39,7 +42,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         version=__version__,
         description=API_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -57,6 +60,17 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(ingest_router)
     app.include_router(analytics_router)
     app.include_router(feedback_router)
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        # Served from the app's own copy of Swagger UI: the page works with no internet.
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="cxm API",
+            swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+        )
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:
