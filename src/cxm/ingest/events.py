@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from cxm.core.bulk import insert_rows
@@ -141,16 +141,7 @@ def _store(
     batch_faults: list[Fault] = []
     t = table(Event)
     event_msgs = [m for m in messages if m.type in EVENT_TYPES]
-    known: set[str] = set()
-    ids = [m.message_id for m in event_msgs]
-    for start in range(0, len(ids), 900):
-        known.update(
-            conn.execute(
-                select(t.c.message_id).where(
-                    t.c.organization_id == org_id, t.c.message_id.in_(ids[start : start + 900])
-                )
-            ).scalars()
-        )
+    known = known_message_ids(conn, org_id, [m.message_id for m in event_msgs])
     fresh = [m for m in messages if m.type not in EVENT_TYPES or m.message_id not in known]
     mark = change_mark(conn)
     customers = resolve(conn, org_id, [_claim(m) for m in fresh], mark).customer_ids
@@ -217,3 +208,22 @@ def _mark_refunded(conn: Connection, org_id: int, ids: list[int], mark: int) -> 
             .where(ot.c.organization_id == org_id, ot.c.id.in_(ids))
             .values(refunded=True, status="refunded", sync_mark=mark)
         )
+
+
+def known_message_ids(conn: Connection, org_id: int, ids: list[str]) -> set[str]:
+    """Which of these message ids are stored already (plain driver SQL: it runs per batch)."""
+    known: set[str] = set()
+    sqlite = conn.dialect.name == "sqlite"
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        if sqlite:
+            sql = (
+                "SELECT message_id FROM event WHERE organization_id = ? AND message_id IN "
+                f"({', '.join('?' * len(chunk))})"
+            )
+            rows = conn.exec_driver_sql(sql, (org_id, *chunk))
+        else:
+            sql = "SELECT message_id FROM event WHERE organization_id = %s AND message_id = ANY(%s)"
+            rows = conn.exec_driver_sql(sql, (org_id, chunk))
+        known.update(r[0] for r in rows)
+    return known
