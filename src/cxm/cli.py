@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.core.settings import Settings
 
 err = Console(stderr=True)
@@ -20,8 +21,7 @@ DEMO_ADMIN_PASSWORD = "demo-admin"  # noqa: S105 - the demo's documented login
 
 
 def _settings(ctx: click.Context) -> Settings:
-    overrides: dict[str, Any] = {k: v for k, v in ctx.obj.items() if v is not None}
-    return Settings(**overrides)
+    return command_settings(ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,12 +50,7 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) ->
 
 
 def _database(settings: Settings) -> Any:
-    from cxm.core.db import Database
-    from cxm.core.schema import upgrade
-
-    db = Database(settings.resolved_database_url)
-    upgrade(db.engine)
-    return db
+    return open_store(settings)
 
 
 def _progress() -> tuple[Progress, Callable[[str, int, int], None]]:
@@ -237,15 +232,7 @@ def sync(ctx: click.Context, as_json: bool) -> None:
 
 
 def _org_id(db: Any, slug: str) -> int:
-    from sqlalchemy import select
-
-    from cxm.core.models import Organization
-
-    with db.session() as s:
-        org_id = s.scalar(select(Organization.id).where(Organization.slug == slug))
-    if org_id is None:
-        raise click.ClickException(f"No organization '{slug}'. Run `cxm demo` or create one.")
-    return int(org_id)
+    return organization_id(db, slug)
 
 
 @main.group()
@@ -364,76 +351,12 @@ def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
     click.echo(f"API key {key_id} revoked.")
 
 
-@main.group()
-def kpi() -> None:
-    """Experience KPIs with margins of error and significance.
-
-    \b
-    Example:
-      cxm kpi nps --by store --period 2026-10
-    """
-
-
-@kpi.command("nps")
-@click.option(
-    "--by",
-    type=click.Choice(["store", "channel", "language"]),
-    default=None,
-    help="Break the figure down (default: overall).",
-)
-@click.option(
-    "--period",
-    default=None,
-    metavar="YYYY-MM",
-    help="Month in organization time (default: the last complete month).",
-)
-@click.option("--org", "org_slug", default="demo", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.pass_context
-def kpi_nps(
-    ctx: click.Context, by: str | None, period: str | None, org_slug: str, as_json: bool
-) -> None:
-    """NPS with n, its 95% margin of error and the change since the month before.
-
-    \b
-    Examples:
-      cxm kpi nps
-      cxm kpi nps --by store --period 2026-10 --json
-    """
-    import re
-
-    from cxm.analytics.backend import Analytics
-    from cxm.analytics.kpis import nps_figures
-
-    if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        raise click.BadParameter("use YYYY-MM, e.g. 2026-10", param_hint="--period")
-    settings = _settings(ctx)
-    db = _database(settings)
-    analytics = Analytics(db, settings)
-    figures = nps_figures(analytics, _org_id(db, org_slug), by, period)  # type: ignore[arg-type]
-    analytics.close()
-    if as_json:
-        click.echo(json.dumps([f.as_dict() for f in figures]))
-        return
-    if not figures:
-        click.echo("No NPS answers in this period.")
-        return
-    click.echo(f"NPS, {figures[0].period}")
-    for f in figures:
-        e, c = f.estimate, f.change
-        change = ""
-        if c is not None and c.difference is not None:
-            mark = " (significant)" if f.as_dict()["significant"] else ""
-            change = f"  change {c.difference:+.1f}{mark}"
-        small = "  (few answers)" if e.small_sample else ""
-        click.echo(
-            f"  {f.key:<16} {e.value:6.1f} ± {e.margin or 0:4.1f}  n = {e.n:,}{change}{small}"
-        )
-
-
 def _register_parts() -> None:
+    from cxm.analytics.commands import journeys_group, kpi_group
     from cxm.ingest.commands import import_group, touchpoints_group
 
+    main.add_command(kpi_group, "kpi")
+    main.add_command(journeys_group, "journeys")
     main.add_command(import_group, "import")
     main.add_command(touchpoints_group, "touchpoints")
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.journeys import JourneyQuery, load_dfg, load_variants
 from cxm.analytics.kpis import nps_figures
 from cxm.web.deps import ApiClient
 
@@ -37,4 +40,66 @@ async def nps(
         "period": figures[0].period if figures else period,
         "figures": [f.as_dict() for f in figures],
         "message": None if figures else "No NPS answers in this period.",
+    }
+
+
+journeys_router = APIRouter(prefix="/api/v1/analytics", tags=["journeys"])
+
+
+def _query(
+    gap_days: int, store: str | None, since: date | None, until: date | None
+) -> JourneyQuery:
+    return JourneyQuery(gap_days=gap_days, store=store, since=since, until=until)
+
+
+@journeys_router.get(
+    "/dfg",
+    description="Directly-follows graph of touchpoints: for each "
+    "edge its count, the journeys and share of journeys it appears in, and "
+    "the median and 90th-percentile hours between the two touchpoints.",
+)
+async def dfg(
+    request: Request,
+    client: ApiClient,
+    gap_days: int = Query(default=30, ge=1, le=365),
+    store: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Any]:
+    edges = await run_in_threadpool(
+        load_dfg,
+        request.app.state.analytics,
+        client.organization_id,
+        _query(gap_days, store, since, until),
+    )
+    return {
+        "edges": [asdict(e) for e in edges],
+        "message": None if edges else "No journeys match these filters.",
+    }
+
+
+@journeys_router.get(
+    "/variants",
+    description="The most frequent touchpoint sequences with "
+    "their number of journeys, share and median duration in days.",
+)
+async def journey_variants(
+    request: Request,
+    client: ApiClient,
+    gap_days: int = Query(default=30, ge=1, le=365),
+    store: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    top: int = Query(default=20, ge=1, le=500),
+) -> dict[str, Any]:
+    found = await run_in_threadpool(
+        load_variants,
+        request.app.state.analytics,
+        client.organization_id,
+        _query(gap_days, store, since, until),
+        top,
+    )
+    return {
+        "variants": [asdict(v) for v in found],
+        "message": None if found else "No journeys match these filters.",
     }

@@ -11,13 +11,10 @@ import click
 from pydantic import ValidationError as PydanticError
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
 
+from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.core.db import Database
 from cxm.core.errors import CxmError
-from cxm.core.models import Organization
-from cxm.core.schema import upgrade
-from cxm.core.settings import get_settings
 from cxm.ingest.catalogue import (
     RuleIn,
     TouchpointIn,
@@ -71,15 +68,8 @@ def _run(
     as_json: bool,
     handler: Callable[[Database, int, Any, int, RejectWriter], tuple[int, int]],
 ) -> None:
-    parent = ctx.find_root().obj or {}
-    overrides = {k: v for k, v in parent.items() if v is not None}
-    settings = get_settings().model_copy(update=overrides) if overrides else get_settings()
-    db = Database(settings.resolved_database_url)
-    upgrade(db.engine)
-    with db.session() as s:
-        org_id = s.scalar(select(Organization.id).where(Organization.slug == org_slug))
-    if org_id is None:
-        raise click.ClickException(f"No organization '{org_slug}'.")
+    db = open_store(command_settings(ctx))
+    org_id = organization_id(db, org_slug)
     target = rejects or file.with_name(file.name + ".rejects.csv")
     progress = Progress(
         SpinnerColumn(),
@@ -247,17 +237,8 @@ def touchpoints_group() -> None:
 
 
 def _db(ctx: click.Context) -> tuple[Database, int]:
-    parent = ctx.find_root().obj or {}
-    overrides = {k: v for k, v in parent.items() if v is not None}
-    settings = get_settings().model_copy(update=overrides) if overrides else get_settings()
-    db = Database(settings.resolved_database_url)
-    upgrade(db.engine)
-    slug = ctx.params.get("org_slug", "demo")
-    with db.session() as s:
-        org_id = s.scalar(select(Organization.id).where(Organization.slug == slug))
-    if org_id is None:
-        raise click.ClickException(f"No organization '{slug}'.")
-    return db, int(org_id)
+    db = open_store(command_settings(ctx))
+    return db, organization_id(db, ctx.params.get("org_slug", "demo"))
 
 
 @touchpoints_group.command("list")

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from starlette.middleware.sessions import SessionMiddleware
 
 from cxm import __version__
+from cxm.analytics.api import journeys_router
 from cxm.analytics.api import router as analytics_router
 from cxm.analytics.backend import Analytics
 from cxm.core.db import Database
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     problems.install(app)
     app.include_router(ingest_router)
     app.include_router(analytics_router)
+    app.include_router(journeys_router)
     app.include_router(feedback_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)

@@ -1,0 +1,184 @@
+"""`cxm kpi` and `cxm journeys`: analyses from the command line, as JSON or tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from cxm.core.commands import command_settings, open_store, organization_id
+
+
+@click.group("kpi")
+def kpi_group() -> None:
+    """Experience KPIs with margins of error and significance.
+
+    \b
+    Example:
+      cxm kpi nps --by store --period 2026-10
+    """
+
+
+@kpi_group.command("nps")
+@click.option(
+    "--by",
+    type=click.Choice(["store", "channel", "language"]),
+    default=None,
+    help="Break the figure down (default: overall).",
+)
+@click.option(
+    "--period",
+    default=None,
+    metavar="YYYY-MM",
+    help="Month in organization time (default: the last complete month).",
+)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.pass_context
+def kpi_nps(
+    ctx: click.Context, /, by: str | None, period: str | None, org_slug: str, as_json: bool
+) -> None:
+    """NPS with n, its 95% margin of error and the change since the month before.
+
+    \b
+    Examples:
+      cxm kpi nps
+      cxm kpi nps --by store --period 2026-10 --json
+    """
+    import re
+
+    from cxm.analytics.backend import Analytics
+    from cxm.analytics.kpis import nps_figures
+
+    if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise click.BadParameter("use YYYY-MM, e.g. 2026-10", param_hint="--period")
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    analytics = Analytics(db, settings)
+    figures = nps_figures(analytics, organization_id(db, org_slug), by, period)  # type: ignore[arg-type]
+    analytics.close()
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in figures]))
+        return
+    if not figures:
+        click.echo("No NPS answers in this period.")
+        return
+    click.echo(f"NPS, {figures[0].period}")
+    for f in figures:
+        e, c = f.estimate, f.change
+        change = ""
+        if c is not None and c.difference is not None:
+            mark = " (significant)" if f.as_dict()["significant"] else ""
+            change = f"  change {c.difference:+.1f}{mark}"
+        small = "  (few answers)" if e.small_sample else ""
+        click.echo(
+            f"  {f.key:<16} {e.value:6.1f} ± {e.margin or 0:4.1f}  n = {e.n:,}{change}{small}"
+        )
+
+
+@click.group("journeys")
+def journeys_group() -> None:
+    """Journeys: directly-follows graph and variants of touchpoints.
+
+    \b
+    Example:
+      cxm journeys dfg --store KYIV-2 --json
+    """
+
+
+def _journey_options(func: Any) -> Any:
+    func = click.option(
+        "--gap-days",
+        type=click.IntRange(1, 365),
+        default=30,
+        show_default=True,
+        help="Inactivity that ends a journey.",
+    )(func)
+    func = click.option("--store", default=None, help="Only journeys touching this location.")(func)
+    func = click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)(func)
+    func = click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)(func)
+    func = click.option("--org", "org_slug", default="demo", show_default=True)(func)
+    func = click.option("--json", "as_json", is_flag=True, help="Print JSON.")(func)
+    return func
+
+
+def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> list[Any]:
+    from cxm.analytics.backend import Analytics
+    from cxm.analytics.journeys import JourneyQuery, load_dfg, load_variants
+    from cxm.core.errors import CxmError
+
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    analytics = Analytics(db, settings)
+    q = JourneyQuery(
+        gap_days=kw["gap_days"],
+        store=kw["store"],
+        since=kw["since"].date() if kw["since"] else None,
+        until=kw["until"].date() if kw["until"] else None,
+    )
+    try:
+        org_id = organization_id(db, org_slug)
+        found: list[Any] = (
+            load_dfg(analytics, org_id, q)
+            if what == "dfg"
+            else load_variants(analytics, org_id, q, kw["top"])
+        )
+    except CxmError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        analytics.close()
+    return found
+
+
+@journeys_group.command("dfg")
+@_journey_options
+@click.option("--top", type=int, default=30, show_default=True, help="Edges to print.")
+@click.pass_context
+def journeys_dfg(ctx: click.Context, /, org_slug: str, as_json: bool, top: int, **kw: Any) -> None:
+    """Directly-follows graph: edge counts, share of journeys, median and p90 hours.
+
+    \b
+    Examples:
+      cxm journeys dfg
+      cxm journeys dfg --store KYIV-2 --since 2026-08-01 --json
+    """
+    from dataclasses import asdict
+
+    edges = _journey_run(ctx, org_slug, "dfg", **kw)
+    if as_json:
+        click.echo(json.dumps([asdict(e) for e in edges]))
+    elif not edges:
+        click.echo("No journeys match these filters.")
+    for e in edges[:top] if not as_json else []:
+        click.echo(
+            f"{e.source:>16} -> {e.target:<16} {e.count:>8,}  {e.share:6.1%} of journeys"
+            f"  median {e.median_hours:8.1f} h  p90 {e.p90_hours:8.1f} h"
+        )
+
+
+@journeys_group.command("variants")
+@_journey_options
+@click.option("--top", type=int, default=20, show_default=True, help="Variants to show.")
+@click.pass_context
+def journeys_variants(
+    ctx: click.Context, /, org_slug: str, as_json: bool, top: int, **kw: Any
+) -> None:
+    """The most frequent touchpoint sequences with share and median duration.
+
+    \b
+    Example:
+      cxm journeys variants --top 10
+    """
+    from dataclasses import asdict
+
+    found = _journey_run(ctx, org_slug, "variants", top=top, **kw)
+    if as_json:
+        click.echo(json.dumps([asdict(v) for v in found]))
+        return
+    if not found:
+        click.echo("No journeys match these filters.")
+    for v in found:
+        click.echo(
+            f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:6.1f} d  " + " > ".join(v.steps)
+        )

@@ -1,0 +1,160 @@
+"""Journeys from events: discovery by inactivity gaps, directly-follows graph and variants.
+
+A journey is one customer's events (merged customers counted as one) split wherever the gap
+to the previous event is longer than ``gap_days``. Events are ordered by time, ties by
+arrival (the event id), as process-mining tools do. Events no touchpoint rule maps are left
+out. This is the embedded default's one-pass path: events sorted once by (customer, time,
+arrival), then a shift with a same-journey mask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import polars as pl
+from ibis import _
+
+from cxm.analytics.backend import Analytics
+from cxm.core.errors import ValidationError
+
+
+@dataclass(frozen=True)
+class JourneyQuery:
+    gap_days: int = 30
+    store: str | None = None  # only journeys with an event at this location code
+    since: date | None = None  # organization-time dates, inclusive
+    until: date | None = None
+
+    def check(self) -> None:
+        if not 1 <= self.gap_days <= 365:
+            raise ValidationError("gap_days must lie between 1 and 365.")
+        if self.since and self.until and self.since > self.until:
+            raise ValidationError("since lies after until.")
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    count: int
+    journeys: int
+    share: float  # of all journeys
+    median_hours: float
+    p90_hours: float
+
+
+@dataclass(frozen=True)
+class Variant:
+    steps: list[str]
+    journeys: int
+    share: float
+    median_days: float
+
+
+def journey_events(con: Any, org_id: int, q: JourneyQuery) -> pl.DataFrame:
+    """Mapped events with their journey number, sorted by journey and time."""
+    q.check()
+    events = con.table("event").filter((_.organization_id == org_id) & _.touchpoint_id.notnull())
+    if q.since:
+        events = events.filter(events.occurred_at_local >= datetime.combine(q.since, time()))
+    if q.until:
+        end = datetime.combine(q.until + timedelta(days=1), time())
+        events = events.filter(events.occurred_at_local < end)
+    customers = con.table("customer").select(cid=_.id, merged_into=_.merged_into)
+    touchpoints = con.table("touchpoint").select(tp=_.id, step=_.code)
+    locations = con.table("location").select(loc=_.id, location=_.code)
+    t = events.join(customers, events.customer_id == customers.cid)
+    t = t.join(touchpoints, t.touchpoint_id == touchpoints.tp)
+    t = t.left_join(locations, t.location_id == locations.loc)
+    t = t.select(
+        person=t.merged_into.fill_null(t.cid),
+        ts=t.occurred_at,
+        seq=t.id,
+        step=t.step,
+        location=t.location,
+    )
+    frame = pl.from_arrow(t.to_pyarrow())
+    assert isinstance(frame, pl.DataFrame)
+    if frame.height == 0:
+        return frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("journey"))
+    frame = frame.sort(["person", "ts", "seq"])
+    gap = pl.duration(days=q.gap_days)
+    new = (pl.col("person") != pl.col("person").shift(1)) | (
+        (pl.col("ts") - pl.col("ts").shift(1)) > gap
+    )
+    frame = frame.with_columns(new.fill_null(True).cum_sum().cast(pl.Int64).alias("journey"))
+    if q.store:
+        keep = frame.filter(pl.col("location") == q.store)["journey"].unique()
+        frame = frame.filter(pl.col("journey").is_in(keep.implode()))
+    return frame
+
+
+def directly_follows(frame: pl.DataFrame) -> list[Edge]:
+    if frame.height == 0:
+        return []
+    total = frame["journey"].n_unique()
+    pairs = frame.with_columns(
+        target=pl.col("step").shift(-1),
+        next_ts=pl.col("ts").shift(-1),
+        same=pl.col("journey") == pl.col("journey").shift(-1),
+    ).filter(pl.col("same"))
+    hours = (pl.col("next_ts") - pl.col("ts")).dt.total_seconds() / 3600
+    edges = (
+        pairs.group_by(["step", "target"])
+        .agg(
+            count=pl.len(),
+            journeys=pl.col("journey").n_unique(),
+            median_hours=hours.median(),
+            p90_hours=hours.quantile(0.9, interpolation="linear"),
+        )
+        .sort(["count", "step", "target"], descending=[True, False, False])
+    )
+    return [
+        Edge(
+            r["step"],
+            r["target"],
+            r["count"],
+            r["journeys"],
+            r["journeys"] / total,
+            float(r["median_hours"]),
+            float(r["p90_hours"]),
+        )
+        for r in edges.iter_rows(named=True)
+    ]
+
+
+def variants(frame: pl.DataFrame, top: int = 20) -> list[Variant]:
+    if frame.height == 0:
+        return []
+    per_journey = frame.group_by("journey", maintain_order=True).agg(
+        steps=pl.col("step"),
+        days=(pl.col("ts").max() - pl.col("ts").min()).dt.total_seconds() / 86400,
+    )
+    total = per_journey.height
+    grouped = (
+        per_journey.with_columns(key=pl.col("steps").list.join("\u2192"))
+        .group_by("key")
+        .agg(steps=pl.col("steps").first(), journeys=pl.len(), median_days=pl.col("days").median())
+        .sort(["journeys", "key"], descending=[True, False])
+        .head(top)
+    )
+    return [
+        Variant(list(r["steps"]), r["journeys"], r["journeys"] / total, float(r["median_days"]))
+        for r in grouped.iter_rows(named=True)
+    ]
+
+
+def load_dfg(analytics: Analytics, org_id: int, q: JourneyQuery) -> list[Edge]:
+    with analytics.fresh() as con:
+        frame = journey_events(con, org_id, q)
+    return directly_follows(frame)
+
+
+def load_variants(
+    analytics: Analytics, org_id: int, q: JourneyQuery, top: int = 20
+) -> list[Variant]:
+    with analytics.fresh() as con:
+        frame = journey_events(con, org_id, q)
+    return variants(frame, top)
