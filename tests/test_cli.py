@@ -70,7 +70,9 @@ def test_demo_builds_the_small_world_and_kpis_read_it(runner: CliRunner) -> None
     bad = runner.invoke(main, ["kpi", "nps", "--period", "Sept"])
     assert bad.exit_code != 0 and "YYYY-MM" in bad.output
     edges = json.loads(runner.invoke(main, ["journeys", "dfg", "--json"]).stdout)
-    assert {(e["source"], e["target"]) for e in edges} >= {("web_cart", "web_checkout"),
-                                                           ("web_order", "shipped")}
+    assert {(e["source"], e["target"]) for e in edges} >= {
+        ("web_cart", "web_checkout"),
+        ("web_order", "shipped"),
+    }
     store = runner.invoke(main, ["journeys", "variants", "--store", "KYIV-2", "--top", "3"])
     assert store.exit_code == 0 and "store_purchase" in store.output

@@ -289,3 +289,29 @@ def test_bad_orders_and_shipments_name_the_field(api: Api) -> None:
         },
     )
     assert r.status_code == 422 and "unknown order" in r.json()["errors"][0]["reason"]
+
+
+def test_an_unknown_location_is_reported_at_the_orders_own_index(api: Api) -> None:
+    orders = [
+        {
+            "order_id": "X1",
+            "customer": {"user_id": "u"},
+            "channel": "web",
+            "amount": "nope",
+            "placed_at": "2026-03-01T09:00:00Z",
+        },
+        {
+            "order_id": "X2",
+            "customer": {"user_id": "u"},
+            "channel": "store",
+            "amount": 5,
+            "placed_at": "2026-03-01T09:00:00Z",
+            "location": "NOWHERE",
+        },
+    ]
+    r = api.post("/api/v1/orders", {"orders": orders})
+    assert r.status_code == 422
+    assert {(e["index"], e["field"]) for e in r.json()["errors"]} == {
+        (0, "amount"),
+        (1, "location"),
+    }

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic import ValidationError as PydanticError
 from sqlalchemy import select
 
 from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
 from cxm.core.errors import Fault
+from cxm.core.validation import validate_each
 from cxm.feedback.models import Feedback
 from cxm.feedback.schemas import FeedbackIn
 from cxm.ingest.identity import Claim, resolve
 from cxm.ingest.models import Touchpoint
-from cxm.ingest.orders import faults_from, location_ids, order_ids
+from cxm.ingest.orders import location_ids, order_ids
 from cxm.ingest.schemas import BatchResult
 
 _items = TypeAdapter(FeedbackIn)
@@ -41,18 +41,7 @@ def ingest_feedback(
     db: Database, org_id: int, raw: list[object], now: datetime | None = None
 ) -> BatchResult:
     now = now or datetime.now(UTC)
-    faults: list[Fault] = []
-    good: list[tuple[int, FeedbackIn]] = []
-    for i, item in enumerate(raw):
-        try:
-            parsed = _items.validate_python(item)
-        except PydanticError as exc:
-            faults.extend(faults_from(exc, i))
-            continue
-        if _utc(parsed.occurred_at) > now + timedelta(hours=24):
-            faults.append(Fault("lies more than 24 hours in the future", "occurred_at", i))
-            continue
-        good.append((i, parsed))
+    good, faults = validate_each(_items, raw, lambda f: f.occurred_at, now=now)
     if not good:
         return BatchResult.of(0, 0, faults)
     with db.writer() as conn:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic import ValidationError as PydanticError
 from sqlalchemy import Connection, select
 
 from cxm.core.bulk import insert_rows, upsert_rows
@@ -18,19 +17,13 @@ from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
 from cxm.core.errors import Fault
 from cxm.core.models import Organization
+from cxm.core.validation import validate_each
 from cxm.ingest.identity import Claim, resolve
 from cxm.ingest.models import Location, Order, ShipmentUpdate
 from cxm.ingest.schemas import BatchResult, OrderIn, ShipmentIn
 
 _orders = TypeAdapter(OrderIn)
 _shipments = TypeAdapter(ShipmentIn)
-
-
-def faults_from(exc: PydanticError, index: int) -> list[Fault]:
-    return [
-        Fault(err["msg"], ".".join(str(p) for p in err["loc"]) or None, index)
-        for err in exc.errors(include_url=False)
-    ]
 
 
 def _utc(ts: datetime) -> datetime:
@@ -111,20 +104,14 @@ def org_currency(conn: Connection, org_id: int) -> str:
 
 def ingest_orders(db: Database, org_id: int, raw: list[object]) -> BatchResult:
     """Validate every order, store the good ones in one transaction, report the bad ones."""
-    faults: list[Fault] = []
-    good: list[OrderIn] = []
-    for i, item in enumerate(raw):
-        try:
-            good.append(_orders.validate_python(item))
-        except PydanticError as exc:
-            faults.extend(faults_from(exc, i))
+    good, faults = validate_each(_orders, raw)
     if not good:
         return BatchResult.of(0, 0, faults)
     with db.writer() as conn:
         locations = location_ids(conn, org_id)
         currency = org_currency(conn, org_id)
         kept: list[OrderIn] = []
-        for i, o in enumerate(good):
+        for i, o in good:  # i is the order's index in the request
             if o.location is not None and o.location not in locations:
                 faults.append(Fault(f"unknown location code {o.location!r}", "location", i))
             else:
@@ -170,19 +157,7 @@ def ingest_shipments(
     db: Database, org_id: int, raw: list[object], now: datetime | None = None
 ) -> BatchResult:
     """Store shipment updates once each (by message id, or by order+status+time)."""
-    now = now or datetime.now(UTC)
-    faults: list[Fault] = []
-    good: list[tuple[int, ShipmentIn]] = []
-    for i, item in enumerate(raw):
-        try:
-            s = _shipments.validate_python(item)
-        except PydanticError as exc:
-            faults.extend(faults_from(exc, i))
-            continue
-        if _utc(s.occurred_at) > now + timedelta(days=1):
-            faults.append(Fault("lies more than a day in the future", "occurred_at", i))
-            continue
-        good.append((i, s))
+    good, faults = validate_each(_shipments, raw, lambda s: s.occurred_at, now=now)
     if not good:
         return BatchResult.of(0, 0, faults)
     with db.writer() as conn:

@@ -10,9 +10,10 @@ from pydantic import ValidationError as PydanticError
 
 from cxm.core.changes import change_mark
 from cxm.core.db import Database
+from cxm.core.validation import faults_from
 from cxm.ingest.identity import Claim, normalise, resolve
 from cxm.ingest.imports import IDENTITY_COLUMNS, RejectWriter, require
-from cxm.ingest.orders import faults_from, ingest_orders
+from cxm.ingest.orders import ingest_orders
 from cxm.ingest.schemas import CustomerRef
 
 ORDER_FIELDS = (
