@@ -67,6 +67,12 @@ TOUCHPOINTS: tuple[TouchpointSpec, ...] = (
     TouchpointSpec(
         "app_checkout", "Checkout (app)", "app", "purchase", "Checkout Step Viewed", "app"
     ),
+    TouchpointSpec(
+        "web_payment", "Payment details (web)", "web", "purchase", "Payment Info Entered", "web"
+    ),
+    TouchpointSpec(
+        "app_payment", "Payment details (app)", "app", "purchase", "Payment Info Entered", "app"
+    ),
     TouchpointSpec("web_order", "Order placed (web)", "web", "purchase", "Order Completed", "web"),
     TouchpointSpec("app_order", "Order placed (app)", "app", "purchase", "Order Completed", "app"),
     TouchpointSpec("store_purchase", "Store purchase", "store", "purchase", "Store Purchase"),
@@ -82,6 +88,10 @@ TOUCHPOINTS: tuple[TouchpointSpec, ...] = (
     ),
     TouchpointSpec("complaint", "Complaint", "contact_centre", "after_sales", "Complaint Filed"),
     TouchpointSpec("repair", "Repair request", "store", "after_sales", "Repair Requested"),
+    TouchpointSpec("refund", "Refund", "store", "after_sales", "Order Refunded"),
+    TouchpointSpec(
+        "social_post", "Social media post", "social", "after_sales", "Social Post Published"
+    ),
     TouchpointSpec("newsletter", "Newsletter opened", "email", "after_sales", "Email Opened"),
 )
 UNMAPPED_EVENT = "Legacy Kiosk Ping"

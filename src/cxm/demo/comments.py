@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cxm.core.bulk import insert_rows
 from cxm.core.db import table
 from cxm.demo import truths as T
 from cxm.demo.catalogue import Catalogue
-from cxm.demo.journeys import END, SimulatedCustomer
+from cxm.demo.journeys import SimulatedCustomer
+from cxm.demo.population import END
+from cxm.demo.storage import write_dicts
 from cxm.demo.texts import compose
 from cxm.feedback.models import Feedback
 
@@ -30,14 +31,13 @@ def write_comments(
     mark: int,
 ) -> int:
     rows: list[dict[str, Any]] = []
-    received = datetime.now(UTC)
     cc = cat.touchpoint("Complaint Filed", "contact_centre")
     for person, cid in zip(people, customer_ids, strict=True):
         rng = random.Random(seed * 15_485_863 + person.index)
         for k, exp in enumerate(person.experiences):
             written: list[tuple[str, str, str | None, datetime]] = []
             base = exp.placed_at + timedelta(days=rng.uniform(2, 6))
-            if exp.contacts >= T.CONTACT_LOOP.threshold and rng.random() < T.COMPLAINTS.loop_share:
+            if exp.loop and rng.random() < T.COMPLAINTS.loop_share:
                 written.append(("complaint", "loop_anger", "service", base))
             elif exp.late and rng.random() < T.COMPLAINTS.late_share:
                 written.append(("complaint", "late_delivery", "delivery", base))
@@ -74,8 +74,9 @@ def write_comments(
                         "category": category,
                         "language": None,
                         "occurred_at": when,
-                        "received_at": received,
+                        # Typed in by an agent or a form, then synced within minutes.
+                        "received_at": when + timedelta(minutes=rng.uniform(1, 30)),
                         "sync_mark": mark,
                     }
                 )
-    return insert_rows(conn, table(Feedback), rows)
+    return write_dicts(conn, table(Feedback), rows)

@@ -1,6 +1,7 @@
-"""Demo survey answers: a post-purchase NPS survey answered by about a fifth of orders.
+"""Demo survey answers: a post-purchase survey answered by about a fifth of orders.
 
-Answers come from each order's latent likelihood to recommend (journeys.OrderExperience), so
+Every answer has the NPS question; store purchases also rate satisfaction (CSAT, 1-5).
+Answers come from each order's latent experience (experience.latent_ltr, latent_csat), so
 the planted truths show in them; who answers is drawn from a separate random stream.
 """
 
@@ -12,10 +13,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from cxm.core.bulk import insert_returning_ids, insert_rows
+from cxm.core.bulk import insert_returning_ids
 from cxm.core.db import table
 from cxm.demo.catalogue import Catalogue
-from cxm.demo.journeys import END, SimulatedCustomer
+from cxm.demo.experience import latent_csat
+from cxm.demo.journeys import SimulatedCustomer
+from cxm.demo.population import END
+from cxm.demo.storage import reserve_ids, write_dicts
 from cxm.surveys.models import Answer, Response, Survey, SurveyVersion
 
 RESPONSE_RATE = 0.2
@@ -32,7 +36,18 @@ DEFINITION: dict[str, Any] = {
                 "ru": "Насколько вероятно, что вы порекомендуете нас друзьям?",
                 "en": "How likely are you to recommend us to a friend?",
             },
-        }
+        },
+        {
+            "id": "csat",
+            "type": "csat",
+            "required": False,
+            "scale": 5,
+            "text": {
+                "uk": "Наскільки ви задоволені покупкою в магазині?",
+                "ru": "Насколько вы довольны покупкой в магазине?",
+                "en": "How satisfied are you with your purchase in the store?",
+            },
+        },
     ],
 }
 
@@ -80,7 +95,7 @@ def write_responses(
     mark: int,
 ) -> int:
     rows: list[dict[str, Any]] = []
-    scores: list[int] = []
+    answers: list[list[tuple[str, float]]] = []
     for person, cid in zip(people, customer_ids, strict=True):
         rng = random.Random(seed * 104_729 + person.index)
         for exp in person.experiences:
@@ -109,22 +124,27 @@ def write_responses(
                     "sync_mark": mark,
                 }
             )
-            scores.append(exp.ltr)
-    ids = insert_returning_ids(conn, table(Response), rows)
-    insert_rows(
+            given = [("nps", float(exp.ltr))]
+            if exp.store is not None:
+                given.append(("csat", float(latent_csat(seed, exp, person.base_ltr))))
+            answers.append(given)
+    ids = reserve_ids(conn, table(Response), len(rows))
+    write_dicts(conn, table(Response), [{"id": rid, **r} for rid, r in zip(ids, rows, strict=True)])
+    write_dicts(
         conn,
         table(Answer),
         [
             {
                 "organization_id": org_id,
                 "response_id": rid,
-                "question": "nps",
-                "kind": "nps",
-                "value": float(score),
+                "question": question,
+                "kind": question,
+                "value": value,
                 "text": None,
                 "sync_mark": mark,
             }
-            for rid, score in zip(ids, scores, strict=True)
+            for rid, given in zip(ids, answers, strict=True)
+            for question, value in given
         ],
     )
     return len(rows)

@@ -1,0 +1,89 @@
+"""Demo feedback and survey answers follow the planted situations, in customers' languages."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from cxm.demo import truths as T
+from cxm.demo.experience import latent_csat
+from cxm.demo.journeys import simulate
+from cxm.feedback.models import Feedback
+from cxm.ingest.models import Customer, Order, ShipmentUpdate
+from cxm.surveys.models import Answer, Response
+from tests.demo.conftest import SEED, World
+
+ANGRY = (
+    "лют",
+    "обурлив",
+    "бешенств",
+    "возмутительн",
+    "furious",
+    "outrageous",
+    "Терпіння",
+    "Терпение",
+    "patience",
+    "Жахлив",
+    "Отвратительн",
+    "Terrible",
+)
+
+
+def test_demo_feedback_follows_the_planted_situations(small_world: World) -> None:
+    with small_world.db.session() as s:
+        rows = s.execute(
+            select(
+                Feedback.kind,
+                Feedback.category,
+                Feedback.text,
+                Feedback.occurred_at,
+                Feedback.received_at,
+                Customer.language,
+            ).join(Customer, Customer.id == Feedback.customer_id)
+        ).all()
+    assert small_world.summary.feedback == len(rows) > 200
+    packaging = [r for r in rows if r.kind == "complaint" and r.category is None]
+    assert packaging and all(r.occurred_at.date() >= T.EMERGING_TOPIC.start for r in packaging)
+    loops = [r for r in rows if r.category == "service"]
+    assert loops and all(any(w in r.text for w in ANGRY) for r in loops)
+    cyrillic = sum(any("а" <= ch <= "я" or ch in "іїєґ" for ch in r.text.lower()) for r in rows)
+    english = sum(r.language == "en" for r in rows)
+    assert cyrillic > 0.7 * len(rows) and english > 0
+    for r in rows:  # each text is in its customer's language, received after it was written
+        assert r.occurred_at < r.received_at
+        if r.language == "en":
+            assert not any("а" <= ch <= "я" for ch in r.text.lower())
+
+
+def test_survey_answers_are_lower_after_a_late_delivery(small_world: World) -> None:
+    with small_world.db.session() as s:
+        delayed = set(
+            s.scalars(select(ShipmentUpdate.order_id).where(ShipmentUpdate.status == "delayed"))
+        )
+        answers = s.execute(
+            select(Response.order_id, Answer.value)
+            .join(Answer, Answer.response_id == Response.id)
+            .where(Answer.kind == "nps", Response.channel != "store")
+        ).all()
+    late = [v or 0.0 for o, v in answers if o in delayed]
+    on_time = [v or 0.0 for o, v in answers if o not in delayed]
+    assert sum(late) / len(late) < sum(on_time) / len(on_time) - 0.8
+
+
+def test_stored_answers_are_the_latent_experience_of_their_order(small_world: World) -> None:
+    with small_world.db.session() as s:
+        answers = s.execute(
+            select(Order.external_id, Order.channel, Answer.kind, Answer.value)
+            .join(Response, Response.order_id == Order.id)
+            .join(Answer, Answer.response_id == Response.id)
+            .where(Order.external_id < "D0000150")
+        ).all()
+    people = {i: simulate(SEED, i) for i in range(150)}
+    latent = {e.external_id: (p, e) for p in people.values() for e in p.experiences}
+    assert len(answers) > 50
+    for external_id, channel, kind, value in answers:
+        person, exp = latent[external_id]
+        if kind == "nps":
+            assert value == exp.ltr
+        else:
+            assert kind == "csat" and channel == "store"
+            assert value == latent_csat(SEED, exp, person.base_ltr)
