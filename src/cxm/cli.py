@@ -353,12 +353,15 @@ def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
 
 def _register_parts() -> None:
     from cxm.analytics.commands import journeys_group, kpi_group
+    from cxm.core.job_commands import jobs_group, worker_command
     from cxm.ingest.commands import import_group, touchpoints_group
 
     main.add_command(kpi_group, "kpi")
     main.add_command(journeys_group, "journeys")
     main.add_command(import_group, "import")
     main.add_command(touchpoints_group, "touchpoints")
+    main.add_command(worker_command, "worker")
+    main.add_command(jobs_group, "jobs")
 
 
 _register_parts()

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, description="Port the web server listens on.")
     max_batch_messages: int = Field(default=2000, description="Largest batch accepted by the API.")
     max_body_bytes: int = Field(default=8 * 1024 * 1024, description="Largest request body.")
+    worker_threads: int = Field(
+        default=1, ge=0, description="Job-queue threads inside the web process (0: none)."
+    )
     future_tolerance_hours: int = Field(
         default=24, description="How far in the future an event timestamp may lie."
     )

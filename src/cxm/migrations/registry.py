@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from cxm.core import changes as _changes  # noqa: F401
-from cxm.core import models as _core_models  # noqa: F401
 from cxm.core import jobs as _jobs  # noqa: F401
+from cxm.core import models as _core_models  # noqa: F401
 from cxm.core.db import Base
 from cxm.feedback import models as _feedback_models  # noqa: F401
 from cxm.ingest import models as _ingest_models  # noqa: F401

@@ -17,9 +17,11 @@ from cxm.analytics.backend import Analytics
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
 from cxm.core.settings import Settings, get_settings
+from cxm.core.worker import Worker
 from cxm.feedback.api import router as feedback_router
 from cxm.ingest.api import router as ingest_router
 from cxm.web import problems
+from cxm.web.jobs import router as jobs_router
 
 SWAGGER = "/static/vendor/swagger-ui-5.35.0"
 API_DESCRIPTION = """The cxm JSON API. Authenticate with an API key (`cxm apikey create`) sent as
@@ -35,7 +37,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        worker = Worker(db, settings.worker_threads) if settings.worker_threads else None
+        if worker:
+            worker.start()
         yield
+        if worker:
+            worker.stop()
         analytics.close()
 
     app = FastAPI(
@@ -62,6 +69,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(analytics_router)
     app.include_router(journeys_router)
     app.include_router(feedback_router)
+    app.include_router(jobs_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
