@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
+from cxm.demo.world import generate
+from tests.worlds import SEED, World
 
 PG_URL = os.environ.get(
     "CXM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -77,3 +79,14 @@ def db(request: pytest.FixtureRequest) -> Database:
     """The store on each supported database."""
     name = "sqlite_db" if request.param == "sqlite" else "postgres_db"
     return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The small demo world (seed 3) in SQLite, shared by the whole run; tests only read it."""
+    path = tmp_path_factory.mktemp("demo") / "store.sqlite3"
+    world_db = Database(f"sqlite:///{path}")
+    upgrade(world_db.engine)
+    summary = generate(world_db, "small", seed=SEED)
+    yield World(world_db, summary)
+    world_db.dispose()

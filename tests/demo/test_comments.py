@@ -5,12 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from cxm.demo import truths as T
-from cxm.demo.experience import latent_csat
+from cxm.demo.experience import latent_ces, latent_csat
 from cxm.demo.journeys import simulate
 from cxm.feedback.models import Feedback
 from cxm.ingest.models import Customer, Order, ShipmentUpdate
 from cxm.surveys.models import Answer, Response
-from tests.demo.conftest import SEED, World
+from tests.worlds import SEED, World
 
 ANGRY = (
     "лют",
@@ -84,6 +84,10 @@ def test_stored_answers_are_the_latent_experience_of_their_order(small_world: Wo
         person, exp = latent[external_id]
         if kind == "nps":
             assert value == exp.ltr
+        elif kind == "ces":
+            assert exp.contacts > 0
+            assert value == latent_ces(SEED, exp)
         else:
             assert kind == "csat" and channel == "store"
             assert value == latent_csat(SEED, exp, person.base_ltr)
+    assert {kind for *_, kind, _ in answers} == {"nps", "csat", "ces"}

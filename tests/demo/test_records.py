@@ -14,8 +14,8 @@ from cxm.demo.spool import Spool
 from cxm.ingest.events import ingest_batch
 from cxm.ingest.models import Customer, CustomerIdentity, Event, Location, Order, Touchpoint
 from cxm.ingest.touchpoints import TouchpointMapper
-from tests.demo.conftest import World
 from tests.factories import organization
+from tests.worlds import World
 
 
 def _events(db: Database, org_id: int, customer_ids: list[int]) -> list[dict[str, Any]]:

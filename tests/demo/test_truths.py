@@ -15,6 +15,7 @@ import pytest
 from cxm.demo import truths as T
 from cxm.demo.experience import (
     OrderExperience,
+    latent_ces,
     latent_csat,
     latent_gaps,
     nps_score,
@@ -234,3 +235,14 @@ def test_latent_experience_is_recreated_from_seed_and_identity() -> None:
         assert latent_csat(1, order, 8.0) == latent_csat(1, order, 8.0)
     assert latent_gaps(1, 7, True, "KYIV-1") == latent_gaps(1, 7, True, "KYIV-1")
     assert latent_gaps(1, 7, True, "KYIV-1") != latent_gaps(2, 7, True, "KYIV-1")
+
+
+def test_contact_loops_make_getting_help_hard(population: list[SimulatedCustomer]) -> None:
+    loop, other = [], []
+    for person in population:
+        for order in person.experiences:
+            if order.contacts > 0:
+                (loop if order.loop else other).append(latent_ces(POPULATION_SEED, order))
+    assert len(loop) > 300 and min(loop + other) >= 1 and max(loop + other) <= 7
+    difference = float(np.mean(loop) - np.mean(other))
+    assert difference == pytest.approx(T.EFFORT.loop_difference, abs=T.EFFORT.tolerance)

@@ -24,7 +24,7 @@ from cxm.ingest.models import (
     ShipmentUpdate,
     Touchpoint,
 )
-from tests.demo.conftest import SEED, World
+from tests.worlds import SEED, World
 
 
 def _utc(value: Any) -> Any:

@@ -147,3 +147,35 @@ def adjust(p_values: Sequence[float | None]) -> list[float | None]:
     for (i, _), q in zip(present, adjusted, strict=True):
         out[i] = float(q)
     return out
+
+
+def mean_from_moments(n: int, total: float, total_sq: float) -> Estimate:
+    """A mean with its t interval from n, the sum and the sum of squares (a query's output)."""
+    if n == 0:
+        return Estimate(None, 0, None, None)
+    m = total / n
+    if n == 1:
+        return Estimate(m, 1, None, None)
+    variance = max((total_sq - n * m * m) / (n - 1), 0.0)
+    se = math.sqrt(variance / n)
+    half = float(sps.t.ppf(0.975, n - 1)) * se
+    return Estimate(m, n, m - half, m + half, se)
+
+
+def compare_estimated_means(a: Estimate, b: Estimate) -> Change:
+    """Welch's t test between two means known by their estimates (b minus a)."""
+    if a.value is None or b.value is None or a.se is None or b.se is None:
+        return Change(None, None, "Welch t")
+    diff = b.value - a.value
+    if a.n < 2 or b.n < 2 or (a.se == 0 and b.se == 0):
+        return Change(diff, None, "Welch t")
+    result = sps.ttest_ind_from_stats(
+        b.value,
+        b.se * math.sqrt(b.n),
+        b.n,
+        a.value,
+        a.se * math.sqrt(a.n),
+        a.n,
+        equal_var=False,
+    )
+    return Change(diff, float(result.pvalue), "Welch t")

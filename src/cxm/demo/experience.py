@@ -124,6 +124,15 @@ def latent_csat(seed: int, order: OrderExperience, base: float) -> int:
     return max(1, min(5, round(value)))
 
 
+def latent_ces(seed: int, order: OrderExperience) -> int:
+    """Effort (1-7, 7 = very easy) of getting an order's issue resolved; needs a contact."""
+    rng = random.Random(f"ces:{seed}:{order.external_id}")
+    value = T.EFFORT.base + T.EFFORT.per_contact * max(0, order.contacts - 1)
+    if order.loop:
+        value += T.EFFORT.loop_effect
+    return max(1, min(7, round(value + rng.gauss(0.0, T.EFFORT.sd))))
+
+
 def store_enps(store: str) -> float:
     """The employee NPS of a store's staff (the employee survey samples around it)."""
     return _ENPS[store]

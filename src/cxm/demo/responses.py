@@ -1,7 +1,9 @@
 """Demo survey answers: a post-purchase survey answered by about a fifth of orders.
 
-Every answer has the NPS question; store purchases also rate satisfaction (CSAT, 1-5).
-Answers come from each order's latent experience (experience.latent_ltr, latent_csat), so
+Every answer has the NPS question; store purchases also rate satisfaction (CSAT, 1-5) and
+orders with contact-centre contacts rate the effort of getting help (CES, 1-7).
+Answers come from each order's latent experience (experience.latent_ltr, latent_csat,
+latent_ces), so
 the planted truths show in them; who answers is drawn from a separate random stream.
 """
 
@@ -16,7 +18,7 @@ from sqlalchemy import Connection
 from cxm.core.bulk import insert_returning_ids
 from cxm.core.db import table
 from cxm.demo.catalogue import Catalogue
-from cxm.demo.experience import latent_csat
+from cxm.demo.experience import latent_ces, latent_csat
 from cxm.demo.journeys import SimulatedCustomer
 from cxm.demo.population import END
 from cxm.demo.storage import reserve_ids, write_dicts
@@ -46,6 +48,17 @@ DEFINITION: dict[str, Any] = {
                 "uk": "Наскільки ви задоволені покупкою в магазині?",
                 "ru": "Насколько вы довольны покупкой в магазине?",
                 "en": "How satisfied are you with your purchase in the store?",
+            },
+        },
+        {
+            "id": "ces",
+            "type": "ces",
+            "required": False,
+            "scale": 7,
+            "text": {
+                "uk": "Наскільки легко було отримати допомогу щодо замовлення?",
+                "ru": "Насколько легко было получить помощь по заказу?",
+                "en": "How easy was it to get help with your order?",
             },
         },
     ],
@@ -127,6 +140,8 @@ def write_responses(
             given = [("nps", float(exp.ltr))]
             if exp.store is not None:
                 given.append(("csat", float(latent_csat(seed, exp, person.base_ltr))))
+            if exp.contacts > 0:
+                given.append(("ces", float(latent_ces(seed, exp))))
             answers.append(given)
     ids = reserve_ids(conn, table(Response), len(rows))
     write_dicts(conn, table(Response), [{"id": rid, **r} for rid, r in zip(ids, rows, strict=True)])

@@ -335,6 +335,37 @@ class EmergingTopic:
 
 
 @dataclass(frozen=True)
+class Effort:
+    """Customer effort (CES, 1-7, 7 = very easy) after contact-centre contacts about an order.
+
+    Asked in the post-purchase survey of orders with at least one contact. Each contact
+    beyond the first costs per_contact; a contact loop (ContactLoop.threshold or more)
+    costs loop_effect on top. Values: mean CES of loop orders minus the other contacted ones.
+    """
+
+    base: float = 5.6
+    sd: float = 0.9
+    per_contact: float = -0.4
+    loop_effect: float = -1.5
+    loop_difference: float = -2.4  # measured: -1.5 for the loop, -0.4 per extra contact
+    tolerance: float = 0.35
+
+
+@dataclass(frozen=True)
+class EmployeePulse:
+    """A quarterly employee pulse (eNPS, 0-10) per store: LVIV-1's staff are unhappy.
+
+    staff answer in January, April, July and October; 30% are passives and the rest split so
+    that each store's eNPS is Stores.enps_by_store. Groups under five are never shown.
+    """
+
+    staff_per_store: int = 24
+    response_rate: float = 0.8
+    months: tuple[int, ...] = (1, 4, 7, 10)
+    passive_share: float = 0.3
+
+
+@dataclass(frozen=True)
 class Complaints:
     """Who writes: 80% of contact loops (angry), 30% of late orders (sad, disappointed)."""
 
@@ -354,4 +385,6 @@ FAKE_REVIEWS = FakeReviewRing()
 PROACTIVE_NOTICE = ProactiveNotice()
 GAPS = Gaps()
 EMERGING_TOPIC = EmergingTopic()
+EFFORT = Effort()
+EMPLOYEE_PULSE = EmployeePulse()
 COMPLAINTS = Complaints()

@@ -21,6 +21,7 @@ from cxm.core.db import Database, table
 from cxm.core.errors import Conflict, ValidationError
 from cxm.demo.catalogue import build_catalogue
 from cxm.demo.comments import write_comments
+from cxm.demo.employees import write_employee_pulse
 from cxm.demo.journeys import simulate
 from cxm.demo.population import START
 from cxm.demo.records import (
@@ -114,6 +115,7 @@ def generate(
             report(STEP_PEOPLE, customers, total + RING.reviews)
         with db.writer() as conn:
             events.add(*write_ring(conn, enc, org_id, catalogue, seed))
+            responses += write_employee_pulse(conn, org_id, catalogue, seed, change_mark(conn))
         customers += RING.reviews
         report(STEP_PEOPLE, customers, customers)
         n_events, n_shipments = events.count, shipments.count

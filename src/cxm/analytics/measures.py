@@ -1,0 +1,331 @@
+"""Experience KPIs from survey answers: NPS, CSAT, CES and eNPS, for any filter and breakdown.
+
+Each figure carries its sample size, its 95% interval and its change against the month
+before with a significance test; when several segments are compared at once their p-values
+are Benjamini-Hochberg adjusted. Small samples are flagged; employee figures (eNPS) of
+fewer than ``MIN_EMPLOYEE_GROUP`` respondents are suppressed so nobody can be singled out.
+
+Definitions: NPS and eNPS on 0-10 (promoters 9-10 minus detractors 0-6, in points); CSAT on
+1-5, headline top-2-box (4-5) share with a Wilson interval, and its mean with a t interval;
+CES on 1-7 (7 = very easy), headline mean with a t interval, and the share answering 5-7.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any, Literal, get_args
+
+import ibis
+from ibis import _
+from sqlalchemy import select
+
+from cxm.analytics import stats
+from cxm.analytics.backend import Analytics
+from cxm.core.errors import ValidationError
+from cxm.surveys.models import Survey
+
+Metric = Literal["nps", "csat", "ces", "enps"]
+Breakdown = Literal[
+    "month", "store", "region", "channel", "touchpoint", "stage", "language", "survey"
+]
+METRICS: tuple[str, ...] = get_args(Metric)
+BREAKDOWNS: tuple[str, ...] = get_args(Breakdown)
+MIN_EMPLOYEE_GROUP = 5
+SCALES: dict[str, tuple[int, int]] = {
+    "nps": (0, 10),
+    "enps": (0, 10),
+    "csat": (1, 5),
+    "ces": (1, 7),
+}
+TOP_FROM: dict[str, int] = {"csat": 4, "ces": 5}  # top-2-box for CSAT, "easy" for CES
+
+
+@dataclass(frozen=True)
+class KpiFilter:
+    """Narrows the answers counted; every field is optional and they combine with AND."""
+
+    channel: str | None = None
+    store: str | None = None  # location code
+    region: str | None = None
+    touchpoint: str | None = None  # touchpoint code
+    stage: str | None = None
+    language: str | None = None
+    survey: str | None = None  # survey code
+
+    def as_dict(self) -> dict[str, str]:
+        return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Sufficient statistics of one (month, segment): enough for every KPI and its test."""
+
+    n: int
+    promoters: int
+    detractors: int
+    top: int
+    total: float
+    total_sq: float
+
+
+@dataclass(frozen=True)
+class KpiFigure:
+    metric: str
+    period: str  # YYYY-MM, YYYY-Qn or YYYY
+    key: str
+    estimate: stats.Estimate  # NPS points, CSAT top-2-box share, CES mean
+    previous: stats.Estimate | None
+    change: stats.Change | None
+    detail: stats.Estimate | None = None  # CSAT mean, CES share of easy answers
+    adjusted_p: float | None = None
+    suppressed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        share = self.metric == "csat"  # a proportion shown in percent
+        scale = 100.0 if share else 1.0
+        e, c = self.estimate, self.change
+
+        def shown(v: float | None) -> float | None:
+            return None if v is None else v * scale
+
+        p = self.adjusted_p if self.adjusted_p is not None else (c.p_value if c else None)
+        out: dict[str, Any] = {
+            "metric": self.metric,
+            "period": self.period,
+            "key": self.key,
+            "value": shown(e.value),
+            "low": shown(e.low),
+            "high": shown(e.high),
+            "margin": shown(e.margin),
+            "n": e.n,
+            "small_sample": e.small_sample,
+            "suppressed": self.suppressed,
+            "previous": shown(self.previous.value) if self.previous else None,
+            "change": shown(c.difference) if c else None,
+            "test": c.test if c else None,
+            "p_value": c.p_value if c else None,
+            "adjusted_p": self.adjusted_p,
+            "significant": p is not None and p < 0.05,
+        }
+        if self.metric in ("nps", "enps"):
+            out[self.metric] = out["value"]
+        if self.detail is not None:
+            d = self.detail
+            name = "mean" if self.metric == "csat" else "easy_share"
+            k = 1.0 if self.metric == "csat" else 100.0
+            out[name] = None if d.value is None else d.value * k
+            out[f"{name}_margin"] = None if d.margin is None else d.margin * k
+        return out
+
+
+def _month(value: Any) -> str:
+    d = value.date() if isinstance(value, datetime) else value
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def previous_month(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year - 1}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
+
+
+PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$")
+
+
+def months_of(period: str) -> list[str]:
+    """The months of a period: a month (2026-10), a quarter (2026-Q3) or a year (2026)."""
+    match = PERIOD.match(period)
+    if match is None:
+        raise ValidationError(f"period must be YYYY-MM, YYYY-Qn or YYYY, not {period!r}")
+    year, month, quarter = match.groups()
+    if month:
+        return [period]
+    first, count = ((int(quarter) - 1) * 3 + 1, 3) if quarter else (1, 12)
+    return [f"{year}-{m:02d}" for m in range(first, first + count)]
+
+
+def previous_period(period: str) -> str:
+    """The period of the same length just before."""
+    match = PERIOD.match(period)
+    if match is None:
+        raise ValidationError(f"period must be YYYY-MM, YYYY-Qn or YYYY, not {period!r}")
+    year, month, quarter = match.groups()
+    if month:
+        return previous_month(period)
+    if quarter:
+        q = int(quarter)
+        return f"{int(year) - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
+    return str(int(year) - 1)
+
+
+def latest_period(months: set[str], today: date | None = None) -> str | None:
+    """The last complete month, or the newest month with answers if that one has none."""
+    today = today or date.today()
+    last_complete = previous_month(f"{today.year:04d}-{today.month:02d}")
+    if not months:
+        return None
+    return last_complete if last_complete in months else max(months)
+
+
+def kpi_cells(
+    con: Any,
+    org_id: int,
+    metric: str,
+    by: str | None,
+    where: KpiFilter,
+    survey_ids: dict[str, int],
+) -> dict[tuple[str, str], Cell]:
+    """(month, segment) -> sufficient statistics, as one Ibis expression."""
+    lo, hi = SCALES[metric]
+    answers = con.table("survey_answer").filter(
+        (_.organization_id == org_id) & (_.kind == metric) & _.value.between(lo, hi)
+    )
+    responses = con.table("survey_response").filter(_.status == "complete")
+    locations = con.table("location").select(
+        loc_id=_.id, store=_.code, region=_.region, city=_.city
+    )
+    touchpoints = con.table("touchpoint").select(tp_id=_.id, touchpoint=_.code, stage=_.stage)
+    t = answers.join(responses, answers.response_id == responses.id)
+    t = t.left_join(locations, t.location_id == locations.loc_id)
+    t = t.left_join(touchpoints, t.touchpoint_id == touchpoints.tp_id)
+    for name in ("channel", "store", "region", "touchpoint", "stage", "language"):
+        wanted = getattr(where, name)
+        if wanted is not None:
+            t = t.filter(t[name] == wanted)
+    if where.survey is not None:
+        t = t.filter(t.survey_id == survey_ids.get(where.survey, -1))
+    if by is None or by == "month":
+        key = ibis.literal("all")
+    elif by == "survey":
+        key = t.survey_id.cast("string")
+    else:
+        key = t[by].fill_null("(online)" if by in ("store", "region") else "(unknown)")
+    top_from = TOP_FROM.get(metric, 11)
+    grouped = t.group_by(month=t.completed_at_local.truncate("M"), key=key).aggregate(
+        n=t.value.count(),
+        promoters=(t.value >= 9).cast("int64").sum(),
+        detractors=(t.value <= 6).cast("int64").sum(),
+        top=(t.value >= top_from).cast("int64").sum(),
+        total=t.value.sum(),
+        total_sq=(t.value * t.value).sum(),
+    )
+    names = {str(v): k for k, v in survey_ids.items()}
+    cells = {}
+    for r in grouped.to_pyarrow().to_pylist():
+        key_text = str(r["key"])
+        if by == "survey":
+            key_text = names.get(key_text, key_text)
+        cells[(_month(r["month"]), key_text)] = Cell(
+            int(r["n"]),
+            int(r["promoters"] or 0),
+            int(r["detractors"] or 0),
+            int(r["top"] or 0),
+            float(r["total"] or 0.0),
+            float(r["total_sq"] or 0.0),
+        )
+    return cells
+
+
+def _estimates(metric: str, c: Cell) -> tuple[stats.Estimate, stats.Estimate | None]:
+    if metric in ("nps", "enps"):
+        return stats.nps(c.promoters, c.n - c.promoters - c.detractors, c.detractors), None
+    moments = stats.mean_from_moments(c.n, c.total, c.total_sq)
+    share = stats.proportion(c.top, c.n)
+    return (share, moments) if metric == "csat" else (moments, share)
+
+
+def _compare(metric: str, before: Cell, now: Cell) -> stats.Change:
+    if metric in ("nps", "enps"):
+        return stats.compare_nps(_estimates(metric, before)[0], _estimates(metric, now)[0])
+    if metric == "csat":
+        return stats.compare_proportions(before.top, before.n, now.top, now.n)
+    return stats.compare_estimated_means(
+        stats.mean_from_moments(before.n, before.total, before.total_sq),
+        stats.mean_from_moments(now.n, now.total, now.total_sq),
+    )
+
+
+def _pooled(cells: dict[tuple[str, str], Cell], period: str, key: str) -> Cell | None:
+    """One segment's statistics over every month of a period (they add up)."""
+    found = [c for m in months_of(period) if (c := cells.get((m, key))) is not None]
+    if not found:
+        return None
+    return Cell(
+        sum(c.n for c in found),
+        sum(c.promoters for c in found),
+        sum(c.detractors for c in found),
+        sum(c.top for c in found),
+        sum(c.total for c in found),
+        sum(c.total_sq for c in found),
+    )
+
+
+def _figure(metric: str, period: str, key: str, cells: dict[tuple[str, str], Cell]) -> KpiFigure:
+    now = _pooled(cells, period, key)
+    assert now is not None
+    before = _pooled(cells, previous_period(period), key)
+    if metric == "enps" and now.n < MIN_EMPLOYEE_GROUP:
+        return KpiFigure(
+            metric, period, key, stats.Estimate(None, now.n, None, None), None, None, None,
+            suppressed=True,
+        )  # fmt: skip
+    if metric == "enps" and before is not None and before.n < MIN_EMPLOYEE_GROUP:
+        before = None
+    estimate, detail = _estimates(metric, now)
+    previous = _estimates(metric, before)[0] if before is not None else None
+    change = _compare(metric, before, now) if before is not None else None
+    return KpiFigure(metric, period, key, estimate, previous, change, detail)
+
+
+def _survey_ids(analytics: Analytics, org_id: int) -> dict[str, int]:
+    with analytics.db.session() as s:
+        rows = s.execute(select(Survey.code, Survey.id).where(Survey.organization_id == org_id))
+        return {str(code): int(sid) for code, sid in rows}
+
+
+def validate(metric: str, by: str | None, period: str | None) -> None:
+    if metric not in METRICS:
+        raise ValidationError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    if by is not None and by not in BREAKDOWNS:
+        raise ValidationError(f"by must be one of {', '.join(BREAKDOWNS)}, not {by!r}")
+    if period is not None:
+        months_of(period)
+
+
+def kpi_figures(
+    analytics: Analytics,
+    org_id: int,
+    metric: str,
+    by: str | None = None,
+    period: str | None = None,
+    where: KpiFilter | None = None,
+) -> list[KpiFigure]:
+    """The KPI for a period (default: the last complete month), overall or per segment.
+
+    A period is a month (2026-10), a quarter (2026-Q3) or a year (2026), compared with the
+    period of the same length before it. ``by="month"`` gives the trend instead: every month
+    with answers (up to the end of ``period``), each against the month before.
+    """
+    validate(metric, by, period)
+    survey_ids = _survey_ids(analytics, org_id)
+    with analytics.fresh() as con:
+        cells = kpi_cells(con, org_id, metric, by, where or KpiFilter(), survey_ids)
+    months = {m for m, _ in cells}
+    if by == "month":
+        last = months_of(period)[-1] if period else None
+        shown = sorted(m for m in months if last is None or m <= last)
+        return [_figure(metric, m, "all", cells) for m in shown]
+    period = period or latest_period(months)
+    if period is None:
+        return []
+    wanted = set(months_of(period))
+    keys = sorted({k for m, k in cells if m in wanted})
+    figures = [_figure(metric, period, k, cells) for k in keys]
+    if len(figures) > 1:
+        adjusted = stats.adjust([f.change.p_value if f.change else None for f in figures])
+        figures = [
+            dataclasses.replace(f, adjusted_p=q) for f, q in zip(figures, adjusted, strict=True)
+        ]
+    return figures
