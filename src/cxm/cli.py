@@ -352,7 +352,8 @@ def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
 
 
 def _register_parts() -> None:
-    from cxm.analytics.commands import journeys_group, kpi_group
+    from cxm.analytics.commands import journeys_group
+    from cxm.analytics.kpi_commands import kpi_group
     from cxm.core.job_commands import jobs_group, worker_command
     from cxm.ingest.commands import import_group, touchpoints_group
 

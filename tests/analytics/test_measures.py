@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import scipy.stats as sps
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from cxm.analytics.backend import Analytics
@@ -17,6 +20,7 @@ from cxm.analytics.measures import (
     months_of,
     previous_period,
 )
+from cxm.cli import main
 from cxm.core.bulk import insert_returning_ids, insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
@@ -25,7 +29,8 @@ from cxm.core.settings import Settings
 from cxm.demo import truths as T
 from cxm.ingest.models import Location
 from cxm.surveys.models import Answer, Response, Survey, SurveyVersion
-from tests.factories import organization
+from cxm.web.app import create_app
+from tests.factories import api_key, organization
 from tests.worlds import World
 
 
@@ -235,3 +240,41 @@ def test_demo_world_low_enps_store_and_sensory_store_are_found(
     assert means[sensory] < others_mean - 0.1
     assert "(online)" not in csat  # CSAT is asked about store purchases only
     assert ces and ces[0].estimate.n > 100
+
+
+def test_kpi_api_filters_breaks_down_and_refuses_unknown_metrics(
+    db: Database, tmp_path: Path
+) -> None:
+    org = organization(db)
+    store = _store(db, org, "LVIV-9")
+    _respond(db, org, OCT, "csat", [5, 4, 2], "store", store)
+    _respond(db, org, OCT, "csat", [1, 1], "web")
+    with TestClient(create_app(Settings(data_dir=tmp_path), db)) as client:
+        headers = {"Authorization": f"Bearer {api_key(db, org)}"}
+        body = client.get(
+            "/api/v1/kpis/csat?period=2026-Q4&by=store&channel=store", headers=headers
+        ).json()
+        assert body["filters"] == {"channel": "store"} and body["period"] == "2026-Q4"
+        [fig] = body["figures"]
+        assert fig["key"] == "LVIV-9" and fig["value"] == pytest.approx(100 * 2 / 3)
+        assert fig["mean"] == pytest.approx(11 / 3)
+        unknown = client.get("/api/v1/kpis/happiness", headers=headers)
+        assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "metric"
+        bad = client.get("/api/v1/kpis/ces?period=2026-Q5", headers=headers)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "period"
+
+
+def test_kpi_cli_prints_a_table_and_json(sqlite_db: Database, tmp_path: Path) -> None:
+    org = organization(sqlite_db, "demo")
+    store = _store(sqlite_db, org, "KYIV-9")
+    _respond(sqlite_db, org, OCT, "enps", [10, 10, 9, 3, 8, 7], "employee", store, "pulse")
+    runner = CliRunner()
+    base = ["--data-dir", str(tmp_path), "--database-url", sqlite_db.url, "kpi", "enps"]
+    table_out = runner.invoke(main, [*base, "--by", "store", "--period", "2026-10"])
+    assert table_out.exit_code == 0, table_out.output
+    assert "eNPS (points), 2026-10" in table_out.output and "KYIV-9" in table_out.output
+    as_json = runner.invoke(main, [*base, "--period", "2026", "--json"])
+    [fig] = json.loads(as_json.output)
+    assert fig["enps"] == pytest.approx(100 * (3 - 1) / 6) and fig["n"] == 6
+    bad = runner.invoke(main, [*base, "--period", "October"])
+    assert bad.exit_code != 0 and "period must be YYYY-MM, YYYY-Qn or YYYY" in bad.output

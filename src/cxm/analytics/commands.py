@@ -1,4 +1,4 @@
-"""`cxm kpi` and `cxm journeys`: analyses from the command line, as JSON or tables."""
+"""`cxm journeys`: journey analyses from the command line, as JSON or tables."""
 
 from __future__ import annotations
 
@@ -8,73 +8,6 @@ from typing import Any
 import click
 
 from cxm.core.commands import command_settings, open_store, organization_id
-
-
-@click.group("kpi")
-def kpi_group() -> None:
-    """Experience KPIs with margins of error and significance.
-
-    \b
-    Example:
-      cxm kpi nps --by store --period 2026-10
-    """
-
-
-@kpi_group.command("nps")
-@click.option(
-    "--by",
-    type=click.Choice(["store", "channel", "language"]),
-    default=None,
-    help="Break the figure down (default: overall).",
-)
-@click.option(
-    "--period",
-    default=None,
-    metavar="YYYY-MM",
-    help="Month in organization time (default: the last complete month).",
-)
-@click.option("--org", "org_slug", default="demo", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-@click.pass_context
-def kpi_nps(
-    ctx: click.Context, /, by: str | None, period: str | None, org_slug: str, as_json: bool
-) -> None:
-    """NPS with n, its 95% margin of error and the change since the month before.
-
-    \b
-    Examples:
-      cxm kpi nps
-      cxm kpi nps --by store --period 2026-10 --json
-    """
-    import re
-
-    from cxm.analytics.backend import Analytics
-    from cxm.analytics.kpis import nps_figures
-
-    if period is not None and not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        raise click.BadParameter("use YYYY-MM, e.g. 2026-10", param_hint="--period")
-    settings = command_settings(ctx)
-    db = open_store(settings)
-    analytics = Analytics(db, settings)
-    figures = nps_figures(analytics, organization_id(db, org_slug), by, period)  # type: ignore[arg-type]
-    analytics.close()
-    if as_json:
-        click.echo(json.dumps([f.as_dict() for f in figures]))
-        return
-    if not figures:
-        click.echo("No NPS answers in this period.")
-        return
-    click.echo(f"NPS, {figures[0].period}")
-    for f in figures:
-        e, c = f.estimate, f.change
-        change = ""
-        if c is not None and c.difference is not None:
-            mark = " (significant)" if f.as_dict()["significant"] else ""
-            change = f"  change {c.difference:+.1f}{mark}"
-        small = "  (few answers)" if e.small_sample else ""
-        click.echo(
-            f"  {f.key:<16} {e.value:6.1f} ± {e.margin or 0:4.1f}  n = {e.n:,}{change}{small}"
-        )
 
 
 @click.group("journeys")

@@ -12,8 +12,8 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from cxm import __version__
 from cxm.analytics.api import journeys_router
-from cxm.analytics.api import router as analytics_router
 from cxm.analytics.backend import Analytics
+from cxm.analytics.kpi_api import router as kpi_router
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
 from cxm.core.settings import Settings, get_settings
@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     problems.install(app)
     app.include_router(ingest_router)
-    app.include_router(analytics_router)
+    app.include_router(kpi_router)
     app.include_router(journeys_router)
     app.include_router(feedback_router)
     app.include_router(jobs_router)

@@ -1,0 +1,61 @@
+"""JSON routes for experience KPIs: NPS, CSAT, CES and eNPS with filters and breakdowns."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from cxm.analytics.measures import Breakdown, KpiFilter, kpi_figures
+from cxm.web.deps import ApiClient
+
+router = APIRouter(prefix="/api/v1/kpis", tags=["kpis"])
+
+
+@router.get(
+    "/{metric}",
+    description="An experience KPI for a period (a month `2026-10`, a quarter `2026-Q3` or a "
+    "year `2026`; default the last complete month), overall or broken down (`by=month` "
+    "gives the trend). Every figure has n, its 95% interval and margin, the change since "
+    "the period before with its test and p-value (Benjamini-Hochberg adjusted when several "
+    "segments are compared), and a small-sample flag. NPS and eNPS are in points, CSAT is "
+    "the top-2-box share in percent (with `mean` on 1-5), CES the mean on 1-7 (with "
+    "`easy_share`). eNPS groups of fewer than five respondents are suppressed.",
+)
+async def kpi(
+    request: Request,
+    client: ApiClient,
+    metric: Literal["nps", "csat", "ces", "enps"],
+    by: Breakdown | None = None,
+    period: str | None = Query(
+        default=None,
+        pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$",
+        description="YYYY-MM, YYYY-Qn or YYYY",
+    ),
+    channel: str | None = None,
+    store: str | None = None,
+    region: str | None = None,
+    touchpoint: str | None = None,
+    stage: str | None = None,
+    language: str | None = None,
+    survey: str | None = None,
+) -> dict[str, Any]:
+    where = KpiFilter(channel, store, region, touchpoint, stage, language, survey)
+    figures = await run_in_threadpool(
+        kpi_figures,
+        request.app.state.analytics,
+        client.organization_id,
+        metric,
+        by,
+        period,
+        where,
+    )
+    return {
+        "kpi": metric,
+        "by": by,
+        "period": (figures[-1] if by == "month" else figures[0]).period if figures else period,
+        "filters": where.as_dict(),
+        "figures": [f.as_dict() for f in figures],
+        "message": None if figures else f"No {metric.upper()} answers match in this period.",
+    }

@@ -1,0 +1,134 @@
+"""`cxm kpi nps|csat|ces|enps`: experience KPIs with filters and breakdowns, as tables or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from cxm.analytics.measures import BREAKDOWNS, KpiFigure, KpiFilter
+from cxm.core.commands import command_settings, open_store, organization_id
+from cxm.core.errors import ValidationError
+
+TITLES = {
+    "nps": "NPS (points)",
+    "csat": "CSAT top-2-box (%)",
+    "ces": "CES mean (1-7, 7 = very easy)",
+    "enps": "eNPS (points)",
+}
+
+
+@click.group("kpi")
+def kpi_group() -> None:
+    """Experience KPIs with margins of error and significance.
+
+    \b
+    Examples:
+      cxm kpi nps --by store --period 2026-10
+      cxm kpi csat --period 2026-Q3 --by region --json
+      cxm kpi enps --by store --period 2026
+    """
+
+
+def _options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for name, help_text in reversed(
+        (
+            ("channel", "Only answers from this channel (web, app, store, ...)."),
+            ("store", "Only answers about this location code."),
+            ("region", "Only answers about locations in this region."),
+            ("touchpoint", "Only answers triggered at this touchpoint code."),
+            ("stage", "Only this journey stage (purchase, delivery, ...)."),
+            ("language", "Only answers in this language (uk, ru, en, ...)."),
+            ("survey", "Only this survey (its code)."),
+        )
+    ):
+        func = click.option(f"--{name}", default=None, help=help_text)(func)
+    func = click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")(func)
+    func = click.option("--org", "org_slug", default="demo", show_default=True)(func)
+    func = click.option(
+        "--period",
+        default=None,
+        metavar="PERIOD",
+        help="2026-10, 2026-Q3 or 2026 in organization time (default: last complete month).",
+    )(func)
+    func = click.option(
+        "--by",
+        type=click.Choice(BREAKDOWNS),
+        default=None,
+        help="Break the figure down (month gives the trend).",
+    )(func)
+    return func
+
+
+def _run(ctx: click.Context, metric: str, by: str | None, period: str | None, **kw: Any) -> None:
+    from cxm.analytics.backend import Analytics
+    from cxm.analytics.measures import kpi_figures
+
+    as_json, org_slug = kw.pop("as_json"), kw.pop("org_slug")
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    analytics = Analytics(db, settings)
+    try:
+        figures = kpi_figures(
+            analytics, organization_id(db, org_slug), metric, by, period, KpiFilter(**kw)
+        )
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    finally:
+        analytics.close()
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in figures]))
+        return
+    if not figures:
+        click.echo(f"No {metric.upper()} answers match these filters in this period.")
+        return
+    click.echo(f"{TITLES[metric]}, {figures[-1].period if by == 'month' else figures[0].period}")
+    for f in figures:
+        click.echo("  " + _line(f, by))
+
+
+def _line(f: KpiFigure, by: str | None) -> str:
+    out = f.as_dict()
+    label = f.period if by == "month" else f.key
+    if f.suppressed:
+        return f"{label:<16} (fewer than 5 answers: not shown)  n = {out['n']:,}"
+    change = ""
+    if out["change"] is not None:
+        mark = " (significant)" if out["significant"] else ""
+        change = f"  change {out['change']:+.1f}{mark}"
+    small = "  (few answers)" if out["small_sample"] else ""
+    value = f"{out['value']:6.1f} ± {out['margin'] or 0:4.1f}"
+    return f"{label:<16} {value}  n = {out['n']:,}{change}{small}"
+
+
+def _command(metric: str, summary: str, example: str) -> click.Command:
+    @click.pass_context
+    def run(ctx: click.Context, /, by: str | None, period: str | None, **kw: Any) -> None:
+        _run(ctx, metric, by, period, **kw)
+
+    run.__doc__ = f"{summary}\n\n    \b\n    Example:\n      {example}\n"
+    return kpi_group.command(metric)(_options(run))
+
+
+_command(
+    "nps",
+    "NPS with n, its 95% margin of error and the change since the period before.",
+    "cxm kpi nps --by store --period 2026-10 --json",
+)
+_command(
+    "csat",
+    "CSAT: top-2-box share (Wilson interval) and mean (t interval) on the 1-5 scale.",
+    "cxm kpi csat --by store --period 2026-Q3",
+)
+_command(
+    "ces",
+    "CES: mean effort on 1-7 (t interval) and the share of easy answers (5-7).",
+    "cxm kpi ces --by channel --period 2026",
+)
+_command(
+    "enps",
+    "Employee NPS; groups of fewer than five respondents are never shown.",
+    "cxm kpi enps --by store --period 2026",
+)
