@@ -11,7 +11,6 @@ import pytest
 import scipy.stats as sps
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.measures import (
@@ -21,87 +20,13 @@ from cxm.analytics.measures import (
     previous_period,
 )
 from cxm.cli import main
-from cxm.core.bulk import insert_returning_ids, insert_rows
-from cxm.core.changes import change_mark
-from cxm.core.db import Database, table
+from cxm.core.db import Database
 from cxm.core.errors import ValidationError
 from cxm.core.settings import Settings
 from cxm.demo import truths as T
-from cxm.ingest.models import Location
-from cxm.surveys.models import Answer, Response, Survey, SurveyVersion
 from cxm.web.app import create_app
-from tests.factories import api_key, organization
+from tests.factories import api_key, organization, store_location, survey_answers
 from tests.worlds import World
-
-
-def _survey(conn: object, org: int, code: str, mark: int) -> tuple[int, int]:
-    from sqlalchemy import Connection
-
-    assert isinstance(conn, Connection)
-    found = conn.execute(select(table(Survey).c.id).where(table(Survey).c.code == code)).scalar()
-    if found is not None:
-        vid = conn.execute(
-            select(table(SurveyVersion).c.id).where(table(SurveyVersion).c.survey_id == found)
-        ).scalar_one()
-        return int(found), int(vid)
-    sid = insert_returning_ids(
-        conn,
-        table(Survey),
-        [{"organization_id": org, "code": code, "name": code, "kind": "transactional",
-          "status": "live", "sync_mark": mark}],
-    )[0]  # fmt: skip
-    vid = insert_returning_ids(
-        conn,
-        table(SurveyVersion),
-        [{"survey_id": sid, "number": 1, "definition": {"questions": []},
-          "created_at": datetime(2025, 1, 1, tzinfo=UTC)}],
-    )[0]  # fmt: skip
-    return sid, vid
-
-
-def _respond(
-    db: Database,
-    org: int,
-    when: datetime,
-    kind: str,
-    values: list[int],
-    channel: str = "web",
-    location_id: int | None = None,
-    survey: str = "s",
-) -> None:
-    with db.writer() as conn:
-        mark = change_mark(conn)
-        sid, vid = _survey(conn, org, survey, mark)
-        ids = insert_returning_ids(
-            conn,
-            table(Response),
-            [
-                {"organization_id": org, "survey_id": sid, "version_id": vid,
-                 "channel": channel, "location_id": location_id, "status": "complete",
-                 "started_at": when, "completed_at": when, "sync_mark": mark}
-                for _ in values
-            ],
-        )  # fmt: skip
-        insert_rows(
-            conn,
-            table(Answer),
-            [
-                {"organization_id": org, "response_id": rid, "question": kind, "kind": kind,
-                 "value": float(v), "text": None, "sync_mark": mark}
-                for rid, v in zip(ids, values, strict=True)
-            ],
-        )  # fmt: skip
-
-
-def _store(db: Database, org: int, code: str) -> int:
-    with db.writer() as conn:
-        return insert_returning_ids(
-            conn,
-            table(Location),
-            [{"organization_id": org, "code": code, "name": code, "kind": "store",
-              "city": "Lviv", "region": "Lviv Oblast", "sync_mark": change_mark(conn)}],
-        )[0]  # fmt: skip
-
 
 SEPT = datetime(2026, 9, 10, 12, tzinfo=UTC)
 OCT = datetime(2026, 10, 10, 12, tzinfo=UTC)
@@ -111,8 +36,8 @@ def test_csat_top_two_box_with_wilson_interval_and_mean_with_t_interval(
     db: Database, tmp_path: Path
 ) -> None:
     org = organization(db)
-    _respond(db, org, OCT, "csat", [5, 5, 4, 3, 1])
-    _respond(db, org, OCT, "csat", [9, 0])  # off the 1-5 scale: not counted
+    survey_answers(db, org, OCT, "csat", [5, 5, 4, 3, 1])
+    survey_answers(db, org, OCT, "csat", [9, 0])  # off the 1-5 scale: not counted
     [fig] = kpi_figures(Analytics(db, Settings(data_dir=tmp_path)), org, "csat", period="2026-10")
     out = fig.as_dict()
     # 3 of 5 in the top two boxes; Wilson: centre (p + z^2/2n)/(1 + z^2/n), by hand.
@@ -130,8 +55,8 @@ def test_ces_mean_and_its_change_agree_with_welch_on_the_raw_answers(
 ) -> None:
     org = organization(db)
     before, after = [3, 4, 2, 5, 3, 4], [7, 6, 2, 5, 6, 7, 6]
-    _respond(db, org, SEPT, "ces", before)
-    _respond(db, org, OCT, "ces", after)
+    survey_answers(db, org, SEPT, "ces", before)
+    survey_answers(db, org, OCT, "ces", after)
     [fig] = kpi_figures(Analytics(db, Settings(data_dir=tmp_path)), org, "ces", period="2026-10")
     out = fig.as_dict()
     assert out["value"] == pytest.approx(sum(after) / len(after))
@@ -144,9 +69,9 @@ def test_ces_mean_and_its_change_agree_with_welch_on_the_raw_answers(
 
 def test_enps_groups_under_five_are_suppressed(db: Database, tmp_path: Path) -> None:
     org = organization(db)
-    small, big = _store(db, org, "SMALL"), _store(db, org, "BIG")
-    _respond(db, org, OCT, "enps", [10, 10, 0, 3], "employee", small, "pulse")
-    _respond(db, org, OCT, "enps", [10, 9, 8, 3, 2, 1], "employee", big, "pulse")
+    small, big = store_location(db, org, "SMALL"), store_location(db, org, "BIG")
+    survey_answers(db, org, OCT, "enps", [10, 10, 0, 3], "employee", small, "pulse")
+    survey_answers(db, org, OCT, "enps", [10, 9, 8, 3, 2, 1], "employee", big, "pulse")
     analytics = Analytics(db, Settings(data_dir=tmp_path))
     figures = {f.key: f.as_dict() for f in kpi_figures(analytics, org, "enps", "store", "2026-10")}
     assert figures["SMALL"]["suppressed"] is True and figures["SMALL"]["value"] is None
@@ -161,9 +86,9 @@ def test_quarters_pool_their_months_and_compare_with_the_quarter_before(
     db: Database, tmp_path: Path
 ) -> None:
     org = organization(db)
-    _respond(db, org, datetime(2026, 5, 5, tzinfo=UTC), "nps", [10, 0])  # Q2: NPS 0
-    _respond(db, org, datetime(2026, 7, 5, tzinfo=UTC), "nps", [10, 10])
-    _respond(db, org, datetime(2026, 9, 5, tzinfo=UTC), "nps", [10, 8, 2])
+    survey_answers(db, org, datetime(2026, 5, 5, tzinfo=UTC), "nps", [10, 0])  # Q2: NPS 0
+    survey_answers(db, org, datetime(2026, 7, 5, tzinfo=UTC), "nps", [10, 10])
+    survey_answers(db, org, datetime(2026, 9, 5, tzinfo=UTC), "nps", [10, 8, 2])
     analytics = Analytics(db, Settings(data_dir=tmp_path))
     [q3] = kpi_figures(analytics, org, "nps", period="2026-Q3")
     out = q3.as_dict()
@@ -183,9 +108,9 @@ def test_filters_narrow_the_answers_and_unknown_values_give_nothing(
     db: Database, tmp_path: Path
 ) -> None:
     org = organization(db)
-    store = _store(db, org, "LVIV-9")
-    _respond(db, org, OCT, "nps", [10, 10, 10], "store", store)
-    _respond(db, org, OCT, "nps", [0, 0], "web")
+    store = store_location(db, org, "LVIV-9")
+    survey_answers(db, org, OCT, "nps", [10, 10, 10], "store", store)
+    survey_answers(db, org, OCT, "nps", [0, 0], "web")
     analytics = Analytics(db, Settings(data_dir=tmp_path))
     [web] = kpi_figures(analytics, org, "nps", period="2026-10", where=KpiFilter(channel="web"))
     assert web.as_dict()["nps"] == -100.0 and web.estimate.n == 2
@@ -246,9 +171,9 @@ def test_kpi_api_filters_breaks_down_and_refuses_unknown_metrics(
     db: Database, tmp_path: Path
 ) -> None:
     org = organization(db)
-    store = _store(db, org, "LVIV-9")
-    _respond(db, org, OCT, "csat", [5, 4, 2], "store", store)
-    _respond(db, org, OCT, "csat", [1, 1], "web")
+    store = store_location(db, org, "LVIV-9")
+    survey_answers(db, org, OCT, "csat", [5, 4, 2], "store", store)
+    survey_answers(db, org, OCT, "csat", [1, 1], "web")
     with TestClient(create_app(Settings(data_dir=tmp_path), db)) as client:
         headers = {"Authorization": f"Bearer {api_key(db, org)}"}
         body = client.get(
@@ -266,8 +191,8 @@ def test_kpi_api_filters_breaks_down_and_refuses_unknown_metrics(
 
 def test_kpi_cli_prints_a_table_and_json(sqlite_db: Database, tmp_path: Path) -> None:
     org = organization(sqlite_db, "demo")
-    store = _store(sqlite_db, org, "KYIV-9")
-    _respond(sqlite_db, org, OCT, "enps", [10, 10, 9, 3, 8, 7], "employee", store, "pulse")
+    store = store_location(sqlite_db, org, "KYIV-9")
+    survey_answers(sqlite_db, org, OCT, "enps", [10, 10, 9, 3, 8, 7], "employee", store, "pulse")
     runner = CliRunner()
     base = ["--data-dir", str(tmp_path), "--database-url", sqlite_db.url, "kpi", "enps"]
     table_out = runner.invoke(main, [*base, "--by", "store", "--period", "2026-10"])

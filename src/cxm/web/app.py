@@ -22,6 +22,7 @@ from cxm.feedback.api import router as feedback_router
 from cxm.ingest.api import router as ingest_router
 from cxm.web import problems
 from cxm.web.jobs import router as jobs_router
+from cxm.web.kpi_pages import router as kpi_pages_router
 
 SWAGGER = "/static/vendor/swagger-ui-5.35.0"
 API_DESCRIPTION = """The cxm JSON API. Authenticate with an API key (`cxm apikey create`) sent as
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(journeys_router)
     app.include_router(feedback_router)
     app.include_router(jobs_router)
+    app.include_router(kpi_pages_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

@@ -15,6 +15,7 @@ class NavItem:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("overview", "Overview", "/", True),
+    NavItem("kpis", "KPIs", "/kpis", True),
     NavItem("journeys", "Journeys", "/journeys", False),
     NavItem("moments", "Moments of truth", "/moments", False),
     NavItem("friction", "Friction", "/friction", False),
