@@ -353,6 +353,7 @@ def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
 
 def _register_parts() -> None:
     from cxm.analytics.commands import journeys_group
+    from cxm.analytics.engine_commands import analytics_group
     from cxm.analytics.kpi_commands import kpi_group
     from cxm.core.job_commands import jobs_group, worker_command
     from cxm.ingest.commands import import_group, touchpoints_group
@@ -363,6 +364,7 @@ def _register_parts() -> None:
     main.add_command(touchpoints_group, "touchpoints")
     main.add_command(worker_command, "worker")
     main.add_command(jobs_group, "jobs")
+    main.add_command(analytics_group, "analytics")
 
 
 _register_parts()

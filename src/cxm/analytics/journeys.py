@@ -4,7 +4,8 @@ A journey is one customer's events (merged customers counted as one) split where
 to the previous event is longer than ``gap_days``. Events are ordered by time, ties by
 arrival (the event id), as process-mining tools do. Events no touchpoint rule maps are left
 out. This is the embedded default's one-pass path: events sorted once by (customer, time,
-arrival), then a shift with a same-journey mask.
+arrival), then a shift with a same-journey mask. Gaps and durations count whole seconds
+(each time floored to its second), as every engine of the portable path does.
 """
 
 from __future__ import annotations
@@ -79,10 +80,9 @@ def journey_events(con: Any, org_id: int, q: JourneyQuery) -> pl.DataFrame:
     assert isinstance(frame, pl.DataFrame)
     if frame.height == 0:
         return frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("journey"))
-    frame = frame.sort(["person", "ts", "seq"])
-    gap = pl.duration(days=q.gap_days)
+    frame = frame.sort(["person", "ts", "seq"]).with_columns(secs=pl.col("ts").dt.epoch("s"))
     new = (pl.col("person") != pl.col("person").shift(1)) | (
-        (pl.col("ts") - pl.col("ts").shift(1)) > gap
+        (pl.col("secs") - pl.col("secs").shift(1)) > q.gap_days * 86400
     )
     frame = frame.with_columns(new.fill_null(True).cum_sum().cast(pl.Int64).alias("journey"))
     if q.store:
@@ -97,10 +97,10 @@ def directly_follows(frame: pl.DataFrame) -> list[Edge]:
     total = frame["journey"].n_unique()
     pairs = frame.with_columns(
         target=pl.col("step").shift(-1),
-        next_ts=pl.col("ts").shift(-1),
+        next_secs=pl.col("secs").shift(-1),
         same=pl.col("journey") == pl.col("journey").shift(-1),
     ).filter(pl.col("same"))
-    hours = (pl.col("next_ts") - pl.col("ts")).dt.total_seconds() / 3600
+    hours = (pl.col("next_secs") - pl.col("secs")) / 3600
     edges = (
         pairs.group_by(["step", "target"])
         .agg(
@@ -130,7 +130,7 @@ def variants(frame: pl.DataFrame, top: int = 20) -> list[Variant]:
         return []
     per_journey = frame.group_by("journey", maintain_order=True).agg(
         steps=pl.col("step"),
-        days=(pl.col("ts").max() - pl.col("ts").min()).dt.total_seconds() / 86400,
+        days=(pl.col("secs").max() - pl.col("secs").min()) / 86400,
     )
     total = per_journey.height
     grouped = (

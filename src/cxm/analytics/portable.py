@@ -1,0 +1,124 @@
+"""Journey analytics as portable Ibis expressions: the same code on DuckDB and on PySpark.
+
+The embedded default answers from the one-pass Polars path in ``journeys``; this module is
+the form that runs on any Ibis backend (window functions over the synced tables), for data
+teams whose events live in Spark. Both give identical results: journeys split by inactivity
+gaps, events ordered by time with ties by arrival (the event id), unmapped events left out.
+Gaps and durations count whole seconds (each time floored to its second) on every engine.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import ibis
+from ibis import _
+
+from cxm.analytics.journeys import Edge, JourneyQuery, Variant
+
+SEPARATOR = "\u2192"
+
+
+def journey_table(con: Any, org_id: int, q: JourneyQuery) -> Any:
+    """Mapped events with ``person``, ``journey`` (per person), ``step`` and epoch ``secs``."""
+    q.check()
+    events = con.table("event").filter((_.organization_id == org_id) & _.touchpoint_id.notnull())
+    if q.since:
+        events = events.filter(events.occurred_at_local >= datetime.combine(q.since, time()))
+    if q.until:
+        end = datetime.combine(q.until + timedelta(days=1), time())
+        events = events.filter(events.occurred_at_local < end)
+    customers = con.table("customer").select(cid=_.id, merged_into=_.merged_into)
+    touchpoints = con.table("touchpoint").select(tp=_.id, step=_.code)
+    locations = con.table("location").select(loc=_.id, location=_.code)
+    t = events.join(customers, events.customer_id == customers.cid)
+    t = t.join(touchpoints, t.touchpoint_id == touchpoints.tp)
+    t = t.left_join(locations, t.location_id == locations.loc)
+    t = t.select(
+        person=t.merged_into.fill_null(t.cid),
+        secs=t.occurred_at.epoch_seconds().floor().cast("int64"),
+        ts=t.occurred_at,
+        seq=t.id,
+        step=t.step,
+        location=t.location,
+    )
+    by_person = ibis.window(group_by=t.person, order_by=[t.ts, t.seq])
+    so_far = ibis.cumulative_window(group_by=t.person, order_by=[t.ts, t.seq])
+    previous = t.secs.lag().over(by_person)
+    starts = previous.isnull() | ((t.secs - previous) > q.gap_days * 86400)
+    t = t.mutate(start=starts.cast("int64"))
+    t = t.mutate(journey=t.start.sum().over(so_far))
+    t = t.mutate(jkey=t.person.cast("string") + ":" + t.journey.cast("string"))
+    if q.store:
+        keep = t.filter(t.location == q.store).select(keep_key=_.jkey).distinct()
+        t = t.semi_join(keep, t.jkey == keep.keep_key)
+    return t
+
+
+def dfg_expr(t: Any) -> Any:
+    """Edges with count, journeys, median and 90th-percentile hours between the two steps."""
+    in_journey = ibis.window(group_by=t.jkey, order_by=[t.ts, t.seq])
+    pairs = t.mutate(
+        target=t.step.lead().over(in_journey), next_secs=t.secs.lead().over(in_journey)
+    )
+    pairs = pairs.filter(pairs.target.notnull())
+    pairs = pairs.mutate(hours=(pairs.next_secs - pairs.secs).cast("float64") / 3600)
+    return pairs.group_by(["step", "target"]).aggregate(
+        count=pairs.count(),
+        journeys=pairs.jkey.nunique(),
+        median_hours=pairs.hours.median(),
+        p90_hours=pairs.hours.quantile(0.9),
+    )
+
+
+def variants_expr(t: Any) -> Any:
+    """Distinct step sequences with their journeys and median duration in days."""
+    # Spark cannot order an aggregate: number the steps, collect, sort and keep the steps.
+    in_journey = ibis.window(group_by=t.jkey, order_by=[t.ts, t.seq])
+    t = t.mutate(item=ibis.struct({"pos": ibis.row_number().over(in_journey), "step": t.step}))
+    per_journey = t.group_by("jkey").aggregate(
+        steps=t.item.collect().sort().map(lambda item: item.step),
+        days=(t.secs.max() - t.secs.min()).cast("float64") / 86400,
+    )
+    per_journey = per_journey.mutate(key=per_journey.steps.join(SEPARATOR))
+    return per_journey.group_by("key").aggregate(
+        journeys=per_journey.count(), median_days=per_journey.days.median()
+    )
+
+
+def portable_dfg(con: Any, org_id: int, q: JourneyQuery) -> list[Edge]:
+    t = journey_table(con, org_id, q)
+    total = int(t.jkey.nunique().to_pyarrow().as_py() or 0)
+    if total == 0:
+        return []
+    rows = dfg_expr(t).to_pyarrow().to_pylist()
+    rows.sort(key=lambda r: (-r["count"], r["step"], r["target"]))
+    return [
+        Edge(
+            r["step"],
+            r["target"],
+            int(r["count"]),
+            int(r["journeys"]),
+            r["journeys"] / total,
+            float(r["median_hours"]),
+            float(r["p90_hours"]),
+        )
+        for r in rows
+    ]
+
+
+def portable_variants(con: Any, org_id: int, q: JourneyQuery, top: int = 20) -> list[Variant]:
+    t = journey_table(con, org_id, q)
+    rows = variants_expr(t).to_pyarrow().to_pylist()
+    total = sum(int(r["journeys"]) for r in rows)
+    rows.sort(key=lambda r: (-r["journeys"], r["key"]))
+    return [
+        Variant(
+            str(r["key"]).split(SEPARATOR),
+            int(r["journeys"]),
+            int(r["journeys"]) / total,
+            float(r["median_days"]),
+        )
+        for r in rows[:top]
+    ]

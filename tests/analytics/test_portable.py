@@ -1,0 +1,146 @@
+"""The portable Ibis journeys agree with the fast path: on DuckDB, and on PySpark local mode."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxm.analytics.backend import Analytics
+from cxm.analytics.journeys import (
+    Edge,
+    JourneyQuery,
+    Variant,
+    directly_follows,
+    journey_events,
+    variants,
+)
+from cxm.analytics.portable import portable_dfg, portable_variants
+from cxm.analytics.spark import export_parquet
+from cxm.core.db import Database
+from cxm.core.settings import Settings
+from tests.analytics.test_journeys import _world
+from tests.worlds import World
+
+QUERIES = (
+    JourneyQuery(),
+    JourneyQuery(gap_days=7, store="KYIV-2", since=date(2026, 1, 1)),
+    JourneyQuery(since=date(2026, 8, 1), until=date(2026, 9, 30)),
+)
+
+
+def _same_edges(a: list[Edge], b: list[Edge]) -> None:
+    assert [(e.source, e.target, e.count, e.journeys) for e in a] == [
+        (e.source, e.target, e.count, e.journeys) for e in b
+    ]
+    for x, y in zip(a, b, strict=True):
+        assert x.share == pytest.approx(y.share, rel=1e-12)
+        assert x.median_hours == pytest.approx(y.median_hours, rel=1e-9, abs=1e-12)
+        assert x.p90_hours == pytest.approx(y.p90_hours, rel=1e-9, abs=1e-12)
+
+
+def _same_variants(a: list[Variant], b: list[Variant]) -> None:
+    assert [(v.steps, v.journeys) for v in a] == [(v.steps, v.journeys) for v in b]
+    for x, y in zip(a, b, strict=True):
+        assert x.median_days == pytest.approx(y.median_days, rel=1e-9, abs=1e-12)
+
+
+def _fast(analytics: Analytics, org: int, q: JourneyQuery) -> tuple[list[Edge], list[Variant]]:
+    with analytics.fresh() as con:
+        frame = journey_events(con, org, q)
+    return directly_follows(frame), variants(frame)
+
+
+def test_portable_path_by_hand_with_ties_and_gaps(db: Database, tmp_path: Path) -> None:
+    org = _world(db)
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
+    with analytics.fresh() as con:
+        edges = {(e.source, e.target): e for e in portable_dfg(con, org, JourneyQuery())}
+        found = portable_variants(con, org, JourneyQuery())
+        joined = portable_variants(con, org, JourneyQuery(gap_days=60))
+    analytics.close()
+    assert set(edges) == {("A", "B"), ("B", "C")}
+    assert (edges[("A", "B")].count, edges[("A", "B")].journeys) == (2, 2)
+    assert edges[("A", "B")].median_hours == pytest.approx(3.0)
+    assert edges[("A", "B")].p90_hours == pytest.approx(3.8)
+    assert edges[("B", "C")].median_hours == 0  # a tie in time, ordered by arrival
+    assert [(v.steps, v.journeys) for v in found] == [
+        (["A"], 1),
+        (["A", "B"], 1),
+        (["A", "B", "C"], 1),
+    ]
+    assert [v.steps for v in joined][0] in (["A", "B"], ["A", "B", "C", "A"])
+    assert sorted(v.journeys for v in joined) == [1, 1]
+
+
+def test_portable_duckdb_equals_the_fast_path_on_the_demo_world(
+    small_world: World, tmp_path: Path
+) -> None:
+    org = small_world.summary.organization_id
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    try:
+        for q in QUERIES:
+            fast_edges, fast_variants = _fast(analytics, org, q)
+            with analytics.fresh() as con:
+                _same_edges(portable_dfg(con, org, q), fast_edges)
+                _same_variants(portable_variants(con, org, q), fast_variants)
+            assert fast_edges and fast_variants
+    finally:
+        analytics.close()
+
+
+def _spark_ready() -> str | None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed: pip install -e '.[dev]' installs it"
+    if not any((Path(p) / "java").exists() for p in os.environ.get("PATH", "").split(os.pathsep)):
+        return "Java is not installed: Spark local mode needs Java 17"
+    return None
+
+
+@pytest.mark.spark
+def test_pyspark_local_mode_equals_duckdb_on_the_demo_world(
+    small_world: World, tmp_path: Path
+) -> None:
+    reason = _spark_ready()
+    if reason:
+        if os.environ.get("CXM_TEST_SPARK") == "1":
+            pytest.fail(f"CXM_TEST_SPARK=1 but {reason}")
+        pytest.skip(reason)
+    org = small_world.summary.organization_id
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path / "duck"))
+    try:
+        counts = export_parquet(analytics, tmp_path / "parquet")
+        expected = [_fast(analytics, org, q) for q in QUERIES]
+    finally:
+        analytics.close()
+    assert counts["event"] == small_world.summary.events
+    # Spark runs in its own process, through the CLI a data team would use.
+    for q, (fast_edges, fast_variants) in zip(QUERIES[:2], expected, strict=False):
+        options = ["--org-id", str(org), "--gap-days", str(q.gap_days), "--master", "local[2]"]
+        if q.store:
+            options += ["--store", q.store, "--since", "2026-01-01"]
+        result = _spark_cli(tmp_path / "parquet", options)
+        _same_edges([Edge(**e) for e in result["dfg"]], fast_edges)
+        _same_variants([Variant(**v) for v in result["variants"]], fast_variants)
+
+
+def _spark_cli(directory: Path, options: list[str]) -> dict[str, Any]:
+    command = [sys.executable, "-m", "cxm.cli", "analytics", "spark", "journeys"]
+    done = subprocess.run(
+        [*command, str(directory), *options, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
