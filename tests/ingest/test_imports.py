@@ -305,3 +305,26 @@ def test_property_rules_map_imported_events_row_by_row(db: Database, tmp_path: P
     with db.session() as s:
         mapped = list(s.scalars(select(Event.touchpoint_id).order_by(Event.id)))
     assert mapped == [tp, None]
+
+
+def test_xes_repeated_identical_events_are_kept_and_a_second_import_adds_nothing(
+    db: Database, tmp_path: Path
+) -> None:
+    org = organization(db)
+    stamp = '<date key="time:timestamp" value="2026-01-05T10:00:00.000+00:00"/>'
+    same = f'<event><string key="concept:name" value="Call"/>{stamp}</event>'
+    log = tmp_path / "repeats.xes"
+    log.write_text(
+        '<log xmlns="http://www.xes-standard.org/"><trace>'
+        f'<string key="concept:name" value="c1"/>{same}{same}'
+        '<event><string key="identity:id" value="given-1"/>'
+        f'<string key="concept:name" value="Mail"/>{stamp}</event>'
+        "</trace></log>",
+        encoding="utf-8",
+    )
+    assert _events(db, org, log).stored == 3
+    again = _events(db, org, log)
+    assert again.stored == 0 and again.duplicates == 3
+    with db.session() as s:
+        ids = s.scalars(select(Event.message_id).order_by(Event.id)).all()
+    assert ids[2] == "given-1" and ids[0] != ids[1]

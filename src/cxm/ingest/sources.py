@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,13 +68,23 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+def _xes_id(trace: str | None, position: int, event: dict[str, Any]) -> str:
+    content = "\x1f".join(f"{k}={v}" for k, v in sorted(event.items()))
+    digest = hashlib.sha1(f"{trace}\x1f{position}\x1f{content}".encode()).hexdigest()
+    return "xes-" + digest[:32]
+
+
 def iter_xes(path: Path) -> Iterator[dict[str, Any]]:
     """Events of an XES log, streamed: one dict per event, with its trace's name as user_id.
 
     ``concept:name`` of an event becomes ``event``, ``time:timestamp`` becomes ``timestamp``;
     other attributes keep their keys. File order is kept, so tied timestamps keep it too.
+    An event's id is its ``identity:id`` or else derived from its trace, its position in the
+    trace and its content: identical events repeated in a trace (a log's real repetitions)
+    are all kept, and importing the same log again stores nothing twice.
     """
     trace_name: str | None = None
+    position = 0
     depth = 0
     in_event = False
     event: dict[str, Any] = {}
@@ -82,7 +93,7 @@ def iter_xes(path: Path) -> Iterator[dict[str, Any]]:
         if action == "start":
             depth += 1
             if tag == "trace":
-                trace_name = None
+                trace_name, position = None, 0
             elif tag == "event":
                 in_event, event = True, {}
             continue
@@ -90,7 +101,10 @@ def iter_xes(path: Path) -> Iterator[dict[str, Any]]:
         key, value = elem.get("key"), elem.get("value")
         if tag == "event":
             in_event = False
+            position += 1
+            given = event.pop("identity:id", None)
             row = {"user_id": trace_name, **event}
+            row["message_id"] = given or _xes_id(trace_name, position, event)
             yield row
             elem.clear()
         elif tag == "trace":
