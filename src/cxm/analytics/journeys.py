@@ -67,6 +67,13 @@ def journey_events(con: Any, org_id: int, q: JourneyQuery) -> pl.DataFrame:
     touchpoints = con.table("touchpoint").select(tp=_.id, step=_.code)
     locations = con.table("location").select(loc=_.id, location=_.code)
     t = events.join(customers, events.customer_id == customers.cid)
+    if q.store:
+        # Only customers with an event at the store can have a journey touching it: read
+        # just their events (the journeys themselves are still cut from all of them).
+        at_store = locations.filter(locations.location == q.store).select(store_loc=_.loc)
+        seen = t.semi_join(at_store, t.location_id == at_store.store_loc)
+        people = seen.select(who=seen.merged_into.fill_null(seen.cid)).distinct()
+        t = t.semi_join(people, t.merged_into.fill_null(t.cid) == people.who)
     t = t.join(touchpoints, t.touchpoint_id == touchpoints.tp)
     t = t.left_join(locations, t.location_id == locations.loc)
     t = t.select(
