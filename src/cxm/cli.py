@@ -355,6 +355,7 @@ def _register_parts() -> None:
     from cxm.analytics.commands import journeys_group
     from cxm.analytics.engine_commands import analytics_group
     from cxm.analytics.kpi_commands import kpi_group
+    from cxm.analytics.timeline_commands import customers_group
     from cxm.core.job_commands import jobs_group, worker_command
     from cxm.ingest.commands import import_group, touchpoints_group
 
@@ -365,6 +366,7 @@ def _register_parts() -> None:
     main.add_command(worker_command, "worker")
     main.add_command(jobs_group, "jobs")
     main.add_command(analytics_group, "analytics")
+    main.add_command(customers_group, "customers")
 
 
 _register_parts()

@@ -14,6 +14,7 @@ from cxm import __version__
 from cxm.analytics.api import journeys_router
 from cxm.analytics.backend import Analytics
 from cxm.analytics.kpi_api import router as kpi_router
+from cxm.analytics.timeline_api import router as timeline_router
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
 from cxm.core.settings import Settings, get_settings
@@ -21,6 +22,7 @@ from cxm.core.worker import Worker
 from cxm.feedback.api import router as feedback_router
 from cxm.ingest.api import router as ingest_router
 from cxm.web import problems
+from cxm.web.customer_pages import router as customer_pages_router
 from cxm.web.jobs import router as jobs_router
 from cxm.web.kpi_pages import router as kpi_pages_router
 
@@ -68,10 +70,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     problems.install(app)
     app.include_router(ingest_router)
     app.include_router(kpi_router)
+    app.include_router(timeline_router)
     app.include_router(journeys_router)
     app.include_router(feedback_router)
     app.include_router(jobs_router)
     app.include_router(kpi_pages_router)
+    app.include_router(customer_pages_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

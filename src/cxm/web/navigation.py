@@ -20,6 +20,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("moments", "Moments of truth", "/moments", False),
     NavItem("friction", "Friction", "/friction", False),
     NavItem("voice", "Voice", "/voice", True),
+    NavItem("customers", "Customers", "/customers", True),
     NavItem("surveys", "Surveys", "/surveys", False),
     NavItem("reviews", "Reviews", "/reviews", False),
     NavItem("cases", "Cases", "/cases", False),
