@@ -49,17 +49,17 @@ def _queries() -> dict[str, Any]:
     }
 
 
-def _cxm_once(con: Any, q: Any) -> dict[str, float]:
+def _cxm_once(analytics: Any, q: Any) -> dict[str, float]:
     import polars as pl
 
-    from cxm.analytics.journeys import directly_follows, journey_events, variants
+    from cxm.analytics import journey_kernels
 
     marks = [time.perf_counter()]
-    frame = journey_events(con, 1, q)
+    frame, names = journey_kernels.load(analytics, 1, q)
     marks.append(time.perf_counter())
-    edges = directly_follows(frame)
+    edges = journey_kernels.dfg(frame, names)
     marks.append(time.perf_counter())
-    found = variants(frame, top=1_000_000)
+    found = journey_kernels.variants(frame, names, top=20)
     marks.append(time.perf_counter())
     per_journey = frame.group_by("journey").agg(secs=pl.col("secs").max() - pl.col("secs").min())
     marks.append(time.perf_counter())
@@ -71,22 +71,26 @@ def _cxm_once(con: Any, q: Any) -> dict[str, float]:
 
 
 def side_cxm(data_dir: Path) -> dict[str, Any]:
+    """The product's own path: the analytics store and its journey store, in a warm process."""
     t0 = time.perf_counter()
-    import ibis
+    from cxm.analytics.backend import Analytics
+    from cxm.core.db import Database
+    from cxm.core.settings import Settings
 
-    con = ibis.duckdb.connect(str(data_dir / "analytics.duckdb"), read_only=True)
+    settings = Settings(data_dir=data_dir)
+    analytics = Analytics(Database(settings.resolved_database_url), settings)
     results: dict[str, Any] = {}
     for name, q in _queries().items():
-        cold = _cxm_once(con, q)
-        cold["total"] = (
-            time.perf_counter() - t0
-            if not results
-            else sum(cold[s] for s in ("load", "dfg", "variants", "throughput"))
-        )
-        warm = [_cxm_once(con, q) for _ in range(3)]
+        cold = _cxm_once(analytics, q)
+        if not results:  # the first query of the process pays imports and the first reads
+            cold["total"] = time.perf_counter() - t0
+        else:
+            cold["total"] = sum(cold[s] for s in ("load", "dfg", "variants", "throughput"))
+        warm = [_cxm_once(analytics, q) for _ in range(3)]
         best = min(warm, key=lambda r: sum(r[s] for s in ("load", "dfg", "variants", "throughput")))
         best["total"] = sum(best[s] for s in ("load", "dfg", "variants", "throughput"))
         results[name] = {"cold": cold, "warm": best}
+    analytics.close()
     results["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return results
 
@@ -116,7 +120,7 @@ def side_pm4py(data_dir: Path) -> dict[str, Any]:
         marks.append(time.perf_counter())
         pm4py.discover_performance_dfg(log)
         marks.append(time.perf_counter())
-        found = pm4py.get_variants(log)
+        found = pm4py.get_variants(log)  # pm4py counts every variant; cxm ranks the top 20
         marks.append(time.perf_counter())
         pm4py.get_all_case_durations(log)
         marks.append(time.perf_counter())

@@ -12,7 +12,14 @@ from collections import Counter
 from pathlib import Path
 
 from cxm.analytics.backend import Analytics
-from cxm.analytics.journeys import JourneyQuery, directly_follows, journey_events, variants
+from cxm.analytics.journeys import (
+    JourneyQuery,
+    directly_follows,
+    journey_events,
+    load_dfg,
+    load_variants,
+    variants,
+)
 from cxm.analytics.portable import portable_dfg, portable_variants
 from cxm.core.db import Database
 from cxm.core.settings import Settings
@@ -55,12 +62,14 @@ def test_directly_follows_and_variants_equal_pm4py(sqlite_db: Database, tmp_path
             fast_edges, fast_variants = directly_follows(frame), variants(frame, top=10_000)
             portable_edges = portable_dfg(con, org, q)
             portable_found = portable_variants(con, org, q, top=10_000)
+        store_edges = load_dfg(analytics, org, q)
+        store_found = load_variants(analytics, org, q, top=10_000)
     finally:
         analytics.close()
     assert frame["journey"].n_unique() == EXPECTED["traces"]
     expected_dfg = {(a, b): n for a, b, n in EXPECTED["dfg"]}
     expected_variants = Counter({tuple(steps): n for steps, n in EXPECTED["variants"]})
-    for edges in (fast_edges, portable_edges):
+    for edges in (fast_edges, portable_edges, store_edges):
         assert {(e.source, e.target): e.count for e in edges} == expected_dfg
-    for found in (fast_variants, portable_found):
+    for found in (fast_variants, portable_found, store_found):
         assert Counter({tuple(v.steps): v.journeys for v in found}) == expected_variants

@@ -19,6 +19,8 @@ from cxm.analytics.journeys import (
     Variant,
     directly_follows,
     journey_events,
+    load_dfg,
+    load_variants,
     variants,
 )
 from cxm.analytics.portable import portable_dfg, portable_variants
@@ -87,6 +89,9 @@ def test_portable_duckdb_equals_the_fast_path_on_the_demo_world(
     try:
         for q in QUERIES:
             fast_edges, fast_variants = _fast(analytics, org, q)
+            # The journey store's kernels (the pages' path) agree with the frame path too.
+            _same_edges(load_dfg(analytics, org, q), fast_edges)
+            _same_variants(load_variants(analytics, org, q), fast_variants)
             with analytics.fresh() as con:
                 _same_edges(portable_dfg(con, org, q), fast_edges)
                 _same_variants(portable_variants(con, org, q), fast_variants)

@@ -19,6 +19,7 @@ class Analytics:
 
     def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
+        self.settings = settings
         path = settings.resolved_analytics_path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.con: Any = ibis.duckdb.connect(str(path))

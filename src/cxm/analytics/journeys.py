@@ -154,14 +154,18 @@ def variants(frame: pl.DataFrame, top: int = 20) -> list[Variant]:
 
 
 def load_dfg(analytics: Analytics, org_id: int, q: JourneyQuery) -> list[Edge]:
-    with analytics.fresh() as con:
-        frame = journey_events(con, org_id, q)
-    return directly_follows(frame)
+    """The directly-follows graph from the journey store (the embedded default's fast path)."""
+    from cxm.analytics import journey_kernels
+
+    frame, names = journey_kernels.load(analytics, org_id, q)
+    return journey_kernels.dfg(frame, names)
 
 
 def load_variants(
     analytics: Analytics, org_id: int, q: JourneyQuery, top: int = 20
 ) -> list[Variant]:
-    with analytics.fresh() as con:
-        frame = journey_events(con, org_id, q)
-    return variants(frame, top)
+    """The most frequent variants from the journey store (the embedded default's fast path)."""
+    from cxm.analytics import journey_kernels
+
+    frame, names = journey_kernels.load(analytics, org_id, q)
+    return journey_kernels.variants(frame, names, top)

@@ -28,8 +28,8 @@ def export_parquet(analytics: Analytics, directory: Path) -> dict[str, int]:
             name = synced.table.name
             target = directory / f"{name}.parquet"
             duck.execute(f"COPY (SELECT * FROM \"{name}\") TO '{target}' (FORMAT parquet)")
-            row = duck.execute(f'SELECT count(*) FROM "{name}"').fetchone()
-            counts[name] = int(row[0]) if row else 0
+            [(n,)] = duck.execute(f'SELECT count(*) FROM "{name}"').fetchall()
+            counts[name] = int(n)
     return counts
 
 

@@ -1,0 +1,159 @@
+"""One-pass journey kernels over the journey store's sorted, integer-encoded events.
+
+The frame holds each person's events together and in order (``journey_store``). A journey
+starts at a person's first event and after every gap longer than ``gap_days``; everything
+else is a shift and a same-journey mask (directly-follows pairs) or a segment reduction
+over each journey's contiguous rows (variants, durations). Variants are grouped by a 64-bit
+hash of (step, position) over each journey, then named from one journey of each; results
+equal the portable Ibis path's (a test compares them on the demo world).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from cxm.analytics.journeys import Edge, JourneyQuery, Variant
+
+SEPARATOR = "\u2192"
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _local_secs(day: datetime) -> int:
+    return int((day - _EPOCH).total_seconds())
+
+
+def journeys(frame: pl.DataFrame, q: JourneyQuery, locations: Mapping[str, int]) -> pl.DataFrame:
+    """The query's events with a ``journey`` number (dense, in row order)."""
+    q.check()
+    if q.since:
+        frame = frame.filter(pl.col("lsecs") >= _local_secs(datetime.combine(q.since, time())))
+    if q.until:
+        end = datetime.combine(q.until + timedelta(days=1), time())
+        frame = frame.filter(pl.col("lsecs") < _local_secs(end))
+    if frame.height == 0:
+        return frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("journey"))
+    starts = (pl.col("person") != pl.col("person").shift(1)) | (
+        (pl.col("secs") - pl.col("secs").shift(1)) > q.gap_days * 86400
+    )
+    frame = frame.with_columns(starts.fill_null(True).cum_sum().cast(pl.Int64).alias("journey"))
+    if q.store:
+        store = locations.get(q.store)
+        if store is None:
+            return frame.clear()
+        keep = frame.filter(pl.col("location") == store)["journey"].unique().implode()
+        frame = frame.filter(pl.col("journey").is_in(keep))
+    return frame
+
+
+def dfg(frame: pl.DataFrame, names: Mapping[int, str]) -> list[Edge]:
+    if frame.height == 0:
+        return []
+    total = frame["journey"].n_unique()
+    pairs = frame.select(
+        "journey",
+        source=pl.col("step"),
+        target=pl.col("step").shift(-1),
+        seconds=pl.col("secs").shift(-1) - pl.col("secs"),
+        same=pl.col("journey") == pl.col("journey").shift(-1),
+    ).filter(pl.col("same"))
+    hours = pl.col("seconds") / 3600
+    grouped = pairs.group_by(["source", "target"]).agg(
+        count=pl.len(),
+        journeys=pl.col("journey").n_unique(),
+        median_hours=hours.median(),
+        p90_hours=hours.quantile(0.9, interpolation="linear"),
+    )
+    edges = [
+        Edge(
+            names[r["source"]],
+            names[r["target"]],
+            r["count"],
+            r["journeys"],
+            r["journeys"] / total,
+            float(r["median_hours"]),
+            float(r["p90_hours"]),
+        )
+        for r in grouped.iter_rows(named=True)
+    ]
+    edges.sort(key=lambda e: (-e.count, e.source, e.target))
+    return edges
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: a well-spread 64-bit hash of each value."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        mixed: np.ndarray = x ^ (x >> np.uint64(31))
+        return mixed
+
+
+def variants(frame: pl.DataFrame, names: Mapping[int, str], top: int = 20) -> list[Variant]:
+    if frame.height == 0:
+        return []
+    journey = frame["journey"].to_numpy()
+    steps = frame["step"].to_numpy().astype(np.uint64)
+    secs = frame["secs"].to_numpy()
+    n = journey.size
+    starts = np.flatnonzero(np.r_[True, journey[1:] != journey[:-1]])
+    lengths = np.diff(np.r_[starts, n])
+    position = (np.arange(n) - np.repeat(starts, lengths)).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        hashed = _mix(steps * np.uint64(0x9E3779B97F4A7C15) + position)
+        key = np.add.reduceat(hashed, starts) ^ _mix(lengths.astype(np.uint64))
+    days = (secs[starts + lengths - 1] - secs[starts]) / 86400
+    per_journey = pl.DataFrame({"key": key, "days": days, "start": starts, "length": lengths})
+    grouped = per_journey.group_by("key").agg(
+        journeys=pl.len(),
+        median_days=pl.col("days").median(),
+        start=pl.col("start").first(),
+        length=pl.col("length").first(),
+    )
+    total = per_journey.height
+    counts = grouped["journeys"].sort(descending=True)
+    floor = int(counts[min(top, counts.len()) - 1])
+    chosen = grouped.filter(pl.col("journeys") >= floor).with_row_index("v")
+    rows = np.repeat(chosen["start"].to_numpy(), chosen["length"].to_numpy())
+    rows += np.arange(rows.size) - np.repeat(
+        np.cumsum(np.r_[0, chosen["length"].to_numpy()[:-1]]), chosen["length"].to_numpy()
+    )
+    step_rows = pl.DataFrame(
+        {
+            "v": np.repeat(chosen["v"].to_numpy(), chosen["length"].to_numpy()),
+            "name": frame["step"]
+            .gather(rows)
+            .replace_strict(list(names), list(names.values()), return_dtype=pl.String),
+        }
+    )
+    named = step_rows.group_by("v", maintain_order=True).agg(
+        steps=pl.col("name"), label=pl.col("name").str.join(SEPARATOR)
+    )
+    result = (
+        chosen.join(named, on="v").sort(["journeys", "label"], descending=[True, False]).head(top)
+    )
+    return [
+        Variant(list(r["steps"]), r["journeys"], r["journeys"] / total, float(r["median_days"]))
+        for r in result.iter_rows(named=True)
+    ]
+
+
+def load(analytics: Any, org_id: int, q: JourneyQuery) -> tuple[pl.DataFrame, dict[int, str]]:
+    """The query's journeys from the journey store, and the touchpoints' codes by id."""
+    from cxm.analytics.journey_store import sorted_events
+
+    with analytics.fresh() as con:
+        frame = sorted_events(analytics, org_id)
+        tps = con.table("touchpoint").filter(con.table("touchpoint").organization_id == org_id)
+        names = {
+            int(r["id"]): str(r["code"]) for r in tps.select("id", "code").to_pyarrow().to_pylist()
+        }
+        locs = con.table("location").filter(con.table("location").organization_id == org_id)
+        locations = {
+            str(r["code"]): int(r["id"]) for r in locs.select("id", "code").to_pyarrow().to_pylist()
+        }
+    return journeys(frame, q, locations), names
