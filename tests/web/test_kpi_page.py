@@ -68,3 +68,15 @@ def test_kpi_page_in_chromium_switches_to_csat_by_store(
     assert "KYIV-7" in rows and "LVIV-7" not in rows  # only KYIV-7 has CSAT answers
     bar = page.eval_on_selector(".interval-bar .point", "e => e.style.left")
     assert bar.endswith("%")
+
+
+def test_kpi_page_shows_both_gaps_per_attribute(site: Site, client: TestClient) -> None:
+    from tests.analytics.test_gaps import _paired
+
+    people = [{"speed:expectation": 6, "speed:perception": 3, "speed:ideal": 7,
+               "speed:accepted": 4}] * 2  # fmt: skip
+    _paired(site.app.state.db, site.org_id, OCT, people)
+    log_in(client, site.email)
+    html = client.get("/kpis?period=2026-10").text
+    assert 'data-testid="gap-expectation"' in html and 'data-testid="gap-sacrifice"' in html
+    assert "-3.00" in html and "+3.00" in html

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.gaps import gap_figures
 from cxm.analytics.measures import Breakdown, KpiFilter, kpi_figures
 from cxm.web.deps import ApiClient
 
@@ -58,4 +59,47 @@ async def kpi(
         "filters": where.as_dict(),
         "figures": [f.as_dict() for f in figures],
         "message": None if figures else f"No {metric.upper()} answers match in this period.",
+    }
+
+
+@router.get(
+    "/gaps/{gap}",
+    description="Expectation gap (perception - expectation) or customer sacrifice gap (ideal "
+    "- accepted) per attribute, on the surveys' 1-7 scales: the mean paired difference with "
+    "its t interval and n, both sides' means, and the change since the period before. "
+    "Same periods, filters and breakdowns as the other KPIs.",
+)
+async def gaps(
+    request: Request,
+    client: ApiClient,
+    gap: Literal["expectation", "sacrifice"],
+    by: Breakdown | None = None,
+    period: str | None = Query(
+        default=None,
+        pattern=r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$",
+        description="YYYY-MM, YYYY-Qn or YYYY",
+    ),
+    channel: str | None = None,
+    store: str | None = None,
+    region: str | None = None,
+    language: str | None = None,
+    survey: str | None = None,
+) -> dict[str, Any]:
+    where = KpiFilter(channel, store, region, None, None, language, survey)
+    figures = await run_in_threadpool(
+        gap_figures,
+        request.app.state.analytics,
+        client.organization_id,
+        gap,
+        by,
+        period,
+        where,
+    )
+    return {
+        "gap": gap,
+        "by": by,
+        "period": figures[-1].period if figures else period,
+        "filters": where.as_dict(),
+        "figures": [f.as_dict() for f in figures],
+        "message": None if figures else "No paired answers match in this period.",
     }

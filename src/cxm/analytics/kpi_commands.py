@@ -132,3 +132,59 @@ _command(
     "Employee NPS; groups of fewer than five respondents are never shown.",
     "cxm kpi enps --by store --period 2026",
 )
+
+
+@kpi_group.command("gaps")
+@click.option(
+    "--gap",
+    type=click.Choice(["expectation", "sacrifice"]),
+    default="expectation",
+    show_default=True,
+    help="perception - expectation, or ideal - accepted.",
+)
+@_options
+@click.pass_context
+def kpi_gaps(
+    ctx: click.Context, /, gap: str, by: str | None, period: str | None, **kw: Any
+) -> None:
+    """Expectation or customer sacrifice gap per attribute, with paired intervals.
+
+    \b
+    Example:
+      cxm kpi gaps --gap sacrifice --period 2026 --by store
+    """
+    from cxm.analytics.backend import Analytics
+    from cxm.analytics.gaps import gap_figures
+
+    as_json, org_slug = kw.pop("as_json"), kw.pop("org_slug")
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    analytics = Analytics(db, settings)
+    try:
+        figures = gap_figures(
+            analytics, organization_id(db, org_slug), gap, by, period, KpiFilter(**kw)
+        )
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    finally:
+        analytics.close()
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in figures]))
+        return
+    if not figures:
+        click.echo("No paired answers match these filters in this period.")
+        return
+    title = (
+        "Expectation gap (perception - expectation)"
+        if gap == "expectation"
+        else ("Customer sacrifice gap (ideal - accepted)")
+    )
+    click.echo(f"{title}, 1-7 scale, {figures[-1].period}")
+    for f in figures:
+        label = f.period if by == "month" else f.key
+        e = f.estimate
+        small = "  (few answers)" if e.small_sample else ""
+        click.echo(
+            f"  {f.attribute:<20} {label:<16} {e.value:+6.2f} ± {e.margin or 0:4.2f}"
+            f"  n = {e.n:,}{small}"
+        )

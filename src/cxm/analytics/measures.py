@@ -169,19 +169,17 @@ def latest_period(months: set[str], today: date | None = None) -> str | None:
     return last_complete if last_complete in months else max(months)
 
 
-def kpi_cells(
+def scoped_answers(
     con: Any,
     org_id: int,
-    metric: str,
+    kinds: tuple[str, ...],
     by: str | None,
     where: KpiFilter,
     survey_ids: dict[str, int],
-) -> dict[tuple[str, str], Cell]:
-    """(month, segment) -> sufficient statistics, as one Ibis expression."""
-    lo, hi = SCALES[metric]
-    answers = con.table("survey_answer").filter(
-        (_.organization_id == org_id) & (_.kind == metric) & _.value.between(lo, hi)
-    )
+) -> Any:
+    """Complete responses' answers of ``kinds``, filtered, with ``key`` (the segment) and
+    ``month`` (organization time); the base of every KPI and gap."""  # fmt: skip
+    answers = con.table("survey_answer").filter((_.organization_id == org_id) & _.kind.isin(kinds))
     responses = con.table("survey_response").filter(_.status == "complete")
     locations = con.table("location").select(
         loc_id=_.id, store=_.code, region=_.region, city=_.city
@@ -202,8 +200,30 @@ def kpi_cells(
         key = t.survey_id.cast("string")
     else:
         key = t[by].fill_null("(online)" if by in ("store", "region") else "(unknown)")
+    return t.mutate(key=key, month=t.completed_at_local.truncate("M"))
+
+
+def segment_name(by: str | None, key: Any, survey_ids: dict[str, int]) -> str:
+    if by == "survey":
+        names = {str(v): k for k, v in survey_ids.items()}
+        return names.get(str(key), str(key))
+    return str(key)
+
+
+def kpi_cells(
+    con: Any,
+    org_id: int,
+    metric: str,
+    by: str | None,
+    where: KpiFilter,
+    survey_ids: dict[str, int],
+) -> dict[tuple[str, str], Cell]:
+    """(month, segment) -> sufficient statistics, as one Ibis expression."""
+    lo, hi = SCALES[metric]
+    t = scoped_answers(con, org_id, (metric,), by, where, survey_ids)
+    t = t.filter(t.value.between(lo, hi))
     top_from = TOP_FROM.get(metric, 11)
-    grouped = t.group_by(month=t.completed_at_local.truncate("M"), key=key).aggregate(
+    grouped = t.group_by("month", "key").aggregate(
         n=t.value.count(),
         promoters=(t.value >= 9).cast("int64").sum(),
         detractors=(t.value <= 6).cast("int64").sum(),
@@ -211,12 +231,9 @@ def kpi_cells(
         total=t.value.sum(),
         total_sq=(t.value * t.value).sum(),
     )
-    names = {str(v): k for k, v in survey_ids.items()}
     cells = {}
     for r in grouped.to_pyarrow().to_pylist():
-        key_text = str(r["key"])
-        if by == "survey":
-            key_text = names.get(key_text, key_text)
+        key_text = segment_name(by, r["key"], survey_ids)
         cells[(_month(r["month"]), key_text)] = Cell(
             int(r["n"]),
             int(r["promoters"] or 0),
@@ -279,7 +296,7 @@ def _figure(metric: str, period: str, key: str, cells: dict[tuple[str, str], Cel
     return KpiFigure(metric, period, key, estimate, previous, change, detail)
 
 
-def _survey_ids(analytics: Analytics, org_id: int) -> dict[str, int]:
+def survey_codes(analytics: Analytics, org_id: int) -> dict[str, int]:
     with analytics.db.session() as s:
         rows = s.execute(select(Survey.code, Survey.id).where(Survey.organization_id == org_id))
         return {str(code): int(sid) for code, sid in rows}
@@ -309,7 +326,7 @@ def kpi_figures(
     with answers (up to the end of ``period``), each against the month before.
     """
     validate(metric, by, period)
-    survey_ids = _survey_ids(analytics, org_id)
+    survey_ids = survey_codes(analytics, org_id)
     with analytics.fresh() as con:
         cells = kpi_cells(con, org_id, metric, by, where or KpiFilter(), survey_ids)
     months = {m for m, _ in cells}

@@ -22,6 +22,7 @@ from cxm.core.errors import Conflict, ValidationError
 from cxm.demo.catalogue import build_catalogue
 from cxm.demo.comments import write_comments
 from cxm.demo.employees import write_employee_pulse
+from cxm.demo.gap_answers import create_gap_survey, write_gap_answers
 from cxm.demo.journeys import simulate
 from cxm.demo.population import START
 from cxm.demo.records import (
@@ -88,6 +89,7 @@ def generate(
     with db.writer() as conn:
         catalogue = build_catalogue(conn, org_id)
         survey = create_survey(conn, org_id, change_mark(conn))
+        gap_survey = create_gap_survey(conn, org_id, change_mark(conn))
     customers = orders = responses = feedback = 0
     total = CUSTOMERS[size]
     with tempfile.TemporaryDirectory(prefix="cxm-demo-") as tmp:
@@ -107,6 +109,9 @@ def generate(
                 )
                 responses += write_responses(
                     conn, org_id, catalogue, survey, seed, people, customer_ids, order_ids, mark
+                )
+                responses += write_gap_answers(
+                    conn, org_id, catalogue, gap_survey, seed, people, customer_ids, mark
                 )
             events.add(*event_rows(enc, org_id, catalogue, people, customer_ids, order_ids))
             shipments.add(*shipment_rows(enc, org_id, people, order_ids))

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.backend import Analytics
+from cxm.analytics.gaps import gap_figures
 from cxm.analytics.measures import BREAKDOWNS, METRICS, KpiFilter, kpi_figures
 from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
@@ -25,6 +26,15 @@ def _cards(analytics: Analytics, org_id: int, period: str | None, where: KpiFilt
         figures = kpi_figures(analytics, org_id, metric, None, period, where)
         cards.append((metric, figures[0] if figures else None))
     return cards
+
+
+def _gaps(
+    analytics: Analytics, org_id: int, period: str | None, where: KpiFilter
+) -> list[tuple[str, list[dict[str, Any]]]]:
+    return [
+        (gap, [f.as_dict() for f in gap_figures(analytics, org_id, gap, None, period, where)])
+        for gap in ("expectation", "sacrifice")
+    ]
 
 
 def _scale(metric: str) -> tuple[float, float]:
@@ -53,6 +63,7 @@ async def kpis_page(
     rows = await run_in_threadpool(
         kpi_figures, analytics, user.organization_id, metric, by_value, period_value, where
     )
+    gaps = await run_in_threadpool(_gaps, analytics, user.organization_id, period_value, where)
     low, high = _scale(metric)
     ctx = page_context(
         request,
@@ -68,6 +79,7 @@ async def kpis_page(
         metrics=METRICS,
         breakdowns=BREAKDOWNS,
         channels=(*CHANNELS, "employee"),
+        gaps=gaps,
         axis_low=low,
         axis_high=high,
     )
