@@ -113,6 +113,7 @@ def demo(
         progress, report = _progress()
         with progress:
             summary = generate(db, size, seed, report)  # type: ignore[arg-type]
+            _read_feedback(db, org.id, settings, report)
         err.print(
             f"Demo world: {summary.customers:,} customers, {summary.events:,} events, "
             f"{summary.orders:,} orders."
@@ -168,6 +169,18 @@ def _serve(
         )
         return
     uvicorn.run(create_app(settings, db), host=host, port=port, log_level="warning")
+
+
+def _read_feedback(
+    db: Any, org_id: int, settings: Settings, report: Callable[[str, int, int], None]
+) -> None:
+    """Language, sentiment and emotions of the demo's feedback, read once when it is built."""
+    from cxm.text.enrichment import backlog, enrich_pending, load_model, model_path
+
+    model = load_model(model_path(settings.data_dir, org_id))
+    total = backlog(db, org_id, model)
+    report("Reading feedback", 0, total)
+    enrich_pending(db, org_id, model, progress=lambda n: report("Reading feedback", n, total))
 
 
 @main.command()
@@ -358,6 +371,7 @@ def _register_parts() -> None:
     from cxm.analytics.timeline_commands import customers_group
     from cxm.core.job_commands import jobs_group, worker_command
     from cxm.ingest.commands import import_group, touchpoints_group
+    from cxm.text.commands import text_group
 
     main.add_command(kpi_group, "kpi")
     main.add_command(journeys_group, "journeys")
@@ -367,6 +381,7 @@ def _register_parts() -> None:
     main.add_command(jobs_group, "jobs")
     main.add_command(analytics_group, "analytics")
     main.add_command(customers_group, "customers")
+    main.add_command(text_group, "text")
 
 
 _register_parts()

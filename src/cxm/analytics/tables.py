@@ -11,6 +11,7 @@ from cxm.core.models import Organization
 from cxm.feedback.models import Feedback
 from cxm.ingest.models import Customer, Event, Location, Order, ShipmentUpdate, Touchpoint
 from cxm.surveys.models import Answer, Response
+from cxm.text.models import Enrichment
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,21 @@ SYNCED: tuple[SyncedTable, ...] = (
             "occurred_at": "TIMESTAMP",
         },
         ("occurred_at",),
+    ),
+    SyncedTable(
+        "text_enrichment",
+        table(Enrichment),
+        {
+            "id": "BIGINT",
+            "organization_id": "BIGINT",
+            "feedback_id": "BIGINT",
+            "model_version": "VARCHAR",
+            "language": "VARCHAR",
+            "sentiment": "VARCHAR",
+            "sentiment_score": "DOUBLE",
+            "confidence": "DOUBLE",
+            "labels": "VARCHAR",
+        },
     ),
 )
 

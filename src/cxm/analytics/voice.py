@@ -19,6 +19,8 @@ class VoiceFilter:
     category: str | None = None  # "-" means: no category
     language: str | None = None
     text: str | None = None  # plain substring, case-insensitive
+    sentiment: str | None = None  # negative, neutral, positive (the newest enrichment)
+    emotion: str | None = None  # anger, disgust, fear, joy, sadness, surprise, none
     page: int = 1
 
 
@@ -32,6 +34,9 @@ class Comment:
     channel: str | None
     occurred_at: datetime
     customer_id: int | None
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    emotions: tuple[str, ...] = ()
 
 
 @dataclass
@@ -41,6 +46,8 @@ class Voice:
     by_kind: dict[str, int] = field(default_factory=dict)
     by_category: dict[str, int] = field(default_factory=dict)
     page: int = 1
+    by_sentiment: dict[str, int] = field(default_factory=dict)
+    by_emotion: dict[str, int] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -52,6 +59,12 @@ def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
     customers = con.table("customer").select(cust_id=_.id, cust_language=_.language)
     t = fb.left_join(customers, fb.customer_id == customers.cust_id)
     t = t.mutate(lang=t.language.fill_null(t.cust_language))
+    enriched = con.table("text_enrichment").filter(_.organization_id == org_id)
+    newest = enriched.group_by("feedback_id").aggregate(newest=_.id.max())
+    latest = enriched.join(newest, enriched.id == newest.newest).select(
+        en_feedback=_.feedback_id, sentiment=_.sentiment, score=_.sentiment_score, labels=_.labels
+    )
+    t = t.left_join(latest, t.id == latest.en_feedback)
     if f.kind:
         t = t.filter(t.kind == f.kind)
     if f.category == "-":
@@ -62,6 +75,10 @@ def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
         t = t.filter(t.lang == f.language)
     if f.text:
         t = t.filter(t.text.lower().contains(f.text.lower()))
+    if f.sentiment:
+        t = t.filter(t.sentiment == f.sentiment)
+    if f.emotion:
+        t = t.filter((" " + t.labels + " ").contains(f" {f.emotion} "))
     return t
 
 
@@ -74,7 +91,17 @@ def load_voice(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
             t.order_by([t.occurred_at.desc(), t.id.desc()])
             .limit(PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
             .select(
-                "id", "kind", "category", "text", "lang", "channel", "occurred_at", "customer_id"
+                "id",
+                "kind",
+                "category",
+                "text",
+                "lang",
+                "channel",
+                "occurred_at",
+                "customer_id",
+                "sentiment",
+                "score",
+                "labels",
             )
             .to_pyarrow()
             .to_pylist()
@@ -87,6 +114,14 @@ def load_voice(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
             (r["category"] or "-"): int(r["n"])
             for r in t.group_by("category").aggregate(n=_.count()).to_pyarrow().to_pylist()
         }
+        by_sentiment = {
+            (r["sentiment"] or "-"): int(r["n"])
+            for r in t.group_by("sentiment").aggregate(n=_.count()).to_pyarrow().to_pylist()
+        }
+        by_emotion: dict[str, int] = {}
+        for r in t.group_by("labels").aggregate(n=_.count()).to_pyarrow().to_pylist():
+            for label in (r["labels"] or "").split():
+                by_emotion[label] = by_emotion.get(label, 0) + int(r["n"])
     comments = [
         Comment(
             r["id"],
@@ -97,7 +132,10 @@ def load_voice(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
             r["channel"],
             r["occurred_at"],
             r["customer_id"],
+            r["sentiment"],
+            r["score"],
+            tuple((r["labels"] or "").split()),
         )
         for r in rows
     ]
-    return Voice(total, comments, by_kind, by_category, page)
+    return Voice(total, comments, by_kind, by_category, page, by_sentiment, by_emotion)

@@ -27,5 +27,7 @@ async def feedback(
 ) -> JSONResponse:
     payload = await json_body(request, settings.max_body_bytes)
     items = items_of(payload, "feedback", settings.max_batch_messages)
-    result = await run_in_threadpool(ingest_feedback, db, client.organization_id, items)
+    result = await run_in_threadpool(
+        ingest_feedback, db, client.organization_id, items, None, settings.data_dir
+    )
     return answer(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -20,6 +21,7 @@ from cxm.ingest.identity import Claim, resolve
 from cxm.ingest.models import Touchpoint
 from cxm.ingest.orders import location_ids, order_ids
 from cxm.ingest.schemas import BatchResult
+from cxm.text.enrichment import queue_enrichment
 
 _items = TypeAdapter(FeedbackIn)
 
@@ -38,8 +40,13 @@ def external_id(item: FeedbackIn) -> str:
 
 
 def ingest_feedback(
-    db: Database, org_id: int, raw: list[object], now: datetime | None = None
+    db: Database,
+    org_id: int,
+    raw: list[object],
+    now: datetime | None = None,
+    data_dir: Path | None = None,
 ) -> BatchResult:
+    """Store feedback items once each and queue their text enrichment in the same commit."""
     now = now or datetime.now(UTC)
     good, faults = validate_each(_items, raw, lambda f: f.occurred_at, now=now)
     if not good:
@@ -94,4 +101,6 @@ def ingest_feedback(
         stored = insert_rows(
             conn, table(Feedback), rows, ignore_conflicts_on=("organization_id", "external_id")
         )
+        if stored:
+            queue_enrichment(conn, org_id, data_dir)
     return BatchResult.of(stored, len(rows) - stored, faults)

@@ -11,6 +11,7 @@ from cxm.core.db import Base
 from cxm.feedback import models as _feedback_models  # noqa: F401
 from cxm.ingest import models as _ingest_models  # noqa: F401
 from cxm.surveys import models as _survey_models  # noqa: F401
+from cxm.text import models as _text_models  # noqa: F401
 
 
 def metadata() -> MetaData:

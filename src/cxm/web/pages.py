@@ -15,6 +15,7 @@ from cxm.analytics.overview import Overview, load_overview
 from cxm.analytics.voice import VoiceFilter, load_voice
 from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.ingest.models import CHANNELS, STAGES
+from cxm.text.labels import EMOTIONS, SENTIMENTS
 from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect, page_context
 from cxm.web.auth import router as auth_router
 from cxm.web.i18n import HERE, render, request_language
@@ -79,6 +80,8 @@ async def voice(
     kind: str = "",
     category: str = "",
     language: str = "",
+    sentiment: str = "",
+    emotion: str = "",
     page: int = 1,
 ) -> Response:
     lang = request_language(request, user.language)
@@ -87,13 +90,22 @@ async def voice(
         category=category or None,
         language=language if language in ("uk", "ru", "en") else None,
         text=q.strip()[:200] or None,
+        sentiment=sentiment if sentiment in SENTIMENTS else None,
+        emotion=emotion if emotion in (*EMOTIONS, "none") else None,
         page=max(1, min(page, 10_000)),
     )
     data = await run_in_threadpool(load_voice, request.app.state.analytics, user.organization_id, f)
     query = urlencode(
         {
             k: v
-            for k, v in (("q", q), ("kind", kind), ("category", category), ("language", language))
+            for k, v in (
+                ("q", q),
+                ("kind", kind),
+                ("category", category),
+                ("language", language),
+                ("sentiment", sentiment),
+                ("emotion", emotion),
+            )
             if v
         }
     )
@@ -106,6 +118,7 @@ async def voice(
         f=f,
         kinds=FEEDBACK_KINDS,
         categories=categories,
+        emotions=(*EMOTIONS, "none"),
         query=query,
     )
     return render(request, "voice.html", ctx, lang)

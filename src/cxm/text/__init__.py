@@ -1,0 +1,1 @@
+"""Text analytics: language, sentiment, emotions (and themes) of what customers write."""

@@ -1,0 +1,80 @@
+"""JSON routes for text analytics: read texts on demand, and the read feedback with filters."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from cxm.analytics.voice import VoiceFilter, load_voice
+from cxm.text.enrichment import analyse, load_model, model_path
+from cxm.web.deps import ApiClient, SettingsDep
+
+router = APIRouter(prefix="/api/v1", tags=["text"])
+
+
+class TextsIn(BaseModel):
+    texts: list[str] = Field(min_length=1, max_length=100, description="Up to 100 texts.")
+
+
+@router.post(
+    "/text/analyse",
+    description="Language, sentiment (negative/neutral/positive with a score from -1 to 1 "
+    "and a confidence) and emotions (intensity 0-1 each, and the labels above their "
+    "thresholds) of up to 100 texts, read by the organization's current model. Nothing is "
+    "stored. Empty, emoji-only and very long texts get a defined answer.",
+)
+async def analyse_texts(body: TextsIn, client: ApiClient, settings: SettingsDep) -> dict[str, Any]:
+    model = load_model(model_path(settings.data_dir, client.organization_id))
+    results = await run_in_threadpool(analyse, model, body.texts)
+    return {"model": model.version, "results": results}
+
+
+@router.get(
+    "/voice",
+    description="Feedback with what the text analytics read in it (newest first, 50 a page), "
+    "with counts by kind, category, sentiment and emotion, filtered like the Voice page.",
+)
+async def voice(
+    request: Request,
+    client: ApiClient,
+    q: str | None = Query(default=None, max_length=200),
+    kind: str | None = None,
+    category: str | None = None,
+    language: str | None = None,
+    sentiment: Literal["negative", "neutral", "positive"] | None = None,
+    emotion: Literal["anger", "disgust", "fear", "joy", "sadness", "surprise", "none"]
+    | None = None,
+    page: int = Query(default=1, ge=1, le=10_000),
+) -> dict[str, Any]:
+    f = VoiceFilter(kind, category, language, q, sentiment, emotion, page)
+    found = await run_in_threadpool(
+        load_voice, request.app.state.analytics, client.organization_id, f
+    )
+    return {
+        "total": found.total,
+        "page": found.page,
+        "pages": found.pages,
+        "by_kind": found.by_kind,
+        "by_category": found.by_category,
+        "by_sentiment": found.by_sentiment,
+        "by_emotion": found.by_emotion,
+        "items": [
+            {
+                "id": c.id,
+                "kind": c.kind,
+                "category": c.category,
+                "text": c.text,
+                "language": c.language,
+                "channel": c.channel,
+                "occurred_at": c.occurred_at.isoformat(),
+                "customer_id": c.customer_id,
+                "sentiment": c.sentiment,
+                "sentiment_score": c.sentiment_score,
+                "emotions": list(c.emotions),
+            }
+            for c in found.comments
+        ],  # fmt: skip
+    }

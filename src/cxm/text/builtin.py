@@ -1,0 +1,189 @@
+"""The builtin backend: hashed n-gram features and linear models, shipped in the package.
+
+Sentiment is a three-class logistic regression (negative, neutral, positive); each emotion
+is its own binary logistic regression with a decision threshold tuned for F1 on held-out
+data. A model is a compressed ``.npz`` of coefficients (float16), intercepts, thresholds and
+its version; ``cxm text train`` writes the organization's own into the data directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cxm.text.features import featurize
+from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
+
+SHIPPED = Path(__file__).resolve().parent / "models" / "builtin.npz"
+
+
+@dataclass
+class Scores:
+    sentiment: str
+    sentiment_score: float  # P(positive) - P(negative), -1 to 1
+    confidence: float  # probability of the chosen class
+    emotions: dict[str, float]  # intensity 0-1 per emotion
+    labels: list[str]  # emotions above their threshold, or ["none"]
+
+
+@dataclass
+class BuiltinModel:
+    version: str
+    sentiment_coef: np.ndarray  # (3, n_features)
+    sentiment_intercept: np.ndarray
+    emotion_coef: np.ndarray  # (6, n_features)
+    emotion_intercept: np.ndarray
+    thresholds: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path = SHIPPED) -> BuiltinModel:
+        with np.load(path, allow_pickle=False) as z:
+            return cls(
+                str(z["version"]),
+                z["sentiment_coef"].astype(np.float32),
+                z["sentiment_intercept"].astype(np.float32),
+                z["emotion_coef"].astype(np.float32),
+                z["emotion_intercept"].astype(np.float32),
+                z["thresholds"].astype(np.float32),
+            )
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        np.savez_compressed(
+            buffer,
+            version=np.array(self.version),
+            sentiment_coef=self.sentiment_coef.astype(np.float16),
+            sentiment_intercept=self.sentiment_intercept,
+            emotion_coef=self.emotion_coef.astype(np.float16),
+            emotion_intercept=self.emotion_intercept,
+            thresholds=self.thresholds,
+        )
+        path.write_bytes(buffer.getvalue())
+
+    def probabilities(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 3) sentiment probabilities and (n, 6) emotion probabilities."""
+        x = featurize(texts)
+        logits = x @ self.sentiment_coef.T + self.sentiment_intercept
+        logits = logits - logits.max(axis=1, keepdims=True)
+        sentiment = np.exp(logits)
+        sentiment /= sentiment.sum(axis=1, keepdims=True)
+        emotion = 1 / (1 + np.exp(-(x @ self.emotion_coef.T + self.emotion_intercept)))
+        return np.asarray(sentiment), np.asarray(emotion)
+
+    def score(self, texts: list[str]) -> list[Scores]:
+        if not texts:
+            return []
+        sentiment, emotion = self.probabilities(texts)
+        out = []
+        for s, e in zip(sentiment, emotion, strict=True):
+            best = int(s.argmax())
+            above = [EMOTIONS[k] for k in range(len(EMOTIONS)) if e[k] >= self.thresholds[k]]
+            out.append(
+                Scores(
+                    SENTIMENTS[best],
+                    float(s[2] - s[0]),
+                    float(s[best]),
+                    {EMOTIONS[k]: round(float(e[k]), 4) for k in range(len(EMOTIONS))},
+                    above or ["none"],
+                )
+            )
+        return out
+
+
+def fit_sentiment(train: Labelled, c: float = 4.0) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients and intercepts of the three-class sentiment model."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [i for i, s in enumerate(train.sentiment) if s is not None]
+    x = featurize([train.texts[i] for i in rows])
+    y = np.array([SENTIMENTS.index(train.sentiment[i] or "") for i in rows])
+    model = LogisticRegression(C=c, max_iter=300, class_weight="balanced", solver="saga")
+    model.fit(x, y)
+    coef = np.zeros((len(SENTIMENTS), x.shape[1]), dtype=np.float32)
+    intercept = np.zeros(len(SENTIMENTS), dtype=np.float32)
+    if len(model.classes_) == 2:  # binary: one row of coefficients for the second class
+        coef[model.classes_[1]], intercept[model.classes_[1]] = model.coef_[0], model.intercept_[0]
+    else:
+        coef[model.classes_] = model.coef_
+        intercept[model.classes_] = model.intercept_
+    return coef, intercept
+
+
+def fit_emotions(
+    train: Labelled, tune: Labelled | None = None, c: float = 4.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-emotion coefficients, intercepts and F1-tuned thresholds (on ``tune``)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+
+    rows = [i for i, e in enumerate(train.emotions) if e is not None]
+    x = featurize([train.texts[i] for i in rows])
+    held = tune if tune is not None else train
+    h_rows = [i for i, e in enumerate(held.emotions) if e is not None]
+    xh = featurize([held.texts[i] for i in h_rows])
+    coef = np.zeros((len(EMOTIONS), x.shape[1]), dtype=np.float32)
+    intercept = np.full(len(EMOTIONS), -20.0, dtype=np.float32)  # unseen: never predicted
+    thresholds = np.full(len(EMOTIONS), 0.5, dtype=np.float32)
+    for k, name in enumerate(EMOTIONS):
+        target = np.array([name in (train.emotions[i] or ()) for i in rows])
+        if target.sum() < 2 or target.all():
+            continue
+        model = LogisticRegression(C=c, max_iter=300, class_weight="balanced", solver="liblinear")
+        model.fit(x, target)
+        coef[k], intercept[k] = model.coef_[0], model.intercept_[0]
+        truth = np.array([name in (held.emotions[i] or ()) for i in h_rows])
+        if truth.sum() == 0:
+            continue
+        p = 1 / (1 + np.exp(-(xh @ coef[k] + intercept[k])))
+        grid = np.linspace(0.2, 0.9, 29)
+        f1 = [f1_score(truth, p >= t, zero_division=0) for t in grid]
+        thresholds[k] = grid[int(np.argmax(f1))]
+    return coef, intercept, thresholds
+
+
+def _version(*arrays: np.ndarray) -> str:
+    digest = hashlib.sha1(b"".join(a.tobytes()[:1_000_000] for a in arrays)).hexdigest()
+    return f"builtin-{digest[:10]}"
+
+
+def fit(train: Labelled, tune: Labelled | None = None, c: float = 4.0) -> BuiltinModel:
+    """Train both models; emotion thresholds are tuned on ``tune`` (else on ``train``)."""
+    coef, intercept = fit_sentiment(train, c)
+    e_coef, e_intercept, thresholds = fit_emotions(train, tune, c)
+    return BuiltinModel(_version(coef, e_coef), coef, intercept, e_coef, e_intercept, thresholds)
+
+
+def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
+    """``base`` with one task learnt again from ``data`` (a fifth held out tunes thresholds)."""
+    if task == "sentiment":
+        coef, intercept = fit_sentiment(data)
+        return BuiltinModel(
+            _version(coef, base.emotion_coef), coef, intercept, base.emotion_coef,
+            base.emotion_intercept, base.thresholds,
+        )  # fmt: skip
+    rows = list(range(len(data)))
+    tune = data.subset(rows[::5]) if len(rows) >= 25 else None
+    e_coef, e_intercept, thresholds = fit_emotions(data, tune)
+    return BuiltinModel(
+        _version(base.sentiment_coef, e_coef), base.sentiment_coef, base.sentiment_intercept,
+        e_coef, e_intercept, thresholds,
+    )  # fmt: skip
+
+
+def predict_labels(model: BuiltinModel, texts: list[str]) -> tuple[list[str], list[set[str]]]:
+    scored = model.score(texts)
+    return [s.sentiment for s in scored], [set(s.labels) - {"none"} for s in scored]
+
+
+def describe(model: BuiltinModel) -> dict[str, Any]:
+    return {
+        "version": model.version,
+        "features": int(model.sentiment_coef.shape[1]),
+        "thresholds": {e: float(t) for e, t in zip(EMOTIONS, model.thresholds, strict=True)},
+    }

@@ -1,0 +1,174 @@
+"""`cxm text analyse|enrich|evaluate|train`: text analytics from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cxm.core.commands import command_settings, open_store, organization_id
+from cxm.core.errors import ValidationError
+
+TASKS = click.Choice(["sentiment", "emotion"])
+
+
+@click.group("text")
+def text_group() -> None:
+    """Language, sentiment and emotions of what customers write.
+
+    \b
+    Examples:
+      cxm text analyse "Доставка затрималася на тиждень"
+      cxm text enrich
+      cxm text evaluate --task sentiment labelled.csv
+    """
+
+
+def _model(ctx: click.Context, org_slug: str) -> tuple[Any, int, Any]:
+    from cxm.text.enrichment import load_model, model_path
+
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    org_id = organization_id(db, org_slug)
+    return db, org_id, load_model(model_path(settings.data_dir, org_id))
+
+
+@text_group.command("analyse")
+@click.argument("texts", nargs=-1, required=True)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def analyse_command(
+    ctx: click.Context, texts: tuple[str, ...], org_slug: str, as_json: bool
+) -> None:
+    """Read texts given on the command line with the organization's current model.
+
+    \b
+    Example:
+      cxm text analyse "The courier was rude" "Дякую, все чудово"
+    """
+    from cxm.text.enrichment import analyse
+
+    _, _, model = _model(ctx, org_slug)
+    results = analyse(model, list(texts))
+    if as_json:
+        click.echo(json.dumps([{"text": t, **r} for t, r in zip(texts, results, strict=True)],
+                              ensure_ascii=False))  # fmt: skip
+        return
+    for text, r in zip(texts, results, strict=True):
+        click.echo(
+            f"{r['language'] or '-':<4} {r['sentiment']:<9} {r['sentiment_score']:+.2f} "
+            f"{r['labels']:<18} {text[:80]}"
+        )
+
+
+@text_group.command("enrich")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--limit", type=int, default=None, help="At most this many items.")
+@click.pass_context
+def enrich_command(ctx: click.Context, org_slug: str, limit: int | None) -> None:
+    """Enrich the feedback the current model has not read yet (safe to run again).
+
+    \b
+    Example:
+      cxm text enrich --limit 10000
+    """
+    from rich.progress import Progress
+
+    from cxm.text.enrichment import backlog, enrich_pending
+
+    db, org_id, model = _model(ctx, org_slug)
+    total = backlog(db, org_id, model) if limit is None else min(limit, backlog(db, org_id, model))
+    with Progress(transient=False) as bar:
+        task = bar.add_task(f"Enriching with {model.version}", total=total)
+        done = enrich_pending(db, org_id, model, limit, lambda n: bar.update(task, completed=n))
+    click.echo(f"Enriched {done:,} item(s) with {model.version}.")
+
+
+def _labelled(path: Path, task: str) -> Any:
+    from cxm.text.labels import read_labelled
+
+    try:
+        return read_labelled(path, task)
+    except ValidationError as exc:
+        detail = "; ".join(
+            f"row {f.index}, column {f.field}: {f.reason}" if f.index else f"{f.field}: {f.reason}"
+            for f in exc.faults[:10]
+        )
+        raise click.ClickException(f"{exc} ({detail})" if detail else str(exc)) from exc
+
+
+@text_group.command("evaluate")
+@click.option("--task", type=TASKS, required=True)
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def evaluate_command(
+    ctx: click.Context, task: str, file: Path, org_slug: str, as_json: bool
+) -> None:
+    """Accuracy, macro-F1, per-class precision and recall, and the confusion matrix.
+
+    FILE is a CSV with `text` and `sentiment` (negative, neutral, positive) or `emotions`
+    (space-separated anger, disgust, fear, joy, sadness, surprise, or none).
+
+    \b
+    Example:
+      cxm text evaluate --task sentiment reviews.csv --json
+    """
+    from cxm.text.evaluation import evaluate
+
+    data = _labelled(file, task)
+    _, _, model = _model(ctx, org_slug)
+    report = evaluate(model, data, task)
+    report["model"] = model.version
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    click.echo(f"{task} on {file.name}: n = {report['n']}, model {model.version}")
+    if task == "sentiment":
+        click.echo(f"  accuracy {report['accuracy']:.3f}  macro-F1 {report['macro_f1']:.3f}")
+    else:
+        click.echo(f"  macro-F1 {report['macro_f1'] or 0:.3f}")
+    for name, v in report["per_class"].items():
+        click.echo(
+            f"  {name:<10} precision {v['precision']:.3f}  recall {v['recall']:.3f}  "
+            f"F1 {v['f1']:.3f}  n = {v['n']}"
+        )
+    if "confusion" in report:
+        labels = report["confusion"]["labels"]
+        click.echo("  confusion (rows: truth, columns: predicted) " + " ".join(labels))
+        for name, row in zip(labels, report["confusion"]["matrix"], strict=True):
+            click.echo(f"  {name:<10} " + " ".join(f"{n:>8}" for n in row))
+
+
+@text_group.command("train")
+@click.option("--task", type=TASKS, required=True)
+@click.option(
+    "--labels", "file", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True
+)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.pass_context
+def train_command(ctx: click.Context, task: str, file: Path, org_slug: str) -> None:
+    """Learn one task from your own labelled texts; the model is used from then on.
+
+    The other task keeps the current model's weights. The model is written to
+    DATA_DIR/text/org-N.npz; new feedback is read with it (run `cxm text enrich` for the
+    backlog).
+
+    \b
+    Example:
+      cxm text train --task sentiment --labels our-reviews.csv
+    """
+    from cxm.text.builtin import retrain
+    from cxm.text.enrichment import forget_models
+
+    data = _labelled(file, task)
+    _, org_id, base = _model(ctx, org_slug)
+    model = retrain(base, data, task)
+    target = command_settings(ctx).data_dir / "text" / f"org-{org_id}.npz"
+    model.save(target)
+    forget_models()
+    click.echo(f"Trained {task} on {len(data):,} texts: {model.version} -> {target}")

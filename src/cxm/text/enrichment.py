@@ -1,0 +1,143 @@
+"""Enriching feedback: language, sentiment and emotions stored per item and model version.
+
+New feedback is enriched by a background job queued in the same transaction that stored it;
+``cxm text enrich`` works through a backlog. Both skip items the current model has already
+read, so they can run again (and at once) without doing anything twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select
+
+from cxm.core.bulk import insert_rows
+from cxm.core.changes import change_mark
+from cxm.core.db import Database, table
+from cxm.core.jobs import JobContext, enqueue, handler
+from cxm.feedback.models import Feedback
+from cxm.text.builtin import SHIPPED, BuiltinModel
+from cxm.text.language import detect
+from cxm.text.models import Enrichment
+
+BATCH = 2_000
+JOB = "text.enrich"
+_MODELS: dict[Path, BuiltinModel] = {}
+
+
+def model_path(data_dir: Path | None, org_id: int) -> Path:
+    """The organization's own trained model if there is one, else the shipped one."""
+    if data_dir is not None:
+        own = data_dir / "text" / f"org-{org_id}.npz"
+        if own.exists():
+            return own
+    return SHIPPED
+
+
+def load_model(path: Path) -> BuiltinModel:
+    if path not in _MODELS:
+        _MODELS[path] = BuiltinModel.load(path)
+    return _MODELS[path]
+
+
+def forget_models() -> None:
+    _MODELS.clear()
+
+
+def analyse(model: BuiltinModel, texts: list[str]) -> list[dict[str, Any]]:
+    """Language, sentiment and emotions of each text (defined for empty and odd texts)."""
+    scores = model.score(texts)
+    out = []
+    for text, s in zip(texts, scores, strict=True):
+        language, language_confidence = detect(text)
+        if not text.strip() or language == "und":
+            # Nothing to read: neutral, with no emotion, and said to be unsure.
+            out.append(
+                {"language": language or "", "language_confidence": language_confidence,
+                 "sentiment": "neutral", "sentiment_score": 0.0, "confidence": 0.0,
+                 "emotions": dict.fromkeys(s.emotions, 0.0), "labels": "none"}
+            )  # fmt: skip
+            continue
+        out.append(
+            {"language": language, "language_confidence": round(language_confidence, 4),
+             "sentiment": s.sentiment, "sentiment_score": round(s.sentiment_score, 4),
+             "confidence": round(s.confidence, 4), "emotions": s.emotions,
+             "labels": " ".join(s.labels)}
+        )  # fmt: skip
+    return out
+
+
+def _pending(conn: Connection, org_id: int, version: str, limit: int) -> list[tuple[int, str]]:
+    fb, en = table(Feedback), table(Enrichment)
+    done = and_(en.c.feedback_id == fb.c.id, en.c.model_version == version)
+    rows = conn.execute(
+        select(fb.c.id, fb.c.text)
+        .outerjoin(en, done)
+        .where(fb.c.organization_id == org_id, en.c.id.is_(None))
+        .order_by(fb.c.id)
+        .limit(limit)
+    ).all()
+    return [(int(i), str(t)) for i, t in rows]
+
+
+def backlog(db: Database, org_id: int, model: BuiltinModel) -> int:
+    fb, en = table(Feedback), table(Enrichment)
+    done = and_(en.c.feedback_id == fb.c.id, en.c.model_version == model.version)
+    with db.engine.connect() as conn:
+        n = conn.execute(
+            select(func.count())
+            .select_from(fb.outerjoin(en, done))
+            .where(fb.c.organization_id == org_id, en.c.id.is_(None))
+        ).scalar_one()
+    return int(n)
+
+
+def enrich_pending(
+    db: Database,
+    org_id: int,
+    model: BuiltinModel,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Enrich feedback the model has not read yet, a batch per transaction; returns how many."""
+    done = 0
+    while limit is None or done < limit:
+        size = BATCH if limit is None else min(BATCH, limit - done)
+        with db.engine.connect() as conn:
+            todo = _pending(conn, org_id, model.version, size)
+        if not todo:
+            break
+        results = analyse(model, [t for _, t in todo])
+        now = datetime.now(UTC)
+        with db.writer() as conn:
+            mark = change_mark(conn)
+            rows = [
+                {"organization_id": org_id, "feedback_id": fid, "model_version": model.version,
+                 "created_at": now, "sync_mark": mark, **r}
+                for (fid, _), r in zip(todo, results, strict=True)
+            ]  # fmt: skip
+            insert_rows(conn, table(Enrichment), rows, ("feedback_id", "model_version"))
+        done += len(todo)
+        if progress:
+            progress(done)
+    return done
+
+
+def queue_enrichment(conn: Connection, org_id: int, data_dir: Path | None) -> None:
+    """Ask for new feedback to be enriched (once per organization while a job is open)."""
+    payload = {"org": org_id, "data_dir": str(data_dir) if data_dir else None}
+    enqueue(conn, JOB, payload, organization_id=org_id, key="pending")
+
+
+@handler(JOB)
+def _enrich_job(ctx: JobContext) -> dict[str, Any]:
+    from cxm.core.settings import get_settings
+
+    org_id = int(ctx.payload["org"])
+    given = ctx.payload.get("data_dir")
+    data_dir = Path(given) if given else get_settings().data_dir
+    model = load_model(model_path(data_dir, org_id))
+    return {"enriched": enrich_pending(ctx.db, org_id, model), "model": model.version}

@@ -1,0 +1,64 @@
+"""Text features that need no vocabulary: hashed character and word n-grams.
+
+Character n-grams (2-5, within word boundaries) carry inflected Ukrainian and Russian word
+forms and shared roots across the two; word unigrams and bigrams carry negation and
+phrases. Both are hashed into fixed spaces, so a model is its coefficients alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+CHAR_BITS = 18
+WORD_BITS = 17
+MAX_CHARS = 2_000
+_URL = re.compile(r"https?://\S+")
+
+_CHAR = HashingVectorizer(
+    analyzer="char_wb",
+    ngram_range=(2, 5),
+    n_features=2**CHAR_BITS,
+    alternate_sign=False,
+    norm=None,
+    lowercase=True,
+)
+_WORD = HashingVectorizer(
+    analyzer="word",
+    ngram_range=(1, 2),
+    n_features=2**WORD_BITS,
+    alternate_sign=False,
+    norm=None,
+    lowercase=True,
+    token_pattern=r"(?u)\b\w+\b|[!?]",
+)
+N_FEATURES = 2**CHAR_BITS + 2**WORD_BITS
+
+
+# Ukrainian and Russian spelled alike where their letters correspond, so shared roots share
+# n-grams (розчарована / разочарована, задоволена / довольна): a cheap bridge between them.
+_EAST_SLAVIC = str.maketrans(
+    {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е", "ъ": "",
+     "'": "", "’": "", "ʼ": "", "`": ""}
+)  # fmt: skip
+
+
+def clean(text: str) -> str:
+    return _URL.sub(" ", text[:MAX_CHARS]).lower().translate(_EAST_SLAVIC)
+
+
+def featurize(texts: Sequence[str]) -> Any:
+    """Sublinear term frequencies of both n-gram kinds, each row scaled to unit length."""
+    cleaned = [clean(t) for t in texts]
+    counts = sparse.hstack([_CHAR.transform(cleaned), _WORD.transform(cleaned)]).tocsr()
+    tf = TfidfTransformer(use_idf=False, sublinear_tf=True, norm="l2")
+    return tf.fit_transform(counts)
+
+
+def as_float32(matrix: Any) -> Any:
+    return matrix.astype(np.float32)

@@ -1,0 +1,159 @@
+"""Text analytics: language, the shipped model on real code paths, bad input, train/evaluate."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from cxm.cli import main
+from cxm.core.db import Database
+from cxm.core.errors import ValidationError
+from cxm.core.jobs import queue_counts, run_ready
+from cxm.feedback.models import Feedback
+from cxm.feedback.service import ingest_feedback
+from cxm.text.builtin import BuiltinModel
+from cxm.text.enrichment import analyse, backlog, enrich_pending
+from cxm.text.labels import read_labelled
+from cxm.text.language import detect
+from cxm.text.models import Enrichment
+from tests.factories import organization
+from tests.worlds import World
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+UK = DATA / "uk_feedback.csv"
+
+
+@pytest.fixture(scope="module")
+def model() -> BuiltinModel:
+    return BuiltinModel.load()
+
+
+def test_language_of_ukrainian_russian_english_and_of_nothing() -> None:
+    assert detect("Доставка затрималася на тиждень, ніхто нічого не пояснив")[0] == "uk"
+    assert detect("Доставка задержалась на неделю, никто ничего не объяснил")[0] == "ru"
+    assert detect("The parcel was late and nobody explained why")[0] == "en"
+    assert detect("") == ("", 0.0) and detect("   \n ") == ("", 0.0)
+    assert detect("👍👍 !!! 123") == ("und", 0.0)
+    huge = "Доставка затрималася на тиждень, ніхто нічого не пояснив. " * 50_000
+    lang, confidence = detect(huge)  # several megabytes: read up to a limit
+    assert lang == "uk" and 0 < confidence <= 1
+
+
+def test_odd_texts_get_a_defined_reading(model: BuiltinModel) -> None:
+    empty, emoji, huge, mixed = analyse(
+        model, ["", "🙂🙂🙂", "жахливо " * 400_000, "Дуже погано, very bad service"]
+    )
+    assert empty["sentiment"] == "neutral" and empty["labels"] == "none"
+    assert empty["language"] == "" and emoji["language"] == "und"
+    assert huge["sentiment"] in ("negative", "neutral", "positive")
+    assert mixed["language"] in ("uk", "ru", "en")
+
+
+def test_clear_texts_in_three_languages(model: BuiltinModel) -> None:
+    readings = analyse(
+        model,
+        [
+            "I am furious, this is the worst service ever!",
+            "Thank you so much, I love it!",
+            "Это ужасно, я очень зол на вашу службу поддержки",
+            "Спасибо большое, всё отлично, очень рада",
+        ],
+    )
+    assert [r["sentiment"] for r in readings] == ["negative", "positive", "negative", "positive"]
+    assert "anger" in readings[0]["labels"] and "joy" in readings[1]["labels"]
+    assert "joy" in readings[3]["labels"]
+
+
+def test_the_demo_worlds_angry_loops_read_as_angry_and_negative(
+    small_world: World, model: BuiltinModel
+) -> None:
+    with small_world.db.session() as s:
+        angry = s.scalars(select(Feedback.text).where(Feedback.category == "service")).all()
+        late = s.scalars(select(Feedback.text).where(Feedback.category == "delivery")).all()
+    assert len(angry) > 20 and len(late) > 20
+    on_angry = analyse(model, list(angry))
+    on_late = analyse(model, list(late))
+    negative = sum(r["sentiment"] == "negative" for r in on_angry) / len(on_angry)
+    anger = sum("anger" in r["labels"] for r in on_angry) / len(on_angry)
+    anger_late = sum("anger" in r["labels"] for r in on_late) / len(on_late)
+    assert negative > 0.8
+    assert anger > 0.5 and anger > anger_late  # loops are angrier than late deliveries
+    assert sum(r["sentiment"] == "negative" for r in on_late) / len(on_late) > 0.6
+
+
+def test_new_feedback_is_enriched_by_a_queued_job_once(db: Database, model: BuiltinModel) -> None:
+    org = organization(db)
+    items = [
+        {"kind": "complaint", "text": "Жахливий сервіс, кур'єр був грубий!",
+         "occurred_at": "2026-10-01T10:00:00Z"},
+        {"kind": "comment", "text": "", "occurred_at": "2026-10-01T11:00:00Z"},
+    ]  # fmt: skip
+    result = ingest_feedback(db, org, items)
+    assert result.stored == 1  # the empty text is refused with its index
+    assert queue_counts(db)["queued"] == 1
+    assert run_ready(db) == 1
+    with db.session() as s:
+        [row] = s.scalars(select(Enrichment)).all()
+    assert row.sentiment == "negative" and row.language == "uk"
+    assert row.model_version == model.version and set(row.emotions) >= {"anger", "joy"}
+    assert enrich_pending(db, org, model) == 0 and backlog(db, org, model) == 0
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Enrichment)) == 1
+
+
+def test_labelled_files_are_checked_row_by_row(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,sentiment\nfine,positive\n,negative\nhmm,furious\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as refused:
+        read_labelled(bad, "sentiment")
+    faults = {(f.index, f.field, f.reason) for f in refused.value.faults}
+    assert (2, "text", "is empty") in faults and (
+        3,
+        "sentiment",
+        "unknown label 'furious'",
+    ) in faults
+    no_column = tmp_path / "cols.csv"
+    no_column.write_text("body,label\nx,positive\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="no column sentiment, text"):
+        read_labelled(no_column, "sentiment")
+    thin = tmp_path / "thin.csv"
+    thin.write_text("text,sentiment\n" + "good,positive\n" * 6 + "bad,negative\n", "utf-8")
+    with pytest.raises(ValidationError, match="too few examples per class"):
+        read_labelled(thin, "sentiment")
+
+
+def test_evaluate_and_train_commands(sqlite_db: Database, tmp_path: Path) -> None:
+    organization(sqlite_db, "demo")
+    runner = CliRunner()
+    base = ["--data-dir", str(tmp_path), "--database-url", sqlite_db.url, "text"]
+    shown = runner.invoke(main, [*base, "evaluate", "--task", "sentiment", str(UK)])
+    assert shown.exit_code == 0, shown.output
+    assert "macro-F1" in shown.output and "confusion" in shown.output
+    before = json.loads(
+        runner.invoke(main, [*base, "evaluate", "--task", "sentiment", str(UK), "--json"]).output
+    )
+    assert before["n"] == 106 and set(before["per_class"]) == {"negative", "neutral", "positive"}
+    # Train on the Ukrainian set: the organization's model is used from then on and fits it.
+    trained = runner.invoke(main, [*base, "train", "--task", "sentiment", "--labels", str(UK)])
+    assert trained.exit_code == 0, trained.output
+    assert (tmp_path / "text" / "org-1.npz").exists()
+    after = json.loads(
+        runner.invoke(main, [*base, "evaluate", "--task", "sentiment", str(UK), "--json"]).output
+    )
+    assert after["model"] != before["model"] and after["accuracy"] > 0.9
+    emotions = runner.invoke(main, [*base, "evaluate", "--task", "emotion", str(UK), "--json"])
+    assert json.loads(emotions.output)["per_class"]["anger"]["n"] > 5
+    bad = tmp_path / "bad.csv"
+    with bad.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["text", "emotions"], ["x", "rage"]])
+    refused = runner.invoke(main, [*base, "train", "--task", "emotion", "--labels", str(bad)])
+    assert refused.exit_code != 0 and "row 1, column emotions: unknown label 'rage'" in (
+        refused.output
+    )
+    said = runner.invoke(main, [*base, "analyse", "Чудово, дякую!", "--json"])
+    assert json.loads(said.output)[0]["language"] == "uk"
