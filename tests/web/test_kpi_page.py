@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -80,3 +81,22 @@ def test_kpi_page_shows_both_gaps_per_attribute(site: Site, client: TestClient) 
     html = client.get("/kpis?period=2026-10").text
     assert 'data-testid="gap-expectation"' in html and 'data-testid="gap-sacrifice"' in html
     assert "-3.00" in html and "+3.00" in html
+
+
+def test_kpi_page_draws_the_emotion_curve(tmp_path: Path) -> None:
+    from cxm.core.auth import create_user
+    from cxm.core.settings import Settings
+    from cxm.web.app import create_app
+    from tests.analytics.test_emotion_curve import _world
+
+    # No background worker: the hand-made readings must stay the newest ones.
+    app = create_app(Settings(data_dir=tmp_path, worker_threads=0))
+    org = _world(app.state.db, "demo")
+    with app.state.db.session() as s:
+        create_user(s, org, "reader@example.com", PASSWORD)
+    with TestClient(app) as client:
+        log_in(client, "reader@example.com")
+        html = client.get("/kpis").text
+    assert 'data-testid="emotion-curve"' in html
+    curve = html[html.index('data-testid="emotion-curve"') :]
+    assert "-0.80" in curve and "+0.60" in curve

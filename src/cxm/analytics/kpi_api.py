@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.gaps import gap_figures
 from cxm.analytics.measures import Breakdown, KpiFilter, kpi_figures
 from cxm.web.deps import ApiClient
@@ -102,4 +104,29 @@ async def gaps(
         "filters": where.as_dict(),
         "figures": [f.as_dict() for f in figures],
         "message": None if figures else "No paired answers match in this period.",
+    }
+
+
+@router.get(
+    "/emotions/curve",
+    description="The emotion curve: for each journey stage (in journey order) or channel, the "
+    "comments' mean sentiment score (-1 to 1) with its interval, the share of negative "
+    "comments (Wilson interval), the share showing each emotion, and the NPS answered at "
+    "that stage's touchpoints. A comment without a touchpoint counts at the stage of the "
+    "customer's last event in the 14 days before it was written.",
+)
+async def emotions_curve(
+    request: Request,
+    client: ApiClient,
+    by: Literal["stage", "channel"] = "stage",
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Any]:
+    points = await run_in_threadpool(
+        emotion_curve, request.app.state.analytics, client.organization_id, by, since, until
+    )
+    return {
+        "by": by,
+        "points": [p.as_dict() for p in points],
+        "message": None if points else "No enriched comments in this period.",
     }

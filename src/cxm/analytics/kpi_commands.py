@@ -188,3 +188,58 @@ def kpi_gaps(
             f"  {f.attribute:<20} {label:<16} {e.value:+6.2f} ± {e.margin or 0:4.2f}"
             f"  n = {e.n:,}{small}"
         )
+
+
+@kpi_group.command("emotions")
+@click.option("--by", type=click.Choice(["stage", "channel"]), default="stage", show_default=True)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def kpi_emotions(
+    ctx: click.Context,
+    by: str,
+    since: Any,
+    until: Any,
+    org_slug: str,
+    as_json: bool,
+) -> None:
+    """The emotion curve: sentiment, emotions and NPS at each journey stage or channel.
+
+    \b
+    Example:
+      cxm kpi emotions --by stage --since 2026-08-01
+    """
+    from cxm.analytics.backend import Analytics
+    from cxm.analytics.emotion_curve import emotion_curve
+
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    analytics = Analytics(db, settings)
+    try:
+        points = emotion_curve(
+            analytics,
+            organization_id(db, org_slug),
+            by,
+            since.date() if since else None,
+            until.date() if until else None,
+        )
+    finally:
+        analytics.close()
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in points]))
+        return
+    if not points:
+        click.echo("No enriched comments in this period (run `cxm text enrich`).")
+        return
+    click.echo(f"{'':<14} {'comments':>8} {'sentiment':>10} {'negative':>9} {'NPS':>6}  emotions")
+    for p in points:
+        d = p.as_dict()
+        top = sorted(d["emotions"].items(), key=lambda kv: -kv[1])[:3]
+        feel = ", ".join(f"{k} {v:.0%}" for k, v in top if v > 0)
+        nps = f"{d['nps']:6.0f}" if d["nps"] is not None else "     -"
+        click.echo(
+            f"{d['key']:<14} {d['comments']:>8,} {d['sentiment']:>+10.2f} "
+            f"{d['negative_share']:>9.0%} {nps}  {feel}"
+        )

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.backend import Analytics
+from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.gaps import gap_figures
 from cxm.analytics.measures import BREAKDOWNS, METRICS, KpiFilter, kpi_figures
 from cxm.ingest.models import CHANNELS
@@ -64,6 +65,7 @@ async def kpis_page(
         kpi_figures, analytics, user.organization_id, metric, by_value, period_value, where
     )
     gaps = await run_in_threadpool(_gaps, analytics, user.organization_id, period_value, where)
+    curve = await run_in_threadpool(emotion_curve, analytics, user.organization_id, "stage")
     low, high = _scale(metric)
     ctx = page_context(
         request,
@@ -80,6 +82,7 @@ async def kpis_page(
         breakdowns=BREAKDOWNS,
         channels=(*CHANNELS, "employee"),
         gaps=gaps,
+        curve=[p.as_dict() for p in curve],
         axis_low=low,
         axis_high=high,
     )

@@ -1,0 +1,173 @@
+"""The emotion curve: what customers felt at each journey stage (or channel), side by side
+with how they rated it.
+
+A comment belongs to the stage of its touchpoint when it names one; otherwise to the stage of
+the customer's last mapped event in the ``lookback_days`` before they wrote (what they had
+just been through), else to "unknown". Each stage gets the comments' mean sentiment score
+(-1 to 1, from the newest enrichment), the share that are negative and the share showing
+each emotion, and the NPS of the survey answers given at that stage's touchpoints, each
+with its n and interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import ibis
+from ibis import _
+
+from cxm.analytics import stats
+from cxm.analytics.backend import Analytics
+from cxm.core.errors import ValidationError
+from cxm.ingest.models import CHANNELS, STAGES
+from cxm.text.labels import EMOTIONS
+
+LOOKBACK_DAYS = 14
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    key: str  # a stage or a channel
+    comments: int
+    sentiment: stats.Estimate  # mean sentiment score, -1 to 1
+    negative: stats.Estimate  # share of negative comments
+    emotions: dict[str, float] = field(default_factory=dict)  # share showing each emotion
+    nps: stats.Estimate | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        s, n = self.sentiment, self.negative
+        return {
+            "key": self.key,
+            "comments": self.comments,
+            "sentiment": s.value,
+            "sentiment_margin": s.margin,
+            "negative_share": n.value,
+            "negative_low": n.low,
+            "negative_high": n.high,
+            "emotions": self.emotions,
+            "nps": self.nps.value if self.nps else None,
+            "nps_margin": self.nps.margin if self.nps else None,
+            "nps_n": self.nps.n if self.nps else 0,
+            "small_sample": s.small_sample,
+        }
+
+
+def _comments(con: Any, org_id: int, since: datetime | None, until: datetime | None) -> Any:
+    fb = con.table("feedback").filter(_.organization_id == org_id)
+    if since:
+        fb = fb.filter(fb.occurred_at_local >= since)
+    if until:
+        fb = fb.filter(fb.occurred_at_local < until)
+    enriched = con.table("text_enrichment").filter(_.organization_id == org_id)
+    newest = enriched.group_by("feedback_id").aggregate(newest=_.id.max())
+    reading = enriched.join(newest, enriched.id == newest.newest).select(
+        fid=_.feedback_id, sentiment=_.sentiment, score=_.sentiment_score, labels=_.labels
+    )
+    customers = con.table("customer").select(cid=_.id, person=_.merged_into.fill_null(_.id))
+    touchpoints = con.table("touchpoint").select(tp=_.id, own_stage=_.stage)
+    t = fb.join(reading, fb.id == reading.fid)
+    t = t.left_join(touchpoints, t.touchpoint_id == touchpoints.tp)
+    t = t.left_join(customers, t.customer_id == customers.cid)
+    return t.select(
+        "id", "channel", "occurred_at", "own_stage", "person", "sentiment", "score", "labels"
+    )
+
+
+def _with_stage(con: Any, org_id: int, comments: Any, lookback_days: int) -> Any:
+    """Each comment's stage: its touchpoint's, or the customer's last event's before it."""
+    customers = con.table("customer").select(cid=_.id, person=_.merged_into.fill_null(_.id))
+    touchpoints = con.table("touchpoint").select(tp=_.id, stage=_.stage)
+    ev = con.table("event").filter((_.organization_id == org_id) & _.touchpoint_id.notnull())
+    ev = ev.join(customers, ev.customer_id == customers.cid)
+    ev = ev.join(touchpoints, ev.touchpoint_id == touchpoints.tp)
+    ev = ev.select(ev_person=_.person, ev_at=_.occurred_at, ev_stage=_.stage)
+    anonymous = comments.filter(comments.own_stage.isnull() & comments.person.notnull())
+    matched = anonymous.asof_join(
+        ev, on=anonymous.occurred_at >= ev.ev_at, predicates=anonymous.person == ev.ev_person
+    )
+    recent = matched.ev_at >= matched.occurred_at - ibis.interval(days=lookback_days)
+    inferred = matched.select(
+        inf_id=matched.id, inferred=ibis.ifelse(recent, matched.ev_stage, ibis.null("string"))
+    )
+    t = comments.left_join(inferred, comments.id == inferred.inf_id)
+    return t.mutate(stage=t.own_stage.fill_null(t.inferred).fill_null("unknown"))
+
+
+def _nps_by(con: Any, org_id: int, by: str, since: Any, until: Any) -> dict[str, stats.Estimate]:
+    answers = con.table("survey_answer").filter((_.organization_id == org_id) & (_.kind == "nps"))
+    responses = con.table("survey_response").filter(_.status == "complete")
+    if since:
+        responses = responses.filter(responses.completed_at_local >= since)
+    if until:
+        responses = responses.filter(responses.completed_at_local < until)
+    touchpoints = con.table("touchpoint").select(tp=_.id, stage=_.stage)
+    t = answers.join(responses, answers.response_id == responses.id)
+    t = t.left_join(touchpoints, t.touchpoint_id == touchpoints.tp)
+    key = t.stage.fill_null("unknown") if by == "stage" else t.channel.fill_null("unknown")
+    rows = (
+        t.group_by(key=key)
+        .aggregate(
+            p=(t.value >= 9).cast("int64").sum(),
+            d=(t.value <= 6).cast("int64").sum(),
+            n=t.value.count(),
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return {str(r["key"]): stats.nps(r["p"], r["n"] - r["p"] - r["d"], r["d"]) for r in rows}
+
+
+def emotion_curve(
+    analytics: Analytics,
+    org_id: int,
+    by: str = "stage",
+    since: Any = None,
+    until: Any = None,
+    lookback_days: int = LOOKBACK_DAYS,
+) -> list[CurvePoint]:
+    """One point per stage (in journey order) or channel, for comments in [since, until]."""
+    if by not in ("stage", "channel"):
+        raise ValidationError(f"by must be stage or channel, not {by!r}")
+    if not 1 <= lookback_days <= 90:
+        raise ValidationError("lookback_days must lie between 1 and 90")
+    start = datetime.combine(since, time()) if since else None
+    end = datetime.combine(until + timedelta(days=1), time()) if until else None
+    with analytics.fresh() as con:
+        comments = _comments(con, org_id, start, end)
+        if by == "stage":
+            comments = _with_stage(con, org_id, comments, lookback_days)
+            key = comments.stage
+        else:
+            key = comments.channel.fill_null("unknown")
+        per_emotion = {
+            e: (" " + comments.labels + " ").contains(f" {e} ").cast("int64").sum()
+            for e in EMOTIONS
+        }
+        rows = (
+            comments.group_by(key=key)
+            .aggregate(
+                n=comments.count(),
+                total=comments.score.sum(),
+                total_sq=(comments.score * comments.score).sum(),
+                negative=(comments.sentiment == "negative").cast("int64").sum(),
+                **per_emotion,
+            )
+            .to_pyarrow()
+            .to_pylist()
+        )
+        nps = _nps_by(con, org_id, by, start, end)
+    order = {k: i for i, k in enumerate((*STAGES, *CHANNELS, "unknown"))}
+    points = [
+        CurvePoint(
+            str(r["key"]),
+            int(r["n"]),
+            stats.mean_from_moments(int(r["n"]), float(r["total"]), float(r["total_sq"])),
+            stats.proportion(int(r["negative"]), int(r["n"])),
+            {e: int(r[e]) / int(r["n"]) for e in EMOTIONS},
+            nps.get(str(r["key"])),
+        )
+        for r in rows
+    ]
+    return sorted(points, key=lambda p: (order.get(p.key, 99), p.key))
