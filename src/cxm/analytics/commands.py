@@ -115,3 +115,80 @@ def journeys_variants(
         click.echo(
             f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:6.1f} d  " + " > ".join(v.steps)
         )
+
+
+@journeys_group.command("funnel")
+@click.option(
+    "--step",
+    "steps",
+    multiple=True,
+    required=True,
+    help="A step, in order (repeat): a touchpoint code, an event name, or 'Event Name[key=value]'.",
+)
+@click.option("--window-hours", type=float, default=24.0, show_default=True)
+@click.option("--strict", is_flag=True, help="No other mapped event may lie between two steps.")
+@click.option("--store", default=None, help="Only attempts starting at this location.")
+@click.option("--channel", default=None, help="Only attempts starting in this channel.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def journeys_funnel(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
+    """Funnel: conversion, drop-off and median time per step, by channel.
+
+    \b
+    Example:
+      cxm journeys funnel --step 'Checkout Step Viewed[step=1]' \\
+        --step 'Checkout Step Viewed[step=2]' --step 'Checkout Step Viewed[step=3]' \\
+        --step 'Order Completed' --window-hours 2 --channel web
+    """
+    from dataclasses import asdict
+
+    from cxm.analytics.funnels import FunnelQuery, funnel
+
+    q = FunnelQuery(
+        tuple(kw["steps"]),
+        kw["window_hours"],
+        kw["strict"],
+        kw["store"],
+        kw["channel"],
+        kw["since"].date() if kw["since"] else None,
+        kw["until"].date() if kw["until"] else None,
+    )
+    found = run_analysis(ctx, org_slug, funnel, q)
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    if found.message:
+        click.echo(found.message)
+        return
+    click.echo(f"{found.attempts:,} attempts, {found.completed:,} completed")
+    for label, rows in [("all", found.steps), *found.by_channel.items()]:
+        click.echo(f"\n{label}")
+        for s in rows:
+            drop = f"drop {s.drop_rate:6.1%}" if s.drop_rate is not None else " " * 11
+            hours = (
+                f"median {s.median_hours_from_previous:7.2f} h"
+                if s.median_hours_from_previous is not None
+                else ""
+            )
+            click.echo(f"  {s.attempts:>8,}  {s.conversion:6.1%}  {drop}  {hours}  {s.step}")
+
+
+def run_analysis(ctx: click.Context, org_slug: str, fn: Any, q: Any) -> Any:
+    """Run one analysis over the synced analytics store; errors become usage messages."""
+    from cxm.analytics.backend import Analytics
+    from cxm.core.errors import CxmError
+
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    analytics = Analytics(db, settings)
+    try:
+        org_id = organization_id(db, org_slug)
+        with analytics.fresh() as con:
+            return fn(con, org_id, q)
+    except CxmError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        analytics.close()

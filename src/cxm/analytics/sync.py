@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow as pa
 from sqlalchemy import Connection, select, text
 
@@ -31,7 +32,9 @@ _ARROW: dict[str, Any] = {
     "BOOLEAN": pa.bool_(),
     "DOUBLE": pa.float64(),
     "DECIMAL(14,2)": pa.decimal128(14, 2),
+    "JSON": pa.string(),  # stored as VARCHAR; DuckDB's json functions read it
 }
+_DUCK = {"JSON": "VARCHAR"}
 
 
 @dataclass
@@ -47,13 +50,28 @@ class SyncReport:
 
 def ensure_schema(duck: duckdb.DuckDBPyConnection) -> None:
     duck.execute("CREATE TABLE IF NOT EXISTS _sync_state (id INTEGER PRIMARY KEY, low BIGINT)")
+    added = False
     for st in SYNCED:
-        cols = [f'"{c}" {t}' for c, t in st.columns.items()]
+        cols = [f'"{c}" {_DUCK.get(t, t)}' for c, t in st.columns.items()]
         cols += [f'"{c}_local" TIMESTAMP' for c in st.local_time]
         key = next(iter(st.columns))
         duck.execute(
             f'CREATE TABLE IF NOT EXISTS "{st.name}" ({", ".join(cols)}, PRIMARY KEY ("{key}"))'
         )
+        have = {
+            r[0]
+            for r in duck.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                [st.name],
+            ).fetchall()
+        }
+        for c, t in st.columns.items():
+            if c not in have:
+                duck.execute(f'ALTER TABLE "{st.name}" ADD COLUMN "{c}" {_DUCK.get(t, t)}')
+                added = True
+    if added:
+        # A column added to a synced table is filled by reading every row again.
+        duck.execute("DELETE FROM _sync_state")
 
 
 def _snapshot_low(conn: Connection) -> int:
@@ -79,6 +97,8 @@ def _batch(st: SyncedTable, rows: Sequence[Any]) -> pa.Table:
         values = [r[i] for r in rows]
         if typ == "TIMESTAMP":
             values = [_naive_utc(v) for v in values]
+        elif typ == "JSON":
+            values = [None if v is None else orjson.dumps(v).decode() for v in values]
         arrays.append(pa.array(values, type=_ARROW[typ]))
     return pa.Table.from_arrays(arrays, names=list(st.columns))
 

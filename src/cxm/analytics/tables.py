@@ -119,6 +119,7 @@ SYNCED: tuple[SyncedTable, ...] = (
             "order_id": "BIGINT",
             "occurred_at": "TIMESTAMP",
             "unmapped": "BOOLEAN",
+            "properties": "JSON",  # text; funnels match steps on a property (checkout step)
         },
         ("occurred_at",),
     ),

@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from cxm import __version__
 from cxm.analytics.api import journeys_router
 from cxm.analytics.backend import Analytics
+from cxm.analytics.insight_api import router as insight_router
 from cxm.analytics.kpi_api import router as kpi_router
 from cxm.analytics.timeline_api import router as timeline_router
 from cxm.core.db import Database
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(kpi_router)
     app.include_router(timeline_router)
     app.include_router(journeys_router)
+    app.include_router(insight_router)
     app.include_router(feedback_router)
     app.include_router(jobs_router)
     app.include_router(text_router)

@@ -1,0 +1,81 @@
+"""`cxm drivers`: moments of truth (key driver analysis of NPS) as a table or JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+import click
+
+from cxm.analytics.commands import run_analysis
+from cxm.analytics.drivers import BUILT_IN
+
+
+def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+@click.command("drivers")
+@click.option(
+    "--driver",
+    "drivers",
+    multiple=True,
+    help=f"A driver (repeat): {', '.join(BUILT_IN)} or a touchpoint code. "
+    "Default: late, contact_loop, returned, delay_notice.",
+)
+@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option("--all-orders", is_flag=True, help="Include orders without a delivery promise.")
+@click.option("--no-controls", is_flag=True, help="Adjust for the other drivers only.")
+@click.option("--bootstrap", type=click.IntRange(0, 2000), default=200, show_default=True)
+@click.option("--store", default=None, help="Only orders placed at this location.")
+@click.option("--channel", default=None, help="Only orders placed in this channel.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
+    """Moments of truth: which journey events move NPS, raw and adjusted, with intervals.
+
+    \b
+    Examples:
+      cxm drivers
+      cxm drivers --driver late --driver contact_loop --bootstrap 0 --json
+    """
+    from cxm.analytics.drivers import DriverQuery, analyse
+
+    q = DriverQuery(
+        tuple(kw["drivers"]) or (*BUILT_IN, "delay_notice"),
+        kw["loop_contacts"],
+        not kw["all_orders"],
+        not kw["no_controls"],
+        kw["bootstrap"],
+        kw["store"],
+        kw["channel"],
+        kw["since"].date() if kw["since"] else None,
+        kw["until"].date() if kw["until"] else None,
+    )
+    found = run_analysis(ctx, org_slug, analyse, q)
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    nps = _num(found.nps, "{:+.0f}")
+    click.echo(f"{found.respondents:,} respondents, NPS {nps}")
+    if found.message:
+        click.echo(found.message)
+        return
+    click.echo(
+        f"{'driver':<16} {'with':>6} {'raw':>24} {'adjusted':>24} {'impact':>7} {'share':>17}"
+    )
+    for d in found.drivers:
+        raw = f"{_num(d.raw_effect)} [{_num(d.raw_low)}, {_num(d.raw_high)}]"
+        adj = f"{_num(d.adjusted_effect)} [{_num(d.adjusted_low)}, {_num(d.adjusted_high)}]"
+        share = (
+            f"{_num(d.importance, '{:.0%}')} "
+            f"[{_num(d.importance_low, '{:.0%}')}, {_num(d.importance_high, '{:.0%}')}]"
+        )
+        click.echo(
+            f"{d.name:<16} {d.respondents_with:>6,} {raw:>24} {adj:>24} "
+            f"{_num(d.impact):>7} {share:>17}" + (f"  ({d.note})" if d.note else "")
+        )

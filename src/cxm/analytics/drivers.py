@@ -1,0 +1,276 @@
+"""Moments of truth: which journey events move loyalty most (key driver analysis).
+
+Each respondent of an order's NPS question scores +100, 0 or -100. A driver is a yes/no fact
+about the order: ``late`` (delayed or delivered after the promise), ``contact_loop``
+(``loop_contacts`` or more contacts at one contact-centre touchpoint), ``returned``, or the
+presence of a touchpoint code (``delay_notice``). For each driver: the raw difference in
+mean score (with it minus without it, Welch interval); the effect adjusted for the other
+drivers and the controls (order channel, customer segment, customer's city) by ordinary
+least squares (statsmodels, 95% interval); and its exact Shapley/LMG share of the variance
+the drivers explain once the controls are partialled out (pingouin's
+``linear_regression(..., relimp=True)``), with a percentile bootstrap interval.
+
+Drivers are ranked by their impact: the NPS points they cost overall (the share of
+respondents who had them times the adjusted effect), since the variance share favours rare,
+severe events over common ones that cost more. Too few respondents, a driver nobody (or
+everybody) had, or two drivers that always go together are reported instead of noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pingouin
+import polars as pl
+import statsmodels.api as sm
+
+from cxm.analytics.order_facts import OrderQuery, order_facts
+from cxm.analytics.stats import compare_means, mean
+from cxm.core.errors import Fault, ValidationError
+
+BUILT_IN = ("late", "contact_loop", "returned")
+MIN_RESPONDENTS = 100  # below this the regression is not shown
+MIN_WITH_DRIVER = 10  # respondents who had the driver (and who did not)
+COLLINEAR = 0.95  # |correlation| at or above which two drivers cannot be told apart
+
+
+@dataclass(frozen=True)
+class DriverQuery:
+    drivers: tuple[str, ...] = (*BUILT_IN, "delay_notice")
+    loop_contacts: int = 3
+    delivered_only: bool = True  # only orders with a delivery promise (lateness can happen)
+    controls: bool = True  # adjust for order channel, customer segment and city as well
+    bootstrap: int = 200  # resamples for the importance intervals (0: none)
+    store: str | None = None
+    channel: str | None = None
+    since: date | None = None
+    until: date | None = None
+    seed: int = 1
+
+    def check(self) -> None:
+        faults: list[Fault] = []
+        if not self.drivers:
+            faults.append(Fault("name at least one driver", "drivers"))
+        if len(set(self.drivers)) != len(self.drivers):
+            faults.append(Fault("a driver is named twice", "drivers"))
+        if len(self.drivers) > 10:
+            faults.append(Fault("exact importance is computed for up to 10 drivers", "drivers"))
+        if not 2 <= self.loop_contacts <= 20:
+            faults.append(Fault("between 2 and 20", "loop_contacts"))
+        if not 0 <= self.bootstrap <= 2000:
+            faults.append(Fault("between 0 and 2000", "bootstrap"))
+        if faults:
+            raise ValidationError("; ".join(f"{f.field}: {f.reason}" for f in faults) + ".", faults)
+
+
+@dataclass(frozen=True)
+class Driver:
+    name: str
+    respondents_with: int
+    raw_effect: float | None  # NPS points: mean score with it minus without it
+    raw_low: float | None
+    raw_high: float | None
+    adjusted_effect: float | None
+    adjusted_low: float | None
+    adjusted_high: float | None
+    p_value: float | None
+    impact: float | None  # NPS points it costs overall: share of respondents x adjusted effect
+    importance: float | None  # LMG share of the variance the drivers explain, 0-1
+    importance_low: float | None
+    importance_high: float | None
+    significant: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class DriverResult:
+    respondents: int
+    nps: float | None
+    r_squared: float | None
+    drivers: list[Driver] = field(default_factory=list)
+    controls: list[str] = field(default_factory=list)
+    message: str | None = None
+
+
+def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
+    """One row per answered order with each driver as 0/1 and its score."""
+    codes = tuple(d for d in q.drivers if d not in BUILT_IN)
+    facts = order_facts(
+        con,
+        org_id,
+        OrderQuery(
+            store=q.store, channel=q.channel, since=q.since, until=q.until, touchpoints=codes
+        ),
+    ).filter(pl.col("score").is_not_null())
+    if q.delivered_only:
+        facts = facts.filter(pl.col("delivery"))
+    built = {
+        "late": pl.col("late"),
+        "contact_loop": pl.col("contacts") >= q.loop_contacts,
+        "returned": pl.col("returned"),
+    }
+    return facts.select(
+        "score",
+        "channel",
+        "segment",
+        "city",
+        *(
+            (built[d] if d in BUILT_IN else pl.col(f"tp_{d}")).cast(pl.Float64).alias(d)
+            for d in q.drivers
+        ),
+    )
+
+
+def _design(
+    data: pl.DataFrame, drivers: list[str], controls: bool
+) -> tuple[pd.DataFrame, list[str]]:
+    x = data.select(drivers).to_pandas()
+    names: list[str] = []
+    if controls:
+        for col in ("channel", "segment", "city"):
+            values = data[col].fill_null("unknown")
+            levels = sorted(values.unique().to_list())
+            for level in levels[1:]:  # the first level is the baseline
+                name = f"{col}={level}"
+                x[name] = (values == level).cast(pl.Float64).to_numpy()
+                names.append(name)
+    return x, names
+
+
+def _collinear(data: pl.DataFrame, drivers: list[str]) -> list[str]:
+    notes = []
+    m = data.select(drivers).to_numpy()
+    for i in range(len(drivers)):
+        for j in range(i + 1, len(drivers)):
+            a, b = m[:, i], m[:, j]
+            if a.std() == 0 or b.std() == 0:
+                continue
+            r = float(np.corrcoef(a, b)[0, 1])
+            if abs(r) >= COLLINEAR:
+                notes.append(
+                    f"{drivers[i]} and {drivers[j]} go together (correlation {r:.2f}); "
+                    "their effects cannot be told apart: keep one"
+                )
+    return notes
+
+
+def _importance(x: pd.DataFrame, y: np.ndarray, drivers: list[str]) -> dict[str, float]:
+    """LMG shares of the drivers, after the controls are partialled out of y and drivers."""
+    controls = [c for c in x.columns if c not in drivers]
+    xd = x[drivers].to_numpy(dtype=float)
+    if controls:
+        base = sm.add_constant(x[controls].to_numpy(dtype=float), has_constant="add")
+        proj = base @ np.linalg.lstsq(base, np.column_stack([y, xd]), rcond=None)[0]
+        rest = np.column_stack([y, xd]) - proj
+        y, xd = rest[:, 0], rest[:, 1:]
+    table = pingouin.linear_regression(pd.DataFrame(xd, columns=drivers), y, relimp=True)
+    share = dict(zip(table["names"], table["relimp"], strict=True))
+    total = sum(float(share[d]) for d in drivers)
+    return {d: float(share[d]) / total if total > 0 else 0.0 for d in drivers}
+
+
+def analyse(con: Any, org_id: int, q: DriverQuery) -> DriverResult:
+    """Key driver analysis over the synced analytics store (``con``: Ibis DuckDB)."""
+    q.check()
+    data = respondents(con, org_id, q)
+    n = data.height
+    nps = float(data["score"].mean()) if n else None  # type: ignore[arg-type]
+    if n < MIN_RESPONDENTS:
+        return DriverResult(
+            n,
+            nps,
+            None,
+            [],
+            [],
+            f"Too few respondents ({n}; at least {MIN_RESPONDENTS} are needed) for a driver "
+            "analysis: widen the filters or wait for more answers.",
+        )
+    usable, skipped = [], {}
+    for d in q.drivers:
+        k = int(data[d].sum())
+        if k < MIN_WITH_DRIVER or n - k < MIN_WITH_DRIVER:
+            skipped[d] = (
+                f"{k} of {n} respondents had it; at least {MIN_WITH_DRIVER} with and without "
+                "it are needed"
+            )
+        else:
+            usable.append(d)
+    notes = _collinear(data, usable)
+    if notes:
+        return DriverResult(n, nps, None, [], [], "Collinear drivers: " + "; ".join(notes) + ".")
+    if not usable:
+        return DriverResult(n, nps, None, [], [], "No driver varies enough among respondents.")
+    y = data["score"].to_numpy()
+    x, controls = _design(data, usable, q.controls)
+    fit = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit()
+    ci = fit.conf_int(0.05)
+    share = _importance(x, y, usable)
+    boots: dict[str, list[float]] = {d: [] for d in usable}
+    rng = np.random.default_rng(q.seed)
+    for _ in range(q.bootstrap):
+        idx = rng.integers(0, n, n)
+        xb = x.iloc[idx].reset_index(drop=True)
+        if (xb[usable].std() == 0).any():
+            continue
+        xb = xb.loc[:, (xb.std() > 0).to_numpy()]
+        for d, v in _importance(xb, y[idx], usable).items():
+            boots[d].append(v)
+    found: list[Driver] = []
+    for d in usable:
+        with_it = data.filter(pl.col(d) == 1)["score"].to_list()
+        without = data.filter(pl.col(d) == 0)["score"].to_list()
+        raw = compare_means(without, with_it)
+        a, b = mean(with_it), mean(without)
+        half = 1.959963984540054 * float(np.hypot(a.se or 0.0, b.se or 0.0))
+        low, high = (
+            (float(np.percentile(boots[d], 2.5)), float(np.percentile(boots[d], 97.5)))
+            if len(boots[d]) >= 20
+            else (None, None)
+        )
+        p = float(fit.pvalues[d])
+        found.append(
+            Driver(
+                d,
+                len(with_it),
+                raw.difference,
+                None if raw.difference is None else raw.difference - half,
+                None if raw.difference is None else raw.difference + half,
+                float(fit.params[d]),
+                float(ci.loc[d, 0]),
+                float(ci.loc[d, 1]),
+                p,
+                float(fit.params[d]) * len(with_it) / n,
+                share[d],
+                low,
+                high,
+                p < 0.05,
+                None if p < 0.05 else "not significant at 5%",
+            )
+        )
+    for d, why in skipped.items():
+        found.append(
+            Driver(
+                d,
+                int(data[d].sum()),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                False,
+                why,
+            )
+        )
+    # Moments of truth first: the drivers that cost the most NPS points overall.
+    found.sort(key=lambda r: r.impact if r.impact is not None else float("inf"))
+    return DriverResult(n, nps, float(fit.rsquared), found, controls)

@@ -1,0 +1,149 @@
+"""What happened to each order: lateness, contacts, returns, touchpoints, NPS answer, churn.
+
+The per-order view of journeys: one row per order with the facts that outcome, rework,
+driver and friction analyses share. An order is *late* when its shipment was reported
+delayed or it was delivered (organization time) after the promised date; *contacts* are
+the most events about the order at any one contact-centre touchpoint (the same question
+asked again); *returned* means a "returned" shipment update or a refund. *Churned* means
+the order is the customer's last (merged customers counted as one) and at least
+``followup_days`` of data follow it; orders with less follow-up have no churn value.
+*city* is where the customer's located events mostly happen (their usual store). The NPS
+answer is the latest 0-10 ``nps`` answer of a response linked to the order, scored +100
+(9-10), 0 (7-8) or -100 (0-6) per respondent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from cxm.core.errors import Fault, ValidationError
+
+
+@dataclass(frozen=True)
+class OrderQuery:
+    store: str | None = None  # orders placed at this location code
+    channel: str | None = None  # orders placed in this channel
+    since: date | None = None  # placed on or after (organization time)
+    until: date | None = None
+    followup_days: int = 120  # data needed after an order to call it the customer's last
+    touchpoints: tuple[str, ...] = ()  # touchpoint codes to flag per order (``tp_<code>``)
+
+    def check(self) -> None:
+        if not 1 <= self.followup_days <= 730:
+            raise ValidationError(
+                "followup_days must lie between 1 and 730.",
+                [Fault("between 1 and 730", "followup_days")],
+            )
+        if self.since and self.until and self.since > self.until:
+            raise ValidationError("since lies after until.", [Fault("after until", "since")])
+
+
+_ORDERS = """
+WITH o AS (
+  SELECT o.id AS order_id, coalesce(c.merged_into, c.id) AS person, o.channel,
+         o.placed_at, o.placed_at_local, o.promised_delivery_date AS promised,
+         coalesce(o.refunded, false) AS refunded, l.code AS store, c.segment
+  FROM customer_order o JOIN customer c ON c.id = o.customer_id
+  LEFT JOIN location l ON l.id = o.location_id
+  WHERE o.organization_id = $org
+), ship AS (
+  SELECT order_id, bool_or(status = 'delayed') AS delayed, bool_or(status = 'returned') AS back,
+         max(CASE WHEN status = 'delivered' THEN occurred_at_local END) AS delivered_at
+  FROM shipment_update WHERE organization_id = $org GROUP BY order_id
+), ev AS (
+  SELECT order_id, max(n) FILTER (WHERE channel = 'contact_centre') AS contacts {flags}
+  FROM (
+    SELECT e.order_id, t.code, t.channel, count(*) AS n
+    FROM event e JOIN touchpoint t ON t.id = e.touchpoint_id
+    WHERE e.organization_id = $org AND e.order_id IS NOT NULL
+    GROUP BY e.order_id, t.code, t.channel
+  ) GROUP BY order_id
+), answer AS (
+  SELECT r.order_id, arg_max(a.value, r.completed_at) AS nps
+  FROM survey_response r JOIN survey_answer a ON a.response_id = r.id
+  WHERE r.organization_id = $org AND a.kind = 'nps' AND r.order_id IS NOT NULL
+  GROUP BY r.order_id
+), visits AS (
+  SELECT coalesce(c.merged_into, c.id) AS person, l.city, count(*) AS n
+  FROM event e JOIN customer c ON c.id = e.customer_id JOIN location l ON l.id = e.location_id
+  WHERE e.organization_id = $org AND l.city IS NOT NULL GROUP BY 1, 2
+), home AS (
+  SELECT person, first(city ORDER BY n DESC, city) AS city FROM visits GROUP BY person
+), horizon AS (
+  SELECT max(occurred_at) AS last_seen FROM event WHERE organization_id = $org
+)
+SELECT o.order_id, o.person, o.channel, o.store, o.segment, home.city, o.placed_at,
+       o.placed_at_local, o.promised,
+       o.promised IS NOT NULL AS delivery,
+       coalesce(ship.delayed, false)
+         OR coalesce(CAST(ship.delivered_at AS DATE) > o.promised, false) AS late,
+       date_diff('day', o.promised, CAST(ship.delivered_at AS DATE)) AS days_late,
+       coalesce(ev.contacts, 0) AS contacts,
+       coalesce(ship.back, false) OR o.refunded AS returned,
+       answer.nps,
+       lead(o.placed_at) OVER (PARTITION BY o.person ORDER BY o.placed_at, o.order_id)
+         AS next_order_at,
+       o.placed_at <= horizon.last_seen - to_days($followup) AS followed_up
+       {flag_cols}
+FROM o LEFT JOIN ship ON ship.order_id = o.order_id
+LEFT JOIN ev ON ev.order_id = o.order_id
+LEFT JOIN answer ON answer.order_id = o.order_id
+LEFT JOIN home ON home.person = o.person
+CROSS JOIN horizon
+"""
+
+
+def nps_score(column: str = "nps") -> pl.Expr:
+    """A 0-10 answer as a per-respondent NPS score: +100, 0 or -100 (null stays null)."""
+    value = pl.col(column)
+    score = pl.when(value >= 9).then(100.0).when(value >= 7).then(0.0).otherwise(-100.0)
+    return pl.when(value.is_null()).then(None).otherwise(score)
+
+
+def known_touchpoints(con: Any, org_id: int) -> dict[str, dict[str, Any]]:
+    """Touchpoint codes of the organization with their channel and stage."""
+    rows = con.con.execute(
+        "SELECT code, channel, stage, id FROM touchpoint WHERE organization_id = ?", [org_id]
+    ).fetchall()
+    return {r[0]: {"channel": r[1], "stage": r[2], "id": r[3]} for r in rows}
+
+
+def order_facts(con: Any, org_id: int, q: OrderQuery) -> pl.DataFrame:
+    """One row per order matching the query (``con`` is a synced Ibis DuckDB connection)."""
+    q.check()
+    known = known_touchpoints(con, org_id)
+    unknown = [c for c in q.touchpoints if c not in known]
+    if unknown:
+        raise ValidationError(
+            f"Unknown touchpoint: {', '.join(unknown)}.",
+            [Fault(f"no touchpoint '{c}'", "touchpoints") for c in unknown],
+        )
+    flags = "".join(f", bool_or(code = $tp{i}) AS f{i}" for i in range(len(q.touchpoints)))
+    flag_cols = "".join(
+        f', coalesce(ev.f{i}, false) AS "tp_{code.replace(chr(34), chr(34) * 2)}"'
+        for i, code in enumerate(q.touchpoints)
+    )
+    params: dict[str, Any] = {"org": org_id, "followup": q.followup_days}
+    params.update({f"tp{i}": code for i, code in enumerate(q.touchpoints)})
+    sql = _ORDERS.format(flags=flags, flag_cols=flag_cols)
+    frame = pl.from_arrow(con.con.sql(sql, params=params).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    if q.store:
+        frame = frame.filter(pl.col("store") == q.store)
+    if q.channel:
+        frame = frame.filter(pl.col("channel") == q.channel)
+    if q.since:
+        frame = frame.filter(pl.col("placed_at_local").dt.date() >= q.since)
+    if q.until:
+        frame = frame.filter(pl.col("placed_at_local").dt.date() <= q.until)
+    return frame.with_columns(
+        score=nps_score(),
+        churned=pl.when(pl.col("followed_up")).then(pl.col("next_order_at").is_null()),
+        repeat_90=pl.when(pl.col("followed_up")).then(
+            (pl.col("next_order_at") - pl.col("placed_at")).dt.total_days() <= 90
+        ),
+    )
