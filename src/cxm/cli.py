@@ -366,7 +366,7 @@ def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
 
 def _register_parts() -> None:
     from cxm.analytics.commands import journeys_group
-    from cxm.analytics.driver_commands import drivers_command
+    from cxm.analytics.driver_commands import drivers_command, friction_command
     from cxm.analytics.engine_commands import analytics_group
     from cxm.analytics.kpi_commands import kpi_group
     from cxm.analytics.timeline_commands import customers_group
@@ -377,6 +377,7 @@ def _register_parts() -> None:
     main.add_command(kpi_group, "kpi")
     main.add_command(journeys_group, "journeys")
     main.add_command(drivers_command, "drivers")
+    main.add_command(friction_command, "friction")
     main.add_command(import_group, "import")
     main.add_command(touchpoints_group, "touchpoints")
     main.add_command(worker_command, "worker")

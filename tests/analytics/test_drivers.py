@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.drivers import DriverQuery, DriverResult, analyse
+from cxm.analytics.friction import FrictionQuery, friction
 from cxm.core.bulk import insert_returning_ids, insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
@@ -157,3 +158,31 @@ def test_late_delivery_is_the_top_moment_of_truth(small_world: World, tmp_path: 
     assert loop.raw_effect is not None and loop.raw_effect < CONTACT_LOOP.nps_effect_adjusted + 10
     returned = next(d for d in found.drivers if d.name == "returned")
     assert not returned.significant  # returns move nothing in the demo world
+
+
+def test_friction_ranks_customers_affected_times_points_lost(db: Database, tmp_path: Path) -> None:
+    org = _world(db)
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
+    with analytics.fresh() as con:
+        found = friction(con, org, FrictionQuery(touchpoints=("delayed",)))
+    analytics.close()
+    top = found.points[0]
+    assert (top.name, top.customers, top.orders, top.harmful) == ("delayed", 60, 60, True)
+    assert top.score == pytest.approx(60 * 100.0)
+    assert top.share_of_orders == pytest.approx(60 / 150)
+    # The built-in facts nobody had come after, saying why.
+    assert all(p.score is None and p.note for p in found.points[1:])
+
+
+def test_late_delivery_tops_the_demo_friction_list(small_world: World, tmp_path: Path) -> None:
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    with analytics.fresh() as con:
+        found = friction(con, small_world.summary.organization_id, FrictionQuery())
+    analytics.close()
+    assert [p.name for p in found.points[:2]] == ["late", "contact_loop"]
+    late = found.points[0]
+    assert late.median_days_late is not None and 1 <= late.median_days_late <= 4
+    assert late.churn_with is not None and late.churn_without is not None
+    assert late.churn_with > late.churn_without
+    returned = next(p for p in found.points if p.name == "returned")
+    assert returned.score is None and not returned.harmful

@@ -176,8 +176,13 @@ def journeys_funnel(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
             click.echo(f"  {s.attempts:>8,}  {s.conversion:6.1%}  {drop}  {hours}  {s.step}")
 
 
-def run_analysis(ctx: click.Context, org_slug: str, fn: Any, q: Any) -> Any:
-    """Run one analysis over the synced analytics store; errors become usage messages."""
+def run_analysis(
+    ctx: click.Context, org_slug: str, fn: Any, q: Any, *, handle: bool = False
+) -> Any:
+    """Run one analysis over the synced analytics store; errors become usage messages.
+
+    ``fn`` gets the Ibis connection, or with ``handle`` the analytics handle itself (for
+    analyses that read the journey store too)."""
     from cxm.analytics.backend import Analytics
     from cxm.core.errors import CxmError
 
@@ -186,9 +191,110 @@ def run_analysis(ctx: click.Context, org_slug: str, fn: Any, q: Any) -> Any:
     analytics = Analytics(db, settings)
     try:
         org_id = organization_id(db, org_slug)
+        if handle:
+            return fn(analytics, org_id, q)
         with analytics.fresh() as con:
             return fn(con, org_id, q)
     except CxmError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         analytics.close()
+
+
+@journeys_group.command("rework")
+@_journey_options
+@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.pass_context
+def journeys_rework(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
+    """Rework: contact loops about one order, revisited touchpoints, channel switches.
+
+    \b
+    Example:
+      cxm journeys rework --loop-contacts 3 --json
+    """
+    from dataclasses import asdict
+
+    from cxm.analytics.rework import ReworkQuery, rework
+
+    q = ReworkQuery(
+        kw["gap_days"],
+        kw["loop_contacts"],
+        kw["store"],
+        kw["since"].date() if kw["since"] else None,
+        kw["until"].date() if kw["until"] else None,
+        kw["top"],
+    )
+    found = run_analysis(ctx, org_slug, rework, q, handle=True)
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    loops = found.loops
+    nps = "-" if loops.nps is None else f"{loops.nps:+.0f}"
+    other = "-" if loops.other_nps is None else f"{loops.other_nps:+.0f}"
+    detractors = "-" if loops.detractor_share is None else f"{loops.detractor_share:.0%}"
+    click.echo(
+        f"Contact loops ({q.loop_contacts}+ contacts about one order): {loops.orders:,} orders, "
+        f"{loops.customers:,} customers; NPS {nps} (others {other}) from "
+        f"{loops.respondents:,} answers, {detractors} detractors; {loops.comments:,} comments"
+    )
+    click.echo("\nRevisited touchpoints")
+    for r in found.revisits:
+        click.echo(f"  {r.revisits:>8,}  {r.customers:>7,} customers  {r.touchpoint}")
+    click.echo("\nChannel switches (first -> last channel of a journey)")
+    for s in found.switches:
+        click.echo(f"  {s.journeys:>8,}  {s.share:6.1%}  {s.first} -> {s.last}")
+    if found.message:
+        click.echo(found.message)
+
+
+@journeys_group.command("outcomes")
+@click.option("--event", default=None, help="Split by this: late, contact_loop, returned or a "
+              "touchpoint code. Without it: by order variant.")  # fmt: skip
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--store", default=None, help="Only orders placed at this location.")
+@click.option("--channel", default=None, help="Only orders placed in this channel.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def journeys_outcomes(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
+    """Outcome per path: NPS, repeat purchase and churn by order variant or by an event.
+
+    \b
+    Examples:
+      cxm journeys outcomes --top 5
+      cxm journeys outcomes --event late --json
+    """
+    from dataclasses import asdict
+
+    from cxm.analytics.outcomes import OutcomeQuery, outcomes
+
+    q = OutcomeQuery(
+        kw["event"],
+        top=kw["top"],
+        store=kw["store"],
+        channel=kw["channel"],
+        since=kw["since"].date() if kw["since"] else None,
+        until=kw["until"].date() if kw["until"] else None,
+    )
+    found = run_analysis(ctx, org_slug, outcomes, q)
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    if found.message:
+        click.echo(found.message)
+    for g in found.groups:
+        nps = "-" if g.nps is None else f"{g.nps:+6.1f} [{g.nps_low:+.0f}, {g.nps_high:+.0f}]"
+        churn = "-" if g.churn is None else f"{g.churn:.0%}"
+        again = "-" if g.repeat_90 is None else f"{g.repeat_90:.0%}"
+        click.echo(
+            f"{g.orders:>8,} orders  NPS {nps:>18} (n={g.respondents:,})  "
+            f"again in 90 d {again:>4}  churn {churn:>4}  {g.label}"
+        )
+    if found.nps_difference is not None:
+        click.echo(
+            f"Difference: NPS {found.nps_difference:+.1f} (p={found.nps_p_value:.3g}), "
+            f"churn {found.churn_difference or 0:+.1%} (p={found.churn_p_value or 1:.3g})"
+        )

@@ -79,3 +79,57 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
             f"{d.name:<16} {d.respondents_with:>6,} {raw:>24} {adj:>24} "
             f"{_num(d.impact):>7} {share:>17}" + (f"  ({d.note})" if d.note else "")
         )
+
+
+@click.command("friction")
+@click.option(
+    "--touchpoint",
+    "touchpoints",
+    multiple=True,
+    help="A touchpoint code to weigh as well (repeat), e.g. cc_howto.",
+)
+@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option("--store", default=None, help="Only orders placed at this location.")
+@click.option("--channel", default=None, help="Only orders placed in this channel.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
+    """Friction points ranked by customers affected x NPS points lost, with evidence.
+
+    \b
+    Examples:
+      cxm friction
+      cxm friction --touchpoint cc_howto --store KYIV-2 --json
+    """
+    from cxm.analytics.friction import FrictionQuery, friction
+
+    q = FrictionQuery(
+        tuple(kw["touchpoints"]),
+        kw["loop_contacts"],
+        kw["store"],
+        kw["channel"],
+        kw["since"].date() if kw["since"] else None,
+        kw["until"].date() if kw["until"] else None,
+    )
+    found = run_analysis(ctx, org_slug, friction, q)
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    if found.message:
+        click.echo(found.message)
+    for p in found.points:
+        score = "-" if p.score is None else f"{p.score:,.0f}"
+        effect = f"{_num(p.nps_effect)} [{_num(p.nps_low)}, {_num(p.nps_high)}]"
+        churn = (
+            f"churn {p.churn_with:.0%} vs {p.churn_without:.0%}"
+            if p.churn_with is not None and p.churn_without is not None
+            else ""
+        )
+        late = f", median {p.median_days_late:.0f} d late" if p.median_days_late else ""
+        click.echo(
+            f"{score:>10}  {p.name:<16} {p.customers:>7,} customers  NPS {effect}  {churn}{late}"
+            + (f"  ({p.note})" if p.note else "")
+        )

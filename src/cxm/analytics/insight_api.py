@@ -12,7 +12,10 @@ from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, analyse
+from cxm.analytics.friction import FrictionQuery, friction
 from cxm.analytics.funnels import MAX_STEPS, FunnelQuery, funnel
+from cxm.analytics.outcomes import OutcomeQuery, outcomes
+from cxm.analytics.rework import ReworkQuery, rework
 from cxm.web.deps import ApiClient
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["journeys"])
@@ -91,5 +94,75 @@ async def drivers_route(
     )
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, analyse, q
+    )
+    return asdict(found)
+
+
+@router.get(
+    "/rework",
+    description="Rework and loops: orders with repeated contacts at one contact-centre "
+    "touchpoint (orders, customers, their NPS with its interval against other orders', "
+    "detractor share, comments filed), touchpoints journeys return to after another one, "
+    "and journeys whose first and last channels differ.",
+)
+async def rework_route(
+    request: Request,
+    client: ApiClient,
+    gap_days: int = Query(default=30, ge=1, le=365),
+    loop_contacts: int = Query(default=3, ge=2, le=20),
+    top: int = Query(default=10, ge=1, le=100),
+    store: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Any]:
+    q = ReworkQuery(gap_days, loop_contacts, store, since, until, top)
+    found = await run_in_threadpool(rework, request.app.state.analytics, client.organization_id, q)
+    return asdict(found)
+
+
+@router.get(
+    "/outcomes",
+    description="Outcome per path: for each order variant (the touchpoints of the events "
+    "about an order), or for orders with and without an event (a touchpoint code or late, "
+    "contact_loop, returned), the orders, NPS with its 95% interval, the share buying again "
+    "within 90 days and the churn share, and the tested differences.",
+)
+async def outcomes_route(
+    request: Request,
+    client: ApiClient,
+    event: str | None = None,
+    top: int = Query(default=10, ge=1, le=100),
+    store: str | None = None,
+    channel: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Any]:
+    q = OutcomeQuery(event, top=top, store=store, channel=channel, since=since, until=until)
+    found = await run_in_threadpool(
+        _run, request.app.state.analytics, client.organization_id, outcomes, q
+    )
+    return asdict(found)
+
+
+@router.get(
+    "/friction",
+    description="Friction points ranked by customers affected times the NPS points lost "
+    "(the adjusted effect from the driver analysis), each with its evidence: orders, "
+    "respondents, raw and adjusted effects with intervals, churn with and without it, and "
+    "days past the promised date for late deliveries.",
+)
+async def friction_route(
+    request: Request,
+    client: ApiClient,
+    touchpoint: Annotated[list[str] | None, Query(description="Extra candidates.")] = None,
+    loop_contacts: int = Query(default=3, ge=2, le=20),
+    store: str | None = None,
+    channel: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Any]:
+    q = FrictionQuery(tuple(touchpoint or ()), loop_contacts, store, channel, since, until)
+    found = await run_in_threadpool(
+        _run, request.app.state.analytics, client.organization_id, friction, q
     )
     return asdict(found)

@@ -1,0 +1,114 @@
+"""Friction points: journey events that hurt loyalty, ranked by customers affected x effect.
+
+Candidates are the built-in order facts (late delivery, contact loops, returns) and any
+touchpoint codes asked for. Each one's effect on loyalty is its adjusted NPS effect from
+the driver analysis (``drivers``; the other candidates and the controls held fixed); its
+reach is the number of customers whose orders had it, among all orders, answered or not.
+Items whose effect is not significantly negative are listed after the ranked ones, marked.
+Each item carries its evidence: orders and customers affected, respondents, raw and
+adjusted effects with intervals, churn with and without it, and for late deliveries the
+median days past the promised date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from cxm.analytics.drivers import BUILT_IN, DriverQuery, analyse
+from cxm.analytics.order_facts import OrderQuery, order_facts
+
+
+@dataclass(frozen=True)
+class FrictionQuery:
+    touchpoints: tuple[str, ...] = ()  # extra candidates besides the built-in facts
+    loop_contacts: int = 3
+    store: str | None = None
+    channel: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class FrictionPoint:
+    name: str
+    score: float | None  # customers affected x NPS points lost (None: no measured harm)
+    customers: int
+    orders: int
+    share_of_orders: float
+    respondents: int
+    nps_effect: float | None  # adjusted, NPS points
+    nps_low: float | None
+    nps_high: float | None
+    raw_effect: float | None
+    churn_with: float | None
+    churn_without: float | None
+    median_days_late: float | None = None
+    harmful: bool = False  # a significantly negative adjusted effect
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FrictionList:
+    points: list[FrictionPoint] = field(default_factory=list)
+    respondents: int = 0
+    message: str | None = None
+
+
+def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
+    """Ranked friction points over the synced analytics store (``con``: Ibis DuckDB)."""
+    names = tuple(dict.fromkeys((*BUILT_IN, *q.touchpoints)))
+    kpi = analyse(
+        con,
+        org_id,
+        DriverQuery(names, q.loop_contacts, True, True, 0, q.store, q.channel, q.since, q.until),
+    )
+    facts = order_facts(
+        con,
+        org_id,
+        OrderQuery(q.store, q.channel, q.since, q.until, touchpoints=tuple(q.touchpoints)),
+    ).filter(pl.col("delivery"))
+    flags = {
+        "late": pl.col("late"),
+        "contact_loop": pl.col("contacts") >= q.loop_contacts,
+        "returned": pl.col("returned"),
+    }
+    drivers = {d.name: d for d in kpi.drivers}
+    points: list[FrictionPoint] = []
+    for name in names:
+        had = facts.filter(flags.get(name, pl.col(f"tp_{name}")))
+        rest = facts.filter(~flags.get(name, pl.col(f"tp_{name}")))
+        d = drivers.get(name)
+        harm = (
+            d is not None
+            and d.significant
+            and d.adjusted_effect is not None
+            and d.adjusted_effect < 0
+        )
+        followed, others = had.filter(pl.col("followed_up")), rest.filter(pl.col("followed_up"))
+        customers = had["person"].n_unique()
+        days = had.filter(pl.col("days_late") > 0)["days_late"] if name == "late" else None
+        points.append(
+            FrictionPoint(
+                name,
+                customers * -d.adjusted_effect if harm and d and d.adjusted_effect else None,
+                customers,
+                had.height,
+                had.height / facts.height if facts.height else 0.0,
+                d.respondents_with if d else 0,
+                d.adjusted_effect if d else None,
+                d.adjusted_low if d else None,
+                d.adjusted_high if d else None,
+                d.raw_effect if d else None,
+                float(followed["churned"].mean()) if followed.height else None,  # type: ignore[arg-type]
+                float(others["churned"].mean()) if others.height else None,  # type: ignore[arg-type]
+                float(days.median()) if days is not None and days.len() else None,  # type: ignore[arg-type]
+                harm,
+                None if harm else (d.note if d and d.note else kpi.message or "no measured harm"),
+            )
+        )
+    points.sort(key=lambda p: (p.score is None, -(p.score or 0.0), p.name))
+    return FrictionList(points, kpi.respondents, kpi.message)

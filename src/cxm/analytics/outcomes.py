@@ -1,0 +1,146 @@
+"""Outcome per path: NPS, repeat purchase and churn by order variant or by an event.
+
+The unit is the order (the per-order view of journeys). An order's *variant* is the
+sequence of touchpoints of the events about it (ordered by time, then arrival; a touchpoint
+repeated back to back counts once). With ``event`` set, orders are split into those that
+had it (a touchpoint code or a built-in fact: ``late``, ``contact_loop``, ``returned``) and
+those that did not, and the difference is tested (NPS: two-sample z; churn: two-proportion
+z). Each group shows its orders, NPS with its 95% interval (from the linked answers), the
+share that bought again within 90 days and the share that churned (see ``order_facts`` for
+the follow-up rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from cxm.analytics.order_facts import OrderQuery, order_facts
+from cxm.analytics.stats import Estimate, compare_nps, compare_proportions, nps, nps_groups
+from cxm.core.errors import Fault, ValidationError
+
+BUILT_IN = ("late", "contact_loop", "returned")
+SEPARATOR = "\u2192"
+
+
+@dataclass(frozen=True)
+class OutcomeQuery:
+    event: str | None = None  # split by this; None: by variant
+    loop_contacts: int = 3
+    top: int = 10
+    store: str | None = None
+    channel: str | None = None
+    since: date | None = None
+    until: date | None = None
+    followup_days: int = 120
+
+    def check(self) -> None:
+        if not 1 <= self.top <= 100:
+            raise ValidationError("top must lie between 1 and 100.", [Fault("1-100", "top")])
+
+
+@dataclass(frozen=True)
+class OutcomeGroup:
+    label: str
+    orders: int
+    customers: int
+    respondents: int
+    nps: float | None
+    nps_low: float | None
+    nps_high: float | None
+    repeat_90: float | None  # share of followed-up orders with another order within 90 days
+    churn: float | None  # share of followed-up orders that were the customer's last
+    followed_up: int
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    groups: list[OutcomeGroup] = field(default_factory=list)
+    nps_difference: float | None = None  # with the event minus without it
+    nps_p_value: float | None = None
+    churn_difference: float | None = None
+    churn_p_value: float | None = None
+    message: str | None = None
+
+
+_VARIANTS = """
+SELECT order_id, string_agg(code, '{sep}' ORDER BY ts, seq) AS variant FROM (
+  SELECT e.order_id, t.code, e.occurred_at AS ts, e.id AS seq,
+         lag(t.code) OVER (PARTITION BY e.order_id ORDER BY e.occurred_at, e.id) AS before
+  FROM event e JOIN touchpoint t ON t.id = e.touchpoint_id
+  WHERE e.organization_id = ? AND e.order_id IS NOT NULL
+) WHERE before IS NULL OR before <> code GROUP BY order_id
+"""
+
+
+def _group(label: str, rows: pl.DataFrame) -> tuple[OutcomeGroup, Estimate]:
+    answered = rows["nps"].drop_nulls()
+    est = nps(*nps_groups([int(v) for v in answered.to_list()]))
+    followed = rows.filter(pl.col("followed_up"))
+    return (
+        OutcomeGroup(
+            label,
+            rows.height,
+            rows["person"].n_unique(),
+            answered.len(),
+            est.value,
+            est.low,
+            est.high,
+            float(followed["repeat_90"].mean()) if followed.height else None,  # type: ignore[arg-type]
+            float(followed["churned"].mean()) if followed.height else None,  # type: ignore[arg-type]
+            followed.height,
+        ),
+        est,
+    )
+
+
+def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
+    """Outcomes per variant, or with and without an event (``con``: synced Ibis DuckDB)."""
+    q.check()
+    code = (q.event,) if q.event and q.event not in BUILT_IN else ()
+    facts = order_facts(
+        con,
+        org_id,
+        OrderQuery(q.store, q.channel, q.since, q.until, q.followup_days, touchpoints=code),
+    )
+    if facts.height == 0:
+        return Outcomes(message="No orders match these filters.")
+    if q.event is None:
+        variants = pl.from_arrow(
+            con.con.sql(_VARIANTS.format(sep=SEPARATOR), params=[org_id]).to_arrow_table()
+        )
+        assert isinstance(variants, pl.DataFrame)
+        facts = facts.join(variants, on="order_id", how="left").with_columns(
+            pl.col("variant").fill_null("(no events)")
+        )
+        ranked = facts.group_by("variant").len().sort(["len", "variant"], descending=[True, False])
+        return Outcomes(
+            [
+                _group(v, facts.filter(pl.col("variant") == v))[0]
+                for v in ranked["variant"].head(q.top).to_list()
+            ]
+        )
+    flag = {
+        "late": pl.col("late"),
+        "contact_loop": pl.col("contacts") >= q.loop_contacts,
+        "returned": pl.col("returned"),
+    }.get(q.event, pl.col(f"tp_{q.event}"))
+    facts = facts.with_columns(flag.alias("had"))
+    with_it, a = _group(f"with {q.event}", facts.filter(pl.col("had")))
+    without, b = _group(f"without {q.event}", facts.filter(~pl.col("had")))
+    nps_change = compare_nps(b, a)
+    fa = facts.filter(pl.col("had") & pl.col("followed_up"))
+    fb = facts.filter(~pl.col("had") & pl.col("followed_up"))
+    churn = compare_proportions(
+        int(fb["churned"].sum()), fb.height, int(fa["churned"].sum()), fa.height
+    )
+    return Outcomes(
+        [with_it, without],
+        nps_change.difference,
+        nps_change.p_value,
+        churn.difference,
+        churn.p_value,
+    )
