@@ -159,6 +159,7 @@ def _serve(
         # Worker processes build their own app from the environment: pass the settings on.
         os.environ["CXM_DATA_DIR"] = str(settings.data_dir)
         os.environ["CXM_DATABASE_URL"] = settings.resolved_database_url
+        os.environ["CXM_ANALYTICS_SHARED"] = "1"  # one DuckDB file, several processes
         uvicorn.run(
             "cxm.web.app:create_app",
             factory=True,

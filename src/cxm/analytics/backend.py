@@ -1,47 +1,93 @@
-"""The analytics store connection (Ibis over DuckDB by default) and its refresh."""
+"""The analytics store connection (Ibis over DuckDB by default) and its refresh.
+
+A DuckDB file has one writing process at a time. A single server process (the embedded
+default) keeps its connection open. Several server processes (``cxm serve --workers N``)
+set ``analytics_shared``: each opens the file for one analysis (sync, then query) and
+closes it, waiting its turn while another process holds it.
+"""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import duckdb
 import ibis
 
 from cxm.analytics.sync import SyncReport, ensure_schema, sync
 from cxm.core.db import Database
+from cxm.core.errors import CxmError
 from cxm.core.settings import Settings
+
+WAIT_SECONDS = 60.0  # longest wait for another process to let go of the file
 
 
 class Analytics:
-    """One Ibis connection to the analytics store; queries see the store's latest writes."""
+    """Ibis over the analytics store; queries see the store's latest writes."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, shared: bool | None = None) -> None:
         self.db = db
         self.settings = settings
-        path = settings.resolved_analytics_path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.con: Any = ibis.duckdb.connect(str(path))
+        self.path = settings.resolved_analytics_path
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.shared = settings.analytics_shared if shared is None else shared
         self._lock = threading.RLock()
+        self.con: Any = None
         with self._lock:
-            ensure_schema(self.duck)
+            if self.shared:
+                with self._opened():
+                    pass
+            else:
+                self.con = self._connect()
+                ensure_schema(self.duck)
+
+    def _connect(self) -> Any:
+        """Open the file, waiting while another process holds it."""
+        deadline = time.monotonic() + WAIT_SECONDS
+        pause = 0.02
+        while True:
+            try:
+                return ibis.duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise CxmError(f"The analytics store {self.path} is busy: {exc}") from exc
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+
+    @contextmanager
+    def _opened(self) -> Iterator[Any]:
+        with self._lock:
+            if self.con is not None:  # kept open, or opened by an enclosing analysis
+                yield self.con
+                return
+            self.con = self._connect()
+            try:
+                ensure_schema(self.duck)
+                yield self.con
+            finally:
+                self.con.disconnect()
+                self.con = None
 
     @property
     def duck(self) -> Any:
         return self.con.con
 
     def refresh(self) -> SyncReport:
-        with self._lock:
+        with self._opened():
             return sync(self.db, self.duck)
 
     @contextmanager
     def fresh(self) -> Iterator[Any]:
         """The Ibis connection, after syncing what is new, held for one analysis."""
-        with self._lock:
+        with self._opened():
             sync(self.db, self.duck)
             yield self.con
 
     def close(self) -> None:
         with self._lock:
-            self.con.disconnect()
+            if self.con is not None and not self.shared:
+                self.con.disconnect()
+                self.con = None

@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     analytics_path: Path | None = Field(
         default=None, description="DuckDB file; default is analytics.duckdb in the data directory."
     )
+    analytics_shared: bool = Field(
+        default=False,
+        description="Open the analytics store for each analysis, so that several server "
+        "processes share it (set by cxm serve --workers N).",
+    )
     secret_key: str = Field(
         default=DEFAULT_SECRET_KEY, description="Signs session cookies; set it in production."
     )
