@@ -373,6 +373,7 @@ def _register_parts() -> None:
     from cxm.analytics.timeline_commands import customers_group
     from cxm.core.job_commands import jobs_group, worker_command
     from cxm.ingest.commands import import_group, touchpoints_group
+    from cxm.surveys.commands import surveys_group
     from cxm.text.commands import text_group
 
     main.add_command(kpi_group, "kpi")
@@ -386,6 +387,7 @@ def _register_parts() -> None:
     main.add_command(analytics_group, "analytics")
     main.add_command(customers_group, "customers")
     main.add_command(text_group, "text")
+    main.add_command(surveys_group, "surveys")
 
 
 _register_parts()

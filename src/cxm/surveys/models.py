@@ -1,4 +1,4 @@
-"""Tables owned by surveys: surveys, their versions, responses and answers."""
+"""Tables owned by surveys: surveys, versions, links, responses, answers, invitations, limits."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -65,6 +66,10 @@ class Response(ChangeTracked, Base):
     channel: Mapped[str | None] = mapped_column(String(32))
     language: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="complete")
+    # One response per link, enforced here so concurrent submits of one link make one row.
+    link_id: Mapped[int | None] = mapped_column(BigId, unique=True)
+    event_id: Mapped[int | None] = mapped_column(BigId)
+    next_page: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -82,3 +87,69 @@ class Answer(ChangeTracked, Base):
     kind: Mapped[str] = mapped_column(String(32), nullable=False)  # nps, csat, ces, text, ...
     value: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str | None] = mapped_column(Text)
+
+
+class SurveyLink(Base):
+    """A personal invitation link: what it is about (hidden fields) and until when it works."""
+
+    __tablename__ = "survey_link"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), nullable=False)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), nullable=False, index=True)
+    customer_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    order_id: Mapped[int | None] = mapped_column(BigId)
+    touchpoint_id: Mapped[int | None] = mapped_column(Integer)
+    location_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[int | None] = mapped_column(BigId)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    language: Mapped[str | None] = mapped_column(String(8))
+    hidden: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class RateCount(Base):
+    """Requests counted per key and minute, in the store so every server process sees them."""
+
+    __tablename__ = "survey_rate"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    minute: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+class Suppression(Base):
+    """An address (or a whole customer) that must not be invited on a channel."""
+
+    __tablename__ = "survey_suppression"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), nullable=False)
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    address: Mapped[str] = mapped_column(String(320), nullable=False)
+    customer_id: Mapped[int | None] = mapped_column(BigId, index=True)
+    reason: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        UniqueConstraint("organization_id", "channel", "address", name="uq_suppression"),
+    )
+
+
+class Invitation(Base):
+    """One decision to invite a customer or not, with the reason; sent ones carry their link."""
+
+    __tablename__ = "survey_invitation"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), nullable=False)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), nullable=False)
+    customer_id: Mapped[int | None] = mapped_column(BigId)
+    channel: Mapped[str] = mapped_column(String(32), nullable=False)
+    address: Mapped[str | None] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # sent, skipped, failed
+    reason: Mapped[str] = mapped_column(String(200), nullable=False)
+    link_id: Mapped[int | None] = mapped_column(BigId)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (
+        Index("ix_invitation_customer", "organization_id", "customer_id", "created_at"),
+        Index("ix_invitation_survey", "survey_id", "status"),
+    )

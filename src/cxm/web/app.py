@@ -22,6 +22,8 @@ from cxm.core.settings import Settings, get_settings
 from cxm.core.worker import Worker
 from cxm.feedback.api import router as feedback_router
 from cxm.ingest.api import router as ingest_router
+from cxm.surveys.api import router as surveys_router
+from cxm.surveys.pages import router as survey_pages_router
 from cxm.text.api import router as text_router
 from cxm.web import problems
 from cxm.web.customer_pages import router as customer_pages_router
@@ -78,6 +80,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(feedback_router)
     app.include_router(jobs_router)
     app.include_router(text_router)
+    app.include_router(surveys_router)
+    app.include_router(survey_pages_router)
     app.include_router(kpi_pages_router)
     app.include_router(customer_pages_router)
 

@@ -1,0 +1,140 @@
+"""Personal survey links: a row per link and a signed token naming it (single use, expiry)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import Connection, select
+
+from cxm.core.bulk import insert_returning_ids
+from cxm.core.db import Database, table
+from cxm.core.errors import Fault, NotFound, ValidationError
+from cxm.ingest.models import Event, Location, Order, Touchpoint
+from cxm.surveys.definition import LINKED_HIDDEN
+from cxm.surveys.models import Response, Survey, SurveyLink
+
+SALT = "cxm-survey-link"
+DEFAULT_DAYS = 30
+
+
+class LinkProblem(Exception):
+    """A link that cannot be answered: ``reason`` is unknown, expired or used."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class LinkRequest:
+    """What a personal link is about: the customer and the journey moment being asked about."""
+
+    customer_id: int | None = None
+    order: str | None = None
+    store: str | None = None
+    channel: str | None = None
+    touchpoint: str | None = None
+    event: str | None = None
+    language: str | None = None
+    hidden: dict[str, str] | None = None
+
+
+def sign(secret: str, link_id: int) -> str:
+    return URLSafeSerializer(secret, salt=SALT).dumps(link_id)
+
+
+def unsign(secret: str, token: str) -> int:
+    try:
+        value = URLSafeSerializer(secret, salt=SALT).loads(token)
+    except BadSignature as exc:
+        raise LinkProblem("unknown") from exc
+    if not isinstance(value, int):
+        raise LinkProblem("unknown")
+    return value
+
+
+def _lookup(
+    conn: Connection, org_id: int, model: Any, column: Any, value: str | None
+) -> int | None:
+    if value is None:
+        return None
+    t = table(model)
+    found = conn.execute(
+        select(t.c.id).where(t.c.organization_id == org_id, t.c[column] == value)
+    ).scalar()
+    if found is None:
+        raise ValidationError(
+            f"Unknown {column.replace('_', ' ')} {value!r}.",
+            [
+                Fault(
+                    f"unknown {value!r}",
+                    {"external_id": "order", "message_id": "event"}.get(column, column),
+                )
+            ],
+        )
+    return int(found)
+
+
+def create_links(
+    db: Database,
+    org_id: int,
+    code: str,
+    requests: list[LinkRequest],
+    secret: str,
+    days: int = DEFAULT_DAYS,
+    now: datetime | None = None,
+    conn: Connection | None = None,
+) -> list[tuple[int, str]]:
+    """New links for a survey: (link id, token) per request, in order."""
+    now = now or datetime.now(UTC)
+    if conn is None:
+        with db.writer() as own:
+            return create_links(db, org_id, code, requests, secret, days, now, own)
+    survey_id = conn.execute(
+        select(table(Survey).c.id).where(
+            table(Survey).c.organization_id == org_id, table(Survey).c.code == code
+        )
+    ).scalar()
+    if survey_id is None:
+        raise NotFound(f"No survey {code!r}.")
+    rows = []
+    for r in requests:
+        extra = {k: v for k, v in (r.hidden or {}).items() if k not in LINKED_HIDDEN}
+        rows.append(
+            {
+                "organization_id": org_id,
+                "survey_id": survey_id,
+                "customer_id": r.customer_id,
+                "order_id": _lookup(conn, org_id, Order, "external_id", r.order),
+                "location_id": _lookup(conn, org_id, Location, "code", r.store),
+                "touchpoint_id": _lookup(conn, org_id, Touchpoint, "code", r.touchpoint),
+                "event_id": _lookup(conn, org_id, Event, "message_id", r.event),
+                "channel": r.channel,
+                "language": r.language,
+                "hidden": extra,
+                "created_at": now,
+                "expires_at": now + timedelta(days=days),
+            }
+        )
+    ids = insert_returning_ids(conn, table(SurveyLink), rows)
+    return [(i, sign(secret, i)) for i in ids]
+
+
+def open_link(db: Database, secret: str, token: str, now: datetime | None = None) -> SurveyLink:
+    """The link a token names, or LinkProblem: unknown, expired, or used (already answered)."""
+    now = now or datetime.now(UTC)
+    link_id = unsign(secret, token)
+    with db.session() as s:
+        link = s.get(SurveyLink, link_id)
+        if link is None:
+            raise LinkProblem("unknown")
+        status = s.scalar(select(Response.status).where(Response.link_id == link_id))
+    if status == "complete":
+        raise LinkProblem("used")
+    expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
+    if expires <= now:
+        raise LinkProblem("expired")
+    return link
