@@ -22,7 +22,7 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     "drivers",
     multiple=True,
     help=f"A driver (repeat): {', '.join(BUILT_IN)} or a touchpoint code. "
-    "Default: late, contact_loop, returned, delay_notice.",
+    "Default: late, contact_loop, returned.",
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--all-orders", is_flag=True, help="Include orders without a delivery promise.")
@@ -40,13 +40,13 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
 
     \b
     Examples:
-      cxm drivers
+      cxm drivers --driver late --driver contact_loop --driver returned --driver delay_notice
       cxm drivers --driver late --driver contact_loop --bootstrap 0 --json
     """
     from cxm.analytics.drivers import DriverQuery, analyse
 
     q = DriverQuery(
-        tuple(kw["drivers"]) or (*BUILT_IN, "delay_notice"),
+        tuple(kw["drivers"]) or BUILT_IN,
         kw["loop_contacts"],
         not kw["all_orders"],
         not kw["no_controls"],

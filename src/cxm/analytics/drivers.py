@@ -40,7 +40,7 @@ COLLINEAR = 0.95  # |correlation| at or above which two drivers cannot be told a
 
 @dataclass(frozen=True)
 class DriverQuery:
-    drivers: tuple[str, ...] = (*BUILT_IN, "delay_notice")
+    drivers: tuple[str, ...] = BUILT_IN
     loop_contacts: int = 3
     delivered_only: bool = True  # only orders with a delivery promise (lateness can happen)
     controls: bool = True  # adjust for order channel, customer segment and city as well

@@ -82,7 +82,7 @@ async def drivers_route(
     until: date | None = None,
 ) -> dict[str, Any]:
     q = DriverQuery(
-        tuple(driver or (*BUILT_IN, "delay_notice")),
+        tuple(driver or BUILT_IN),
         loop_contacts,
         delivered_only,
         controls,

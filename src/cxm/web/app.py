@@ -28,6 +28,7 @@ from cxm.text.api import router as text_router
 from cxm.web import problems
 from cxm.web.customer_pages import router as customer_pages_router
 from cxm.web.jobs import router as jobs_router
+from cxm.web.journey_pages import router as journey_pages_router
 from cxm.web.kpi_pages import router as kpi_pages_router
 
 SWAGGER = "/static/vendor/swagger-ui-5.35.0"
@@ -82,8 +83,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(text_router)
     app.include_router(surveys_router)
     app.include_router(survey_pages_router)
+    app.include_router(unsubscribe_router)
     app.include_router(kpi_pages_router)
     app.include_router(customer_pages_router)
+    app.include_router(journey_pages_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

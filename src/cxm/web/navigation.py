@@ -16,9 +16,9 @@ class NavItem:
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("overview", "Overview", "/", True),
     NavItem("kpis", "KPIs", "/kpis", True),
-    NavItem("journeys", "Journeys", "/journeys", False),
-    NavItem("moments", "Moments of truth", "/moments", False),
-    NavItem("friction", "Friction", "/friction", False),
+    NavItem("journeys", "Journeys", "/journeys", True),
+    NavItem("moments", "Moments of truth", "/moments", True),
+    NavItem("friction", "Friction", "/friction", True),
     NavItem("voice", "Voice", "/voice", True),
     NavItem("customers", "Customers", "/customers", True),
     NavItem("surveys", "Surveys", "/surveys", False),

@@ -1,0 +1,207 @@
+"""Journey pages: the journey map (directly-follows graph with filters and drill-down to the
+customers behind an edge), moments of truth and the friction list (with CSV export)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
+from cxm.analytics.friction import FrictionQuery, friction
+from cxm.analytics.journey_map import edge_customers, worst_edge
+from cxm.analytics.journeys import JourneyQuery, load_dfg
+from cxm.core.errors import ValidationError
+from cxm.web.auth import CurrentUser, page_context
+from cxm.web.i18n import render, request_language
+
+router = APIRouter(include_in_schema=False)
+SHOWN_EDGES = 40
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def _stores(analytics: Any, org_id: int) -> list[str]:
+    with analytics.fresh() as con:
+        rows = con.con.execute(
+            "SELECT code FROM location WHERE organization_id = ? AND kind = 'store' ORDER BY code",
+            [org_id],
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _query(store: str, since: str, until: str, gap_days: int) -> JourneyQuery:
+    return JourneyQuery(
+        gap_days=gap_days if 1 <= gap_days <= 365 else 30,
+        store=store.strip() or None,
+        since=_day(since),
+        until=_day(until),
+    )
+
+
+def _filters(q: JourneyQuery) -> dict[str, str]:
+    return {
+        "store": q.store or "",
+        "since": q.since.isoformat() if q.since else "",
+        "until": q.until.isoformat() if q.until else "",
+        "gap_days": str(q.gap_days),
+    }
+
+
+@router.get("/journeys", response_class=HTMLResponse)
+async def journey_map_page(
+    request: Request,
+    user: CurrentUser,
+    store: str = "",
+    since: str = "",
+    until: str = "",
+    gap_days: int = 30,
+) -> Response:
+    lang = request_language(request, user.language)
+    analytics = request.app.state.analytics
+    q = _query(store, since, until, gap_days)
+    edges = await run_in_threadpool(load_dfg, analytics, user.organization_id, q)
+    stores = await run_in_threadpool(_stores, analytics, user.organization_id)
+    shown = edges[:SHOWN_EDGES]
+    worst = worst_edge(shown)
+    medians = sorted(e.median_hours for e in shown)
+    slow = medians[(3 * len(medians)) // 4] if medians else 0.0
+    top = max((e.count for e in shown), default=1)
+    ctx = page_context(
+        request,
+        user,
+        active="journeys",
+        edges=shown,
+        total_edges=len(edges),
+        worst=worst,
+        slow=slow,
+        top=top,
+        stores=stores,
+        filters=_filters(q),
+    )
+    return render(request, "journeys.html", ctx, lang)
+
+
+@router.get("/journeys/edge", response_class=HTMLResponse)
+async def journey_edge_page(
+    request: Request,
+    user: CurrentUser,
+    source: str,
+    target: str,
+    store: str = "",
+    since: str = "",
+    until: str = "",
+    gap_days: int = 30,
+) -> Response:
+    lang = request_language(request, user.language)
+    q = _query(store, since, until, gap_days)
+    found = await run_in_threadpool(
+        edge_customers,
+        request.app.state.analytics,
+        user.organization_id,
+        q,
+        source[:100],
+        target[:100],
+    )
+    ctx = page_context(request, user, active="journeys", e=found, filters=_filters(q))
+    return render(request, "journey_edge.html", ctx, lang)
+
+
+def _run(analytics: Any, org_id: int, fn: Any, q: Any) -> Any:
+    with analytics.fresh() as con:
+        return fn(con, org_id, q)
+
+
+def _csv(rows: list[dict[str, Any]], name: str) -> Response:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/moments", response_class=HTMLResponse)
+async def moments_page(
+    request: Request,
+    user: CurrentUser,
+    store: str = "",
+    since: str = "",
+    until: str = "",
+    also: str = "",
+    format: str = "",
+) -> Response:
+    lang = request_language(request, user.language)
+    analytics = request.app.state.analytics
+    extra = tuple(dict.fromkeys(c.strip() for c in also.split(",") if c.strip()))[:7]
+    # Point estimates at once: no bootstrap on the page (the API and CLI offer it).
+    q = DriverQuery(
+        drivers=(*BUILT_IN, *(c for c in extra if c not in BUILT_IN)),
+        bootstrap=0,
+        store=store.strip() or None,
+        since=_day(since),
+        until=_day(until),
+    )
+    try:
+        found = await run_in_threadpool(_run, analytics, user.organization_id, analyse, q)
+    except ValidationError as exc:
+        found = DriverResult(0, None, None, [], [], str(exc))
+    if format == "csv":
+        return _csv([asdict(d) for d in found.drivers], "moments-of-truth")
+    stores = await run_in_threadpool(_stores, analytics, user.organization_id)
+    ctx = page_context(
+        request,
+        user,
+        active="moments",
+        r=found,
+        stores=stores,
+        filters={
+            "store": q.store or "",
+            "since": since.strip(),
+            "until": until.strip(),
+            "also": ", ".join(extra),
+        },
+    )
+    return render(request, "moments.html", ctx, lang)
+
+
+@router.get("/friction", response_class=HTMLResponse)
+async def friction_page(
+    request: Request,
+    user: CurrentUser,
+    store: str = "",
+    since: str = "",
+    until: str = "",
+    format: str = "",
+) -> Response:
+    lang = request_language(request, user.language)
+    analytics = request.app.state.analytics
+    q = FrictionQuery(store=store.strip() or None, since=_day(since), until=_day(until))
+    found = await run_in_threadpool(_run, analytics, user.organization_id, friction, q)
+    if format == "csv":
+        return _csv([asdict(p) for p in found.points], "friction")
+    stores = await run_in_threadpool(_stores, analytics, user.organization_id)
+    ctx = page_context(
+        request,
+        user,
+        active="friction",
+        r=found,
+        stores=stores,
+        filters={"store": q.store or "", "since": since.strip(), "until": until.strip()},
+    )
+    return render(request, "friction.html", ctx, lang)
