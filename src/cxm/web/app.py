@@ -83,7 +83,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(text_router)
     app.include_router(surveys_router)
     app.include_router(survey_pages_router)
-    app.include_router(unsubscribe_router)
     app.include_router(kpi_pages_router)
     app.include_router(customer_pages_router)
     app.include_router(journey_pages_router)
