@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from pydantic import ValidationError as PydanticError
 from starlette.concurrency import run_in_threadpool
@@ -19,6 +19,7 @@ from cxm.surveys.service import (
     export_survey,
     import_survey,
     list_surveys,
+    live_version,
 )
 from cxm.web.bodies import json_body
 from cxm.web.deps import ApiClient, DbDep, SettingsDep
@@ -103,3 +104,82 @@ async def links_route(
     )
     base = str(request.base_url).rstrip("/")
     return [LinkOut(id=i, token=t, url=f"{base}/t/{t}") for i, t in made]
+
+
+class InviteeIn(BaseModel):
+    customer_id: int | None = None
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
+    language: str | None = Field(None, pattern=r"^[a-z]{2}$")
+    order: str | None = None
+    store: str | None = None
+    touchpoint: str | None = None
+    event: str | None = None
+
+
+class InvitationsIn(BaseModel):
+    invitees: Annotated[list[InviteeIn], Field(min_length=1, max_length=1_000)]
+    fatigue_days: Annotated[int, Field(ge=0, le=365)] = 30
+    cooldown_days: Annotated[int, Field(ge=0, le=3650)] = 90
+
+
+class DecisionOut(BaseModel):
+    customer_id: int | None
+    email: str | None
+    status: str
+    reason: str
+
+
+@router.post(
+    "/surveys/{code}/invitations",
+    response_model=list[DecisionOut],
+    description="E-mail invitations through the SMTP server of `CXM_SMTP_*`, each with a "
+    "personal link and an unsubscribe link. A customer is skipped when suppressed, invited to "
+    "any survey within `fatigue_days`, or to this one within `cooldown_days`; every decision "
+    "is recorded with its reason and returned.",
+)
+async def invitations_route(
+    code: str, request: Request, client: ApiClient, db: DbDep, settings: SettingsDep
+) -> list[DecisionOut]:
+    from cxm.surveys.invitations import Invitee, Rules, SmtpSettings, invite
+
+    payload: Any = await json_body(request, settings.max_body_bytes)
+    try:
+        body = InvitationsIn.model_validate(payload)
+    except PydanticError as exc:
+        raise ValidationError("The invitations request is not valid.", faults_from(exc, 0)) from exc
+    smtp = SmtpSettings()
+    made = await run_in_threadpool(
+        invite, db, client.organization_id, code,
+        [Invitee(**i.model_dump()) for i in body.invitees], smtp.mailer(), settings.secret_key,
+        str(request.base_url), smtp.sender, Rules(body.fatigue_days, body.cooldown_days),
+    )  # fmt: skip
+    return [DecisionOut(**d.__dict__) for d in made]
+
+
+@router.get(
+    "/surveys/{code}/qr",
+    responses={200: {"content": {"image/svg+xml": {}, "image/png": {}}}},
+    description="A QR code for a store's counter: the survey's anonymous link with `store`.",
+)
+async def qr_route(
+    code: str,
+    request: Request,
+    client: ApiClient,
+    db: DbDep,
+    store: str | None = None,
+    format: Annotated[str, Query(pattern="^(svg|png)$")] = "svg",
+) -> Response:
+    from cxm.core.models import Organization
+    from cxm.surveys.qr import counter_url, qr_image
+
+    def make() -> bytes:
+        with db.session() as s:
+            org = s.get(Organization, client.organization_id)
+            assert org is not None
+            slug = org.slug
+        live_version(db, client.organization_id, code)  # 404 for an unknown survey
+        url = counter_url(str(request.base_url), slug, code, store)
+        return qr_image(url, "png" if format == "png" else "svg")
+
+    image = await run_in_threadpool(make)
+    return Response(image, media_type="image/png" if format == "png" else "image/svg+xml")

@@ -165,3 +165,104 @@ def link_command(
     for customer, (_, token) in zip(customers or (None,), made, strict=True):
         prefix = f"{customer}\t" if customer is not None else ""
         click.echo(f"{prefix}{base_url.rstrip('/')}/t/{token}")
+
+
+@surveys_group.command("qr")
+@click.argument("code")
+@click.option("--store", default=None, help="The store's location code, carried into answers.")
+@click.option("--format", "kind", type=click.Choice(["svg", "png"]), default="svg")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.pass_context
+def qr_command(
+    ctx: click.Context,
+    code: str,
+    store: str | None,
+    kind: str,
+    out: Path,
+    base_url: str,
+    org_slug: str,
+) -> None:
+    """Write a QR code for a store's counter: the survey's anonymous link with the store.
+
+    \b
+    Example:
+      cxm surveys qr post-purchase --store kyiv-1 --format png --out kyiv-1.png
+    """
+    from cxm.surveys.qr import counter_url, qr_image
+    from cxm.surveys.service import live_version
+
+    db = open_store(command_settings(ctx))
+    try:
+        live_version(db, organization_id(db, org_slug), code)
+    except CxmError as exc:
+        raise _fail(exc) from exc
+    url = counter_url(base_url, org_slug, code, store)
+    out.write_bytes(qr_image(url, "png" if kind == "png" else "svg"))
+    click.echo(f"{out}: {url}")
+
+
+@surveys_group.command("invite")
+@click.argument("code")
+@click.option("--customer", "customers", type=int, multiple=True, help="Customer id (repeat).")
+@click.option("--email", "emails", multiple=True, help="An address without a customer (repeat).")
+@click.option(
+    "--fatigue-days",
+    type=int,
+    default=30,
+    show_default=True,
+    help="At most one invitation per customer per this many days, any survey.",
+)
+@click.option(
+    "--cooldown-days",
+    type=int,
+    default=90,
+    show_default=True,
+    help="At most one invitation to this survey per this many days.",
+)
+@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def invite_command(
+    ctx: click.Context,
+    code: str,
+    customers: tuple[int, ...],
+    emails: tuple[str, ...],
+    fatigue_days: int,
+    cooldown_days: int,
+    base_url: str,
+    org_slug: str,
+    as_json: bool,
+) -> None:
+    """E-mail invitations with personal and unsubscribe links, through CXM_SMTP_HOST/PORT.
+
+    Customers' addresses and languages come from their identities. Each customer is sent an
+    invitation or skipped (suppressed, fatigue, cooldown, no address), and the reason is
+    recorded and printed.
+
+    \b
+    Example:
+      CXM_SMTP_HOST=mail.example.com cxm surveys invite post-purchase --customer 42
+    """
+    from cxm.surveys.invitations import Invitee, Rules, SmtpSettings, invite
+
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    org_id = organization_id(db, org_slug)
+    invitees = [Invitee(customer_id=c) for c in customers] + [Invitee(email=e) for e in emails]
+    if not invitees:
+        raise click.UsageError("Name at least one --customer or --email.")
+    smtp = SmtpSettings()
+    try:
+        made = invite(db, org_id, code, invitees, smtp.mailer(), settings.secret_key, base_url,
+                      smtp.sender, Rules(fatigue_days, cooldown_days))  # fmt: skip
+    except CxmError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        click.echo(json.dumps([d.__dict__ for d in made], ensure_ascii=False))
+        return
+    for d in made:
+        who = d.customer_id if d.customer_id is not None else d.email
+        click.echo(f"{who}\t{d.status}\t{d.reason}")

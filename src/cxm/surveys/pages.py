@@ -96,7 +96,8 @@ def _anonymous(db: Database, org_slug: str, code: str, query: dict[str, str]) ->
     survey, version, d = live_version(db, int(org_id), code)
     if survey.status != "live":
         raise NotFound("No such survey.")
-    hidden = {k: v[:200] for k, v in query.items() if k in d.hidden}
+    # store and channel always travel: a counter QR code names its store.
+    hidden = {k: v[:200] for k, v in query.items() if k in d.hidden or k in ("store", "channel")}
     location = None
     if hidden.get("store"):
         with db.session() as s:
