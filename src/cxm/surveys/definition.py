@@ -26,7 +26,7 @@ class Condition(Strict):
 
     question: QuestionId
     op: Literal["eq", "ne", "lt", "le", "gt", "ge", "in", "answered", "not_answered"]
-    value: float | str | list[float | str] | None = None
+    value: int | float | str | list[int | float | str] | None = None
 
     @model_validator(mode="after")
     def _value_fits(self) -> Condition:

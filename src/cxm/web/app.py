@@ -22,6 +22,7 @@ from cxm.core.settings import Settings, get_settings
 from cxm.core.worker import Worker
 from cxm.feedback.api import router as feedback_router
 from cxm.ingest.api import router as ingest_router
+from cxm.surveys.admin_pages import router as survey_admin_router
 from cxm.surveys.api import router as surveys_router
 from cxm.surveys.pages import router as survey_pages_router
 from cxm.surveys.unsubscribe import router as unsubscribe_router
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(surveys_router)
     app.include_router(survey_pages_router)
     app.include_router(unsubscribe_router)
+    app.include_router(survey_admin_router)
     app.include_router(kpi_pages_router)
     app.include_router(customer_pages_router)
     app.include_router(journey_pages_router)

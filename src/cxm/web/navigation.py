@@ -21,7 +21,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("friction", "Friction", "/friction", True),
     NavItem("voice", "Voice", "/voice", True),
     NavItem("customers", "Customers", "/customers", True),
-    NavItem("surveys", "Surveys", "/surveys", False),
+    NavItem("surveys", "Surveys", "/surveys", True),
     NavItem("reviews", "Reviews", "/reviews", False),
     NavItem("cases", "Cases", "/cases", False),
     NavItem("actions", "Actions & goals", "/actions", False),
