@@ -39,7 +39,7 @@ def test_api_reads_texts_and_voice_filters_by_emotion(site: Site, client: TestCl
     too_many = client.post("/api/v1/text/analyse", json={"texts": ["x"] * 101}, headers=headers)
     assert too_many.status_code == 422
     assert (
-        client.post("/api/v1/feedback", json={"feedback": ITEMS}, headers=headers).json()["stored"]
+        client.post("/api/v1/feedback", json={"feedback": ITEMS}, headers=headers).json()["accepted"]
         == 2
     )
     body = _wait_enriched(client.get, headers)
