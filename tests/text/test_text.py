@@ -94,7 +94,7 @@ def test_new_feedback_is_enriched_by_a_queued_job_once(db: Database, model: Buil
         {"kind": "comment", "text": "", "occurred_at": "2026-10-01T11:00:00Z"},
     ]  # fmt: skip
     result = ingest_feedback(db, org, items)
-    assert result.stored == 1  # the empty text is refused with its index
+    assert result.accepted == 1  # the empty text is refused with its index
     assert queue_counts(db)["queued"] == 1
     assert run_ready(db) == 1
     with db.session() as s:
@@ -137,7 +137,7 @@ def test_evaluate_and_train_commands(sqlite_db: Database, tmp_path: Path) -> Non
     before = json.loads(
         runner.invoke(main, [*base, "evaluate", "--task", "sentiment", str(UK), "--json"]).output
     )
-    assert before["n"] == 106 and set(before["per_class"]) == {"negative", "neutral", "positive"}
+    assert before["n"] == 111 and set(before["per_class"]) == {"negative", "neutral", "positive"}
     # Train on the Ukrainian set: the organization's model is used from then on and fits it.
     trained = runner.invoke(main, [*base, "train", "--task", "sentiment", "--labels", str(UK)])
     assert trained.exit_code == 0, trained.output
@@ -157,3 +157,21 @@ def test_evaluate_and_train_commands(sqlite_db: Database, tmp_path: Path) -> Non
     )
     said = runner.invoke(main, [*base, "analyse", "Чудово, дякую!", "--json"])
     assert json.loads(said.output)[0]["language"] == "uk"
+
+
+def test_an_unreadable_organization_model_falls_back_to_the_builtin_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from cxm.text.builtin import SHIPPED
+    from cxm.text.enrichment import forget_models, load_model, model_path
+
+    own = tmp_path / "text" / "org-5.npz"
+    own.parent.mkdir(parents=True)
+    own.write_bytes(b"not a model")
+    assert model_path(tmp_path, 5) == own
+    forget_models()
+    with caplog.at_level("WARNING", logger="cxm.text"):
+        model = load_model(own)
+    assert model.version == load_model(SHIPPED).version
+    assert "org-5.npz not used" in caplog.text
+    forget_models()
