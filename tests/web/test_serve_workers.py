@@ -36,13 +36,16 @@ def test_two_server_processes_answer_analytics_from_one_store(tmp_path: Path) ->
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 180  # two processes import and migrate on a busy machine
+        up = False
+        while not up and time.monotonic() < deadline and server.poll() is None:
             try:
-                if httpx2.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
+                up = httpx2.get(f"{url}/health", timeout=2).status_code == 200
             except httpx2.HTTPError:
                 time.sleep(0.3)
+        if not up:
+            server.terminate()
+            raise AssertionError(f"the server did not start: {server.communicate()[1][-3000:]}")
         headers = {"Authorization": f"Bearer {key}"}
 
         def ask(_: int) -> tuple[int, float | None]:  # 12 requests over both processes
