@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from cxm.core.bulk import insert_returning_ids
 from cxm.core.db import Database, table
 from cxm.core.errors import Fault, NotFound, ValidationError
 from cxm.ingest.models import Event, Location, Order, Touchpoint
 from cxm.surveys.definition import LINKED_HIDDEN
-from cxm.surveys.models import Response, Survey, SurveyLink
+from cxm.surveys.models import Answer, Response, Survey, SurveyLink, SurveyVersion
 
 SALT = "cxm-survey-link"
 DEFAULT_DAYS = 30
@@ -123,18 +123,65 @@ def create_links(
     return [(i, sign(secret, i)) for i in ids]
 
 
-def open_link(db: Database, secret: str, token: str, now: datetime | None = None) -> SurveyLink:
-    """The link a token names, or LinkProblem: unknown, expired, or used (already answered)."""
+@dataclass(frozen=True)
+class LinkState:
+    link: SurveyLink
+    response_id: int | None  # the link's response, partial, if it was started
+    version_id: int  # the version it answers: its response's, else the survey's newest
+    survey_status: str
+    next_page: str | None = None
+    answers: list[tuple[str, str, float | None, str | None]] = field(default_factory=list)
+
+
+def link_state(db: Database, secret: str, token: str, now: datetime | None = None) -> LinkState:
+    """Everything a personal page needs about its link, read at once.
+
+    Raises LinkProblem: unknown (bad signature or no such link), used (already answered) or
+    expired.
+    """
     now = now or datetime.now(UTC)
     link_id = unsign(secret, token)
+    rt, vt, st = table(Response), table(SurveyVersion), table(Survey)
     with db.session() as s:
         link = s.get(SurveyLink, link_id)
         if link is None:
             raise LinkProblem("unknown")
-        status = s.scalar(select(Response.status).where(Response.link_id == link_id))
-    if status == "complete":
+        response = s.execute(
+            select(rt.c.id, rt.c.status, rt.c.version_id, rt.c.next_page).where(
+                rt.c.link_id == link_id
+            )
+        ).first()
+        answers: list[tuple[str, str, float | None, str | None]] = []
+        if response is not None and response[1] != "complete":
+            at = table(Answer)
+            answers = [
+                (str(a[0]), str(a[1]), a[2], a[3])
+                for a in s.execute(
+                    select(at.c.question, at.c.kind, at.c.value, at.c.text)
+                    .where(at.c.response_id == response[0])
+                    .order_by(at.c.id)
+                )
+            ]
+        status = s.execute(select(st.c.status).where(st.c.id == link.survey_id)).scalar_one()
+        version_id = (
+            response[2]
+            if response is not None
+            else s.execute(
+                select(func.max(vt.c.id)).where(vt.c.survey_id == link.survey_id)
+            ).scalar()
+        )
+    if response is not None and response[1] == "complete":
         raise LinkProblem("used")
     expires = link.expires_at if link.expires_at.tzinfo else link.expires_at.replace(tzinfo=UTC)
     if expires <= now:
         raise LinkProblem("expired")
-    return link
+    if version_id is None:
+        raise LinkProblem("unknown")
+    rid = int(response[0]) if response is not None else None
+    next_page = response[3] if response is not None else None
+    return LinkState(link, rid, int(version_id), str(status), next_page, answers)
+
+
+def open_link(db: Database, secret: str, token: str, now: datetime | None = None) -> SurveyLink:
+    """The link a token names, or LinkProblem: unknown, expired, or used (already answered)."""
+    return link_state(db, secret, token, now).link

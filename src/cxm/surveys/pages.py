@@ -21,13 +21,17 @@ from cxm.core.errors import NotFound
 from cxm.core.models import Organization
 from cxm.ingest.models import Location
 from cxm.surveys import limits
-from cxm.surveys.answering import next_page, option_order, read_page, visible_questions
+from cxm.surveys.answering import (
+    next_page,
+    option_order,
+    read_page,
+    values_from_rows,
+    visible_questions,
+)
 from cxm.surveys.definition import Definition
-from cxm.surveys.links import LinkProblem, open_link
-from cxm.surveys.models import Response as ResponseRow
-from cxm.surveys.models import Survey, SurveyVersion
-from cxm.surveys.responses import Respondent, link_response, progress, save_page
-from cxm.surveys.service import live_version
+from cxm.surveys.links import LinkProblem, link_state
+from cxm.surveys.responses import Progress, Respondent, progress, save_page
+from cxm.surveys.service import definition_of, live_version
 from cxm.web.i18n import render
 
 router = APIRouter(include_in_schema=False)
@@ -111,25 +115,16 @@ def _anonymous(db: Database, org_slug: str, code: str, query: dict[str, str]) ->
 
 
 def _personal(db: Database, secret: str, token: str) -> Respondent:
-    link = open_link(db, secret, token)
-    rid = link_response(db, link.id)
-    with db.session() as s:
-        if rid is not None:
-            version_id = s.scalar(select(ResponseRow.version_id).where(ResponseRow.id == rid))
-            version = s.get(SurveyVersion, version_id)
-        else:
-            version = s.scalars(
-                select(SurveyVersion)
-                .where(SurveyVersion.survey_id == link.survey_id)
-                .order_by(SurveyVersion.number.desc())
-                .limit(1)
-            ).first()
-        survey = s.get(Survey, link.survey_id)
-    if version is None or survey is None or survey.status == "closed":
+    state = link_state(db, secret, token)
+    if state.survey_status == "closed":
         raise LinkProblem("unknown")
-    d = Definition.model_validate(version.definition)
-    return Respondent(link.organization_id, survey.id, version.id, d, link.language or "",
-                      link=link, response_id=rid)  # fmt: skip
+    d = definition_of(db, state.version_id)
+    link = state.link
+    known = Progress(state.response_id, "partial" if state.response_id else None,
+                     state.next_page, values_from_rows(d, state.answers))  # fmt: skip
+    return Respondent(link.organization_id, link.survey_id, state.version_id, d,
+                      link.language or "", link=link, response_id=state.response_id,
+                      known=known)  # fmt: skip
 
 
 def _session_key(r: Respondent) -> str:
@@ -181,7 +176,7 @@ def _current(db: Database, request: Request, r: Respondent) -> tuple[int | None,
     if r.link is None:
         rid = request.session.get(_session_key(r))
         r.response_id = int(rid) if rid else None
-    state = progress(db, r.response_id, r.definition)
+    state = r.known or progress(db, r.response_id, r.definition)
     if state.status == "complete":
         return None, state
     if state.next_page:
@@ -211,30 +206,41 @@ async def _post(request: Request, build: Any, key: str) -> Response:
     except LinkProblem as exc:
         return _problem(request, exc)
     r.language = choose_language(request, r.definition, r.language or None)
-    limit = LINK_LIMIT if r.link else CLIENT_LIMIT
-    if not await run_in_threadpool(limits.hit, db, key.format(survey=r.survey_id), limit):
-        return _message(request, r.language, "slow_down", 429)
+    rate = (key.format(survey=r.survey_id), LINK_LIMIT if r.link else CLIENT_LIMIT)
+
+    async def over_limit() -> bool:
+        # Posts that store nothing are counted on their own; a stored page counts in its save.
+        return not await run_in_threadpool(limits.hit, db, *rate)
+
     form = await _form(request)
     if any(v.strip() for v in form.get(HONEYPOT, [])):
+        if await over_limit():
+            return _message(request, r.language, "slow_down", 429)
         return _message(request, r.language, "thanks", 200)  # a bot: thanked, not stored
     index, state = await run_in_threadpool(_current, db, request, r)
     if index is None:
         return _message(request, r.language, "used" if r.link else "done", 409 if r.link else 200)
     posted = (form.get("page") or [""])[0]
-    if posted != r.definition.pages[index].id:
-        # A stale tab or a replayed form: show the page that is due, losing nothing stored.
-        return RedirectResponse(_here(request, r), 303)
     result = read_page(r.definition.pages[index], form, state.values)
-    if result.errors:
+    if posted != r.definition.pages[index].id or result.errors:
+        if await over_limit():
+            return _message(request, r.language, "slow_down", 429)
+        if posted != r.definition.pages[index].id:
+            # A stale tab or a replayed form: show the page that is due, losing nothing stored.
+            return RedirectResponse(_here(request, r), 303)
         shown = {**state.values, **result.values, **_raw(form)}
         return _page(request, r, index, shown, result.errors, status=422)
     merged = {**state.values, **result.values}
     following = next_page(r.definition, index, merged)
     following_id = r.definition.pages[following].id if following is not None else None
     try:
-        rid = await run_in_threadpool(save_page, db, r, index, result.values, following_id)
+        rid = await run_in_threadpool(
+            save_page, db, r, index, result.values, following_id, None, rate
+        )
     except LinkProblem:
         return _message(request, r.language, "used", 409)
+    except limits.RateLimited:
+        return _message(request, r.language, "slow_down", 429)
     if r.link is None:
         request.session[_session_key(r)] = rid
     if following is None:

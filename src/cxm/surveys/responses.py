@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from cxm.core.bulk import dialect_insert
 from cxm.core.changes import Tombstone, change_mark
 from cxm.core.db import Database, table
+from cxm.surveys import limits
 from cxm.surveys.answering import Values, answer_rows, values_from_rows
 from cxm.surveys.definition import (
     LINKED_HIDDEN,
@@ -22,6 +23,14 @@ from cxm.surveys.definition import (
 )
 from cxm.surveys.links import LinkProblem
 from cxm.surveys.models import Answer, Response, SurveyLink
+
+
+@dataclass(frozen=True)
+class Progress:
+    response_id: int | None
+    status: str | None
+    next_page: str | None
+    values: Values
 
 
 @dataclass
@@ -37,14 +46,7 @@ class Respondent:
     response_id: int | None = None
     hidden: dict[str, str] = field(default_factory=dict)  # anonymous links' query fields
     location_id: int | None = None
-
-
-@dataclass(frozen=True)
-class Progress:
-    response_id: int | None
-    status: str | None
-    next_page: str | None
-    values: Values
+    known: Progress | None = None  # the response's state when it was read with the link
 
 
 def progress(db: Database, response_id: int | None, definition: Definition) -> Progress:
@@ -137,16 +139,20 @@ def save_page(
     values: Values,
     following: str | None,
     now: datetime | None = None,
+    rate: tuple[str, int] | None = None,
 ) -> int:
     """Store one page's answers; ``following`` is the next page's id (None: the response is done).
 
     Raises LinkProblem("used") when the response was already completed, so a link is
-    answered once even when two submits race.
+    answered once even when two submits race. With ``rate`` (key, limit), the post is counted
+    in the same transaction and limits.RateLimited raised when over the limit.
     """
     now = now or datetime.now(UTC)
     page = r.definition.pages[page_index]
     rt, at = table(Response), table(Answer)
     with db.writer() as conn:
+        if rate is not None and limits.count(conn, rate[0]) > rate[1]:
+            raise limits.RateLimited()
         mark = change_mark(conn)
         rid = r.response_id or _new_response(conn, r, now, mark)
         done = following is None

@@ -169,6 +169,25 @@ def list_surveys(db: Database, org_id: int) -> list[SurveySummary]:
         return out
 
 
+_DEFINITIONS: dict[int, Definition] = {}
+_CACHE_SIZE = 256
+
+
+def definition_of(db: Database, version_id: int) -> Definition:
+    """A version's parsed definition; versions never change, so each is parsed once."""
+    found = _DEFINITIONS.get(version_id)
+    if found is None:
+        with db.session() as s:
+            version = s.get(SurveyVersion, version_id)
+            if version is None:
+                raise NotFound(f"No survey version {version_id}.")
+            found = Definition.model_validate(version.definition)
+        if len(_DEFINITIONS) >= _CACHE_SIZE:
+            _DEFINITIONS.pop(next(iter(_DEFINITIONS)))
+        _DEFINITIONS[version_id] = found
+    return found
+
+
 def live_version(db: Database, org_id: int, code: str) -> tuple[Survey, SurveyVersion, Definition]:
     """The survey, its newest version and that version's parsed definition."""
     with db.session() as s:
@@ -176,4 +195,4 @@ def live_version(db: Database, org_id: int, code: str) -> tuple[Survey, SurveyVe
         latest = _latest(s, survey.id)
         if latest is None:
             raise NotFound(f"Survey {code!r} has no definition yet.")
-        return survey, latest, Definition.model_validate(latest.definition)
+    return survey, latest, definition_of(db, latest.id)
