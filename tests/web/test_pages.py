@@ -108,7 +108,7 @@ def test_customer_provided_text_is_escaped(client: TestClient, site: Site) -> No
 
 def test_parts_not_built_yet_say_so(client: TestClient, site: Site) -> None:
     log_in(client, site.email)
-    r = client.get("/journeys")
+    r = client.get("/reviews")
     assert r.status_code == 200 and "ще не готова" in r.text
 
 
