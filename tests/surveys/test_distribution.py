@@ -180,6 +180,9 @@ def test_an_unreachable_smtp_server_is_recorded_as_failed(
     (status, reason), = send(site, SmtpMailer("127.0.0.1", _free_port(), timeout=2), "delivery",
                              [Invitee(customer_id=ids["olha"])], NOW)  # fmt: skip
     assert status == "failed" and reason.startswith("SMTP: ")
+    with site.app.state.db.session() as s:
+        (row,) = s.scalars(select(Invitation)).all()
+    assert (row.status, row.reason) == ("failed", reason)
 
 
 def test_invitations_through_the_api_use_the_smtp_settings(

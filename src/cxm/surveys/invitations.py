@@ -203,7 +203,11 @@ def invite(
     now = now or datetime.now(UTC)
     base_url = base_url.rstrip("/")
     decisions: list[Decision] = []
+    it = table(Invitation)
     for who in invitees:
+        # The decision is committed before the message is sent, so no write lock is held
+        # during SMTP and a concurrent run already sees the invitation for its fatigue rules.
+        message: EmailMessage | None = None
         with db.writer() as conn:
             survey = conn.execute(
                 select(table(Survey).c.id, table(Survey).c.name).where(
@@ -219,6 +223,7 @@ def invite(
             link_id = None
             status = "skipped" if reason else "sent"
             if email is not None and reason is None:
+                reason = "sent"
                 ((link_id, token),) = create_links(
                     db, org_id, code,
                     [LinkRequest(customer_id=who.customer_id, order=who.order, store=who.store,
@@ -230,17 +235,23 @@ def invite(
                     language, str(survey[1]), sender, email, f"{base_url}/t/{token}",
                     f"{base_url}/u/{unsubscribe_token(secret, org_id, email)}",
                 )  # fmt: skip
-                try:
-                    mailer.send(message)
-                    reason = "sent"
-                except (OSError, smtplib.SMTPException) as exc:
-                    status, reason = "failed", f"SMTP: {exc}"[:200]
-            conn.execute(
-                table(Invitation).insert().values(
+            invitation_id = conn.execute(
+                it.insert().values(
                     organization_id=org_id, survey_id=survey[0], customer_id=who.customer_id,
                     channel="email", address=email, status=status, reason=reason,
                     link_id=link_id, created_at=now,
-                )
-            )  # fmt: skip
+                ).returning(it.c.id)
+            ).scalar_one()  # fmt: skip
+        if message is not None:
+            try:
+                mailer.send(message)
+            except (OSError, smtplib.SMTPException) as exc:
+                status, reason = "failed", f"SMTP: {exc}"[:200]
+                with db.writer() as conn:
+                    conn.execute(
+                        it.update()
+                        .where(it.c.id == invitation_id)
+                        .values(status=status, reason=reason)
+                    )
         decisions.append(Decision(who.customer_id, email, status, str(reason)))
     return decisions
