@@ -155,7 +155,7 @@ def test_evaluate_and_train_commands(sqlite_db: Database, tmp_path: Path) -> Non
     assert refused.exit_code != 0 and "row 1, column emotions: unknown label 'rage'" in (
         refused.output
     )
-    said = runner.invoke(main, [*base, "analyse", "Чудово, дякую!", "--json"])
+    said = runner.invoke(main, [*base, "analyse", "Чудово, дякую за ввічливість!", "--json"])
     assert json.loads(said.output)[0]["language"] == "uk"
 
 

@@ -38,10 +38,8 @@ def test_api_reads_texts_and_voice_filters_by_emotion(site: Site, client: TestCl
     assert read["results"][1]["language"] == "" and read["results"][1]["labels"] == "none"
     too_many = client.post("/api/v1/text/analyse", json={"texts": ["x"] * 101}, headers=headers)
     assert too_many.status_code == 422
-    assert (
-        client.post("/api/v1/feedback", json={"feedback": ITEMS}, headers=headers).json()["accepted"]
-        == 2
-    )
+    posted = client.post("/api/v1/feedback", json={"feedback": ITEMS}, headers=headers)
+    assert posted.json()["accepted"] == 2
     body = _wait_enriched(client.get, headers)
     by_text = {i["text"]: i for i in body["items"]}
     assert by_text[ITEMS[0]["text"]]["sentiment"] == "negative"

@@ -1,8 +1,9 @@
 """The builtin backend: hashed n-gram features and linear models, shipped in the package.
 
 Sentiment is a three-class logistic regression (negative, neutral, positive); each emotion
-is its own binary logistic regression with a decision threshold tuned for F1 on held-out
-data. A model is a compressed ``.npz`` of coefficients (float16), intercepts, thresholds and
+is its own binary logistic regression with decision thresholds tuned for F1 on held-out
+data, one for Latin-script texts and one for Cyrillic ones (their base rates differ). A
+model is a compressed ``.npz`` of coefficients (float16), intercepts, thresholds and
 its version; ``cxm text train`` writes the organization's own into the data directory.
 """
 
@@ -16,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from cxm.text.features import featurize
+from cxm.core.errors import CxmError
+from cxm.text.features import N_FEATURES, featurize, scripts
 from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
 
 SHIPPED = Path(__file__).resolve().parent / "models" / "builtin.npz"
@@ -38,18 +40,24 @@ class BuiltinModel:
     sentiment_intercept: np.ndarray
     emotion_coef: np.ndarray  # (6, n_features)
     emotion_intercept: np.ndarray
-    thresholds: np.ndarray
+    thresholds: np.ndarray  # (2, 6): Latin-script texts, then Cyrillic
 
     @classmethod
     def load(cls, path: Path = SHIPPED) -> BuiltinModel:
         with np.load(path, allow_pickle=False) as z:
+            width = int(z["sentiment_coef"].shape[1])
+            if width != N_FEATURES:
+                raise CxmError(
+                    f"{path.name} was trained on {width} features, this version reads "
+                    f"{N_FEATURES}: train it again (cxm text train)"
+                )
             return cls(
                 str(z["version"]),
                 z["sentiment_coef"].astype(np.float32),
                 z["sentiment_intercept"].astype(np.float32),
                 z["emotion_coef"].astype(np.float32),
                 z["emotion_intercept"].astype(np.float32),
-                z["thresholds"].astype(np.float32),
+                np.broadcast_to(z["thresholds"].astype(np.float32), (2, len(EMOTIONS))).copy(),
             )
 
     def save(self, path: Path) -> None:
@@ -80,10 +88,13 @@ class BuiltinModel:
         if not texts:
             return []
         sentiment, emotion = self.probabilities(texts)
+        cyrillic = scripts(texts)[:, 0] > 0.5
         out = []
-        for s, e in zip(sentiment, emotion, strict=True):
+        for s, e, cut in zip(
+            sentiment, emotion, self.thresholds[cyrillic.astype(int)], strict=True
+        ):
             best = int(s.argmax())
-            above = [EMOTIONS[k] for k in range(len(EMOTIONS)) if e[k] >= self.thresholds[k]]
+            above = [EMOTIONS[k] for k in range(len(EMOTIONS)) if e[k] >= cut[k]]
             out.append(
                 Scores(
                     SENTIMENTS[best],
@@ -103,7 +114,13 @@ def fit_sentiment(train: Labelled, c: float = 4.0) -> tuple[np.ndarray, np.ndarr
     rows = [i for i, s in enumerate(train.sentiment) if s is not None]
     x = featurize([train.texts[i] for i in rows])
     y = np.array([SENTIMENTS.index(train.sentiment[i] or "") for i in rows])
-    model = LogisticRegression(C=c, max_iter=300, class_weight="balanced", solver="saga")
+    big = len(rows) > 20_000  # saga for the shared sets; lbfgs converges on a customer's file
+    model = LogisticRegression(
+        C=c,
+        max_iter=300 if big else 2_000,
+        class_weight="balanced",
+        solver="saga" if big else "lbfgs",
+    )
     model.fit(x, y)
     coef = np.zeros((len(SENTIMENTS), x.shape[1]), dtype=np.float32)
     intercept = np.zeros(len(SENTIMENTS), dtype=np.float32)
@@ -118,7 +135,8 @@ def fit_sentiment(train: Labelled, c: float = 4.0) -> tuple[np.ndarray, np.ndarr
 def fit_emotions(
     train: Labelled, tune: Labelled | None = None, c: float = 4.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-emotion coefficients, intercepts and F1-tuned thresholds (on ``tune``)."""
+    """Per-emotion coefficients, intercepts and F1-tuned thresholds (on ``tune``), the
+    latter per script: (2, 6), Latin-script texts then Cyrillic."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
 
@@ -127,9 +145,10 @@ def fit_emotions(
     held = tune if tune is not None else train
     h_rows = [i for i, e in enumerate(held.emotions) if e is not None]
     xh = featurize([held.texts[i] for i in h_rows])
+    h_script = scripts([held.texts[i] for i in h_rows])[:, 0] > 0.5
     coef = np.zeros((len(EMOTIONS), x.shape[1]), dtype=np.float32)
     intercept = np.full(len(EMOTIONS), -20.0, dtype=np.float32)  # unseen: never predicted
-    thresholds = np.full(len(EMOTIONS), 0.5, dtype=np.float32)
+    thresholds = np.full((2, len(EMOTIONS)), 0.5, dtype=np.float32)
     for k, name in enumerate(EMOTIONS):
         target = np.array([name in (train.emotions[i] or ()) for i in rows])
         if target.sum() < 2 or target.all():
@@ -138,12 +157,16 @@ def fit_emotions(
         model.fit(x, target)
         coef[k], intercept[k] = model.coef_[0], model.intercept_[0]
         truth = np.array([name in (held.emotions[i] or ()) for i in h_rows])
-        if truth.sum() == 0:
-            continue
         p = 1 / (1 + np.exp(-(xh @ coef[k] + intercept[k])))
         grid = np.linspace(0.2, 0.9, 29)
-        f1 = [f1_score(truth, p >= t, zero_division=0) for t in grid]
-        thresholds[k] = grid[int(np.argmax(f1))]
+        for group in (0, 1):  # a script with no example of the emotion keeps the other's
+            mine = h_script == bool(group)
+            if truth[mine].sum() == 0:
+                mine = np.ones_like(mine)
+            if truth[mine].sum() == 0:
+                continue
+            f1 = [f1_score(truth[mine], p[mine] >= t, zero_division=0) for t in grid]
+            thresholds[group, k] = grid[int(np.argmax(f1))]
     return coef, intercept, thresholds
 
 
@@ -185,5 +208,8 @@ def describe(model: BuiltinModel) -> dict[str, Any]:
     return {
         "version": model.version,
         "features": int(model.sentiment_coef.shape[1]),
-        "thresholds": {e: float(t) for e, t in zip(EMOTIONS, model.thresholds, strict=True)},
+        "thresholds": {
+            script: {e: float(t) for e, t in zip(EMOTIONS, row, strict=True)}
+            for script, row in zip(("latin", "cyrillic"), model.thresholds, strict=True)
+        },
     }

@@ -7,6 +7,7 @@ read, so they can run again (and at once) without doing anything twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, and_, func, select
 from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
+from cxm.core.errors import CxmError
 from cxm.core.jobs import JobContext, enqueue, handler
 from cxm.feedback.models import Feedback
 from cxm.text.builtin import SHIPPED, BuiltinModel
@@ -24,6 +26,7 @@ from cxm.text.language import detect
 from cxm.text.models import Enrichment
 
 BATCH = 2_000
+log = logging.getLogger("cxm.text")
 JOB = "text.enrich"
 _MODELS: dict[Path, BuiltinModel] = {}
 
@@ -38,8 +41,16 @@ def model_path(data_dir: Path | None, org_id: int) -> Path:
 
 
 def load_model(path: Path) -> BuiltinModel:
+    """The model at ``path``; an organization's model that cannot be read falls back to the
+    shipped one with a warning naming the cause."""
     if path not in _MODELS:
-        _MODELS[path] = BuiltinModel.load(path)
+        try:
+            _MODELS[path] = BuiltinModel.load(path)
+        except (CxmError, OSError, ValueError, KeyError) as exc:
+            if path == SHIPPED:
+                raise
+            log.warning("text model %s not used (%s); using the builtin model", path, exc)
+            _MODELS[path] = load_model(SHIPPED)
     return _MODELS[path]
 
 

@@ -15,6 +15,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
+from cxm.text.lexicon import CLASSES, matrix
+
 CHAR_BITS = 18
 WORD_BITS = 17
 MAX_CHARS = 2_000
@@ -37,7 +39,11 @@ _WORD = HashingVectorizer(
     lowercase=True,
     token_pattern=r"(?u)\b\w+\b|[!?]",
 )
-N_FEATURES = 2**CHAR_BITS + 2**WORD_BITS
+LEXICON_SCALE = 1.0  # lexicon counts sit beside unit-length n-gram rows
+SCRIPTS = 2  # share of Cyrillic and of Latin letters: a bias of its own per script
+N_FEATURES = 2**CHAR_BITS + 2**WORD_BITS + len(CLASSES) + SCRIPTS
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[a-zA-Z]")
 
 
 # Ukrainian and Russian spelled alike where their letters correspond, so shared roots share
@@ -52,12 +58,27 @@ def clean(text: str) -> str:
     return _URL.sub(" ", text[:MAX_CHARS]).lower().translate(_EAST_SLAVIC)
 
 
+def scripts(texts: Sequence[str]) -> np.ndarray:
+    """(n, 2) shares of Cyrillic and Latin among each text's first characters' letters, so
+    that English and the Cyrillic languages, trained together, keep their own base rates."""
+    out = np.zeros((len(texts), SCRIPTS), dtype=np.float32)
+    for i, text in enumerate(texts):
+        head = text[:MAX_CHARS]
+        cyrillic, latin = len(_CYRILLIC.findall(head)), len(_LATIN.findall(head))
+        if cyrillic + latin:
+            out[i] = (cyrillic / (cyrillic + latin), latin / (cyrillic + latin))
+    return out
+
+
 def featurize(texts: Sequence[str]) -> Any:
-    """Sublinear term frequencies of both n-gram kinds, each row scaled to unit length."""
+    """Sublinear term frequencies of both n-gram kinds (each row scaled to unit length),
+    the eight log-scaled lexicon counts and the two script shares."""
     cleaned = [clean(t) for t in texts]
     counts = sparse.hstack([_CHAR.transform(cleaned), _WORD.transform(cleaned)]).tocsr()
     tf = TfidfTransformer(use_idf=False, sublinear_tf=True, norm="l2")
-    return tf.fit_transform(counts)
+    lexical = sparse.csr_matrix(matrix(list(texts)) * LEXICON_SCALE)
+    script = sparse.csr_matrix(scripts(texts))
+    return sparse.hstack([tf.fit_transform(counts), lexical, script]).tocsr()
 
 
 def as_float32(matrix: Any) -> Any:

@@ -24,8 +24,28 @@ def detect(text: str) -> tuple[str, float]:
         return "", 0.0
     if not any(ch.isalpha() for ch in clean):
         return UNDETERMINED, 0.0
-    found = fasttext_detect(clean, model="lite", k=1)
+    found = fasttext_detect(clean, model="lite", k=3)
     if not found:
         return UNDETERMINED, 0.0
-    best = found[0]
-    return str(best["lang"]), float(best["score"])
+    scores = {str(f["lang"]): float(f["score"]) for f in found}
+    best = str(found[0]["lang"])
+    settled = _by_letters(clean, best)
+    return settled, scores.get(settled, 0.0)
+
+
+_UKRAINIAN_ONLY = frozenset("іїєґ")
+_RUSSIAN_ONLY = frozenset("ыэёъ")
+
+
+def _by_letters(text: str, language: str) -> str:
+    """Settle Ukrainian against Russian by letters only one of them has, where the compact
+    model's guess is another Cyrillic language."""
+    if language not in ("uk", "ru", "bg", "be", "mk", "sr"):
+        return language
+    letters = set(text.lower())
+    uk, ru = bool(letters & _UKRAINIAN_ONLY), bool(letters & _RUSSIAN_ONLY)
+    if uk and not ru:
+        return "uk"
+    if ru and not uk:
+        return "ru"
+    return language
