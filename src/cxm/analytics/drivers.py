@@ -7,8 +7,8 @@ presence of a touchpoint code (``delay_notice``). For each driver: the raw diffe
 mean score (with it minus without it, Welch interval); the effect adjusted for the other
 drivers and the controls (order channel, customer segment, customer's city) by ordinary
 least squares (statsmodels, 95% interval); and its exact Shapley/LMG share of the variance
-the drivers explain once the controls are partialled out (pingouin's
-``linear_regression(..., relimp=True)``), with a percentile bootstrap interval.
+the drivers explain once the controls are partialled out (exact LMG, ``cxm.analytics.relimp``),
+with a percentile bootstrap interval.
 
 Drivers are ranked by their impact: the NPS points they cost overall (the share of
 respondents who had them times the adjusted effect), since the variance share favours rare,
@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pingouin
 import polars as pl
 import statsmodels.api as sm
 
 from cxm.analytics.order_facts import OrderQuery, order_facts
+from cxm.analytics.relimp import lmg
 from cxm.analytics.stats import compare_means, mean
 from cxm.core.errors import Fault, ValidationError
 
@@ -167,8 +167,7 @@ def _importance(x: pd.DataFrame, y: np.ndarray, drivers: list[str]) -> dict[str,
         proj = base @ np.linalg.lstsq(base, np.column_stack([y, xd]), rcond=None)[0]
         rest = np.column_stack([y, xd]) - proj
         y, xd = rest[:, 0], rest[:, 1:]
-    table = pingouin.linear_regression(pd.DataFrame(xd, columns=drivers), y, relimp=True)
-    share = dict(zip(table["names"], table["relimp"], strict=True))
+    share = dict(zip(drivers, lmg(xd, y), strict=True))
     total = sum(float(share[d]) for d in drivers)
     return {d: float(share[d]) / total if total > 0 else 0.0 for d in drivers}
 

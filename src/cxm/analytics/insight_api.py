@@ -65,7 +65,7 @@ async def funnel_route(
     "scores (+100/0/-100). For each driver: the raw difference and the effect adjusted for "
     "the other drivers and the controls (ordinary least squares, statsmodels) with 95% "
     "intervals, the NPS points it costs overall (its impact, which ranks them) and its "
-    "exact LMG share of explained variance (pingouin) with a bootstrap interval. Built-in "
+    "exact LMG share of explained variance with a bootstrap interval. Built-in "
     f"drivers: {', '.join(BUILT_IN)}; any touchpoint code is a driver too (the order had it).",
 )
 async def drivers_route(
