@@ -203,3 +203,20 @@ def test_kpi_cli_prints_a_table_and_json(sqlite_db: Database, tmp_path: Path) ->
     assert fig["enps"] == pytest.approx(100 * (3 - 1) / 6) and fig["n"] == 6
     bad = runner.invoke(main, [*base, "--period", "October"])
     assert bad.exit_code != 0 and "period must be YYYY-MM, YYYY-Qn or YYYY" in bad.output
+
+
+def test_several_surveys_nps_questions_merge_into_one_series(db: Database, tmp_path: Path) -> None:
+    org = organization(db)
+    survey_answers(db, org, OCT, "nps", [10, 10, 0], survey="delivery")
+    survey_answers(db, org, OCT, "nps", [9, 5], survey="pickup")
+    survey_answers(db, org, OCT, "nps", [0, 0, 0, 0], survey="relationship")
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
+
+    def nps(survey: str) -> tuple[float, int]:
+        [fig] = kpi_figures(analytics, org, "nps", period="2026-10", where=KpiFilter(survey=survey))
+        return fig.as_dict()["nps"], fig.estimate.n
+
+    # 3 promoters and 2 detractors among 5 answers of the two transactional surveys: NPS 20.
+    assert nps("delivery, pickup") == (pytest.approx(20.0), 5)
+    assert nps("delivery") == (pytest.approx(100 * (2 - 1) / 3), 3)
+    assert nps("delivery,ghost") == (pytest.approx(100 * (2 - 1) / 3), 3)

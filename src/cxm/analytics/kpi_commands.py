@@ -41,7 +41,10 @@ def _options(func: Callable[..., Any]) -> Callable[..., Any]:
             ("touchpoint", "Only answers triggered at this touchpoint code."),
             ("stage", "Only this journey stage (purchase, delivery, ...)."),
             ("language", "Only answers in this language (uk, ru, en, ...)."),
-            ("survey", "Only this survey (its code)."),
+            (
+                "survey",
+                "Only this survey (its code); codes joined by commas make one merged series.",
+            ),
         )
     ):
         func = click.option(f"--{name}", default=None, help=help_text)(func)

@@ -53,7 +53,7 @@ class KpiFilter:
     touchpoint: str | None = None  # touchpoint code
     stage: str | None = None
     language: str | None = None
-    survey: str | None = None  # survey code
+    survey: str | None = None  # survey code, or several joined by commas: one merged series
 
     def as_dict(self) -> dict[str, str]:
         return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
@@ -193,7 +193,8 @@ def scoped_answers(
         if wanted is not None:
             t = t.filter(t[name] == wanted)
     if where.survey is not None:
-        t = t.filter(t.survey_id == survey_ids.get(where.survey, -1))
+        codes = [c.strip() for c in where.survey.split(",") if c.strip()]
+        t = t.filter(t.survey_id.isin([survey_ids.get(c, -1) for c in codes]))
     if by is None or by == "month":
         key = ibis.literal("all")
     elif by == "survey":
