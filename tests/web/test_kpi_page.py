@@ -100,3 +100,18 @@ def test_kpi_page_draws_the_emotion_curve(tmp_path: Path) -> None:
     assert 'data-testid="emotion-curve"' in html
     curve = html[html.index('data-testid="emotion-curve"') :]
     assert "-0.80" in curve and "+0.60" in curve
+
+
+def test_kpi_page_shows_sales_cards_beside_the_experience_ones(
+    site: Site, client: TestClient
+) -> None:
+    from tests.analytics.test_sales import shop
+
+    shop(site.app.state.db, "demo")
+    log_in(client, site.email)
+    html = client.get("/kpis?period=2026-10").text
+    for card in ("conversion", "aov", "repeat", "returns", "churn"):
+        assert f'data-testid="card-{card}"' in html
+    aov = html[html.index('data-testid="card-aov"') :]
+    assert "400 UAH" in aov[:600]  # October's two orders in hryvnia: 300 and 500
+    assert "1 замовлень в інших валютах не враховано" in aov[:1200]  # the EUR order

@@ -15,6 +15,7 @@ from cxm.analytics.api import journeys_router
 from cxm.analytics.backend import Analytics
 from cxm.analytics.insight_api import router as insight_router
 from cxm.analytics.kpi_api import router as kpi_router
+from cxm.analytics.sales_api import router as sales_router
 from cxm.analytics.timeline_api import router as timeline_router
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     problems.install(app)
     app.include_router(ingest_router)
+    app.include_router(sales_router)  # before kpi_router: its paths are fixed
     app.include_router(kpi_router)
     app.include_router(timeline_router)
     app.include_router(journeys_router)

@@ -13,11 +13,19 @@ from cxm.analytics.backend import Analytics
 from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.gaps import gap_figures
 from cxm.analytics.measures import BREAKDOWNS, METRICS, KpiFilter, kpi_figures
+from cxm.analytics.sales import SALES_METRICS, sales_figures
 from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
 
 router = APIRouter(include_in_schema=False)
+SALES_TITLES = {
+    "conversion": "Conversion",
+    "aov": "Average order value",
+    "repeat": "Repeat purchases",
+    "returns": "Returns",
+    "churn": "Churn",
+}
 PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
 
 
@@ -26,6 +34,19 @@ def _cards(analytics: Analytics, org_id: int, period: str | None, where: KpiFilt
     for metric in METRICS:
         figures = kpi_figures(analytics, org_id, metric, None, period, where)
         cards.append((metric, figures[0] if figures else None))
+    return cards
+
+
+def _sales_cards(
+    analytics: Analytics, org_id: int, period: str | None, where: KpiFilter
+) -> list[tuple[str, dict[str, Any] | None]]:
+    """One card per sales KPI; conversion's card is the step from browsing to buying."""
+    cards: list[tuple[str, dict[str, Any] | None]] = []
+    for metric in SALES_METRICS:
+        figures = sales_figures(analytics, org_id, metric, None, period, where)
+        if metric == "conversion":
+            figures = [f for f in figures if f.stage == "pre_purchase"]
+        cards.append((metric, figures[0].as_dict() if figures else None))
     return cards
 
 
@@ -61,6 +82,9 @@ async def kpis_page(
     where = KpiFilter(channel=channel if channel in CHANNELS or channel == "employee" else None)
     analytics = request.app.state.analytics
     cards = await run_in_threadpool(_cards, analytics, user.organization_id, period_value, where)
+    sales = await run_in_threadpool(
+        _sales_cards, analytics, user.organization_id, period_value, KpiFilter(where.channel)
+    )
     rows = await run_in_threadpool(
         kpi_figures, analytics, user.organization_id, metric, by_value, period_value, where
     )
@@ -72,6 +96,8 @@ async def kpis_page(
         user,
         active="kpis",
         cards=cards,
+        sales_cards=sales,
+        sales_titles=SALES_TITLES,
         rows=[(f, f.as_dict()) for f in rows],
         metric=metric,
         by=by_value,

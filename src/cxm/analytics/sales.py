@@ -1,0 +1,395 @@
+"""Sales and marketing KPIs beside the experience ones: conversion, AOV, repeat, returns, churn.
+
+Periods, comparisons and intervals follow ``measures``: a month, quarter or year in the
+organization's time, compared with the period of the same length before; shares have Wilson
+intervals and two-proportion z tests, the average order value a t interval and Welch's t
+test; many segments at once are Benjamini-Hochberg adjusted; small bases are flagged.
+
+- **conversion** per journey stage: of the customers with an event at a stage in the period,
+  the share with an event at the next stage later in the same period.
+- **aov**: the mean amount of the orders placed in the period, in the organization's
+  currency (orders in another currency are counted apart as ``excluded``, never converted).
+- **repeat**: of the customers who ordered in the period, the share with at least two orders
+  up to its end (an order before the period counts).
+- **returns**: the share of the period's orders returned (a "returned" shipment or a refund).
+- **churn** (``days`` = N): at the period's end (or the newest order, if earlier), the
+  customers whose first order is at least N days old; churned if none ordered in the last N
+  days. Customers newer than N days are not counted either way.
+
+Customers merged into another one count as that one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, get_args
+
+from cxm.analytics import stats
+from cxm.analytics.backend import Analytics
+from cxm.analytics.measures import KpiFilter, latest_period, months_of, previous_period
+from cxm.core.errors import Fault, ValidationError
+
+SalesMetric = Literal["conversion", "aov", "repeat", "returns", "churn"]
+SalesBreakdown = Literal["month", "store", "region", "channel", "language", "segment", "delivery"]
+SALES_METRICS: tuple[str, ...] = get_args(SalesMetric)
+SALES_BREAKDOWNS: tuple[str, ...] = get_args(SalesBreakdown)
+STAGES = ("pre_purchase", "purchase", "delivery", "use", "after_sales")
+NEXT_STAGE = dict(zip(STAGES, STAGES[1:], strict=False))
+SHARES = ("conversion", "repeat", "returns", "churn")
+DEFAULT_CHURN_DAYS = 180
+_UNUSED_FILTERS = ("touchpoint", "stage", "survey")  # no meaning for orders and customers
+
+
+@dataclass(frozen=True)
+class SalesFigure:
+    metric: str
+    period: str
+    key: str
+    estimate: stats.Estimate  # a share (0-1) or the mean order amount
+    previous: stats.Estimate | None
+    change: stats.Change | None
+    adjusted_p: float | None = None
+    stage: str | None = None  # conversion: from this stage to the next one
+    currency: str | None = None  # aov
+    excluded: int = 0  # aov: orders in another currency, not counted
+    as_of: str | None = None  # churn: the day it is measured at
+    days: int | None = None  # churn: N
+
+    def as_dict(self) -> dict[str, Any]:
+        scale = 100.0 if self.metric in SHARES else 1.0
+        e, c = self.estimate, self.change
+
+        def shown(v: float | None) -> float | None:
+            return None if v is None else v * scale
+
+        p = self.adjusted_p if self.adjusted_p is not None else (c.p_value if c else None)
+        out: dict[str, Any] = {
+            "metric": self.metric,
+            "period": self.period,
+            "key": self.key,
+            "value": shown(e.value),
+            "low": shown(e.low),
+            "high": shown(e.high),
+            "margin": shown(e.margin),
+            "n": e.n,
+            "small_sample": e.small_sample,
+            "previous": shown(self.previous.value) if self.previous else None,
+            "change": shown(c.difference) if c else None,
+            "test": c.test if c else None,
+            "p_value": c.p_value if c else None,
+            "adjusted_p": self.adjusted_p,
+            "significant": p is not None and p < 0.05,
+        }
+        if self.metric == "conversion":
+            out["stage"], out["next_stage"] = self.stage, NEXT_STAGE.get(self.stage or "")
+        if self.metric == "aov":
+            out["currency"], out["excluded"] = self.currency, self.excluded
+        if self.metric == "churn":
+            out["as_of"], out["days"] = self.as_of, self.days
+        return out
+
+
+@dataclass(frozen=True)
+class _Cell:
+    n: int
+    hits: int = 0
+    total: float = 0.0
+    total_sq: float = 0.0
+    excluded: int = 0
+
+
+def _bounds(period: str) -> tuple[datetime, datetime]:
+    months = months_of(period)
+    start = datetime(int(months[0][:4]), int(months[0][5:7]), 1)
+    y, m = int(months[-1][:4]), int(months[-1][5:7])
+    end = datetime(y + 1, 1, 1) if m == 12 else datetime(y, m + 1, 1)
+    return start, end
+
+
+_PEOPLE = """
+  SELECT o.id, coalesce(c.merged_into, c.id) AS person, o.amount, o.currency,
+         o.placed_at_local AS placed, o.channel, coalesce(l.code, '(online)') AS store,
+         coalesce(l.region, '(online)') AS region, coalesce(c.language, '(unknown)') AS language,
+         coalesce(c.segment, '(unknown)') AS segment,
+         CASE WHEN o.promised_delivery_date IS NULL THEN '(no delivery)'
+              WHEN coalesce(s.delayed, false)
+                OR coalesce(CAST(s.delivered_at AS DATE) > o.promised_delivery_date, false)
+              THEN 'late' ELSE 'on_time' END AS delivery,
+         coalesce(o.refunded, false) OR coalesce(s.back, false) AS returned
+  FROM customer_order o JOIN customer c ON c.id = o.customer_id
+  LEFT JOIN location l ON l.id = o.location_id
+  LEFT JOIN (
+    SELECT order_id, bool_or(status = 'delayed') AS delayed,
+           bool_or(status = 'returned') AS back,
+           max(occurred_at_local) FILTER (WHERE status = 'delivered') AS delivered_at
+    FROM shipment_update WHERE organization_id = $org GROUP BY order_id
+  ) s ON s.order_id = o.id
+  WHERE o.organization_id = $org
+"""
+
+
+def _where(alias: str, where: KpiFilter) -> tuple[str, dict[str, Any]]:
+    parts, params = [], {}
+    for name in ("channel", "store", "region", "language"):
+        value = getattr(where, name)
+        if value is not None:
+            parts.append(f"{alias}.{name} = $f_{name}")
+            params[f"f_{name}"] = value
+    return "".join(f" AND {p}" for p in parts), params
+
+
+def _key(alias: str, by: str | None) -> str:
+    return "'all'" if by in (None, "month") else f"{alias}.{by}"
+
+
+def _order_cells(
+    duck: Any, org: int, metric: str, by: str | None, where: KpiFilter, start: datetime,
+    end: datetime, currency: str,
+) -> dict[str, _Cell]:  # fmt: skip
+    cond, params = _where("o", where)
+    params |= {"org": org, "start": start, "end": end}
+    if metric == "aov":
+        params["cur"] = currency
+        select = (
+            "count(*) FILTER (WHERE o.currency = $cur) AS n, 0 AS hits, "
+            "sum(o.amount) FILTER (WHERE o.currency = $cur) AS total, "
+            "sum(o.amount * o.amount) FILTER (WHERE o.currency = $cur) AS total_sq, "
+            "count(*) FILTER (WHERE o.currency <> $cur) AS excluded"
+        )
+    else:  # returns
+        select = "count(*) AS n, count(*) FILTER (WHERE o.returned) AS hits, 0, 0, 0"
+    sql = (
+        f"WITH o AS ({_PEOPLE}) SELECT {_key('o', by)} AS key, {select} FROM o "
+        f"WHERE o.placed >= $start AND o.placed < $end{cond} GROUP BY 1"
+    )
+    return _cells(duck.sql(sql, params=params).fetchall())
+
+
+def _repeat_cells(
+    duck: Any, org: int, by: str | None, where: KpiFilter, start: datetime, end: datetime
+) -> dict[str, _Cell]:
+    cond, params = _where("o", where)
+    params |= {"org": org, "start": start, "end": end}
+    sql = f"""
+    WITH o AS ({_PEOPLE}),
+    buyers AS (
+      SELECT o.person, arg_min({_key("o", by)}, o.placed) AS key FROM o
+      WHERE o.placed >= $start AND o.placed < $end{cond} GROUP BY o.person
+    ), counts AS (SELECT person, count(*) AS n FROM o WHERE placed < $end GROUP BY person)
+    SELECT b.key, count(*), count(*) FILTER (WHERE c.n >= 2), 0, 0, 0
+    FROM buyers b JOIN counts c ON c.person = b.person GROUP BY 1
+    """
+    return _cells(duck.sql(sql, params=params).fetchall())
+
+
+def _churn_cells(
+    duck: Any, org: int, by: str | None, where: KpiFilter, as_of: datetime, days: int
+) -> dict[str, _Cell]:
+    cond, params = _where("last", where)
+    params |= {"org": org, "as_of": as_of, "cut": as_of - timedelta(days=days)}
+    sql = f"""
+    WITH o AS ({_PEOPLE}),
+    people AS (
+      SELECT person, min(placed) AS first_at, max(placed) AS last_at, arg_max(id, placed) AS last_id
+      FROM o WHERE placed < $as_of GROUP BY person
+    )
+    SELECT {_key("last", by)}, count(*), count(*) FILTER (WHERE p.last_at < $cut), 0, 0, 0
+    FROM people p JOIN o AS last ON last.id = p.last_id
+    WHERE p.first_at < $cut{cond} GROUP BY 1
+    """
+    return _cells(duck.sql(sql, params=params).fetchall())
+
+
+def _conversion_cells(
+    duck: Any, org: int, by: str | None, where: KpiFilter, start: datetime, end: datetime
+) -> dict[str, _Cell]:
+    cond, params = _where("en", where)
+    params |= {"org": org, "start": start, "end": end}
+    nxt = " ".join(f"WHEN '{a}' THEN '{b}'" for a, b in NEXT_STAGE.items())
+    sql = f"""
+    WITH ev AS (
+      SELECT coalesce(c.merged_into, c.id) AS person, t.stage, e.occurred_at_local AS ts,
+             coalesce(e.channel, t.channel) AS channel, coalesce(l.code, '(online)') AS store,
+             coalesce(l.region, '(online)') AS region,
+             coalesce(c.language, '(unknown)') AS language,
+             coalesce(c.segment, '(unknown)') AS segment
+      FROM event e JOIN touchpoint t ON t.id = e.touchpoint_id
+      JOIN customer c ON c.id = e.customer_id LEFT JOIN location l ON l.id = e.location_id
+      WHERE e.organization_id = $org AND e.occurred_at_local >= $start
+        AND e.occurred_at_local < $end
+    ), en AS (
+      SELECT person, stage, min(ts) AS first_at, arg_min(channel, ts) AS channel,
+             arg_min(store, ts) AS store, arg_min(region, ts) AS region,
+             any_value(language) AS language, any_value(segment) AS segment
+      FROM ev GROUP BY person, stage
+    ), reach AS (SELECT person, stage, max(ts) AS last_at FROM ev GROUP BY person, stage)
+    SELECT en.stage || '|' || {_key("en", by)}, count(*),
+           count(*) FILTER (WHERE r.last_at >= en.first_at), 0, 0, 0
+    FROM en LEFT JOIN reach r ON r.person = en.person
+      AND r.stage = (CASE en.stage {nxt} END)
+    WHERE en.stage IN ({", ".join(f"'{s}'" for s in NEXT_STAGE)}){cond}
+    GROUP BY 1
+    """
+    return _cells(duck.sql(sql, params=params).fetchall())
+
+
+def _cells(rows: list[tuple[Any, ...]]) -> dict[str, _Cell]:
+    return {
+        str(k): _Cell(int(n), int(h or 0), float(t or 0), float(sq or 0), int(x or 0))
+        for k, n, h, t, sq, x in rows
+    }
+
+
+def _estimate(metric: str, c: _Cell) -> stats.Estimate:
+    if metric == "aov":
+        return stats.mean_from_moments(c.n, c.total, c.total_sq)
+    return stats.proportion(c.hits, c.n)
+
+
+def _compare(metric: str, before: _Cell, now: _Cell) -> stats.Change:
+    if metric == "aov":
+        return stats.compare_estimated_means(_estimate(metric, before), _estimate(metric, now))
+    return stats.compare_proportions(before.hits, before.n, now.hits, now.n)
+
+
+def validate_sales(
+    metric: str, by: str | None, period: str | None, where: KpiFilter, days: int
+) -> None:
+    if metric not in SALES_METRICS:
+        raise ValidationError(
+            f"metric must be one of {', '.join(SALES_METRICS)}, not {metric!r}",
+            [Fault(f"not one of {', '.join(SALES_METRICS)}", "metric")],
+        )
+    if by is not None and by not in SALES_BREAKDOWNS:
+        raise ValidationError(
+            f"by must be one of {', '.join(SALES_BREAKDOWNS)}, not {by!r}",
+            [Fault(f"not one of {', '.join(SALES_BREAKDOWNS)}", "by")],
+        )
+    for name in _UNUSED_FILTERS:
+        if getattr(where, name) is not None:
+            raise ValidationError(
+                f"{name} does not apply to sales KPIs (filter by channel, store, region, language)",
+                [Fault("not a filter of sales KPIs", name)],
+            )
+    if metric == "conversion" and by == "delivery":
+        raise ValidationError(
+            "conversion is not broken down by delivery", [Fault("not for conversion", "by")]
+        )
+    if not 1 <= days <= 730:
+        raise ValidationError(
+            "days must lie between 1 and 730", [Fault("between 1 and 730", "days")]
+        )
+    if period is not None:
+        months_of(period)
+
+
+class _Run:
+    """One metric's cells per period, computed once per period and reused."""
+
+    def __init__(
+        self, duck: Any, org: int, metric: str, by: str | None, where: KpiFilter, days: int
+    ) -> None:
+        self.duck, self.org, self.metric, self.by, self.where, self.days = (
+            duck, org, metric, by, where, days,
+        )  # fmt: skip
+        row = duck.execute("SELECT currency FROM organization WHERE id = ?", [org]).fetchone()
+        self.currency = str(row[0]) if row else "UAH"
+        newest = duck.execute(
+            "SELECT max(placed_at_local) FROM customer_order WHERE organization_id = ?", [org]
+        ).fetchone()
+        self.newest: datetime | None = newest[0] if newest else None
+        self._memo: dict[str, dict[str, _Cell]] = {}
+
+    def as_of(self, period: str) -> datetime:
+        end = _bounds(period)[1]
+        if self.newest is not None and self.newest + timedelta(days=1) < end:
+            day = self.newest.date() + timedelta(days=1)
+            return datetime(day.year, day.month, day.day)
+        return end
+
+    def cells(self, period: str) -> dict[str, _Cell]:
+        if period not in self._memo:
+            start, end = _bounds(period)
+            m, d = self.metric, self.duck
+            if m in ("aov", "returns"):
+                found = _order_cells(d, self.org, m, self.by, self.where, start, end,
+                                     self.currency)  # fmt: skip
+            elif m == "repeat":
+                found = _repeat_cells(d, self.org, self.by, self.where, start, end)
+            elif m == "churn":
+                found = _churn_cells(d, self.org, self.by, self.where, self.as_of(period),
+                                     self.days)  # fmt: skip
+            else:
+                found = _conversion_cells(d, self.org, self.by, self.where, start, end)
+            self._memo[period] = found
+        return self._memo[period]
+
+    def figure(self, period: str, key: str) -> SalesFigure:
+        now = self.cells(period)[key]
+        before = self.cells(previous_period(period)).get(key)
+        stage, label = key.split("|", 1) if self.metric == "conversion" else (None, key)
+        churn = self.metric == "churn"
+        return SalesFigure(
+            self.metric,
+            period,
+            label,
+            _estimate(self.metric, now),
+            _estimate(self.metric, before) if before and before.n else None,
+            _compare(self.metric, before, now) if before and before.n else None,
+            stage=stage,
+            currency=self.currency if self.metric == "aov" else None,
+            excluded=now.excluded,
+            as_of=(self.as_of(period) - timedelta(days=1)).date().isoformat() if churn else None,
+            days=self.days if churn else None,
+        )
+
+
+def _order_months(duck: Any, org: int) -> set[str]:
+    rows = duck.execute(
+        "SELECT DISTINCT strftime(placed_at_local, '%Y-%m') FROM customer_order "
+        "WHERE organization_id = ?",
+        [org],
+    ).fetchall()
+    return {str(r[0]) for r in rows if r[0]}
+
+
+def sales_figures(
+    analytics: Analytics,
+    org_id: int,
+    metric: str,
+    by: str | None = None,
+    period: str | None = None,
+    where: KpiFilter | None = None,
+    days: int = DEFAULT_CHURN_DAYS,
+) -> list[SalesFigure]:
+    """A sales KPI for a period (default: the last complete month with orders), overall or
+    per segment, each with its change since the period before; ``by="month"`` is the trend."""
+    where = where or KpiFilter()
+    validate_sales(metric, by, period, where, days)
+    with analytics.fresh() as con:
+        duck = con.con
+        run = _Run(duck, org_id, metric, by, where, days)
+        months = _order_months(duck, org_id)
+        if by == "month":
+            last = months_of(period)[-1] if period else max(months, default=None)
+            shown = sorted(m for m in months if last is not None and m <= last)
+            figures = [run.figure(m, k) for m in shown for k in sorted(run.cells(m))]
+        else:
+            period = period or latest_period(months)
+            if period is None:
+                return []
+            figures = [run.figure(period, k) for k in sorted(run.cells(period), key=_order)]
+    if by != "month" and len(figures) > 1:
+        adjusted = stats.adjust([f.change.p_value if f.change else None for f in figures])
+        figures = [
+            dataclasses.replace(f, adjusted_p=q) for f, q in zip(figures, adjusted, strict=True)
+        ]
+    return figures
+
+
+def _order(key: str) -> tuple[int, str]:
+    """Conversion keys in journey order, others alphabetically."""
+    stage, _, rest = key.partition("|")
+    return (STAGES.index(stage), rest) if stage in STAGES and rest else (0, key)
