@@ -370,6 +370,7 @@ def _register_parts() -> None:
     from cxm.analytics.commands import journeys_group
     from cxm.analytics.driver_commands import drivers_command, friction_command
     from cxm.analytics.engine_commands import analytics_group
+    from cxm.analytics.explorer_commands import responses_group
     from cxm.analytics.kpi_commands import kpi_group
     from cxm.analytics.timeline_commands import customers_group
     from cxm.core.job_commands import jobs_group, worker_command
@@ -389,6 +390,7 @@ def _register_parts() -> None:
     main.add_command(customers_group, "customers")
     main.add_command(text_group, "text")
     main.add_command(surveys_group, "surveys")
+    main.add_command(responses_group, "responses")
 
 
 _register_parts()

@@ -151,6 +151,7 @@ SYNCED: tuple[SyncedTable, ...] = (
             "question": "VARCHAR",
             "kind": "VARCHAR",
             "value": "DOUBLE",
+            "text": "VARCHAR",  # open answers, searched by the response explorer
         },
     ),
     SyncedTable(

@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from cxm import __version__
 from cxm.analytics.api import journeys_router
 from cxm.analytics.backend import Analytics
+from cxm.analytics.explorer_api import router as explorer_router
 from cxm.analytics.insight_api import router as insight_router
 from cxm.analytics.kpi_api import router as kpi_router
 from cxm.analytics.sales_api import router as sales_router
@@ -34,6 +35,7 @@ from cxm.web.customer_pages import router as customer_pages_router
 from cxm.web.jobs import router as jobs_router
 from cxm.web.journey_pages import router as journey_pages_router
 from cxm.web.kpi_pages import router as kpi_pages_router
+from cxm.web.response_pages import router as response_pages_router
 
 SWAGGER = "/static/vendor/swagger-ui-5.35.0"
 API_DESCRIPTION = """The cxm JSON API. Authenticate with an API key (`cxm apikey create`) sent as
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(sales_router)  # before kpi_router: its paths are fixed
     app.include_router(kpi_router)
     app.include_router(timeline_router)
+    app.include_router(explorer_router)
     app.include_router(journeys_router)
     app.include_router(insight_router)
     app.include_router(feedback_router)
@@ -94,6 +97,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(kpi_pages_router)
     app.include_router(customer_pages_router)
     app.include_router(journey_pages_router)
+    app.include_router(response_pages_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

@@ -22,6 +22,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("voice", "Voice", "/voice", True),
     NavItem("customers", "Customers", "/customers", True),
     NavItem("surveys", "Surveys", "/surveys", True),
+    NavItem("responses", "Responses", "/responses", True),
     NavItem("reviews", "Reviews", "/reviews", False),
     NavItem("cases", "Cases", "/cases", False),
     NavItem("actions", "Actions & goals", "/actions", False),

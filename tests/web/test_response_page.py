@@ -1,0 +1,43 @@
+"""The response explorer page: filters, escaped customer text, timeline links, downloads."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+
+from tests.analytics.test_explorer import INJECTION, answered
+from tests.web.conftest import Site, log_in
+
+
+def test_explorer_page_filters_escapes_and_links_each_customer(
+    site: Site, client: TestClient
+) -> None:
+    w = answered(site.app.state.db, "demo")
+    log_in(client, site.email)
+    html = client.get("/responses?stage=delivery").text
+    assert 'data-testid="responses"' in html
+    assert html.count('class="comment" data-response=') == 2
+    assert "<script>alert(1)</script>" not in html  # customer text is escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; курʼєр грубий" in html
+    assert f'href="/customers/{w["people"][0]}"' in html
+    assert "stage=delivery" in html and 'data-testid="export-xlsx"' in html
+    download = client.get("/responses/export?format=csv&stage=delivery")
+    assert download.status_code == 200 and "attachment" in download.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    assert len(rows) == 2 and {r["stage"] for r in rows} == {"delivery"}
+    everything = client.get("/responses/export?format=csv").content.decode("utf-8-sig")
+    assert "'" + INJECTION.replace('"', '""') in everything
+
+
+def test_explorer_page_names_a_bad_filter_and_has_an_empty_state(
+    site: Site, client: TestClient
+) -> None:
+    answered(site.app.state.db, "demo")
+    log_in(client, site.email)
+    bad = client.get("/responses?nps_group=fans")
+    assert bad.status_code == 422 and 'role="alert"' in bad.text and "nps_group" in bad.text
+    empty = client.get("/responses?text=nothing-like-this").text
+    assert 'class="notice empty"' in empty
+    assert client.get("/responses", follow_redirects=False).status_code == 200
