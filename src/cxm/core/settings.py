@@ -51,6 +51,41 @@ class Settings(BaseSettings):
         default=24, description="How far in the future an event timestamp may lie."
     )
 
+    text_backend: Literal["builtin", "transformers", "llm"] = Field(
+        default="builtin",
+        description="Reads sentiment and emotions: builtin (ships inside), transformers (a "
+        "local Hugging Face model) or llm (an OpenAI-compatible endpoint). One that cannot "
+        "start falls back to builtin with a warning.",
+    )
+    text_model: str | None = Field(
+        default=None,
+        description="transformers: a local model directory or cached model id for sentiment "
+        "(or emotions, told by its labels); nothing is downloaded.",
+    )
+    text_emotion_model: str | None = Field(
+        default=None,
+        description="transformers: a second local model for emotions; without one, emotions "
+        "come from the builtin model.",
+    )
+    text_llm_url: str | None = Field(
+        default=None, description="llm: base URL of the chat API, e.g. http://127.0.0.1:8001/v1."
+    )
+    text_llm_model: str = Field(default="", description="llm: the model name sent with requests.")
+    text_llm_key: str | None = Field(
+        default=None, description="llm: API key, sent as a bearer token when set."
+    )
+    text_llm_batch: int = Field(default=20, ge=1, le=200, description="llm: texts per request.")
+    text_llm_max_chars: int = Field(
+        default=1_000, ge=50, le=20_000, description="llm: characters of each text sent."
+    )
+    text_llm_daily_tokens: int = Field(
+        default=2_000_000,
+        ge=0,
+        description="llm: tokens one process may spend per UTC day; beyond it texts are read "
+        "by the builtin model (with a warning).",
+    )
+    text_llm_timeout: float = Field(default=60.0, gt=0, description="llm: seconds per request.")
+
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
         if self.mode == "production" and self.secret_key == DEFAULT_SECRET_KEY:

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.voice import VoiceFilter, load_voice
-from cxm.text.enrichment import analyse, load_model, model_path
+from cxm.text.backends import text_backend
+from cxm.text.enrichment import analyse
 from cxm.web.deps import ApiClient, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["text"])
@@ -23,11 +24,12 @@ class TextsIn(BaseModel):
     "/text/analyse",
     description="Language, sentiment (negative/neutral/positive with a score from -1 to 1 "
     "and a confidence) and emotions (intensity 0-1 each, and the labels above their "
-    "thresholds) of up to 100 texts, read by the organization's current model. Nothing is "
+    "thresholds) of up to 100 texts, read by the organization's current model (the "
+    "configured text backend; each result names the model that read it). Nothing is "
     "stored. Empty, emoji-only and very long texts get a defined answer.",
 )
 async def analyse_texts(body: TextsIn, client: ApiClient, settings: SettingsDep) -> dict[str, Any]:
-    model = load_model(model_path(settings.data_dir, client.organization_id))
+    model = text_backend(settings, client.organization_id)
     results = await run_in_threadpool(analyse, model, body.texts)
     return {"model": model.version, "results": results}
 

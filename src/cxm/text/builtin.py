@@ -31,10 +31,13 @@ class Scores:
     confidence: float  # probability of the chosen class
     emotions: dict[str, float]  # intensity 0-1 per emotion
     labels: list[str]  # emotions above their threshold, or ["none"]
+    version: str = ""  # the model that read it, when not the backend's own (a fallback)
 
 
 @dataclass
 class BuiltinModel:
+    """The ``builtin`` text backend (see ``cxm.text.backends.TextBackend``)."""
+
     version: str
     sentiment_coef: np.ndarray  # (3, n_features)
     sentiment_intercept: np.ndarray
@@ -59,6 +62,10 @@ class BuiltinModel:
                 z["emotion_intercept"].astype(np.float32),
                 np.broadcast_to(z["thresholds"].astype(np.float32), (2, len(EMOTIONS))).copy(),
             )
+
+    @property
+    def name(self) -> str:
+        return "builtin"
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -199,7 +206,7 @@ def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
     )  # fmt: skip
 
 
-def predict_labels(model: BuiltinModel, texts: list[str]) -> tuple[list[str], list[set[str]]]:
+def predict_labels(model: Any, texts: list[str]) -> tuple[list[str], list[set[str]]]:
     scored = model.score(texts)
     return [s.sentiment for s in scored], [set(s.labels) - {"none"} for s in scored]
 

@@ -12,6 +12,12 @@ from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.core.errors import ValidationError
 
 TASKS = click.Choice(["sentiment", "emotion"])
+BACKEND = click.option(
+    "--backend",
+    type=click.Choice(["builtin", "transformers", "llm"]),
+    default=None,
+    help="Text backend (default: CXM_TEXT_BACKEND, else builtin).",
+)
 
 
 @click.group("text")
@@ -26,22 +32,25 @@ def text_group() -> None:
     """
 
 
-def _model(ctx: click.Context, org_slug: str) -> tuple[Any, int, Any]:
-    from cxm.text.enrichment import load_model, model_path
+def _model(
+    ctx: click.Context, org_slug: str, backend: str | None = "builtin"
+) -> tuple[Any, int, Any]:
+    from cxm.text.backends import text_backend
 
     settings = command_settings(ctx)
     db = open_store(settings)
     org_id = organization_id(db, org_slug)
-    return db, org_id, load_model(model_path(settings.data_dir, org_id))
+    return db, org_id, text_backend(settings, org_id, backend)
 
 
 @text_group.command("analyse")
 @click.argument("texts", nargs=-1, required=True)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@BACKEND
 @click.pass_context
 def analyse_command(
-    ctx: click.Context, texts: tuple[str, ...], org_slug: str, as_json: bool
+    ctx: click.Context, texts: tuple[str, ...], org_slug: str, as_json: bool, backend: str | None
 ) -> None:
     """Read texts given on the command line with the organization's current model.
 
@@ -51,7 +60,7 @@ def analyse_command(
     """
     from cxm.text.enrichment import analyse
 
-    _, _, model = _model(ctx, org_slug)
+    _, _, model = _model(ctx, org_slug, backend)
     results = analyse(model, list(texts))
     if as_json:
         click.echo(json.dumps([{"text": t, **r} for t, r in zip(texts, results, strict=True)],
@@ -67,8 +76,11 @@ def analyse_command(
 @text_group.command("enrich")
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--limit", type=int, default=None, help="At most this many items.")
+@BACKEND
 @click.pass_context
-def enrich_command(ctx: click.Context, org_slug: str, limit: int | None) -> None:
+def enrich_command(
+    ctx: click.Context, org_slug: str, limit: int | None, backend: str | None
+) -> None:
     """Enrich the feedback the current model has not read yet (safe to run again).
 
     \b
@@ -79,7 +91,7 @@ def enrich_command(ctx: click.Context, org_slug: str, limit: int | None) -> None
 
     from cxm.text.enrichment import backlog, enrich_pending
 
-    db, org_id, model = _model(ctx, org_slug)
+    db, org_id, model = _model(ctx, org_slug, backend)
     total = backlog(db, org_id, model) if limit is None else min(limit, backlog(db, org_id, model))
     with Progress(transient=False) as bar:
         task = bar.add_task(f"Enriching with {model.version}", total=total)
@@ -105,9 +117,10 @@ def _labelled(path: Path, task: str) -> Any:
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@BACKEND
 @click.pass_context
 def evaluate_command(
-    ctx: click.Context, task: str, file: Path, org_slug: str, as_json: bool
+    ctx: click.Context, task: str, file: Path, org_slug: str, as_json: bool, backend: str | None
 ) -> None:
     """Accuracy, macro-F1, per-class precision and recall, and the confusion matrix.
 
@@ -121,7 +134,7 @@ def evaluate_command(
     from cxm.text.evaluation import evaluate
 
     data = _labelled(file, task)
-    _, _, model = _model(ctx, org_slug)
+    _, _, model = _model(ctx, org_slug, backend)
     report = evaluate(model, data, task)
     report["model"] = model.version
     if as_json:

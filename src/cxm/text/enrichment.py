@@ -11,55 +11,31 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, select
 
 from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
-from cxm.core.errors import CxmError
 from cxm.core.jobs import JobContext, enqueue, handler
 from cxm.feedback.models import Feedback
-from cxm.text.builtin import SHIPPED, BuiltinModel
+from cxm.text.backends import TextBackend, forget_models, load_model, model_path, text_backend
 from cxm.text.language import detect
 from cxm.text.models import Enrichment
+
+if TYPE_CHECKING:
+    from cxm.core.settings import Settings
 
 BATCH = 2_000
 log = logging.getLogger("cxm.text")
 JOB = "text.enrich"
-_MODELS: dict[Path, BuiltinModel] = {}
+__all__ = ["forget_models", "load_model", "model_path"]  # kept here for older imports
 
 
-def model_path(data_dir: Path | None, org_id: int) -> Path:
-    """The organization's own trained model if there is one, else the shipped one."""
-    if data_dir is not None:
-        own = data_dir / "text" / f"org-{org_id}.npz"
-        if own.exists():
-            return own
-    return SHIPPED
-
-
-def load_model(path: Path) -> BuiltinModel:
-    """The model at ``path``; an organization's model that cannot be read falls back to the
-    shipped one with a warning naming the cause."""
-    if path not in _MODELS:
-        try:
-            _MODELS[path] = BuiltinModel.load(path)
-        except (CxmError, OSError, ValueError, KeyError) as exc:
-            if path == SHIPPED:
-                raise
-            log.warning("text model %s not used (%s); using the builtin model", path, exc)
-            _MODELS[path] = load_model(SHIPPED)
-    return _MODELS[path]
-
-
-def forget_models() -> None:
-    _MODELS.clear()
-
-
-def analyse(model: BuiltinModel, texts: list[str]) -> list[dict[str, Any]]:
-    """Language, sentiment and emotions of each text (defined for empty and odd texts)."""
+def analyse(model: TextBackend, texts: list[str]) -> list[dict[str, Any]]:
+    """Language, sentiment and emotions of each text (defined for empty and odd texts), and
+    the version of the model that read it."""
     scores = model.score(texts)
     out = []
     for text, s in zip(texts, scores, strict=True):
@@ -69,32 +45,35 @@ def analyse(model: BuiltinModel, texts: list[str]) -> list[dict[str, Any]]:
             out.append(
                 {"language": language or "", "language_confidence": language_confidence,
                  "sentiment": "neutral", "sentiment_score": 0.0, "confidence": 0.0,
-                 "emotions": dict.fromkeys(s.emotions, 0.0), "labels": "none"}
+                 "emotions": dict.fromkeys(s.emotions, 0.0), "labels": "none",
+                 "model_version": s.version or model.version}
             )  # fmt: skip
             continue
         out.append(
             {"language": language, "language_confidence": round(language_confidence, 4),
              "sentiment": s.sentiment, "sentiment_score": round(s.sentiment_score, 4),
              "confidence": round(s.confidence, 4), "emotions": s.emotions,
-             "labels": " ".join(s.labels)}
+             "labels": " ".join(s.labels), "model_version": s.version or model.version}
         )  # fmt: skip
     return out
 
 
-def _pending(conn: Connection, org_id: int, version: str, limit: int) -> list[tuple[int, str]]:
+def _pending(
+    conn: Connection, org_id: int, version: str, limit: int, after: int
+) -> list[tuple[int, str]]:
     fb, en = table(Feedback), table(Enrichment)
     done = and_(en.c.feedback_id == fb.c.id, en.c.model_version == version)
     rows = conn.execute(
         select(fb.c.id, fb.c.text)
         .outerjoin(en, done)
-        .where(fb.c.organization_id == org_id, en.c.id.is_(None))
+        .where(fb.c.organization_id == org_id, en.c.id.is_(None), fb.c.id > after)
         .order_by(fb.c.id)
         .limit(limit)
     ).all()
     return [(int(i), str(t)) for i, t in rows]
 
 
-def backlog(db: Database, org_id: int, model: BuiltinModel) -> int:
+def backlog(db: Database, org_id: int, model: TextBackend) -> int:
     fb, en = table(Feedback), table(Enrichment)
     done = and_(en.c.feedback_id == fb.c.id, en.c.model_version == model.version)
     with db.engine.connect() as conn:
@@ -109,25 +88,29 @@ def backlog(db: Database, org_id: int, model: BuiltinModel) -> int:
 def enrich_pending(
     db: Database,
     org_id: int,
-    model: BuiltinModel,
+    model: TextBackend,
     limit: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Enrich feedback the model has not read yet, a batch per transaction; returns how many."""
-    done = 0
+    """Enrich feedback the model has not read yet, a batch per transaction; returns how many.
+
+    Texts its fallback read instead (an LLM endpoint down) are stored under the fallback's
+    version and stay pending for the model itself, to be read on a later run."""
+    done, after = 0, 0
     while limit is None or done < limit:
         size = BATCH if limit is None else min(BATCH, limit - done)
         with db.engine.connect() as conn:
-            todo = _pending(conn, org_id, model.version, size)
+            todo = _pending(conn, org_id, model.version, size, after)
         if not todo:
             break
+        after = todo[-1][0]
         results = analyse(model, [t for _, t in todo])
         now = datetime.now(UTC)
         with db.writer() as conn:
             mark = change_mark(conn)
             rows = [
-                {"organization_id": org_id, "feedback_id": fid, "model_version": model.version,
-                 "created_at": now, "sync_mark": mark, **r}
+                {"organization_id": org_id, "feedback_id": fid, "created_at": now,
+                 "sync_mark": mark, **r}
                 for (fid, _), r in zip(todo, results, strict=True)
             ]  # fmt: skip
             insert_rows(conn, table(Enrichment), rows, ("feedback_id", "model_version"))
@@ -149,6 +132,8 @@ def _enrich_job(ctx: JobContext) -> dict[str, Any]:
 
     org_id = int(ctx.payload["org"])
     given = ctx.payload.get("data_dir")
-    data_dir = Path(given) if given else get_settings().data_dir
-    model = load_model(model_path(data_dir, org_id))
+    settings: Settings = get_settings()
+    if given:
+        settings = settings.model_copy(update={"data_dir": Path(given)})
+    model = text_backend(settings, org_id)
     return {"enriched": enrich_pending(ctx.db, org_id, model), "model": model.version}

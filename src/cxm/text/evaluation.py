@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from cxm.text.builtin import BuiltinModel, predict_labels
+from cxm.text.backends import TextBackend
+from cxm.text.builtin import predict_labels
 from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
 
 
@@ -60,7 +61,7 @@ def emotion_report(truth: list[set[str]], predicted: list[set[str]]) -> dict[str
     }
 
 
-def evaluate(model: BuiltinModel, data: Labelled, task: str) -> dict[str, Any]:
+def evaluate(model: TextBackend, data: Labelled, task: str) -> dict[str, Any]:
     """The report for ``task`` (sentiment or emotion) on the labelled rows of ``data``."""
     if task == "sentiment":
         rows = [i for i, s in enumerate(data.sentiment) if s is not None]
