@@ -366,6 +366,7 @@ def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
 
 
 def _register_parts() -> None:
+    import cxm.analytics.dashboard_commands  # noqa: F401 - adds heatmap and weekly to `cxm kpi`
     import cxm.analytics.sales_commands  # noqa: F401 - adds the sales KPIs to `cxm kpi`
     from cxm.analytics.commands import journeys_group
     from cxm.analytics.driver_commands import drivers_command, friction_command

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import html as html_lib
 import io
+import re
 
 from fastapi.testclient import TestClient
 
@@ -41,3 +43,22 @@ def test_explorer_page_names_a_bad_filter_and_has_an_empty_state(
     empty = client.get("/responses?text=nothing-like-this").text
     assert 'class="notice empty"' in empty
     assert client.get("/responses", follow_redirects=False).status_code == 200
+
+
+def test_dashboard_heatmap_cell_drills_down_to_exactly_its_responses(
+    site: Site, client: TestClient
+) -> None:
+    answered(site.app.state.db, "demo")
+    log_in(client, site.email)
+    page = client.get("/kpis?period=2026-10&metric=nps&by=store").text
+    assert 'data-testid="heatmap"' in page and 'data-testid="trend-weekly"' in page
+    cell = page[page.index('data-stage="purchase" data-channel="store"') :]
+    link = html_lib.unescape(re.search(r'href="([^"]+)"', cell).group(1))  # type: ignore[union-attr]
+    assert link.startswith("/responses?") and "stage=purchase" in link
+    assert "channel=store" in link and "period=2026-10" in link
+    behind = client.get(link).text
+    assert behind.count('class="comment" data-response=') == 2  # the cell's n
+    table = page[page.index('data-testid="kpi-table"') :]
+    row_link = html_lib.unescape(re.search(r'href="(/responses[^"]+)"', table).group(1))  # type: ignore[union-attr]
+    assert "store=" in row_link
+    assert client.get(row_link).status_code == 200

@@ -151,7 +151,9 @@ def _sql(org: int, q: ResponseQuery, surveys: dict[str, int]) -> tuple[str, dict
                "store": "l.code", "region": "l.region", "language": "r.language"}  # fmt: skip
     for name, column in columns.items():
         value = getattr(q, name)
-        if value is not None:
+        if value in ("(unknown)", "(online)"):  # the KPIs' name for "none" in a breakdown
+            cond.append(f"{column} IS NULL")
+        elif value is not None:
             cond.append(f"{column} = ${name}")
             params[name] = value
     if q.customer is not None:

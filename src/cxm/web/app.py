@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from cxm import __version__
 from cxm.analytics.api import journeys_router
 from cxm.analytics.backend import Analytics
+from cxm.analytics.dashboard_api import router as dashboard_router
 from cxm.analytics.explorer_api import router as explorer_router
 from cxm.analytics.insight_api import router as insight_router
 from cxm.analytics.kpi_api import router as kpi_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     problems.install(app)
     app.include_router(ingest_router)
     app.include_router(sales_router)  # before kpi_router: its paths are fixed
+    app.include_router(dashboard_router)
     app.include_router(kpi_router)
     app.include_router(timeline_router)
     app.include_router(explorer_router)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.backend import Analytics
+from cxm.analytics.dashboard import HEATMAP_METRICS, DashboardData, dashboard_data
 from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.gaps import gap_figures
-from cxm.analytics.measures import BREAKDOWNS, METRICS, KpiFilter, kpi_figures
-from cxm.analytics.sales import SALES_METRICS, sales_figures
+from cxm.analytics.measures import BREAKDOWNS, METRICS, SCALES, KpiFilter
 from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
@@ -29,25 +30,42 @@ SALES_TITLES = {
 PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
 
 
-def _cards(analytics: Analytics, org_id: int, period: str | None, where: KpiFilter) -> list[Any]:
-    cards = []
-    for metric in METRICS:
-        figures = kpi_figures(analytics, org_id, metric, None, period, where)
-        cards.append((metric, figures[0] if figures else None))
-    return cards
+def drill(metric: str, period: str | None, **filters: str | None) -> str:
+    """The explorer's address for the responses behind a figure: the same period and
+    filters, and an answer to ``metric`` (its whole scale)."""
+    lo, hi = SCALES.get(metric, (0, 10))
+    params = {"period": period or "", "kpi": metric, "score_min": lo, "score_max": hi}
+    params |= {k: v for k, v in filters.items() if v}
+    return "/responses?" + urlencode({k: v for k, v in params.items() if v != ""})
 
 
-def _sales_cards(
-    analytics: Analytics, org_id: int, period: str | None, where: KpiFilter
-) -> list[tuple[str, dict[str, Any] | None]]:
-    """One card per sales KPI; conversion's card is the step from browsing to buying."""
-    cards: list[tuple[str, dict[str, Any] | None]] = []
-    for metric in SALES_METRICS:
-        figures = sales_figures(analytics, org_id, metric, None, period, where)
-        if metric == "conversion":
-            figures = [f for f in figures if f.stage == "pre_purchase"]
-        cards.append((metric, figures[0].as_dict() if figures else None))
-    return cards
+def _row_link(f: Any, by: str, where: KpiFilter) -> str:
+    """A breakdown row's responses: its segment (or month) with the page's channel filter."""
+    if by == "month":
+        return drill(f.metric, f.period, channel=where.channel)
+    filters = {"channel": where.channel, by: f.key}
+    return drill(f.metric, f.period, **filters)
+
+
+def trend_charts(data: DashboardData) -> dict[str, Any]:
+    """The trends as the page's charts read them (charts.js), with their table views."""
+    k = 100.0 if data.metric == "csat" else 1.0
+    trend_metric = data.metric if data.metric in HEATMAP_METRICS else "nps"
+    kw = 100.0 if trend_metric == "csat" else 1.0
+    return {
+        "monthly": {
+            "labels": [f.period for f in data.monthly],
+            "series": [{"name": data.metric.upper(), "values": [
+                None if f.estimate.value is None else round(f.estimate.value * k, 1)
+                for f in data.monthly]}],
+        },
+        "weekly": {
+            "labels": [p.week.isoformat() for p in data.weekly],
+            "series": [{"name": trend_metric.upper(), "values": [
+                None if p.estimate.value is None else round(p.estimate.value * kw, 1)
+                for p in data.weekly]}],
+        },
+    }  # fmt: skip
 
 
 def _gaps(
@@ -74,6 +92,7 @@ async def kpis_page(
     by: str = "store",
     period: str = "",
     channel: str = "",
+    heat: str = "nps",
 ) -> Response:
     lang = request_language(request, user.language)
     metric = metric if metric in METRICS else "nps"
@@ -81,13 +100,11 @@ async def kpis_page(
     period_value = period.strip() if PERIOD.match(period.strip()) else None
     where = KpiFilter(channel=channel if channel in CHANNELS or channel == "employee" else None)
     analytics = request.app.state.analytics
-    cards = await run_in_threadpool(_cards, analytics, user.organization_id, period_value, where)
-    sales = await run_in_threadpool(
-        _sales_cards, analytics, user.organization_id, period_value, KpiFilter(where.channel)
-    )
-    rows = await run_in_threadpool(
-        kpi_figures, analytics, user.organization_id, metric, by_value, period_value, where
-    )
+    heat_metric = heat if heat in HEATMAP_METRICS else "nps"
+    data = await run_in_threadpool(
+        dashboard_data, analytics, user.organization_id, period_value, metric, by_value, where,
+        heat_metric,
+    )  # fmt: skip
     gaps = await run_in_threadpool(_gaps, analytics, user.organization_id, period_value, where)
     curve = await run_in_threadpool(emotion_curve, analytics, user.organization_id, "stage")
     low, high = _scale(metric)
@@ -95,10 +112,21 @@ async def kpis_page(
         request,
         user,
         active="kpis",
-        cards=cards,
-        sales_cards=sales,
+        cards=data.cards,
+        sales_cards=data.sales,
         sales_titles=SALES_TITLES,
-        rows=[(f, f.as_dict()) for f in rows],
+        rows=[(f, f.as_dict(), _row_link(f, by_value, where)) for f in data.table],
+        heat=data.heat,
+        heat_metric=heat_metric,
+        charts=trend_charts(data),
+        drill=drill,
+        report_query=urlencode(
+            {
+                k: v
+                for k, v in (("period", data.period or ""), ("channel", where.channel or ""))
+                if v
+            }
+        ),
         metric=metric,
         by=by_value,
         period=period_value or "",
