@@ -115,7 +115,11 @@ def _config(settings: Settings, kind: str) -> tuple[object, ...]:
 
 def _start(settings: Settings, kind: str, builtin: BuiltinModel) -> TextBackend:
     if kind == "transformers":
-        raise BackendUnavailable("the transformers backend is not in this version yet")
+        from cxm.text.transformers_backend import TransformersBackend
+
+        return TransformersBackend.open(
+            settings.text_model, settings.text_emotion_model, fallback=builtin
+        )
     from cxm.text.llm_backend import LlmBackend
 
     return LlmBackend.from_settings(settings, fallback=builtin)
