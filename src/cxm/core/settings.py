@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         default=DEFAULT_SECRET_KEY, description="Signs session cookies; set it in production."
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address customers reach the public survey pages at (links in e-mails "
+        "sent by triggers, recurring surveys and reminders).",
+    )
     host: str = Field(default="127.0.0.1", description="Interface the web server listens on.")
     port: int = Field(default=8000, description="Port the web server listens on.")
     max_batch_messages: int = Field(default=2000, description="Largest batch accepted by the API.")

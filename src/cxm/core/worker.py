@@ -19,7 +19,12 @@ from cxm.core.jobs import Job, claim, now, run_claimed, worker_name
 log = logging.getLogger("cxm.worker")
 
 # Modules whose import registers job handlers (``cxm.core.jobs.handler``).
-JOB_MODULES: tuple[str, ...] = ("cxm.analytics.journey_store", "cxm.text.enrichment")
+JOB_MODULES: tuple[str, ...] = (
+    "cxm.analytics.journey_store",
+    "cxm.text.enrichment",
+    "cxm.surveys.mailing",
+    "cxm.surveys.distribution",
+)
 
 
 def load_handlers(modules: tuple[str, ...] | None = None) -> None:

@@ -120,6 +120,7 @@ class InvitationsIn(BaseModel):
     invitees: Annotated[list[InviteeIn], Field(min_length=1, max_length=1_000)]
     fatigue_days: Annotated[int, Field(ge=0, le=365)] = 30
     cooldown_days: Annotated[int, Field(ge=0, le=3650)] = 90
+    remind_after_days: Annotated[int | None, Field(ge=1, le=60)] = None
 
 
 class DecisionOut(BaseModel):
@@ -127,31 +128,34 @@ class DecisionOut(BaseModel):
     email: str | None
     status: str
     reason: str
+    repeated: bool = False
 
 
 @router.post(
     "/surveys/{code}/invitations",
     response_model=list[DecisionOut],
-    description="E-mail invitations through the SMTP server of `CXM_SMTP_*`, each with a "
-    "personal link and an unsubscribe link. A customer is skipped when suppressed, invited to "
-    "any survey within `fatigue_days`, or to this one within `cooldown_days`; every decision "
-    "is recorded with its reason and returned.",
+    description="E-mail invitations, each with a personal link and an unsubscribe link, sent "
+    "by the job queue through the SMTP server of `CXM_SMTP_*` (status `queued`, then `sent` or "
+    "`failed`). A customer is skipped when suppressed, invited to any survey within "
+    "`fatigue_days`, or to this one within `cooldown_days`; every decision is recorded with "
+    "its reason and returned. With `remind_after_days`, those who have not answered by then "
+    "get one reminder.",
 )
 async def invitations_route(
     code: str, request: Request, client: ApiClient, db: DbDep, settings: SettingsDep
 ) -> list[DecisionOut]:
-    from cxm.surveys.invitations import Invitee, Rules, SmtpSettings, invite
+    from cxm.surveys.invitations import Invitee, Origin, Rules, invite
 
     payload: Any = await json_body(request, settings.max_body_bytes)
     try:
         body = InvitationsIn.model_validate(payload)
     except PydanticError as exc:
         raise ValidationError("The invitations request is not valid.", faults_from(exc, 0)) from exc
-    smtp = SmtpSettings()
     made = await run_in_threadpool(
         invite, db, client.organization_id, code,
-        [Invitee(**i.model_dump()) for i in body.invitees], smtp.mailer(), settings.secret_key,
-        str(request.base_url), smtp.sender, Rules(body.fatigue_days, body.cooldown_days),
+        [Invitee(**i.model_dump()) for i in body.invitees], str(request.base_url),
+        Rules(body.fatigue_days, body.cooldown_days), None,
+        Origin(remind_after_days=body.remind_after_days),
     )  # fmt: skip
     return [DecisionOut(**d.__dict__) for d in made]
 

@@ -1,4 +1,4 @@
-"""`cxm surveys list|import|export|link`: surveys from the command line."""
+"""`cxm surveys list|import|export|link|qr|invite`: surveys from the command line."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import click
 
 from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.core.errors import CxmError
+from cxm.surveys.distribution_commands import commands, fail
 
 
 @click.group("surveys")
@@ -23,15 +24,9 @@ def surveys_group() -> None:
     """
 
 
-def _fail(exc: CxmError) -> click.ClickException:
-    lines = [exc.detail]
-    for fault in exc.faults:
-        where = " ".join(
-            part for part in (f"question {fault.record_id}" if fault.record_id else "",
-                              fault.field or "") if part
-        )  # fmt: skip
-        lines.append(f"  {where}: {fault.reason}" if where else f"  {fault.reason}")
-    return click.ClickException("\n".join(lines))
+_fail = fail
+for _command in commands():
+    surveys_group.add_command(_command)
 
 
 @surveys_group.command("list")
@@ -208,6 +203,12 @@ def qr_command(
 @click.option("--customer", "customers", type=int, multiple=True, help="Customer id (repeat).")
 @click.option("--email", "emails", multiple=True, help="An address without a customer (repeat).")
 @click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CSV list of invitees: columns customer_id, email, language, order, store.",
+)
+@click.option(
     "--fatigue-days",
     type=int,
     default=30,
@@ -221,7 +222,9 @@ def qr_command(
     show_default=True,
     help="At most one invitation to this survey per this many days.",
 )
-@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
+@click.option("--remind-after-days", type=int, default=None, help="One reminder after N days.")
+@click.option("--send", is_flag=True, help="Send the queued e-mails now instead of by a worker.")
+@click.option("--base-url", default=None, help="Public address of the survey pages.")
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -230,36 +233,46 @@ def invite_command(
     code: str,
     customers: tuple[int, ...],
     emails: tuple[str, ...],
+    file: Path | None,
     fatigue_days: int,
     cooldown_days: int,
-    base_url: str,
+    remind_after_days: int | None,
+    send: bool,
+    base_url: str | None,
     org_slug: str,
     as_json: bool,
 ) -> None:
-    """E-mail invitations with personal and unsubscribe links, through CXM_SMTP_HOST/PORT.
+    """E-mail invitations with personal and unsubscribe links, sent by the job queue.
 
-    Customers' addresses and languages come from their identities. Each customer is sent an
-    invitation or skipped (suppressed, fatigue, cooldown, no address), and the reason is
-    recorded and printed.
+    Customers' addresses and languages come from their identities. Each invitee is queued
+    or skipped (suppressed, fatigue, cooldown, no address), and the reason is recorded and
+    printed. A worker (`cxm serve`, `cxm worker`) sends the queued e-mails through
+    CXM_SMTP_HOST/PORT, retrying when the server fails; --send sends them at once.
 
     \b
-    Example:
-      CXM_SMTP_HOST=mail.example.com cxm surveys invite post-purchase --customer 42
+    Examples:
+      CXM_SMTP_HOST=mail.example.com cxm surveys invite post-purchase --customer 42 --send
+      cxm surveys invite post-purchase --file invitees.csv --remind-after-days 5
     """
-    from cxm.surveys.invitations import Invitee, Rules, SmtpSettings, invite
+    from cxm.surveys.distribution_commands import read_invitees, send_now
+    from cxm.surveys.invitations import Invitee, Origin, Rules, invite
 
     settings = command_settings(ctx)
     db = open_store(settings)
     org_id = organization_id(db, org_slug)
     invitees = [Invitee(customer_id=c) for c in customers] + [Invitee(email=e) for e in emails]
+    if file is not None:
+        invitees += read_invitees(file)
     if not invitees:
-        raise click.UsageError("Name at least one --customer or --email.")
-    smtp = SmtpSettings()
+        raise click.UsageError("Name at least one --customer, --email or --file.")
     try:
-        made = invite(db, org_id, code, invitees, smtp.mailer(), settings.secret_key, base_url,
-                      smtp.sender, Rules(fatigue_days, cooldown_days))  # fmt: skip
+        made = invite(db, org_id, code, invitees, base_url or settings.public_url,
+                      Rules(fatigue_days, cooldown_days), None,
+                      Origin(remind_after_days=remind_after_days))  # fmt: skip
     except CxmError as exc:
         raise _fail(exc) from exc
+    if send:
+        send_now(db)
     if as_json:
         click.echo(json.dumps([d.__dict__ for d in made], ensure_ascii=False))
         return

@@ -1,71 +1,31 @@
-"""E-mail invitations: contact fatigue, the suppression list, and why each was or was not sent.
+"""Invitation decisions: contact fatigue, cooldown, the suppression list, sampling, and why.
 
-Every decision is an ``survey_invitation`` row: ``sent`` with its link, ``skipped`` with the
-rule that stopped it (suppressed, fatigue, cooldown, no address), or ``failed`` with the SMTP
-error. Fatigue counts invitations sent to the customer (or, without a customer, the address)
-for any survey; the cooldown counts those for this survey.
+Every decision is a ``survey_invitation`` row: ``queued`` with its link (a send job of the
+job queue e-mails it and marks it ``sent``, or ``failed`` with the SMTP error), or
+``skipped`` with the rule that stopped it (suppressed, no address, fatigue, cooldown,
+sampled out). Fatigue counts invitations queued or sent to the customer (or, without a
+customer, the address) for any survey; the cooldown counts those for this survey. A decision
+with a ``source_key`` (a trigger's event, a recurring run's customer) is taken once: asking
+again answers the recorded decision.
 """
 
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from typing import Protocol
 
-from itsdangerous import BadSignature, URLSafeSerializer
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, func, select
 
-from cxm.core.bulk import dialect_insert
 from cxm.core.db import Database, table
 from cxm.core.errors import NotFound
 from cxm.ingest.models import Customer, CustomerIdentity
-from cxm.surveys.links import LinkRequest, create_links
-from cxm.surveys.mail_text import invitation_message
-from cxm.surveys.models import Invitation, Suppression, Survey
+from cxm.surveys.links import LinkRequest, insert_links
+from cxm.surveys.mailing import enqueue_send
+from cxm.surveys.models import Invitation, Survey
+from cxm.surveys.suppression import suppressed_reason
 
-UNSUBSCRIBE_SALT = "cxm-unsubscribe"
-
-
-class Mailer(Protocol):
-    """Sends one message; raises OSError or smtplib.SMTPException when it cannot."""
-
-    def send(self, message: EmailMessage) -> None: ...
-
-
-@dataclass(frozen=True)
-class SmtpMailer:
-    host: str = "127.0.0.1"
-    port: int = 25
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    timeout: float = 30.0
-
-    def send(self, message: EmailMessage) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            if self.starttls:
-                smtp.starttls()
-            if self.username:
-                smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
-
-
-class SmtpSettings(BaseSettings):
-    """The SMTP server invitations go through (CXM_SMTP_HOST, CXM_SMTP_PORT, ...)."""
-
-    model_config = SettingsConfigDict(env_prefix="CXM_SMTP_")
-    host: str = "127.0.0.1"
-    port: int = 25
-    username: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    sender: str = "surveys@localhost"
-
-    def mailer(self) -> SmtpMailer:
-        return SmtpMailer(self.host, self.port, self.username, self.password, self.starttls)
+BATCH = 200  # invitees decided per transaction, and e-mailed per send job
+COUNTED = ("queued", "sent")  # what fatigue and cooldown count
 
 
 @dataclass(frozen=True)
@@ -83,47 +43,32 @@ class Invitee:
     store: str | None = None
     touchpoint: str | None = None
     event: str | None = None
+    # Set by triggers and recurring runs: row ids known already, the key that makes the
+    # decision once-only, and the sample's verdict (a reason when the sample left them out).
+    order_id: int | None = None
+    location_id: int | None = None
+    touchpoint_id: int | None = None
+    event_id: int | None = None
+    source_key: str | None = None
+    sampled_out: str | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What asked for the invitations, and when to remind those who have not answered."""
+
+    trigger_id: int | None = None
+    schedule_id: int | None = None
+    remind_after_days: int | None = None
 
 
 @dataclass(frozen=True)
 class Decision:
     customer_id: int | None
     email: str | None
-    status: str  # sent, skipped, failed
+    status: str  # queued, skipped (later: sent, failed)
     reason: str
-
-
-def unsubscribe_token(secret: str, org_id: int, email: str) -> str:
-    return URLSafeSerializer(secret, salt=UNSUBSCRIBE_SALT).dumps([org_id, email.lower()])
-
-
-def read_unsubscribe(secret: str, token: str) -> tuple[int, str]:
-    try:
-        org_id, email = URLSafeSerializer(secret, salt=UNSUBSCRIBE_SALT).loads(token)
-    except (BadSignature, ValueError, TypeError) as exc:
-        raise NotFound("This unsubscribe link is not valid.") from exc
-    return int(org_id), str(email)
-
-
-def suppress(
-    db: Database, org_id: int, email: str, reason: str = "unsubscribed", now: datetime | None = None
-) -> None:
-    """Add an address to the e-mail suppression list (again: no change)."""
-    t = table(Suppression)
-    with db.writer() as conn:
-        customer = conn.execute(
-            select(table(CustomerIdentity).c.customer_id).where(
-                table(CustomerIdentity).c.organization_id == org_id,
-                table(CustomerIdentity).c.kind == "email",
-                table(CustomerIdentity).c.value == email.lower(),
-            )
-        ).scalar()
-        stmt = dialect_insert(conn, t).values(
-            organization_id=org_id, channel="email", address=email.lower(), customer_id=customer,
-            reason=reason, created_at=now or datetime.now(UTC),
-        )  # fmt: skip
-        conn.execute(stmt.on_conflict_do_nothing(index_elements=["organization_id", "channel",
-                                                                 "address"]))  # fmt: skip
+    repeated: bool = False  # decided before under the same source key; nothing changed
 
 
 def _address(conn: Connection, org_id: int, who: Invitee) -> tuple[str | None, str | None]:
@@ -145,45 +90,84 @@ def _address(conn: Connection, org_id: int, who: Invitee) -> tuple[str | None, s
     return (email.lower() if email else None), language
 
 
-def _blocked(
-    conn: Connection, org_id: int, survey_id: int, who: Invitee, email: str, now: datetime,
-    rules: Rules,
+def _utc(ts: datetime) -> datetime:
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
+
+
+def blocked(
+    conn: Connection, org_id: int, survey_id: int, who: Invitee, email: str | None,
+    now: datetime, rules: Rules,
 ) -> str | None:  # fmt: skip
-    st = table(Suppression)
-    suppressed = conn.execute(
-        select(st.c.reason).where(
-            st.c.organization_id == org_id, st.c.channel == "email",
-            or_(st.c.address == email, st.c.customer_id == who.customer_id)
-            if who.customer_id is not None else st.c.address == email,
-        ).limit(1)
-    ).scalar()  # fmt: skip
+    """Why this invitee must not be invited now, or None. Checked in the order documented."""
+    suppressed = suppressed_reason(conn, org_id, "email", who.customer_id, email)
     if suppressed is not None:
         return f"suppressed ({suppressed})"
+    if email is None:
+        return "no e-mail address"
     it = table(Invitation)
     same_person = (
         it.c.customer_id == who.customer_id
         if who.customer_id is not None
         else it.c.address == email
     )
-    sent = (it.c.organization_id == org_id) & (it.c.status == "sent") & same_person
-    last_any = conn.execute(select(func.max(it.c.created_at)).where(sent)).scalar()
+    counted = (it.c.organization_id == org_id) & it.c.status.in_(COUNTED) & same_person
+    last_any = conn.execute(select(func.max(it.c.created_at)).where(counted)).scalar()
     if last_any is not None and _utc(last_any) > now - timedelta(days=rules.fatigue_days):
         days = (now - _utc(last_any)).days
         limit = rules.fatigue_days
         return f"fatigue: invited {days} days ago; at most one invitation per {limit} days"
     last_here = conn.execute(
-        select(func.max(it.c.created_at)).where(sent & (it.c.survey_id == survey_id))
+        select(func.max(it.c.created_at)).where(counted & (it.c.survey_id == survey_id))
     ).scalar()
     if last_here is not None and _utc(last_here) > now - timedelta(days=rules.cooldown_days):
         days = (now - _utc(last_here)).days
         return (
             f"cooldown: invited to this survey {days} days ago; cooldown {rules.cooldown_days} days"
         )
-    return None
+    return who.sampled_out
 
 
-def _utc(ts: datetime) -> datetime:
-    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
+def _decide(
+    conn: Connection, org_id: int, survey_id: int, code: str, who: Invitee, now: datetime,
+    rules: Rules, origin: Origin,
+) -> tuple[Decision, int | None]:  # fmt: skip
+    it = table(Invitation)
+    if who.source_key is not None:
+        known = conn.execute(
+            select(it.c.address, it.c.status, it.c.reason).where(
+                it.c.organization_id == org_id, it.c.source_key == who.source_key
+            )
+        ).first()
+        if known is not None:  # decided before: a re-run changes nothing
+            decided = Decision(who.customer_id, known[0], str(known[1]), str(known[2]), True)
+            return decided, None
+    email, language = _address(conn, org_id, who)
+    reason = blocked(conn, org_id, survey_id, who, email, now, rules)
+    link_id = None
+    if reason is None:
+        (link_id,) = insert_links(
+            conn, org_id, code,
+            [LinkRequest(customer_id=who.customer_id, order=who.order, store=who.store,
+                         touchpoint=who.touchpoint, event=who.event, language=language,
+                         channel="email", order_id=who.order_id, location_id=who.location_id,
+                         touchpoint_id=who.touchpoint_id, event_id=who.event_id)],
+            now=now,
+        )  # fmt: skip
+    status = "skipped" if reason else "queued"
+    remind_at = None
+    if status == "queued" and origin.remind_after_days:
+        remind_at = now + timedelta(days=origin.remind_after_days)
+    new_id = conn.execute(
+        it.insert().values(
+            organization_id=org_id, survey_id=survey_id, customer_id=who.customer_id,
+            channel="email", address=email, status=status, reason=reason or "queued",
+            link_id=link_id, created_at=now, source_key=who.source_key,
+            trigger_id=origin.trigger_id, schedule_id=origin.schedule_id, event_id=who.event_id,
+            remind_at=remind_at,
+        ).returning(it.c.id)
+    ).scalar_one()  # fmt: skip
+    decision = Decision(who.customer_id, email, status, reason or "queued")
+    return decision, (int(new_id) if status == "queued" else None)
 
 
 def invite(
@@ -191,67 +175,91 @@ def invite(
     org_id: int,
     code: str,
     invitees: list[Invitee],
-    mailer: Mailer,
-    secret: str,
     base_url: str,
-    sender: str,
     rules: Rules | None = None,
     now: datetime | None = None,
+    origin: Origin | None = None,
 ) -> list[Decision]:
-    """Invite each invitee by e-mail unless a rule says not to; record every decision."""
+    """Decide about each invitee and queue the e-mails; every decision is recorded.
+
+    Each batch's decisions and the job that sends its e-mails commit together (an outbox), so
+    no write lock is held during SMTP and a later decision already counts these for fatigue.
+    """
     rules = rules or Rules()
     now = now or datetime.now(UTC)
-    base_url = base_url.rstrip("/")
+    origin = origin or Origin()
     decisions: list[Decision] = []
-    it = table(Invitation)
-    for who in invitees:
-        # The decision is committed before the message is sent, so no write lock is held
-        # during SMTP and a concurrent run already sees the invitation for its fatigue rules.
-        message: EmailMessage | None = None
+    for start in range(0, max(len(invitees), 1), BATCH):
         with db.writer() as conn:
-            survey = conn.execute(
-                select(table(Survey).c.id, table(Survey).c.name).where(
+            survey_id = conn.execute(
+                select(table(Survey).c.id).where(
                     table(Survey).c.organization_id == org_id, table(Survey).c.code == code
                 )
-            ).first()
-            if survey is None:
+            ).scalar()
+            if survey_id is None:
                 raise NotFound(f"No survey {code!r}.")
-            email, language = _address(conn, org_id, who)
-            reason = "no e-mail address" if email is None else _blocked(
-                conn, org_id, survey[0], who, email, now, rules
-            )  # fmt: skip
-            link_id = None
-            status = "skipped" if reason else "sent"
-            if email is not None and reason is None:
-                reason = "sent"
-                ((link_id, token),) = create_links(
-                    db, org_id, code,
-                    [LinkRequest(customer_id=who.customer_id, order=who.order, store=who.store,
-                                 touchpoint=who.touchpoint, event=who.event, language=language,
-                                 channel="email")],
-                    secret, now=now, conn=conn,
-                )  # fmt: skip
-                message = invitation_message(
-                    language, str(survey[1]), sender, email, f"{base_url}/t/{token}",
-                    f"{base_url}/u/{unsubscribe_token(secret, org_id, email)}",
-                )  # fmt: skip
-            invitation_id = conn.execute(
-                it.insert().values(
-                    organization_id=org_id, survey_id=survey[0], customer_id=who.customer_id,
-                    channel="email", address=email, status=status, reason=reason,
-                    link_id=link_id, created_at=now,
-                ).returning(it.c.id)
-            ).scalar_one()  # fmt: skip
-        if message is not None:
-            try:
-                mailer.send(message)
-            except (OSError, smtplib.SMTPException) as exc:
-                status, reason = "failed", f"SMTP: {exc}"[:200]
-                with db.writer() as conn:
-                    conn.execute(
-                        it.update()
-                        .where(it.c.id == invitation_id)
-                        .values(status=status, reason=reason)
-                    )
-        decisions.append(Decision(who.customer_id, email, status, str(reason)))
+            queued: list[int] = []
+            for who in invitees[start : start + BATCH]:
+                decision, invitation_id = _decide(
+                    conn, org_id, int(survey_id), code, who, now, rules, origin
+                )
+                decisions.append(decision)
+                if invitation_id is not None:
+                    queued.append(invitation_id)
+            if queued:
+                enqueue_send(conn, org_id, queued, base_url)
     return decisions
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A recorded decision as listed: who, when, what was decided and what asked for it."""
+
+    id: int
+    customer_id: int | None
+    email: str | None
+    status: str
+    reason: str
+    created_at: datetime
+    trigger: str | None
+    schedule: bool
+    event_id: int | None
+    reminder: str | None
+
+
+def list_decisions(
+    db: Database, org_id: int, code: str, status: str | None = None, trigger: str | None = None,
+    limit: int = 1000,
+) -> list[Recorded]:  # fmt: skip
+    """The newest decisions about a survey's invitations, optionally of one status or trigger."""
+    from cxm.surveys.models import Trigger
+
+    it, st, tt = table(Invitation), table(Survey), table(Trigger)
+    query = (
+        select(it, tt.c.code.label("trigger_code"))
+        .join(st, st.c.id == it.c.survey_id)
+        .outerjoin(tt, tt.c.id == it.c.trigger_id)
+        .where(it.c.organization_id == org_id, st.c.code == code)
+        .order_by(it.c.id.desc())
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(it.c.status == status)
+    if trigger is not None:
+        query = query.where(tt.c.code == trigger)
+    with db.engine.connect() as conn:
+        return [
+            Recorded(
+                int(r["id"]),
+                r["customer_id"],
+                r["address"],
+                str(r["status"]),
+                str(r["reason"]),
+                _utc(r["created_at"]),
+                r["trigger_code"],
+                r["schedule_id"] is not None,
+                r["event_id"],
+                r["reminder"],
+            )  # fmt: skip
+            for r in conn.execute(query).mappings()
+        ]

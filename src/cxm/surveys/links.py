@@ -40,6 +40,11 @@ class LinkRequest:
     event: str | None = None
     language: str | None = None
     hidden: dict[str, str] | None = None
+    # Already-known row ids (a trigger reads them off the event): no lookup by code.
+    order_id: int | None = None
+    location_id: int | None = None
+    touchpoint_id: int | None = None
+    event_id: int | None = None
 
 
 def sign(secret: str, link_id: int) -> str:
@@ -86,13 +91,23 @@ def create_links(
     secret: str,
     days: int = DEFAULT_DAYS,
     now: datetime | None = None,
-    conn: Connection | None = None,
 ) -> list[tuple[int, str]]:
     """New links for a survey: (link id, token) per request, in order."""
+    with db.writer() as conn:
+        ids = insert_links(conn, org_id, code, requests, days, now or datetime.now(UTC))
+    return [(i, sign(secret, i)) for i in ids]
+
+
+def insert_links(
+    conn: Connection,
+    org_id: int,
+    code: str,
+    requests: list[LinkRequest],
+    days: int = DEFAULT_DAYS,
+    now: datetime | None = None,
+) -> list[int]:
+    """New link rows in the caller's transaction; their ids, in order (sign them to send)."""
     now = now or datetime.now(UTC)
-    if conn is None:
-        with db.writer() as own:
-            return create_links(db, org_id, code, requests, secret, days, now, own)
     survey_id = conn.execute(
         select(table(Survey).c.id).where(
             table(Survey).c.organization_id == org_id, table(Survey).c.code == code
@@ -108,10 +123,18 @@ def create_links(
                 "organization_id": org_id,
                 "survey_id": survey_id,
                 "customer_id": r.customer_id,
-                "order_id": _lookup(conn, org_id, Order, "external_id", r.order),
-                "location_id": _lookup(conn, org_id, Location, "code", r.store),
-                "touchpoint_id": _lookup(conn, org_id, Touchpoint, "code", r.touchpoint),
-                "event_id": _lookup(conn, org_id, Event, "message_id", r.event),
+                "order_id": r.order_id
+                if r.order_id is not None
+                else _lookup(conn, org_id, Order, "external_id", r.order),
+                "location_id": r.location_id
+                if r.location_id is not None
+                else _lookup(conn, org_id, Location, "code", r.store),
+                "touchpoint_id": r.touchpoint_id
+                if r.touchpoint_id is not None
+                else _lookup(conn, org_id, Touchpoint, "code", r.touchpoint),
+                "event_id": r.event_id
+                if r.event_id is not None
+                else _lookup(conn, org_id, Event, "message_id", r.event),
                 "channel": r.channel,
                 "language": r.language,
                 "hidden": extra,
@@ -119,8 +142,7 @@ def create_links(
                 "expires_at": now + timedelta(days=days),
             }
         )
-    ids = insert_returning_ids(conn, table(SurveyLink), rows)
-    return [(i, sign(secret, i)) for i in ids]
+    return insert_returning_ids(conn, table(SurveyLink), rows)
 
 
 @dataclass(frozen=True)

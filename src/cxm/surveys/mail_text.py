@@ -1,4 +1,4 @@
-"""The invitation e-mail in the respondent's language: text and HTML, one-click unsubscribe."""
+"""Invitation and reminder e-mails in the respondent's language, with one-click unsubscribe."""
 
 from __future__ import annotations
 
@@ -12,14 +12,22 @@ MAIL_LANGUAGES = ("uk", "ru", "en")
 
 
 def invitation_message(
-    language: str | None, survey: str, sender: str, to: str, link: str, unsubscribe: str
+    language: str | None,
+    survey: str,
+    sender: str,
+    to: str,
+    link: str,
+    unsubscribe: str,
+    reminder: bool = False,
 ) -> EmailMessage:
     lang = language if language in MAIL_LANGUAGES else "uk"
     _ = translations(lang).gettext
-    subject = _("Tell us how it went")
+    subject = _("Reminder: tell us how it went") if reminder else _("Tell us how it went")
     lines = [
         _("Hello!"),
-        _("We would like to know how it went. It takes about a minute."),
+        _("A few days ago we asked how it went. If you have a minute, we would still like to know.")
+        if reminder
+        else _("We would like to know how it went. It takes about a minute."),
         link,
         _("The link is personal and can be used once."),
         _("Do not want these e-mails? Unsubscribe: %(url)s") % {"url": unsubscribe},

@@ -1,13 +1,15 @@
-"""Tables owned by surveys: surveys, versions, links, responses, answers, invitations, limits."""
+"""Tables owned by surveys: surveys, versions, links, responses, answers, distribution, limits."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -148,8 +150,70 @@ class Invitation(Base):
     reason: Mapped[str] = mapped_column(String(200), nullable=False)
     link_id: Mapped[int | None] = mapped_column(BigId)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # What asked for it: a trigger's event or a recurring run. ``source_key`` is unique, so a
+    # re-run of a trigger or schedule never decides about the same event or customer twice.
+    source_key: Mapped[str | None] = mapped_column(String(200))
+    trigger_id: Mapped[int | None] = mapped_column(Integer)
+    schedule_id: Mapped[int | None] = mapped_column(Integer)
+    event_id: Mapped[int | None] = mapped_column(BigId)
+    remind_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The reminder's fate: queued, sent, "skipped: <why>" or "failed: <why>".
+    reminder: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         Index("ix_invitation_customer", "organization_id", "customer_id", "created_at"),
         Index("ix_invitation_survey", "survey_id", "status"),
+        Index("ix_invitation_remind", "status", "remind_at"),
+        UniqueConstraint("organization_id", "source_key", name="uq_invitation_source"),
     )
+
+
+class Trigger(Base):
+    """Invite a touchpoint's customers some hours after an event there, sampled and rested."""
+
+    __tablename__ = "survey_trigger"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), nullable=False)
+    code: Mapped[str] = mapped_column(String(64), nullable=False)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), nullable=False)
+    touchpoint_id: Mapped[int | None] = mapped_column(Integer)
+    event_name: Mapped[str | None] = mapped_column(String(200))
+    delay_hours: Mapped[float] = mapped_column(Float, nullable=False)
+    sample_rate: Mapped[float] = mapped_column(Float, nullable=False)
+    fatigue_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    cooldown_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    remind_after_days: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Events up to this id were all decided (the event id is the arrival sequence).
+    last_event_id: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+    __table_args__ = (UniqueConstraint("organization_id", "code", name="uq_trigger_code"),)
+
+
+class Schedule(Base):
+    """A recurring relationship survey: every period, a seeded random sample of customers."""
+
+    __tablename__ = "survey_schedule"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), nullable=False)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id"), nullable=False, unique=True)
+    every: Mapped[str] = mapped_column(String(16), nullable=False)  # week, month, quarter, year
+    sample_size: Mapped[int] = mapped_column(Integer, nullable=False)
+    seed: Mapped[int] = mapped_column(Integer, nullable=False)
+    fatigue_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    cooldown_days: Mapped[int] = mapped_column(Integer, nullable=False)
+    remind_after_days: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    last_period: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class PageView(Base):
+    """Views of anonymous survey pages per day and source: one counter upsert per view."""
+
+    __tablename__ = "survey_view"
+    survey_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)  # link, qr, widget
+    count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -7,8 +7,8 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxm.core.errors import NotFound
-from cxm.surveys.invitations import read_unsubscribe, suppress
 from cxm.surveys.pages import RESPONDENT_LANGUAGES
+from cxm.surveys.suppression import read_unsubscribe, suppress
 from cxm.web.i18n import render
 
 router = APIRouter(include_in_schema=False)
