@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.voice import VoiceFilter, load_voice
-from cxm.text.backends import text_backend
+from cxm.text.aspects import as_dicts, aspects
+from cxm.text.backends import TextBackend, text_backend
 from cxm.text.enrichment import analyse
 from cxm.web.deps import ApiClient, SettingsDep
 
@@ -26,12 +27,22 @@ class TextsIn(BaseModel):
     "and a confidence) and emotions (intensity 0-1 each, and the labels above their "
     "thresholds) of up to 100 texts, read by the organization's current model (the "
     "configured text backend; each result names the model that read it). Nothing is "
-    "stored. Empty, emoji-only and very long texts get a defined answer.",
+    "stored. Empty, emoji-only and very long texts get a defined answer. `aspects` lists "
+    "what each text says about each thing it names (delivery, courier, support, staff, "
+    "price, quality, packaging, store, website, payment, returns): the sentiment and score "
+    "of the clause naming it and the clause's character offsets.",
 )
 async def analyse_texts(body: TextsIn, client: ApiClient, settings: SettingsDep) -> dict[str, Any]:
     model = text_backend(settings, client.organization_id)
-    results = await run_in_threadpool(analyse, model, body.texts)
+    results = await run_in_threadpool(read_with_aspects, model, body.texts)
     return {"model": model.version, "results": results}
+
+
+def read_with_aspects(model: TextBackend, texts: list[str]) -> list[dict[str, Any]]:
+    results = analyse(model, texts)
+    for result, found in zip(results, aspects(model, texts), strict=True):
+        result["aspects"] = as_dicts(found)
+    return results
 
 
 @router.get(

@@ -58,10 +58,10 @@ def analyse_command(
     Example:
       cxm text analyse "The courier was rude" "Дякую, все чудово"
     """
-    from cxm.text.enrichment import analyse
+    from cxm.text.api import read_with_aspects
 
     _, _, model = _model(ctx, org_slug, backend)
-    results = analyse(model, list(texts))
+    results = read_with_aspects(model, list(texts))
     if as_json:
         click.echo(json.dumps([{"text": t, **r} for t, r in zip(texts, results, strict=True)],
                               ensure_ascii=False))  # fmt: skip
@@ -71,6 +71,10 @@ def analyse_command(
             f"{r['language'] or '-':<4} {r['sentiment']:<9} {r['sentiment_score']:+.2f} "
             f"{r['labels']:<18} {text[:80]}"
         )
+        for a in r["aspects"]:
+            click.echo(
+                f"     {a['aspect']:<10} {a['sentiment']:<9} {a['score']:+.2f} {a['clause']}"
+            )
 
 
 @text_group.command("enrich")
@@ -105,15 +109,19 @@ def _labelled(path: Path, task: str) -> Any:
     try:
         return read_labelled(path, task)
     except ValidationError as exc:
-        detail = "; ".join(
-            f"row {f.index}, column {f.field}: {f.reason}" if f.index else f"{f.field}: {f.reason}"
-            for f in exc.faults[:10]
-        )
-        raise click.ClickException(f"{exc} ({detail})" if detail else str(exc)) from exc
+        raise click.ClickException(_refusal(exc)) from exc
+
+
+def _refusal(exc: ValidationError) -> str:
+    detail = "; ".join(
+        f"row {f.index}, column {f.field}: {f.reason}" if f.index else f"{f.field}: {f.reason}"
+        for f in exc.faults[:10]
+    )
+    return f"{exc} ({detail})" if detail else str(exc)
 
 
 @text_group.command("evaluate")
-@click.option("--task", type=TASKS, required=True)
+@click.option("--task", type=click.Choice(["sentiment", "emotion", "aspects"]), required=True)
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -125,14 +133,19 @@ def evaluate_command(
     """Accuracy, macro-F1, per-class precision and recall, and the confusion matrix.
 
     FILE is a CSV with `text` and `sentiment` (negative, neutral, positive) or `emotions`
-    (space-separated anger, disgust, fear, joy, sadness, surprise, or none).
+    (space-separated anger, disgust, fear, joy, sadness, surprise, or none), or for
+    aspects `aspects` ("delivery:negative courier:positive"; optional `language`, `split`).
 
     \b
     Example:
       cxm text evaluate --task sentiment reviews.csv --json
+      cxm text evaluate --task aspects tests/data/aspects.csv
     """
     from cxm.text.evaluation import evaluate
 
+    if task == "aspects":
+        _evaluate_aspects(ctx, file, org_slug, as_json, backend)
+        return
     data = _labelled(file, task)
     _, _, model = _model(ctx, org_slug, backend)
     report = evaluate(model, data, task)
@@ -155,6 +168,31 @@ def evaluate_command(
         click.echo("  confusion (rows: truth, columns: predicted) " + " ".join(labels))
         for name, row in zip(labels, report["confusion"]["matrix"], strict=True):
             click.echo(f"  {name:<10} " + " ".join(f"{n:>8}" for n in row))
+
+
+def _evaluate_aspects(
+    ctx: click.Context, file: Path, org_slug: str, as_json: bool, backend: str | None
+) -> None:
+    from cxm.text.aspects import evaluate_aspects, read_aspects
+
+    try:
+        data = read_aspects(file)
+    except ValidationError as exc:
+        raise click.ClickException(_refusal(exc)) from exc
+    _, _, model = _model(ctx, org_slug, backend)
+    report = evaluate_aspects(model, data)
+    report["model"] = model.version
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    click.echo(f"aspects on {file.name}: {report['n_texts']} texts, {report['n_aspects']} "
+               f"aspects, model {model.version}")  # fmt: skip
+    groups = {"all": report} | report["by_language"] | report["by_split_language"]
+    click.echo(f"  {'':<8} {'aspect F1':>10} {'aspect+sentiment F1':>20} {'sentiment acc.':>15}")
+    for name, r in groups.items():
+        accuracy = r["sentiment_accuracy_on_found"]
+        click.echo(f"  {name:<8} {r['aspects']['f1']:>10.3f} {r['aspect_sentiment']['f1']:>20.3f} "
+                   f"{accuracy if accuracy is not None else 0:>15.3f}")  # fmt: skip
 
 
 @text_group.command("train")
