@@ -376,6 +376,7 @@ def _register_parts() -> None:
     from cxm.analytics.timeline_commands import customers_group
     from cxm.core.job_commands import jobs_group, worker_command
     from cxm.ingest.commands import import_group, touchpoints_group
+    from cxm.reports.commands import report_group
     from cxm.surveys.commands import surveys_group
     from cxm.text.commands import text_group
 
@@ -392,6 +393,7 @@ def _register_parts() -> None:
     main.add_command(text_group, "text")
     main.add_command(surveys_group, "surveys")
     main.add_command(responses_group, "responses")
+    main.add_command(report_group, "report")
 
 
 _register_parts()

@@ -25,6 +25,8 @@ from cxm.core.settings import Settings, get_settings
 from cxm.core.worker import Worker
 from cxm.feedback.api import router as feedback_router
 from cxm.ingest.api import router as ingest_router
+from cxm.reports.api import page_router as report_pages_router
+from cxm.reports.api import router as reports_router
 from cxm.surveys.admin_pages import router as survey_admin_router
 from cxm.surveys.api import router as surveys_router
 from cxm.surveys.builder_pages import router as survey_builder_router
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(kpi_router)
     app.include_router(timeline_router)
     app.include_router(explorer_router)
+    app.include_router(reports_router)
     app.include_router(journeys_router)
     app.include_router(insight_router)
     app.include_router(feedback_router)
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(customer_pages_router)
     app.include_router(journey_pages_router)
     app.include_router(response_pages_router)
+    app.include_router(report_pages_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
