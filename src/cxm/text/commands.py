@@ -114,9 +114,10 @@ def _labelled(path: Path, task: str) -> Any:
 
 def _refusal(exc: ValidationError) -> str:
     detail = "; ".join(
-        f"row {f.index}, column {f.field}: {f.reason}" if f.index else f"{f.field}: {f.reason}"
+        f"row {f.index}, column {f.field}: {f.reason}" if f.index
+        else f.reason if f.field in (None, "file") else f"column {f.field}: {f.reason}"
         for f in exc.faults[:10]
-    )
+    )  # fmt: skip
     return f"{exc} ({detail})" if detail else str(exc)
 
 
@@ -198,11 +199,20 @@ def _evaluate_aspects(
 @text_group.command("train")
 @click.option("--task", type=TASKS, required=True)
 @click.option(
-    "--labels", "file", type=click.Path(path_type=Path, exists=True, dir_okay=False), required=True
+    "--labels", "file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None, help="A labelled CSV (text, and sentiment or emotions).",
+)  # fmt: skip
+@click.option(
+    "--from-ratings",
+    is_flag=True,
+    help="Sentiment only: also learn from survey comments labelled by the CSAT or NPS score "
+    "on the same response (CSAT 1-2 negative, 3 neutral, 4-5 positive; NPS 0-6, 7-8, 9-10).",
 )
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.pass_context
-def train_command(ctx: click.Context, task: str, file: Path, org_slug: str) -> None:
+def train_command(
+    ctx: click.Context, task: str, file: Path | None, from_ratings: bool, org_slug: str
+) -> None:
     """Learn one task from your own labelled texts; the model is used from then on.
 
     The other task keeps the current model's weights. The model is written to
@@ -212,12 +222,27 @@ def train_command(ctx: click.Context, task: str, file: Path, org_slug: str) -> N
     \b
     Example:
       cxm text train --task sentiment --labels our-reviews.csv
+      cxm text train --task sentiment --from-ratings
     """
     from cxm.text.builtin import retrain
     from cxm.text.enrichment import forget_models
+    from cxm.text.labels import Labelled, check_counts
+    from cxm.text.weak_labels import rated_texts
 
-    data = _labelled(file, task)
-    _, org_id, base = _model(ctx, org_slug)
+    if file is None and not from_ratings:
+        raise click.UsageError("give --labels FILE, --from-ratings, or both")
+    if from_ratings and task != "sentiment":
+        raise click.UsageError("--from-ratings gives sentiment labels only (--task sentiment)")
+    data = _labelled(file, task) if file else Labelled()
+    db, org_id, base = _model(ctx, org_slug)
+    weak = rated_texts(db, org_id) if from_ratings else Labelled()
+    if from_ratings:
+        click.echo(f"{len(weak):,} rated survey comments as weak labels.")
+        data.extend(weak)
+        try:
+            check_counts(data, task, "the labelled texts")
+        except ValidationError as exc:
+            raise click.ClickException(_refusal(exc)) from exc
     model = retrain(base, data, task)
     target = command_settings(ctx).data_dir / "text" / f"org-{org_id}.npz"
     model.save(target)

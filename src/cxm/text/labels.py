@@ -53,6 +53,20 @@ class Labelled:
 
 def read_labelled(path: Path, task: str | None = None, language: str = "") -> Labelled:
     """A customer's labelled CSV; ``task`` (sentiment or emotion) names the column required."""
+    try:
+        return _read_labelled(path, task, language)
+    except UnicodeDecodeError as exc:
+        raise ValidationError(
+            f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV",
+            [Fault("is not UTF-8", field="file")],
+        ) from exc
+    except csv.Error as exc:
+        raise ValidationError(
+            f"{path.name} is not a readable CSV: {exc}", [Fault(str(exc), field="file")]
+        ) from exc
+
+
+def _read_labelled(path: Path, task: str | None, language: str) -> Labelled:
     faults: list[Fault] = []
     out = Labelled()
     with path.open(encoding="utf-8-sig", newline="") as fh:
@@ -108,9 +122,10 @@ def check_counts(data: Labelled, task: str, name: str) -> None:
     thin = {k: n for k, n in counts.items() if n < MIN_PER_CLASS}
     if thin or not counts:
         detail = ", ".join(f"{k}: {n}" for k, n in thin.items()) or "no labelled rows"
+        column = "sentiment" if task == "sentiment" else "emotions"
         raise ValidationError(
             f"{name}: too few examples per class (at least {MIN_PER_CLASS}): {detail}",
-            [Fault("too few examples", field=task)],
+            [Fault(f"too few examples ({detail})", field=column)],
         )
 
 

@@ -1,0 +1,61 @@
+"""Weak sentiment labels from the organization's own rated texts.
+
+A customer who gives a CSAT or NPS score and writes a comment on the same survey response
+has, roughly, labelled the comment: CSAT 1-2 negative, 3 neutral, 4-5 positive; NPS 0-6
+negative, 7-8 neutral, 9-10 positive (detractors, passives, promoters). Where a response
+has both, CSAT decides (it is asked about the experience the comment describes). The
+labels are noisy (a promoter may still complain about one thing), so they suit training on
+many texts, not judging a model.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from cxm.core.db import Database, table
+from cxm.surveys.models import Answer
+from cxm.text.labels import Labelled
+
+SCORES = ("csat", "nps")
+
+
+def sentiment_of(kind: str, value: float) -> str | None:
+    """The weak label of one score (None outside the scale)."""
+    if kind == "csat" and 1 <= value <= 5:
+        return "negative" if value <= 2 else "neutral" if value < 4 else "positive"
+    if kind == "nps" and 0 <= value <= 10:
+        return "negative" if value <= 6 else "neutral" if value < 9 else "positive"
+    return None
+
+
+def rated_texts(db: Database, org_id: int) -> Labelled:
+    """Each survey comment that has a CSAT or NPS score on its response, with its label."""
+    a = table(Answer)
+    query = (
+        select(a.c.response_id, a.c.kind, a.c.value, a.c.text)
+        .where(
+            a.c.organization_id == org_id,
+            or_(a.c.kind.in_(SCORES), (a.c.kind == "text") & a.c.text.is_not(None)),
+        )
+        .order_by(a.c.response_id, a.c.id)
+    )
+    texts: dict[int, list[str]] = {}
+    scores: dict[int, dict[str, float]] = {}
+    with db.engine.connect() as conn:
+        for response_id, kind, value, text in conn.execute(query):
+            if kind == "text":
+                if text and text.strip():
+                    texts.setdefault(int(response_id), []).append(str(text).strip())
+            elif value is not None:
+                scores.setdefault(int(response_id), {}).setdefault(str(kind), float(value))
+    out = Labelled()
+    for response_id, comments in texts.items():
+        given = scores.get(response_id, {})
+        label = next(
+            (sentiment_of(k, given[k]) for k in SCORES if k in given and sentiment_of(k, given[k])),
+            None,
+        )
+        if label is not None:
+            for comment in comments:
+                out.add(comment, label, None, "")
+    return out

@@ -1,0 +1,122 @@
+"""Weak sentiment labels from rated survey comments, and refused training files."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cxm.cli import main
+from cxm.core.bulk import insert_returning_ids, insert_rows
+from cxm.core.changes import change_mark
+from cxm.core.db import Database, table
+from cxm.core.errors import ValidationError
+from cxm.surveys.models import Answer, Response
+from cxm.text.labels import read_labelled
+from cxm.text.weak_labels import rated_texts, sentiment_of
+from tests.factories import _survey, organization
+
+WHEN = datetime(2026, 10, 1, tzinfo=UTC)
+NEGATIVE = ["Кур'єр запізнився на три дні", "Товар прийшов зламаний", "Ніхто не відповідає",
+            "Гроші досі не повернули", "Жахливе обслуговування в магазині",
+            "Посилку загубили"]  # fmt: skip
+NEUTRAL = ["Замовлення отримав", "Звичайна доставка", "Нічого особливого",
+           "Як завжди", "Забрав у відділенні", "Оплатив карткою"]  # fmt: skip
+POSITIVE = ["Дякую, все чудово", "Дуже швидко і зручно", "Привітний консультант",
+            "Все сподобалося", "Супер сервіс", "Рекомендую магазин"]  # fmt: skip
+
+
+def _responses(db: Database, org: int, rows: list[tuple[dict[str, float], list[str]]]) -> None:
+    """Responses with the given scores (kind -> value) and comments."""
+    with db.writer() as conn:
+        mark = change_mark(conn)
+        sid, vid = _survey(conn, org, "after-order", mark)
+        ids = insert_returning_ids(conn, table(Response), [
+            {"organization_id": org, "survey_id": sid, "version_id": vid, "status": "complete",
+             "started_at": WHEN, "completed_at": WHEN, "sync_mark": mark} for _ in rows
+        ])  # fmt: skip
+        answers = []
+        for rid, (scores, comments) in zip(ids, rows, strict=True):
+            answers += [
+                {
+                    "organization_id": org,
+                    "response_id": rid,
+                    "question": k,
+                    "kind": k,
+                    "value": v,
+                    "text": None,
+                    "sync_mark": mark,
+                }
+                for k, v in scores.items()
+            ]
+            answers += [{"organization_id": org, "response_id": rid, "question": f"q{i}",
+                         "kind": "text", "value": None, "text": c, "sync_mark": mark}
+                        for i, c in enumerate(comments)]  # fmt: skip
+        insert_rows(conn, table(Answer), answers)
+
+
+def test_scores_become_labels_as_documented() -> None:
+    csat = [sentiment_of("csat", v) for v in (1, 2, 3, 4, 5, 0, 6)]
+    assert csat == ["negative", "negative", "neutral", "positive", "positive", None, None]
+    nps = [sentiment_of("nps", v) for v in (0, 6, 7, 8, 9, 10, 11)]
+    assert nps == ["negative", "negative", "neutral", "neutral", "positive", "positive", None]
+    assert sentiment_of("ces", 3) is None
+
+
+def test_rated_survey_comments_are_weak_labels(sqlite_db: Database) -> None:
+    org = organization(sqlite_db)
+    other = organization(sqlite_db, "other")
+    _responses(sqlite_db, org, [
+        ({"csat": 2}, ["Late again"]),
+        ({"nps": 7}, ["It was fine", "   "]),  # a blank comment is left out
+        ({"csat": 5, "nps": 3}, ["Lovely staff"]),  # CSAT decides
+        ({"ces": 2}, ["Easy"]),  # no CSAT or NPS: no label
+        ({"nps": 10}, []),  # no comment
+    ])  # fmt: skip
+    _responses(sqlite_db, other, [({"csat": 1}, ["Not ours"])])
+    found = rated_texts(sqlite_db, org)
+    assert sorted(zip(found.texts, found.sentiment, strict=True)) == [
+        ("It was fine", "neutral"), ("Late again", "negative"), ("Lovely staff", "positive")
+    ]  # fmt: skip
+
+
+def test_train_from_ratings(sqlite_db: Database, tmp_path: Path) -> None:
+    org = organization(sqlite_db, "demo")
+    base = ["--data-dir", str(tmp_path), "--database-url", sqlite_db.url, "text"]
+    runner = CliRunner()
+    _responses(sqlite_db, org, [({"csat": 1}, [t]) for t in NEGATIVE[:3]])
+    thin = runner.invoke(main, [*base, "train", "--task", "sentiment", "--from-ratings"])
+    assert thin.exit_code != 0 and "too few examples per class" in thin.output
+    assert "column sentiment" in thin.output and "neutral: 0" in thin.output
+    more = [({"csat": 1.0}, [t]) for t in NEGATIVE[3:]] + [({"nps": 8.0}, [t]) for t in NEUTRAL]
+    _responses(sqlite_db, org, more + [({"nps": 10.0}, [t]) for t in POSITIVE])
+    trained = runner.invoke(main, [*base, "train", "--task", "sentiment", "--from-ratings"])
+    assert trained.exit_code == 0, trained.output
+    assert "18 rated survey comments" in trained.output
+    assert (tmp_path / "text" / f"org-{org}.npz").exists()
+    said = json.loads(runner.invoke(main, [*base, "analyse", "--json", *NEUTRAL]).output)
+    assert [r["sentiment"] for r in said] == ["neutral"] * 6  # it learnt its own neutral
+    neither = runner.invoke(main, [*base, "train", "--task", "sentiment"])
+    assert neither.exit_code != 0 and "--labels FILE, --from-ratings" in neither.output
+    emotion = runner.invoke(main, [*base, "train", "--task", "emotion", "--from-ratings"])
+    assert emotion.exit_code != 0 and "sentiment labels only" in emotion.output
+
+
+def test_training_files_are_refused_naming_what_is_wrong(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("text,sentiment\nça va,neutral\n".encode("latin-1"))
+    with pytest.raises(ValidationError, match="not UTF-8 text"):
+        read_labelled(latin1, "sentiment")
+    thin = tmp_path / "thin.csv"
+    thin.write_text("text,emotions\n" + "so happy,joy\n" * 6 + "grr,anger\n", "utf-8")
+    with pytest.raises(ValidationError) as refused:
+        read_labelled(thin, "emotion")
+    [fault] = refused.value.faults
+    assert fault.field == "emotions" and "anger: 1" in fault.reason
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("text,sentiment\nfine,positive,extra\nshort\n", "utf-8")
+    with pytest.raises(ValidationError, match="too few examples"):
+        read_labelled(ragged, "sentiment")  # short rows have no label; extra cells ignored
