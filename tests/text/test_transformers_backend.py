@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,72 +12,11 @@ from cxm.text.backends import forget_models, load_model, text_backend
 from cxm.text.builtin import SHIPPED
 from cxm.text.enrichment import analyse
 
-torch = pytest.importorskip("torch", reason="torch not installed: pip install 'cxm[transformers]'")
-transformers = pytest.importorskip(
+pytest.importorskip("torch", reason="torch not installed: pip install 'cxm[transformers]'")
+pytest.importorskip(
     "transformers", reason="transformers not installed: pip install 'cxm[transformers]'"
 )
-
-WORDS = [
-    "[PAD]",
-    "[UNK]",
-    "[CLS]",
-    "[SEP]",
-    "[MASK]",
-    *[
-        "the",
-        "parcel",
-        "was",
-        "late",
-        "rude",
-        "broken",
-        "great",
-        "polite",
-        "thank",
-        "you",
-        "delivery",
-        "courier",
-        "good",
-        "bad",
-        "scary",
-        "wow",
-    ],
-]
-SENTIMENT = {"late": 0, "rude": 0, "broken": 0, "bad": 0, "great": 2, "polite": 2,
-             "thank you": 2, "good": 2, "the parcel": 1, "delivery": 1, "courier": 1,
-             "the": 1}  # fmt: skip
-EMOTION_LABELS = ("angry", "joy", "fear", "surprise", "neutral")
-EMOTION = {"rude": [1, 0, 0, 0, 0], "bad": [1, 0, 0, 0, 0], "great": [0, 1, 0, 0, 0],
-           "thank you": [0, 1, 0, 0, 0], "scary": [0, 0, 1, 0, 0], "wow": [0, 0, 0, 1, 0],
-           "scary scary": [0, 0, 1, 0, 0], "wow wow": [0, 0, 0, 1, 0],
-           "the parcel": [0, 0, 0, 0, 1], "delivery": [0, 0, 0, 0, 1]}  # fmt: skip
-
-
-def _train(directory: Path, labels: tuple[str, ...], examples: dict[str, Any], multi: bool) -> str:
-    """A one-layer BERT with its own word-level vocabulary, fitted to ``examples``."""
-    torch.manual_seed(0)
-    tokenizer = transformers.BertTokenizerFast(vocab={w: i for i, w in enumerate(WORDS)})
-    config = transformers.BertConfig(
-        vocab_size=len(WORDS), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=64, max_position_embeddings=64, hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0, num_labels=len(labels),
-        id2label=dict(enumerate(labels)), label2id={n: i for i, n in enumerate(labels)},
-        problem_type="multi_label_classification" if multi else "single_label_classification",
-    )  # fmt: skip
-    model = transformers.BertForSequenceClassification(config)
-    encoded = tokenizer(list(examples), padding=True, return_tensors="pt")
-    target = torch.tensor(list(examples.values()), dtype=torch.float if multi else torch.long)
-    optimiser = torch.optim.Adam(model.parameters(), lr=0.01)
-    for _ in range(600):  # until it fits its examples
-        loss = model(**encoded, labels=target).loss
-        if loss.item() < 0.02:
-            break
-        loss.backward()
-        optimiser.step()
-        optimiser.zero_grad()
-    assert loss.item() < 0.1, f"the tiny model did not fit its examples (loss {loss.item()})"
-    model.save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return str(directory)
+from tests.text.tiny_models import EMOTION, EMOTION_LABELS, SENTIMENT, train_tiny  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -86,9 +24,9 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("hf")
     logging.getLogger("transformers").setLevel(logging.ERROR)
     return {
-        "sentiment": _train(root / "sentiment", ("negative", "neutral", "positive"),
+        "sentiment": train_tiny(root / "sentiment", ("negative", "neutral", "positive"),
                             SENTIMENT, multi=False),
-        "emotion": _train(root / "emotion", EMOTION_LABELS, EMOTION, multi=True),
+        "emotion": train_tiny(root / "emotion", EMOTION_LABELS, EMOTION, multi=True),
     }  # fmt: skip
 
 
