@@ -137,4 +137,5 @@ def definition() -> dict[str, Any]:
     return copy.deepcopy(DEFINITION)
 
 
+from tests.surveys.mailbox import smtp  # noqa: E402, F401
 from tests.web.conftest import browser_page, client, live_url, site  # noqa: E402, F401

@@ -3,13 +3,9 @@ unsubscribing, the suppression list, and QR codes for a store's counter."""
 
 from __future__ import annotations
 
-import email
 import re
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +24,7 @@ from cxm.surveys.models import Invitation, Response
 from cxm.surveys.qr import counter_url
 from cxm.surveys.service import import_survey
 from tests.factories import track
+from tests.surveys.mailbox import Inbox, free_port
 from tests.web.conftest import Site
 
 NOW = datetime.now(UTC) - timedelta(hours=1)  # links made now still work today
@@ -37,38 +34,6 @@ NOW = datetime.now(UTC) - timedelta(hours=1)  # links made now still work today
 def no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     # The queue's jobs run when a test says so, not by the web process's own worker.
     monkeypatch.setenv("CXM_WORKER_THREADS", "0")
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        parsed = email.message_from_bytes(envelope.content, policy=default_policy)
-        assert isinstance(parsed, EmailMessage)
-        self.messages.append(parsed)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Inbox, SmtpMailer]]:
-    """A local SMTP server that the send jobs of the queue deliver to (CXM_SMTP_PORT)."""
-    inbox = Inbox()
-    port = _free_port()
-    monkeypatch.setenv("CXM_SMTP_PORT", str(port))
-    monkeypatch.setenv("CXM_SMTP_SENDER", "cx@shop.example")
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, SmtpMailer("127.0.0.1", port)
-    finally:
-        controller.stop()
 
 
 def customers(client: TestClient, site: Site) -> dict[str, int]:
@@ -192,7 +157,7 @@ def test_unsubscribing_suppresses_every_later_invitation(
 def test_an_unreachable_smtp_server_is_retried_with_backoff_then_recorded_as_failed(
     client: TestClient, site: Site, definition: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CXM_SMTP_PORT", str(_free_port()))  # nobody listens there
+    monkeypatch.setenv("CXM_SMTP_PORT", str(free_port()))  # nobody listens there
     db: Database = site.app.state.db
     ids = customers(client, site)
     import_survey(db, site.org_id, definition, code="delivery", name="Delivery")
@@ -233,7 +198,7 @@ def test_a_retried_send_job_sends_only_what_the_server_did_not_take(
     client: TestClient, site: Site, definition: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     inbox = Flaky()
-    port = _free_port()
+    port = free_port()
     monkeypatch.setenv("CXM_SMTP_PORT", str(port))
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from cxm.core.errors import ValidationError
 from cxm.core.validation import faults_from
 from cxm.surveys.invitations import list_decisions
+from cxm.surveys.response_rate import Period, RateRow, response_rates
 from cxm.surveys.schedules import (
     ScheduleOut,
     ScheduleSpec,
@@ -182,3 +183,24 @@ async def decisions(
         list_decisions, db, client.organization_id, code, status, trigger, limit
     )
     return [DecisionRow(**asdict(d)) for d in found]
+
+
+@router.get(
+    "/response-rates",
+    response_model=list[RateRow],
+    description="Response rates per survey and period (`by`: day, week, month, all): "
+    "invitations answered of those sent, and for anonymous links (QR codes, the widget, shared "
+    "links) complete responses against page views; each with a 95% Wilson interval. Dates "
+    "`start` and `end` (inclusive) bound the periods.",
+)
+async def response_rates_route(
+    client: ApiClient,
+    db: DbDep,
+    survey: str | None = None,
+    by: Period = "month",
+    start: date | None = None,
+    end: date | None = None,
+) -> list[RateRow]:
+    return await run_in_threadpool(
+        response_rates, db, client.organization_id, survey, by, start, end
+    )

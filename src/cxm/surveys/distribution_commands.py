@@ -232,8 +232,47 @@ def decisions_command(
                    f"\t{d.trigger or ('recurring' if d.schedule else '')}")  # fmt: skip
 
 
+@click.command("rate")
+@click.option("--survey", default=None, help="One survey's code (default: all).")
+@click.option("--by", type=click.Choice(["day", "week", "month", "all"]), default="month",
+              show_default=True)  # fmt: skip
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def rate_command(
+    ctx: click.Context, survey: str | None, by: str, start: datetime | None,
+    end: datetime | None, org_slug: str, as_json: bool,
+) -> None:  # fmt: skip
+    """Response rates: invitations answered of those sent, and anonymous answers per view.
+
+    \b
+    Example:
+      cxm surveys rate --survey post-purchase --by month --json
+    """
+    from cxm.surveys.response_rate import response_rates
+
+    db = open_store(command_settings(ctx))
+    rows = response_rates(db, organization_id(db, org_slug), survey, by,  # type: ignore[arg-type]
+                          start.date() if start else None, end.date() if end else None)  # fmt: skip
+    if as_json:
+        click.echo(as_json_text([r.model_dump() for r in rows]))
+        return
+
+    def pct(value: float | None, low: float | None, high: float | None) -> str:
+        if value is None or low is None or high is None:
+            return "—"
+        return f"{value:.1%} ({low:.1%}–{high:.1%})"
+
+    for r in rows:
+        click.echo(f"{r.survey:<20} {r.period:<10} invitations {r.answered}/{r.sent} "
+                   f"{pct(r.rate, r.rate_low, r.rate_high)}  views {r.anonymous_responses}/"
+                   f"{r.views} {pct(r.view_rate, r.view_rate_low, r.view_rate_high)}")  # fmt: skip
+
+
 def commands() -> list[click.Command]:
     from cxm.surveys.audience_commands import schedule_group, suppression_group
 
     return [trigger_group, schedule_group, suppression_group, distribute_command,
-            decisions_command]  # fmt: skip
+            decisions_command, rate_command]  # fmt: skip

@@ -30,6 +30,7 @@ from cxm.surveys.answering import (
 )
 from cxm.surveys.definition import Definition
 from cxm.surveys.links import LinkProblem, link_state
+from cxm.surveys.page_views import count_view, source_of
 from cxm.surveys.responses import Progress, Respondent, progress, save_page
 from cxm.surveys.service import definition_of, live_version
 from cxm.web.i18n import render
@@ -193,6 +194,12 @@ async def _get(request: Request, build: Any, preferred_language: bool = True) ->
     r.language = choose_language(request, r.definition, r.language or None)
     if "survey_seed" not in request.session:
         request.session["survey_seed"] = secrets.token_hex(8)
+    seen = f"survey_view_{r.survey_id}"
+    if r.link is None and not request.session.get(seen):
+        # A first look at an anonymous link: the base of its response rate.
+        request.session[seen] = 1
+        source = source_of(dict(request.query_params))
+        await run_in_threadpool(count_view, db, r.survey_id, source)
     index, state = await run_in_threadpool(_current, db, request, r)
     if index is None:
         return _message(request, r.language, "done", 200)

@@ -31,6 +31,7 @@ from cxm.surveys.admin_pages import router as survey_admin_router
 from cxm.surveys.api import router as surveys_router
 from cxm.surveys.builder_pages import router as survey_builder_router
 from cxm.surveys.distribution_api import router as distribution_router
+from cxm.surveys.distribution_pages import router as distribution_pages_router
 from cxm.surveys.pages import router as survey_pages_router
 from cxm.surveys.unsubscribe import router as unsubscribe_router
 from cxm.text.api import router as text_router
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(unsubscribe_router)
     app.include_router(survey_builder_router)
     app.include_router(survey_admin_router)
+    app.include_router(distribution_pages_router)
     app.include_router(kpi_pages_router)
     app.include_router(customer_pages_router)
     app.include_router(journey_pages_router)

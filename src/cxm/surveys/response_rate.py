@@ -1,0 +1,122 @@
+"""Response rates per survey and period: invitations answered of those sent, and for anonymous
+links (QR codes, the widget, shared links) responses against page views, with Wilson intervals.
+
+An invitation counts in the period it was sent and as answered when its personal link's
+response is complete (whenever that happened). A view counts in the day it was counted; an
+anonymous response in the day it was started, as answered when complete.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import and_, func, select
+from statsmodels.stats.proportion import proportion_confint
+
+from cxm.core.db import Database, table
+from cxm.surveys.models import Invitation, PageView, Response, Survey
+
+Period = Literal["day", "week", "month", "all"]
+
+
+class RateRow(BaseModel):
+    survey: str
+    period: str
+    sent: int  # invitations sent
+    answered: int  # of those, with a complete response
+    rate: float | None
+    rate_low: float | None  # 95% Wilson interval
+    rate_high: float | None
+    views: int  # first looks at anonymous links
+    anonymous_responses: int  # complete responses through anonymous links
+    view_rate: float | None
+    view_rate_low: float | None
+    view_rate_high: float | None
+
+
+def label(day: date, by: str) -> str:
+    if by == "day":
+        return day.isoformat()
+    if by == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year}-W{week:02d}"
+    if by == "month":
+        return f"{day.year}-{day.month:02d}"
+    return "all"
+
+
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _share(k: int, n: int) -> tuple[float | None, float | None, float | None]:
+    if n == 0:
+        return None, None, None
+    low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
+    return k / n, float(low), float(high)
+
+
+def response_rates(
+    db: Database,
+    org_id: int,
+    survey: str | None = None,
+    by: Period = "month",
+    start: date | None = None,
+    end: date | None = None,
+) -> list[RateRow]:
+    """One row per survey and period with invitations sent, page views or anonymous answers."""
+    it, rt, st, vt = table(Invitation), table(Response), table(Survey), table(PageView)
+    where = [st.c.organization_id == org_id]
+    if survey is not None:
+        where.append(st.c.code == survey)
+    sent_day = func.date(it.c.created_at)
+    invited = (
+        select(st.c.code, sent_day, func.count(), func.count(rt.c.id))
+        .select_from(it)
+        .join(st, st.c.id == it.c.survey_id)
+        .outerjoin(rt, and_(rt.c.link_id == it.c.link_id, rt.c.status == "complete"))
+        .where(*where, it.c.status == "sent")
+        .group_by(st.c.code, sent_day)
+    )
+    viewed = (
+        select(st.c.code, vt.c.day, func.sum(vt.c["count"]))
+        .join(st, st.c.id == vt.c.survey_id)
+        .where(*where)
+        .group_by(st.c.code, vt.c.day)
+    )
+    started_day = func.date(rt.c.started_at)
+    anonymous = (
+        select(st.c.code, started_day, func.count())
+        .join(st, st.c.id == rt.c.survey_id)
+        .where(*where, rt.c.link_id.is_(None), rt.c.status == "complete")
+        .group_by(st.c.code, started_day)
+    )
+    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+
+    def keep(day: date) -> bool:
+        return (start is None or day >= start) and (end is None or day <= end)
+
+    with db.engine.connect() as conn:
+        for code, day, n, done in conn.execute(invited):
+            if keep(d := _day(day)):
+                row = totals[(str(code), label(d, by))]
+                row[0] += int(n)
+                row[1] += int(done)
+        for code, day, n in conn.execute(viewed):
+            if keep(d := _day(day)):
+                totals[(str(code), label(d, by))][2] += int(n or 0)
+        for code, day, n in conn.execute(anonymous):
+            if keep(d := _day(day)):
+                totals[(str(code), label(d, by))][3] += int(n)
+    out = []
+    for (code, period), (sent, answered, views, anon) in sorted(totals.items()):
+        rate, low, high = _share(answered, sent)
+        # More anonymous answers than counted views (e.g. views before counting began) cap at 1.
+        vrate, vlow, vhigh = _share(min(anon, views), views)
+        out.append(RateRow(survey=code, period=period, sent=sent, answered=answered, rate=rate,
+                           rate_low=low, rate_high=high, views=views, anonymous_responses=anon,
+                           view_rate=vrate, view_rate_low=vlow, view_rate_high=vhigh))  # fmt: skip
+    return out
