@@ -159,12 +159,14 @@ def test_odd_texts_through_the_llm_backend(builtin: BuiltinModel) -> None:
            "Ĉu vi parolas Esperanton? Mi ne scias."]  # fmt: skip
     with StandIn() as server:
         readings = analyse(LlmBackend(server.url, "m", builtin, max_chars=500), odd)
+        asked = server.items_asked
     empty, blank, emoji, huge, mixed, unknown = readings
     for r in (empty, blank, emoji):
         assert r["sentiment"] == "neutral" and r["labels"] == "none" and r["confidence"] == 0
     assert huge["sentiment"] == "negative" and mixed["language"] in ("uk", "en", "ru")
     assert unknown["sentiment"] in ("negative", "neutral", "positive")
     assert all(r["model_version"].startswith("llm-") for r in readings)
+    assert asked == 3  # empty, blank and emoji-only texts are not sent
 
 
 def test_api_and_cli_use_the_configured_llm_backend(tmp_path: Path, sqlite_db: Database) -> None:

@@ -92,6 +92,9 @@ class Reading(BaseModel):
                       labels or ["none"])  # fmt: skip
 
 
+_NOTHING_TO_READ = Scores("neutral", 0.0, 0.0, dict.fromkeys(EMOTIONS, 0.0), ["none"])
+
+
 class Answer(BaseModel):
     readings: list[Reading]
 
@@ -189,6 +192,9 @@ class LlmBackend:
         out: list[Scores | None] = [
             Reading.model_validate_json(cached[k]).scores() if k in cached else None for k in keys
         ]
+        for i, t in enumerate(sent):
+            if out[i] is None and not any(ch.isalpha() for ch in t):
+                out[i] = _NOTHING_TO_READ  # empty, emoji, digits: not worth a request
         first: dict[str, int] = {}  # each distinct text is asked about once
         for i, t in enumerate(sent):
             if out[i] is None:
