@@ -40,6 +40,10 @@ def test_explorer_page_names_a_bad_filter_and_has_an_empty_state(
     log_in(client, site.email)
     bad = client.get("/responses?nps_group=fans")
     assert bad.status_code == 422 and 'role="alert"' in bad.text and "nps_group" in bad.text
+    typed = client.get("/responses?score_min=abc&score_max=&kpi=nps")
+    assert typed.status_code == 422 and "score_min" in typed.text and 'role="alert"' in typed.text
+    blank = client.get("/responses?score_min=&score_max=&customer=&text=курʼєр")
+    assert blank.status_code == 200 and blank.text.count('class="comment" data-response=') == 2
     empty = client.get("/responses?text=nothing-like-this").text
     assert 'class="notice empty"' in empty
     assert client.get("/responses", follow_redirects=False).status_code == 200

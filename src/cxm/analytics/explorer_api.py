@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.explorer import PAGE_SIZE, ResponseQuery, find_responses
 from cxm.analytics.explorer_export import export
+from cxm.core.errors import Fault, ValidationError
 from cxm.web.deps import ApiClient
 
 router = APIRouter(prefix="/api/v1/responses", tags=["responses"])
@@ -30,20 +32,40 @@ def response_query(
     language: str | None = None,
     nps_group: str | None = Query(default=None, description="promoter, passive or detractor"),
     kpi: str = Query(default="nps", description="the answer score_min/score_max apply to"),
-    score_min: float | None = None,
-    score_max: float | None = None,
+    score_min: str | None = Query(default=None, description="a number on the KPI's scale"),
+    score_max: str | None = Query(default=None, description="a number on the KPI's scale"),
     text: str | None = Query(default=None, description="words that must occur in open answers"),
-    customer: int | None = None,
+    customer: str | None = Query(default=None, description="customer id"),
 ) -> ResponseQuery:
     """The explorer's filters from the query string (empty values mean no filter)."""
+    return query_from(locals())
 
-    def clean(v: str | None) -> str | None:
-        return v.strip() or None if v is not None else None
 
+def query_from(params: Mapping[str, Any]) -> ResponseQuery:
+    """The filters from text values; a value that is not a number where one is needed is
+    refused, naming its field."""
+    faults: list[Fault] = []
+
+    def clean(name: str) -> str | None:
+        v = params.get(name)
+        return (str(v).strip() or None) if v is not None else None
+
+    def number(name: str, kind: type[float] | type[int]) -> Any:
+        v = clean(name)
+        try:
+            return None if v is None else kind(v)
+        except ValueError:
+            faults.append(Fault(f"must be a{'n integer' if kind is int else ' number'}", name))
+            return None
+
+    low, high = number("score_min", float), number("score_max", float)
+    who = number("customer", int)
+    if faults:
+        raise ValidationError("The response filters are not valid.", faults)
     return ResponseQuery(
-        clean(period), clean(survey), clean(channel), clean(stage), clean(touchpoint),
-        clean(store), clean(region), clean(language), clean(nps_group), kpi.strip() or "nps",
-        score_min, score_max, clean(text), customer,
+        clean("period"), clean("survey"), clean("channel"), clean("stage"), clean("touchpoint"),
+        clean("store"), clean("region"), clean("language"), clean("nps_group"),
+        clean("kpi") or "nps", low, high, clean("text"), who,
     )  # fmt: skip
 
 

@@ -13,9 +13,10 @@ from cxm.analytics.explorer import (
     PAGE_SIZE,
     SCORE_KINDS,
     ResponsePage,
+    ResponseQuery,
     find_responses,
 )
-from cxm.analytics.explorer_api import Filters, export_response
+from cxm.analytics.explorer_api import Filters, export_response, query_from
 from cxm.core.errors import ValidationError
 from cxm.ingest.models import CHANNELS, STAGES
 from cxm.web.auth import CurrentUser, page_context
@@ -25,18 +26,18 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/responses", response_class=HTMLResponse)
-async def responses_page(
-    request: Request, user: CurrentUser, q: Filters, offset: int = 0
-) -> Response:
+async def responses_page(request: Request, user: CurrentUser, offset: int = 0) -> Response:
     lang = request_language(request, user.language)
     offset = max(offset, 0)
     faults = []
     try:
+        q = query_from(request.query_params)
         page = await run_in_threadpool(
             find_responses, request.app.state.analytics, user.organization_id, q, offset
         )
     except ValidationError as exc:
         page, faults = ResponsePage(0, 0, []), exc.faults
+        q = ResponseQuery()
     params = q.as_params()
     ctx = page_context(
         request,
