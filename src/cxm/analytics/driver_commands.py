@@ -11,6 +11,8 @@ import click
 from cxm.analytics.commands import run_analysis
 from cxm.analytics.drivers import BUILT_IN
 
+METHODS = {"lmg": "exact LMG (Shapley)", "johnson": "Johnson's relative weights"}
+
 
 def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     return "-" if value is None else fmt.format(value)
@@ -28,6 +30,14 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
 @click.option("--all-orders", is_flag=True, help="Include orders without a delivery promise.")
 @click.option("--no-controls", is_flag=True, help="Adjust for the other drivers only.")
 @click.option("--bootstrap", type=click.IntRange(0, 2000), default=200, show_default=True)
+@click.option(
+    "--importance",
+    type=click.Choice(["auto", "lmg", "johnson"]),
+    default="auto",
+    show_default=True,
+    help="Exact LMG (up to 10 drivers), Johnson's relative weights, or auto: LMG up to 10 "
+    "drivers, Johnson beyond.",
+)
 @click.option("--store", default=None, help="Only orders placed at this location.")
 @click.option("--channel", default=None, help="Only orders placed in this channel.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
@@ -55,6 +65,7 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
         kw["channel"],
         kw["since"].date() if kw["since"] else None,
         kw["until"].date() if kw["until"] else None,
+        importance=kw["importance"],
     )
     found = run_analysis(ctx, org_slug, analyse, q)
     if as_json:
@@ -65,6 +76,8 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
     if found.message:
         click.echo(found.message)
         return
+    method = METHODS.get(found.importance_method or "", "-")
+    click.echo(f"R² {_num(found.r_squared, '{:.3f}')}; shares of explained variance by {method}")
     click.echo(
         f"{'driver':<16} {'with':>6} {'raw':>24} {'adjusted':>24} {'impact':>7} {'share':>17}"
     )

@@ -7,7 +7,8 @@ presence of a touchpoint code (``delay_notice``). For each driver: the raw diffe
 mean score (with it minus without it, Welch interval); the effect adjusted for the other
 drivers and the controls (order channel, customer segment, customer's city) by ordinary
 least squares (statsmodels, 95% interval); and its exact Shapley/LMG share of the variance
-the drivers explain once the controls are partialled out (exact LMG, ``cxm.analytics.relimp``),
+the drivers explain once the controls are partialled out (exact LMG up to ten drivers,
+Johnson's relative weights beyond; ``cxm.analytics.relimp``; the result names the method),
 with a percentile bootstrap interval.
 
 Drivers are ranked by their impact: the NPS points they cost overall (the share of
@@ -28,14 +29,15 @@ import polars as pl
 import statsmodels.api as sm
 
 from cxm.analytics.order_facts import OrderQuery, order_facts
-from cxm.analytics.relimp import lmg
-from cxm.analytics.stats import compare_means, mean
+from cxm.analytics.relimp import EXACT_UP_TO, Method, importance, method_for
+from cxm.analytics.stats import mean
 from cxm.core.errors import Fault, ValidationError
 
 BUILT_IN = ("late", "contact_loop", "returned")
 MIN_RESPONDENTS = 100  # below this the regression is not shown
 MIN_WITH_DRIVER = 10  # respondents who had the driver (and who did not)
 COLLINEAR = 0.95  # |correlation| at or above which two drivers cannot be told apart
+MAX_DRIVERS = 30
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,12 @@ class DriverQuery:
     since: date | None = None
     until: date | None = None
     seed: int = 1
+    importance: str = "auto"  # lmg, johnson, or auto: LMG up to EXACT_UP_TO drivers
+
+    def method(self, drivers: int) -> Method:
+        if self.importance == "auto":
+            return method_for(drivers)
+        return "lmg" if self.importance == "lmg" else "johnson"
 
     def check(self) -> None:
         faults: list[Fault] = []
@@ -57,8 +65,12 @@ class DriverQuery:
             faults.append(Fault("name at least one driver", "drivers"))
         if len(set(self.drivers)) != len(self.drivers):
             faults.append(Fault("a driver is named twice", "drivers"))
-        if len(self.drivers) > 10:
-            faults.append(Fault("exact importance is computed for up to 10 drivers", "drivers"))
+        if len(self.drivers) > MAX_DRIVERS:
+            faults.append(Fault(f"at most {MAX_DRIVERS} drivers", "drivers"))
+        if self.importance not in ("auto", "lmg", "johnson"):
+            faults.append(Fault("auto, lmg or johnson", "importance"))
+        elif self.importance == "lmg" and len(self.drivers) > EXACT_UP_TO:
+            faults.append(Fault(f"exact LMG weighs up to {EXACT_UP_TO} drivers", "importance"))
         if not 2 <= self.loop_contacts <= 20:
             faults.append(Fault("between 2 and 20", "loop_contacts"))
         if not 0 <= self.bootstrap <= 2000:
@@ -94,6 +106,7 @@ class DriverResult:
     drivers: list[Driver] = field(default_factory=list)
     controls: list[str] = field(default_factory=list)
     message: str | None = None
+    importance_method: Method | None = None  # lmg (exact Shapley) or johnson (relative weights)
 
 
 def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
@@ -158,8 +171,11 @@ def _collinear(data: pl.DataFrame, drivers: list[str]) -> list[str]:
     return notes
 
 
-def _importance(x: pd.DataFrame, y: np.ndarray, drivers: list[str]) -> dict[str, float]:
-    """LMG shares of the drivers, after the controls are partialled out of y and drivers."""
+def _importance(
+    x: pd.DataFrame, y: np.ndarray, drivers: list[str], method: Method
+) -> dict[str, float]:
+    """Importance shares of the drivers (summing to 1), after the controls are partialled out
+    of y and the drivers."""
     controls = [c for c in x.columns if c not in drivers]
     xd = x[drivers].to_numpy(dtype=float)
     if controls:
@@ -167,24 +183,49 @@ def _importance(x: pd.DataFrame, y: np.ndarray, drivers: list[str]) -> dict[str,
         proj = base @ np.linalg.lstsq(base, np.column_stack([y, xd]), rcond=None)[0]
         rest = np.column_stack([y, xd]) - proj
         y, xd = rest[:, 0], rest[:, 1:]
-    share = dict(zip(drivers, lmg(xd, y), strict=True))
+    share = dict(zip(drivers, importance(xd, y, method), strict=True))
     total = sum(float(share[d]) for d in drivers)
     return {d: float(share[d]) / total if total > 0 else 0.0 for d in drivers}
 
 
-def analyse(con: Any, org_id: int, q: DriverQuery) -> DriverResult:
-    """Key driver analysis over the synced analytics store (``con``: Ibis DuckDB)."""
+@dataclass(frozen=True)
+class _Prepared:
+    data: pl.DataFrame
+    usable: list[str]
+    skipped: dict[str, str]
+    message: str | None
+
+
+def _dependent(x: pd.DataFrame, drivers: list[str]) -> str | None:
+    """Drivers that the other drivers and the controls determine exactly cannot be weighed
+    (e.g. ``web_order`` when the order channel is a control)."""
+    m = sm.add_constant(x.to_numpy(dtype=float), has_constant="add")
+    if np.linalg.matrix_rank(m) == m.shape[1]:
+        return None
+    tied = []
+    for d in drivers:
+        j = 1 + list(x.columns).index(d)
+        rest = np.delete(m, j, axis=1)
+        fitted = rest @ np.linalg.lstsq(rest, m[:, j], rcond=None)[0]
+        if np.abs(m[:, j] - fitted).max() < 1e-8:
+            tied.append(d)
+    named = ", ".join(tied) if tied else ", ".join(drivers)
+    controls = len(x.columns) > len(drivers)
+    by = " and the controls (order channel, customer segment, city)" if controls else ""
+    return f"Collinear drivers: {named} follow from the other drivers{by}; drop them" + (
+        " or analyse without controls." if controls else "."
+    )
+
+
+def _prepare(con: Any, org_id: int, q: DriverQuery) -> _Prepared:
     q.check()
     data = respondents(con, org_id, q)
     n = data.height
-    nps = float(data["score"].mean()) if n else None  # type: ignore[arg-type]
     if n < MIN_RESPONDENTS:
-        return DriverResult(
-            n,
-            nps,
-            None,
+        return _Prepared(
+            data,
             [],
-            [],
+            {},
             f"Too few respondents ({n}; at least {MIN_RESPONDENTS} are needed) for a driver "
             "analysis: widen the filters or wait for more answers.",
         )
@@ -200,14 +241,18 @@ def analyse(con: Any, org_id: int, q: DriverQuery) -> DriverResult:
             usable.append(d)
     notes = _collinear(data, usable)
     if notes:
-        return DriverResult(n, nps, None, [], [], "Collinear drivers: " + "; ".join(notes) + ".")
+        return _Prepared(data, [], skipped, "Collinear drivers: " + "; ".join(notes) + ".")
     if not usable:
-        return DriverResult(n, nps, None, [], [], "No driver varies enough among respondents.")
-    y = data["score"].to_numpy()
-    x, controls = _design(data, usable, q.controls)
-    fit = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit()
-    ci = fit.conf_int(0.05)
-    share = _importance(x, y, usable)
+        return _Prepared(data, [], skipped, "No driver varies enough among respondents.")
+    x, _ = _design(data, usable, q.controls)
+    return _Prepared(data, usable, skipped, _dependent(x, usable))
+
+
+def _bootstrap(
+    x: pd.DataFrame, y: np.ndarray, usable: list[str], method: Method, q: DriverQuery
+) -> dict[str, tuple[float | None, float | None]]:
+    """Percentile intervals of the importance shares over ``q.bootstrap`` resamples."""
+    n = len(y)
     boots: dict[str, list[float]] = {d: [] for d in usable}
     rng = np.random.default_rng(q.seed)
     for _ in range(q.bootstrap):
@@ -216,28 +261,73 @@ def analyse(con: Any, org_id: int, q: DriverQuery) -> DriverResult:
         if (xb[usable].std() == 0).any():
             continue
         xb = xb.loc[:, (xb.std() > 0).to_numpy()]
-        for d, v in _importance(xb, y[idx], usable).items():
+        try:
+            shares = _importance(xb, y[idx], usable, method)
+        except (ValueError, np.linalg.LinAlgError):  # a degenerate resample
+            continue
+        for d, v in shares.items():
             boots[d].append(v)
+    return {
+        d: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5)))
+        if len(v) >= 20
+        else (None, None)
+        for d, v in boots.items()
+    }
+
+
+def importance_intervals(
+    con: Any, org_id: int, q: DriverQuery
+) -> dict[str, tuple[float | None, float | None]]:
+    """The bootstrap intervals of the importance shares alone (what the background job runs)."""
+    prepared = _prepare(con, org_id, q)
+    if prepared.message or not q.bootstrap:
+        return {}
+    y = prepared.data["score"].to_numpy()
+    x, _ = _design(prepared.data, prepared.usable, q.controls)
+    return _bootstrap(x, y, prepared.usable, q.method(len(prepared.usable)), q)
+
+
+def _skipped(data: pl.DataFrame, d: str, why: str) -> Driver:
+    k = int(data[d].sum())
+    nothing = None
+    return Driver(
+        d, k, nothing, nothing, nothing, nothing, nothing, nothing, nothing, nothing, nothing,
+        nothing, nothing, False, why,
+    )  # fmt: skip
+
+
+def analyse(con: Any, org_id: int, q: DriverQuery) -> DriverResult:
+    """Key driver analysis over the synced analytics store (``con``: Ibis DuckDB)."""
+    prepared = _prepare(con, org_id, q)
+    data, usable = prepared.data, prepared.usable
+    n = data.height
+    nps = float(data["score"].mean()) if n else None  # type: ignore[arg-type]
+    if prepared.message:
+        return DriverResult(n, nps, None, [], [], prepared.message)
+    method = q.method(len(usable))
+    y = data["score"].to_numpy()
+    x, controls = _design(data, usable, q.controls)
+    fit = sm.OLS(y, sm.add_constant(x, has_constant="add")).fit()
+    ci = fit.conf_int(0.05)
+    share = _importance(x, y, usable, method)
+    intervals = _bootstrap(x, y, usable, method, q) if q.bootstrap else {}
     found: list[Driver] = []
     for d in usable:
         with_it = data.filter(pl.col(d) == 1)["score"].to_list()
         without = data.filter(pl.col(d) == 0)["score"].to_list()
-        raw = compare_means(without, with_it)
         a, b = mean(with_it), mean(without)
+        # Welch's difference; computed here since a group may answer all alike (no spread).
+        diff = None if a.value is None or b.value is None else a.value - b.value
         half = 1.959963984540054 * float(np.hypot(a.se or 0.0, b.se or 0.0))
-        low, high = (
-            (float(np.percentile(boots[d], 2.5)), float(np.percentile(boots[d], 97.5)))
-            if len(boots[d]) >= 20
-            else (None, None)
-        )
+        low, high = intervals.get(d, (None, None))
         p = float(fit.pvalues[d])
         found.append(
             Driver(
                 d,
                 len(with_it),
-                raw.difference,
-                None if raw.difference is None else raw.difference - half,
-                None if raw.difference is None else raw.difference + half,
+                diff,
+                None if diff is None else diff - half,
+                None if diff is None else diff + half,
                 float(fit.params[d]),
                 float(ci.loc[d, 0]),
                 float(ci.loc[d, 1]),
@@ -250,26 +340,7 @@ def analyse(con: Any, org_id: int, q: DriverQuery) -> DriverResult:
                 None if p < 0.05 else "not significant at 5%",
             )
         )
-    for d, why in skipped.items():
-        found.append(
-            Driver(
-                d,
-                int(data[d].sum()),
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                False,
-                why,
-            )
-        )
+    found.extend(_skipped(data, d, why) for d, why in prepared.skipped.items())
     # Moments of truth first: the drivers that cost the most NPS points overall.
     found.sort(key=lambda r: r.impact if r.impact is not None else float("inf"))
-    return DriverResult(n, nps, float(fit.rsquared), found, controls)
+    return DriverResult(n, nps, float(fit.rsquared), found, controls, None, method)

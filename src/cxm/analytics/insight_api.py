@@ -65,7 +65,9 @@ async def funnel_route(
     "scores (+100/0/-100). For each driver: the raw difference and the effect adjusted for "
     "the other drivers and the controls (ordinary least squares, statsmodels) with 95% "
     "intervals, the NPS points it costs overall (its impact, which ranks them) and its "
-    "exact LMG share of explained variance with a bootstrap interval. Built-in "
+    "share of explained variance (exact LMG up to 10 drivers, Johnson's relative weights "
+    "beyond, or as `importance` asks; `importance_method` names the one used) with a "
+    "bootstrap interval. Built-in "
     f"drivers: {', '.join(BUILT_IN)}; any touchpoint code is a driver too (the order had it).",
 )
 async def drivers_route(
@@ -76,6 +78,7 @@ async def drivers_route(
     delivered_only: bool = True,
     controls: bool = True,
     bootstrap: int = Query(default=200, ge=0, le=2000),
+    importance: str = Query(default="auto", pattern="^(auto|lmg|johnson)$"),
     store: str | None = None,
     channel: str | None = None,
     since: date | None = None,
@@ -91,6 +94,7 @@ async def drivers_route(
         channel,
         since,
         until,
+        importance=importance,
     )
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, analyse, q

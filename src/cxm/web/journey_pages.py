@@ -148,7 +148,7 @@ async def moments_page(
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
-    extra = tuple(dict.fromkeys(c.strip() for c in also.split(",") if c.strip()))[:7]
+    extra = tuple(dict.fromkeys(c.strip() for c in also.split(",") if c.strip()))[:27]
     # Point estimates at once: no bootstrap on the page (the API and CLI offer it).
     q = DriverQuery(
         drivers=(*BUILT_IN, *(c for c in extra if c not in BUILT_IN)),
@@ -162,7 +162,10 @@ async def moments_page(
     except ValidationError as exc:
         found = DriverResult(0, None, None, [], [], str(exc))
     if format == "csv":
-        return _csv([asdict(d) for d in found.drivers], "moments-of-truth")
+        return _csv(
+            [{**asdict(d), "importance_method": found.importance_method} for d in found.drivers],
+            "moments-of-truth",
+        )
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
     ctx = page_context(
         request,
