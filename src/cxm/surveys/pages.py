@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
@@ -38,6 +39,7 @@ from cxm.web.i18n import render
 router = APIRouter(include_in_schema=False)
 RESPONDENT_LANGUAGES = ("uk", "ru", "en")
 HONEYPOT = "website"
+RESUME_SALT = "cxm-survey-resume"
 LINK_LIMIT = 30  # posts per minute on one personal link
 CLIENT_LIMIT = 60  # posts per minute from one client to one anonymous survey
 
@@ -169,13 +171,39 @@ def _page(
 
 
 def _here(request: Request, r: Respondent) -> str:
-    """This page's address with its hidden fields and the chosen language."""
-    return request.url.path + "?" + urlencode({**r.hidden, "lang": r.language})
+    """This page's address with its hidden fields and the chosen language.
+
+    In the website widget the page lives in another site's frame, where browsers withhold
+    the session cookie, so an anonymous response is followed by a signed ``resume`` token.
+    """
+    query = {**r.hidden, "lang": r.language}
+    if request.query_params.get("via") == "widget":
+        query["via"] = "widget"
+        if r.response_id is not None:
+            query["resume"] = _resume_token(request, r, r.response_id)
+    return request.url.path + "?" + urlencode(query)
+
+
+def _resume_token(request: Request, r: Respondent, response_id: int) -> str:
+    secret = request.app.state.settings.secret_key
+    return URLSafeSerializer(secret, salt=RESUME_SALT).dumps([r.version_id, response_id])
+
+
+def _resumed(request: Request, r: Respondent) -> int | None:
+    token = request.query_params.get("resume")
+    if not token:
+        return None
+    secret = request.app.state.settings.secret_key
+    try:
+        version_id, response_id = URLSafeSerializer(secret, salt=RESUME_SALT).loads(token)
+    except (BadSignature, ValueError, TypeError):
+        return None
+    return int(response_id) if version_id == r.version_id else None
 
 
 def _current(db: Database, request: Request, r: Respondent) -> tuple[int | None, Any]:
     if r.link is None:
-        rid = request.session.get(_session_key(r))
+        rid = request.session.get(_session_key(r)) or _resumed(request, r)
         r.response_id = int(rid) if rid else None
     state = r.known or progress(db, r.response_id, r.definition)
     if state.status == "complete":
@@ -195,7 +223,7 @@ async def _get(request: Request, build: Any, preferred_language: bool = True) ->
     if "survey_seed" not in request.session:
         request.session["survey_seed"] = secrets.token_hex(8)
     seen = f"survey_view_{r.survey_id}"
-    if r.link is None and not request.session.get(seen):
+    if r.link is None and not request.session.get(seen) and "resume" not in request.query_params:
         # A first look at an anonymous link: the base of its response rate.
         request.session[seen] = 1
         source = source_of(dict(request.query_params))
@@ -250,6 +278,7 @@ async def _post(request: Request, build: Any, key: str) -> Response:
         return _message(request, r.language, "slow_down", 429)
     if r.link is None:
         request.session[_session_key(r)] = rid
+        r.response_id = rid
     if following is None:
         return _message(request, r.language, "thanks", 200)
     return RedirectResponse(_here(request, r), 303)

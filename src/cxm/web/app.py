@@ -34,6 +34,7 @@ from cxm.surveys.distribution_api import router as distribution_router
 from cxm.surveys.distribution_pages import router as distribution_pages_router
 from cxm.surveys.pages import router as survey_pages_router
 from cxm.surveys.unsubscribe import router as unsubscribe_router
+from cxm.surveys.widget import router as widget_router
 from cxm.text.api import router as text_router
 from cxm.web import problems
 from cxm.web.customer_pages import router as customer_pages_router
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(distribution_router)
     app.include_router(survey_pages_router)
     app.include_router(unsubscribe_router)
+    app.include_router(widget_router)
     app.include_router(survey_builder_router)
     app.include_router(survey_admin_router)
     app.include_router(distribution_pages_router)
