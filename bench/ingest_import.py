@@ -18,8 +18,7 @@ import pyarrow.parquet as pq
 from cxm.core.auth import get_or_create_organization
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
-from cxm.ingest.event_import import store_events, validate_events
-from cxm.ingest.imports import run_import
+from cxm.ingest.event_import import import_events
 
 TARGET = 200_000
 EVENTS = [
@@ -76,16 +75,7 @@ def measure(n: int) -> tuple[float, int]:
         with db.session() as s:
             org_id = get_or_create_organization(s, "demo", "Demo").id
         t0 = time.perf_counter()
-        summary = run_import(
-            "events",
-            path,
-            None,
-            {},
-            Path(tmp) / "rejects.csv",
-            lambda frame, offset, out: store_events(
-                db, org_id, validate_events(frame, offset, out)
-            ),
-        )
+        summary = import_events(db, org_id, path, None, {}, Path(tmp) / "rejects.csv")
         elapsed = time.perf_counter() - t0
         db.dispose()
         return elapsed, summary.stored

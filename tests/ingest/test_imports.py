@@ -15,7 +15,7 @@ from cxm.cli import main
 from cxm.core.db import Database
 from cxm.core.errors import ValidationError
 from cxm.core.settings import get_settings
-from cxm.ingest.event_import import store_events, validate_events
+from cxm.ingest.event_import import import_events
 from cxm.ingest.events import ingest_batch
 from cxm.ingest.imports import ImportSummary, parse_mapping, run_import
 from cxm.ingest.models import Customer, CustomerIdentity, Event, Order
@@ -31,14 +31,7 @@ def _events(
     mapping: dict[str, str] | None = None,
     fmt: str | None = None,
 ) -> ImportSummary:
-    return run_import(
-        "events",
-        path,
-        fmt,
-        mapping or {},
-        path.with_suffix(".rejects.csv"),
-        lambda f, o, out: store_events(db, org, validate_events(f, o, out)),
-    )
+    return import_events(db, org, path, fmt, mapping or {}, path.with_suffix(".rejects.csv"))
 
 
 def _count(db: Database, model: object) -> int:

@@ -131,11 +131,25 @@ class Database:
         On SQLite the write lock is taken at BEGIN, so a read-then-write never meets a
         concurrent writer half-way.
         """
+        with self.write_connection() as conn, self.write_transaction(conn):
+            yield conn
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """One connection kept for a series of write transactions (``write_transaction``).
+
+        A bulk import keeps state on its connection between transactions (on SQLite an
+        attached staging database); the write lock is held only inside each transaction.
+        """
+        with self.engine.connect() as conn:
+            yield conn.execution_options(cxm_write=True)
+
+    @contextmanager
+    def write_transaction(self, conn: Connection) -> Iterator[Connection]:
+        """A write transaction on ``conn``, committed when the block ends without error."""
         lock = self._write_lock or contextlib.nullcontext()
-        with lock, _file_lock(self._lock_path), self.engine.connect() as conn:
-            conn = conn.execution_options(cxm_write=True)
-            with conn.begin():
-                yield conn
+        with lock, _file_lock(self._lock_path), conn.begin():
+            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()

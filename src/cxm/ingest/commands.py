@@ -23,7 +23,7 @@ from cxm.ingest.catalogue import (
     list_touchpoints,
     remap_unmapped,
 )
-from cxm.ingest.event_import import store_events, validate_events
+from cxm.ingest.event_import import import_events as import_event_file
 from cxm.ingest.imports import ImportSummary, RejectWriter, parse_mapping, run_import
 from cxm.ingest.orders_import import store_customers, store_orders
 
@@ -66,8 +66,9 @@ def _run(
     rejects: Path | None,
     org_slug: str,
     as_json: bool,
-    handler: Callable[[Database, int, Any, int, RejectWriter], tuple[int, int]],
+    handler: Callable[[Database, int, Any, int, RejectWriter], tuple[int, int]] | None,
 ) -> None:
+    """Run an import; ``handler`` stores one chunk (None: events, by ``import_events``)."""
     db = open_store(command_settings(ctx))
     org_id = organization_id(db, org_slug)
     target = rejects or file.with_name(file.name + ".rejects.csv")
@@ -82,14 +83,26 @@ def _run(
     try:
         with progress:
             task = progress.add_task(f"Importing {kind}", total=None)
-            summary = run_import(
-                kind,
-                file,
-                fmt,
-                parse_mapping(mapping),
-                target,
-                lambda frame, offset, out: handler(db, int(org_id), frame, offset, out),
-                progress=lambda n: progress.update(task, completed=n),
+            summary = (
+                import_event_file(
+                    db,
+                    int(org_id),
+                    file,
+                    fmt,
+                    parse_mapping(mapping),
+                    target,
+                    progress=lambda n: progress.update(task, completed=n),
+                )
+                if handler is None
+                else run_import(
+                    kind,
+                    file,
+                    fmt,
+                    parse_mapping(mapping),
+                    target,
+                    lambda frame, offset, out: handler(db, int(org_id), frame, offset, out),
+                    progress=lambda n: progress.update(task, completed=n),
+                )
             )
     except CxmError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -145,13 +158,7 @@ def import_events(
       cxm import events log.csv --map user_id=client_no --map timestamp=ts
       cxm import events BPI2012.xes --json
     """
-
-    def handler(
-        db: Database, org_id: int, frame: Any, offset: int, out: RejectWriter
-    ) -> tuple[int, int]:
-        return store_events(db, org_id, validate_events(frame, offset, out))
-
-    _run(ctx, "events", file, fmt, mapping, rejects, org_slug, as_json, handler)
+    _run(ctx, "events", file, fmt, mapping, rejects, org_slug, as_json, None)
 
 
 @import_group.command("orders")

@@ -1,29 +1,35 @@
 """Importing events column-wise: validate in Polars, resolve identities per distinct customer,
-map touchpoints per distinct (event, channel, location), insert set-wise."""
+map touchpoints per distinct (event, channel, location), insert set-wise.
+
+``import_events`` runs in two overlapping stages: a background thread reads, validates and
+prepares the next chunk (on SQLite it also builds the chunk's rows in storage form, see
+cxm.core.staging) while the writer stores the current one (cxm.ingest.event_store).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
-import orjson
 import polars as pl
 
-from cxm.core.bulk import insert_tuples
-from cxm.core.changes import change_mark
-from cxm.core.db import Database, table
-from cxm.ingest.identity import Claim, normalise, resolve
+from cxm.core.db import Database
+from cxm.core.staging import attached_stage, build_stage, load_stage
+from cxm.ingest.event_store import PLACE, STAGE_DDL, PreparedEvents, store_prepared
+from cxm.ingest.identity import normalise
 from cxm.ingest.imports import (
+    CHUNK_ROWS,
     IDENTITY_COLUMNS,
+    ImportSummary,
+    Progress,
     RejectWriter,
     content_ids,
     future_limit,
     require,
+    run_staged_import,
     utc_timestamps,
 )
-from cxm.ingest.models import CHANNELS, Event
-from cxm.ingest.orders import order_ids
-from cxm.ingest.touchpoints import TouchpointMapper
+from cxm.ingest.models import CHANNELS
 
 RESERVED = (
     "message_id",
@@ -35,22 +41,6 @@ RESERVED = (
     "order_id",
     *IDENTITY_COLUMNS,
 )
-EVENT_COLUMNS = [
-    "organization_id",
-    "message_id",
-    "type",
-    "name",
-    "customer_id",
-    "touchpoint_id",
-    "channel",
-    "location_id",
-    "order_id",
-    "occurred_at",
-    "received_at",
-    "properties",
-    "unmapped",
-    "sync_mark",
-]
 
 
 def _text(frame: pl.DataFrame, name: str) -> pl.Expr:
@@ -128,98 +118,106 @@ def validate_events(raw: pl.DataFrame, offset: int, out: RejectWriter) -> pl.Dat
     return frame
 
 
-def _customers(conn: Any, org_id: int, frame: pl.DataFrame, mark: int) -> pl.Series:
+def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
+    """E-mails and phones as identity resolution keys them (each distinct value once)."""
+    for kind in ("email", "phone"):
+        if frame[kind].null_count() == frame.height:
+            continue
+        distinct = frame[kind].drop_nulls().unique().to_list()
+        keys = [normalise(kind, v) for v in distinct]
+        if keys != distinct:
+            frame = frame.with_columns(
+                pl.col(kind).replace_strict(distinct, keys, default=None, return_dtype=pl.String)
+            )
+    return frame
+
+
+def prepare_events(frame: pl.DataFrame, stage: bool) -> PreparedEvents:
+    """Validated rows (``validate_events``) as the writer needs them; see PreparedEvents."""
+    frame = _normalised(frame).with_columns(
+        pl.when(pl.col("channel").is_in(list(CHANNELS)))
+        .then(pl.col("channel"))
+        .otherwise(None)
+        .alias("channel"),
+        pl.col("type").fill_null("track"),
+    )
     present = [c for c in IDENTITY_COLUMNS if frame[c].null_count() < frame.height]
-    # One claim per distinct combination of identities, first seen at its earliest event.
-    combos = frame.group_by(present, maintain_order=True).agg(pl.col("_ts").min())
-    claims = []
-    for row in combos.iter_rows():
-        keys = [
-            (kind, normalise(kind, str(v)))
-            for kind, v in zip(present, row, strict=False)
-            if v is not None
+    if frame.height == 0:
+        return PreparedEvents(frame, pl.DataFrame(), pl.DataFrame())
+    combos = (
+        frame.group_by(present, maintain_order=True)
+        .agg(pl.col("_ts").min().alias("_seen"))
+        .with_row_index("_combo")
+    )
+    places = frame.select(PLACE).unique(maintain_order=True).with_row_index("_place")
+    frame = frame.join(
+        combos.select(*present, "_combo"),
+        on=present,
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    ).join(places, on=PLACE, how="left", nulls_equal=True, maintain_order="left")
+    staged = None
+    if stage:
+        columns = [
+            frame["message_id"],
+            frame["_ts"].dt.strftime("%Y-%m-%d %H:%M:%S%.6f"),
+            frame["_properties"],
+            frame["_combo"],
+            frame["_place"],
+            frame["order_id"],
         ]
-        claims.append(Claim(keys, row[-1], keys[0]))
-    ids = resolve(conn, org_id, claims, mark).customer_ids
-    lookup = combos.drop("_ts").with_columns(pl.Series("customer_id", ids, dtype=pl.Int64))
-    return frame.join(lookup, on=present, how="left", nulls_equal=True)["customer_id"]
+        rows = zip(*(c.to_list() for c in columns), strict=True)
+        staged = build_stage(STAGE_DDL, {"rows": (len(columns), rows)})
+    return PreparedEvents(frame, combos, places, staged)
 
 
 def store_events(db: Database, org_id: int, frame: pl.DataFrame) -> tuple[int, int]:
-    if frame.height == 0:
-        return 0, 0
-    with db.writer() as conn:
-        mark = change_mark(conn)
-        frame = frame.with_columns(_customers(conn, org_id, frame, mark))
-        mapper = TouchpointMapper.load(conn, org_id)
-        frame = frame.with_columns(
-            pl.when(pl.col("channel").is_in(list(CHANNELS)))
-            .then(pl.col("channel"))
-            .otherwise(None)
-            .alias("channel")
-        )
-        if mapper.needs_properties:
-            props = [orjson.loads(v) if v else {} for v in frame["_properties"].to_list()]
-            tps = [
-                mapper.match(r["event"], r["channel"], r["location"], p)
-                for r, p in zip(frame.iter_rows(named=True), props, strict=True)
-            ]
-            frame = frame.with_columns(pl.Series("touchpoint_id", tps, dtype=pl.Int64))
-        else:
-            combos = frame.select("event", "channel", "location").unique()
-            combos = combos.with_columns(
-                pl.Series(
-                    "touchpoint_id",
-                    [mapper.match(e, c, loc, {}) for e, c, loc in combos.iter_rows()],
-                    dtype=pl.Int64,
-                )
-            )
-            frame = frame.join(
-                combos, on=["event", "channel", "location"], how="left", nulls_equal=True
-            )
-        locations = pl.DataFrame(
-            {"location": list(mapper.locations), "location_id": list(mapper.locations.values())},
-            schema={"location": pl.String, "location_id": pl.Int64},
-        )
-        frame = frame.join(locations, on="location", how="left")
-        wanted = frame["order_id"].drop_nulls().unique().to_list()
-        orders = order_ids(conn, org_id, wanted) if wanted else {}
-        frame = frame.with_columns(
-            pl.col("order_id")
-            .replace_strict(orders, default=None, return_dtype=pl.Int64)
-            .alias("order_ref")
-        )
-        sqlite = conn.dialect.name == "sqlite"
-        now = datetime.now(UTC)
-        ts = pl.col("_ts")
-        out = frame.sort("_row").select(
-            pl.lit(org_id).alias("organization_id"),
-            "message_id",
-            pl.col("type").fill_null("track"),
-            pl.col("event"),
-            "customer_id",
-            "touchpoint_id",
-            "channel",
-            "location_id",
-            "order_ref",
-            ts.dt.strftime("%Y-%m-%d %H:%M:%S%.6f") if sqlite else ts,
-            pl.lit(now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now).alias("received"),
-            "_properties",
-            pl.col("touchpoint_id").is_null().alias("unmapped"),
-            pl.lit(mark).alias("sync_mark"),
-        )
-        rows: list[tuple[Any, ...]] = out.rows()
-        if not sqlite:
-            rows = [(*r[:11], _json(r[11]), *r[12:]) for r in rows]
-        stored = insert_tuples(
-            conn,
-            table(Event),
-            EVENT_COLUMNS,
-            rows,
-            ignore_conflicts_on=("organization_id", "message_id"),
-        )
-    return stored, frame.height - stored
+    """Store validated rows (``validate_events``) in one transaction: (stored, duplicates)."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    return next(_store(db, org_id, [prepare_events(frame, stage=sqlite)]))
 
 
-def _json(value: str | None) -> Any:
-    return orjson.loads(value) if value is not None else None
+def _store(
+    db: Database, org_id: int, chunks: Iterable[PreparedEvents]
+) -> Iterator[tuple[int, int]]:
+    """Each chunk in a transaction of its own, on one connection; (stored, duplicates)."""
+    with db.write_connection() as conn:
+        if db.engine.dialect.name != "sqlite":
+            for p in chunks:
+                with db.write_transaction(conn):
+                    result = store_prepared(conn, org_id, p)
+                yield result
+            return
+        with attached_stage(conn) as raw:
+            for p in chunks:
+                if p.staged is not None:
+                    load_stage(raw, p.staged)
+                with db.write_transaction(conn):
+                    result = store_prepared(conn, org_id, p)
+                yield result
+
+
+def import_events(
+    db: Database,
+    org_id: int,
+    path: Path,
+    fmt: str | None,
+    mapping: dict[str, str],
+    rejects: Path,
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportSummary:
+    """`cxm import events`: the file's events stored chunk by chunk, each chunk one
+    transaction, the next chunk read and validated while the current one is written."""
+    sqlite = db.engine.dialect.name == "sqlite"
+
+    def prepare(frame: pl.DataFrame, offset: int, out: RejectWriter) -> PreparedEvents:
+        return prepare_events(validate_events(frame, offset, out), stage=sqlite)
+
+    def store(chunks: Iterator[PreparedEvents]) -> Iterator[tuple[int, int]]:
+        return _store(db, org_id, chunks)
+
+    return run_staged_import(
+        "events", path, fmt, mapping, rejects, prepare, store, progress, chunk_rows
+    )

@@ -8,11 +8,12 @@ A merged customer keeps its row with ``merged_into`` set, so history stays attri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, bindparam, func, update
 
 from cxm.core.bulk import insert_returning_ids, insert_rows
@@ -63,28 +64,80 @@ def load_known(conn: Connection, org_id: int, keys: Iterable[Key]) -> dict[Key, 
     for kind, value in keys:
         by_kind.setdefault(kind, set()).add(value)
     known: dict[Key, int] = {}
-    sqlite = conn.dialect.name == "sqlite"
     for kind, values in by_kind.items():
-        ordered = sorted(values)
-        for start in range(0, len(ordered), CHUNK):
-            chunk = ordered[start : start + CHUNK]
-            # Plain driver SQL: compiling an expanding IN of hundreds of values per batch
-            # costs more than the lookup itself.
-            if sqlite:
-                sql = (
-                    "SELECT value, customer_id FROM customer_identity WHERE organization_id = ?"
-                    f" AND kind = ? AND value IN ({', '.join('?' * len(chunk))})"
-                )
-                rows = conn.exec_driver_sql(sql, (org_id, kind, *chunk))
-            else:
-                sql = (
-                    "SELECT value, customer_id FROM customer_identity WHERE organization_id = %s"
-                    " AND kind = %s AND value = ANY(%s)"
-                )
-                rows = conn.exec_driver_sql(sql, (org_id, kind, chunk))
-            for value, customer_id in rows:
-                known[(kind, value)] = customer_id
+        for value, customer_id in known_values(conn, org_id, kind, values).items():
+            known[(kind, value)] = customer_id
     return known
+
+
+def known_values(
+    conn: Connection, org_id: int, kind: str, values: Collection[str]
+) -> dict[str, int]:
+    """The customer of each stored identity of one kind among ``values``."""
+    # Plain driver SQL: compiling an expanding IN of thousands of values costs more than the
+    # lookup itself. SQLite takes the whole list as one JSON array.
+    if not values:
+        return {}
+    cursor = conn.connection.cursor()  # the driver's: SQLAlchemy's rows cost more than the query
+    try:
+        if conn.dialect.name == "sqlite":
+            sql = (
+                "SELECT value, customer_id FROM customer_identity WHERE organization_id = ?"
+                " AND kind = ? AND value IN (SELECT value FROM json_each(?))"
+            )
+            cursor.execute(sql, (org_id, kind, orjson.dumps(list(values)).decode()))
+            return dict(cursor.fetchall())
+        sql = (
+            "SELECT value, customer_id FROM customer_identity WHERE organization_id = %s"
+            " AND kind = %s AND value = ANY(%s)"
+        )
+        ordered = sorted(values)
+        known: dict[str, int] = {}
+        for start in range(0, len(ordered), 10 * CHUNK):
+            cursor.execute(sql, (org_id, kind, ordered[start : start + 10 * CHUNK]))
+            known.update(cursor.fetchall())
+        return known
+    finally:
+        cursor.close()
+
+
+def resolve_distinct(
+    conn: Connection,
+    org_id: int,
+    kind: str,
+    values: Sequence[str],
+    seen_at: Sequence[datetime],
+    mark: int,
+) -> list[int]:
+    """The customer of each of ``values``: distinct identities of one kind, each alone.
+
+    No value links two customers, so nothing merges: a known identity keeps its customer, an
+    unknown one gets a new customer first seen at its ``seen_at``. This is ``resolve`` for
+    claims of one key each, set-wise (a bulk import whose rows name one identity each).
+    """
+    known = known_values(conn, org_id, kind, values)
+    new = [i for i, v in enumerate(values) if v not in known]
+    created = insert_returning_ids(
+        conn,
+        table(Customer),
+        [{"organization_id": org_id, "first_seen_at": seen_at[i], "sync_mark": mark} for i in new],
+    )
+    insert_rows(
+        conn,
+        table(CustomerIdentity),
+        [
+            {
+                "organization_id": org_id,
+                "kind": kind,
+                "value": values[i],
+                "customer_id": cid,
+                "sync_mark": mark,
+            }
+            for i, cid in zip(new, created, strict=True)
+        ],
+    )
+    known.update((values[i], cid) for i, cid in zip(new, created, strict=True))
+    return [known[v] for v in values]
 
 
 def resolve(conn: Connection, org_id: int, claims: Sequence[Claim], mark: int) -> Resolution:

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import polars as pl
 
@@ -24,6 +27,7 @@ from cxm.ingest.sources import detect_format, read_chunks
 
 IDENTITY_COLUMNS = ("user_id", "anonymous_id", "email", "phone", "loyalty_card", "crm_id")
 CHUNK_ROWS = 100_000
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,7 +64,7 @@ def parse_mapping(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
     return mapping
 
 
-def prepare(frame: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
+def prepare_frame(frame: pl.DataFrame, mapping: dict[str, str]) -> pl.DataFrame:
     present = {s: t for s, t in mapping.items() if s in frame.columns}
     return frame.rename(present) if present else frame
 
@@ -157,7 +161,7 @@ def run_import(
     offset = 0
     try:
         for chunk in read_chunks(path, detect_format(path, fmt), chunk_rows):
-            frame = prepare(chunk, mapping)
+            frame = prepare_frame(chunk, mapping)
             stored, dupes = handler(frame, offset, writer)
             summary.read += frame.height
             summary.stored += stored
@@ -170,6 +174,108 @@ def run_import(
     summary.rejected = writer.count
     summary.rejects_file = str(rejects) if writer.count else None
     return summary
+
+
+def run_staged_import(
+    kind: str,
+    path: Path,
+    fmt: str | None,
+    mapping: dict[str, str],
+    rejects: Path,
+    prepare: Callable[[pl.DataFrame, int, RejectWriter], T],
+    store: Callable[[Iterator[T]], Iterator[tuple[int, int]]],
+    progress: Progress | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ImportSummary:
+    """``run_import`` in two stages that overlap: a background thread reads each chunk and
+    ``prepare``s it (validation, rejects) while ``store`` writes the chunks prepared before.
+
+    ``store`` consumes the prepared chunks in file order and yields (stored, duplicates)
+    for each, after its commit.
+    """
+    summary = ImportSummary(kind, str(path))
+    writer = RejectWriter(rejects)
+    fmt = detect_format(path, fmt)
+
+    def produce() -> Iterator[tuple[int, T]]:
+        offset = 0
+        for chunk in read_chunks(path, fmt, chunk_rows):
+            frame = prepare_frame(chunk, mapping)
+            yield frame.height, prepare(frame, offset, writer)
+            offset += frame.height
+
+    heights: deque[int] = deque()
+
+    def feed(items: Iterator[tuple[int, T]]) -> Iterator[T]:
+        for height, item in items:
+            heights.append(height)
+            yield item
+
+    try:
+        with ReadAhead(produce()) as ahead:
+            for stored, dupes in store(feed(iter(ahead))):
+                summary.read += heights.popleft()
+                summary.stored += stored
+                summary.duplicates += dupes
+                if progress:
+                    progress(summary.read)
+    finally:
+        writer.close()
+    summary.rejected = writer.count
+    summary.rejects_file = str(rejects) if writer.count else None
+    return summary
+
+
+class ReadAhead(Generic[T]):
+    """An iterator's items produced by a background thread, ``depth`` ahead of the reader.
+
+    Reading Parquet and validating in Polars mostly run without the GIL, so they overlap
+    with the writer's SQLite statements. An error in the producer is raised to the reader;
+    leaving the block early stops the producer.
+    """
+
+    _END = object()
+
+    def __init__(self, source: Iterator[T], depth: int = 1) -> None:
+        self._source = source
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cxm-read-ahead", daemon=True)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _run(self) -> None:
+        try:
+            for item in self._source:
+                if not self._put(item):
+                    return
+            self._put(self._END)
+        except BaseException as exc:  # handed to the reader, raised there
+            self._put(exc)
+
+    def __enter__(self) -> ReadAhead[T]:
+        self._thread.start()
+        return self
+
+    def __iter__(self) -> Iterator[T]:
+        while True:
+            item = self._queue.get()
+            if item is self._END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def future_limit(now: datetime | None = None) -> datetime:
