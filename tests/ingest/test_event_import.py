@@ -72,7 +72,7 @@ def test_a_file_imported_in_chunks_keeps_file_order_rejects_and_reruns(
             .where(Event.organization_id == org)
             .order_by(Event.id)
         ).all()
-        owner = dict(s.execute(select(CustomerIdentity.value, CustomerIdentity.customer_id)))
+        owner = dict(s.execute(select(CustomerIdentity.value, CustomerIdentity.customer_id)).all())
         customers = s.scalar(select(Customer.id).where(Customer.organization_id == org).limit(1))
     good = [r for i, r in enumerate(rows) if i not in (5, 11, 16)]
     assert [e.message_id for e in events] == [r["message_id"] for r in good]
@@ -102,7 +102,7 @@ def test_rows_naming_two_identities_merge_their_customers(
     with db.session() as s:
         people = s.execute(select(Customer.id, Customer.merged_into).order_by(Customer.id)).all()
         by_event = s.scalars(select(Event.customer_id).order_by(Event.id)).all()
-        kinds = dict(s.execute(select(CustomerIdentity.kind, CustomerIdentity.customer_id)))
+        kinds = dict(s.execute(select(CustomerIdentity.kind, CustomerIdentity.customer_id)).all())
     roots = {cid if merged is None else merged for cid, merged in people}
     assert len(roots) == 1 and kinds["email"] == kinds["user_id"] == roots.pop()
     if chunk_rows == 1:  # the e-mail's own customer existed a chunk long, then merged
