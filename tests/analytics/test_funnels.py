@@ -3,6 +3,7 @@ checkout step in the small demo world."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,65 @@ def test_funnels_refuse_bad_steps_and_windows(
     assert caught.value.faults[0].field in ("steps", "window_hours")
 
 
+def _segment(db: Database, org: int, segments: dict[str, str]) -> None:
+    from sqlalchemy import select, update
+
+    from cxm.core.db import table
+    from cxm.ingest.models import Customer, CustomerIdentity
+
+    ident = table(CustomerIdentity)
+    with db.writer() as conn:
+        for user, segment in segments.items():
+            cid = conn.execute(
+                select(ident.c.customer_id).where(
+                    (ident.c.organization_id == org) & (ident.c.value == user)
+                )
+            ).scalar_one()
+            conn.execute(
+                update(table(Customer)).where(table(Customer).c.id == cid).values(segment=segment)
+            )
+
+
+def test_funnel_breaks_down_by_segment_and_filters_to_one(db: Database, tmp_path: Path) -> None:
+    org = _world(db)
+    _segment(db, org, {"u1": "loyalty", "u2": "new", "u3": "loyalty", "u4": "new"})
+    f = _run(db, tmp_path, org, FunnelQuery(STEPS, window_hours=24))
+    # Attempts: u1 complete, u2 to step 2, u3 at A; u4 complete, then u4 again at A.
+    assert set(f.by_segment) == {"loyalty", "new"}
+    assert [s.attempts for s in f.breakdown("segment")["loyalty"]] == [2, 1, 1]
+    assert [s.attempts for s in f.breakdown("segment")["new"]] == [3, 2, 1]
+    assert [s.customers for s in f.by_segment["new"]] == [2, 2, 1]
+    assert f.by_segment["new"][1].conversion == pytest.approx(2 / 3)
+    # loyalty loses half after A, none after step 2; new a third after A, half after step 2.
+    assert [s.step for s in f.drop_offs("loyalty", by="segment")] == ["A", "Step[step=2]"]
+    assert [s.step for s in f.drop_offs("new", by="segment")] == ["Step[step=2]", "A"]
+    assert f.breakdown("channel") is f.by_channel
+    with pytest.raises(ValidationError, match="channel or segment"):
+        f.breakdown("city")
+    new = _run(db, tmp_path, org, FunnelQuery(STEPS, window_hours=24, segment="new"))
+    assert (new.attempts, new.completed) == (3, 1)
+    assert [s.attempts for s in new.steps] == [3, 2, 1]
+    assert set(new.by_segment) == {"new"}
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        FunnelQuery(STEPS, segment="nobody"),
+        FunnelQuery(STEPS, store="NOWHERE"),
+        FunnelQuery(STEPS, since=date(2030, 1, 1)),
+        FunnelQuery(STEPS, until=date(2020, 1, 1)),
+    ],
+)
+def test_funnel_filters_that_match_nothing_say_so(
+    sqlite_db: Database, tmp_path: Path, q: FunnelQuery
+) -> None:
+    org = _world(sqlite_db)
+    f = _run(sqlite_db, tmp_path, org, q)
+    assert (f.attempts, f.steps, f.by_channel, f.by_segment) == (0, [], {}, {})
+    assert f.message == "No attempts match these filters."
+
+
 def test_funnel_api_and_cli(sqlite_db: Database, tmp_path: Path) -> None:
     org = _world(sqlite_db)
     settings = Settings(data_dir=tmp_path)
@@ -178,3 +238,22 @@ def test_cli_funnel_json(
     assert result.exit_code == 0, result.output
     body = json.loads(result.output)
     assert body["attempts"] > 100 and 0 < body["steps"][1]["conversion"] < 1
+    by_segment = CliRunner().invoke(
+        main,
+        ["journeys", "funnel", "--step", "web_cart", "--step", "web_order",
+         "--by", "segment", "--json"],
+    )  # fmt: skip
+    assert by_segment.exit_code == 0, by_segment.output
+    grouped = json.loads(by_segment.output)
+    assert set(grouped["drop_offs"]) == {"all", *grouped["by_segment"]}
+    assert len(grouped["by_segment"]) >= 2
+    # Every attempt of the demo's customers has a segment: the groups add up to the total.
+    assert (
+        sum(rows[0]["attempts"] for rows in grouped["by_segment"].values()) == (grouped["attempts"])
+    )
+    table = CliRunner().invoke(
+        main,
+        ["journeys", "funnel", "--step", "web_cart", "--step", "web_order",
+         "--segment", "no-such-segment"],
+    )  # fmt: skip
+    assert table.exit_code == 0 and "No attempts match these filters." in table.output

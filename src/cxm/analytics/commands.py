@@ -129,19 +129,30 @@ def journeys_variants(
 @click.option("--strict", is_flag=True, help="No other mapped event may lie between two steps.")
 @click.option("--store", default=None, help="Only attempts starting at this location.")
 @click.option("--channel", default=None, help="Only attempts starting in this channel.")
+@click.option("--segment", default=None, help="Only attempts of customers in this segment.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option(
+    "--by",
+    type=click.Choice(["channel", "segment"]),
+    default="channel",
+    show_default=True,
+    help="Break the steps down by the attempt's channel or the customer's segment.",
+)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def journeys_funnel(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
-    """Funnel: conversion, drop-off and median time per step, by channel.
+def journeys_funnel(
+    ctx: click.Context, /, org_slug: str, as_json: bool, by: str, **kw: Any
+) -> None:
+    """Funnel: conversion, drop-off and median time per step, by channel or segment.
 
     \b
-    Example:
+    Examples:
       cxm journeys funnel --step 'Checkout Step Viewed[step=1]' \\
         --step 'Checkout Step Viewed[step=2]' --step 'Checkout Step Viewed[step=3]' \\
         --step 'Order Completed' --window-hours 2 --channel web
+      cxm journeys funnel --step web_cart --step web_order --by segment --json
     """
     from dataclasses import asdict
 
@@ -155,16 +166,22 @@ def journeys_funnel(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
         kw["channel"],
         kw["since"].date() if kw["since"] else None,
         kw["until"].date() if kw["until"] else None,
+        kw["segment"],
     )
     found = run_analysis(ctx, org_slug, funnel, q)
     if as_json:
-        click.echo(json.dumps(asdict(found)))
+        body = asdict(found)
+        body["drop_offs"] = {
+            "all": [s.step for s in found.drop_offs()],
+            **{g: [s.step for s in found.drop_offs(g, by)] for g in found.breakdown(by)},
+        }
+        click.echo(json.dumps(body))
         return
     if found.message:
         click.echo(found.message)
         return
     click.echo(f"{found.attempts:,} attempts, {found.completed:,} completed")
-    for label, rows in [("all", found.steps), *found.by_channel.items()]:
+    for label, rows in [("all", found.steps), *found.breakdown(by).items()]:
         click.echo(f"\n{label}")
         for s in rows:
             drop = f"drop {s.drop_rate:6.1%}" if s.drop_rate is not None else " " * 11

@@ -7,8 +7,9 @@ it stays open until its window (from its first step) ends or it completes, and a
 event inside an open attempt is part of it, not a new one. With gaps allowed, any events
 may lie between two steps; a strict funnel ends an attempt at the first mapped event that is
 not its next step. Conversion, drop-off and median time to convert count attempts; each step
-also counts the distinct customers who reached it. The breakdown is by the channel of the
-attempt's first event.
+also counts the distinct customers who reached it. The breakdowns are by the channel of the
+attempt's first event and by the customer's segment (a merged customer's is the one they were
+merged into); attempts without one are left out of that breakdown, not of the totals.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import polars as pl
 from cxm.core.errors import Fault, ValidationError
 
 MAX_STEPS = 30
+BREAKDOWNS = ("channel", "segment")
 _EVENT_STEP = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[A-Za-z0-9_.]+)=(?P<value>[^\]]*)\]$")
 
 
@@ -55,6 +57,7 @@ class FunnelQuery:
     channel: str | None = None  # only attempts whose first event is in this channel
     since: date | None = None  # attempts starting in these organization-time dates
     until: date | None = None
+    segment: str | None = None  # only attempts of customers in this segment
 
     def check(self) -> list[Step]:
         faults: list[Fault] = []
@@ -97,10 +100,20 @@ class Funnel:
     median_hours_to_complete: float | None
     by_channel: dict[str, list[StepResult]] = field(default_factory=dict)
     message: str | None = None
+    by_segment: dict[str, list[StepResult]] = field(default_factory=dict)
 
-    def drop_offs(self, channel: str | None = None) -> list[StepResult]:
-        """Steps by drop rate, worst first (the last step has none)."""
-        rows = self.by_channel.get(channel, []) if channel else self.steps
+    def breakdown(self, by: str) -> dict[str, list[StepResult]]:
+        """The steps per channel (``by="channel"``) or per customer segment."""
+        if by not in BREAKDOWNS:
+            raise ValidationError(
+                f"A funnel breaks down by {' or '.join(BREAKDOWNS)}, not {by!r}.",
+                [Fault(f"one of {', '.join(BREAKDOWNS)}", "by")],
+            )
+        return self.by_channel if by == "channel" else self.by_segment
+
+    def drop_offs(self, group: str | None = None, by: str = "channel") -> list[StepResult]:
+        """Steps by drop rate, worst first (the last step has none), overall or in a group."""
+        rows = self.breakdown(by).get(group, []) if group else self.steps
         return sorted(
             (s for s in rows if s.drop_rate is not None), key=lambda s: -(s.drop_rate or 0)
         )
@@ -110,8 +123,9 @@ _EVENTS = """
 SELECT coalesce(c.merged_into, c.id) AS person, e.id AS seq,
        epoch_us(e.occurred_at) AS us, e.occurred_at_local AS local_at,
        e.name, t.code, coalesce(e.channel, t.channel) AS channel, l.code AS store,
-       {props}
+       p.segment, {props}
 FROM event e JOIN customer c ON c.id = e.customer_id
+JOIN customer p ON p.id = coalesce(c.merged_into, c.id)
 LEFT JOIN touchpoint t ON t.id = e.touchpoint_id
 LEFT JOIN location l ON l.id = e.location_id
 WHERE e.organization_id = $org AND ({where})
@@ -234,6 +248,7 @@ def _attempts(frame: pl.DataFrame, masks: np.ndarray, q: FunnelQuery, k: int) ->
         channel=frame["channel"].gather(firsts) if rows else pl.lit(None, pl.String),
         store=frame["store"].gather(firsts) if rows else pl.lit(None, pl.String),
         local_at=frame["local_at"].gather(firsts) if rows else pl.lit(None, pl.Datetime),
+        segment=frame["segment"].gather(firsts) if rows else pl.lit(None, pl.String),
     )
 
 
@@ -278,6 +293,8 @@ def funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:
         attempts = attempts.filter(pl.col("store") == q.store)
     if q.channel:
         attempts = attempts.filter(pl.col("channel") == q.channel)
+    if q.segment:
+        attempts = attempts.filter(pl.col("segment") == q.segment)
     if q.since:
         attempts = attempts.filter(pl.col("local_at") >= datetime.combine(q.since, time()))
     if q.until:
@@ -291,14 +308,18 @@ def funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:
         .to_series()
         .median()
     )
-    by_channel = {
-        str(ch): _summarise(attempts.filter(pl.col("channel") == ch), labels)
-        for ch in sorted(attempts["channel"].drop_nulls().unique().to_list())
-    }
     return Funnel(
         _summarise(attempts, labels),
         attempts.height,
         done.height,
         float(total_hours) if done.height else None,  # type: ignore[arg-type]
-        by_channel,
+        _groups(attempts, "channel", labels),
+        by_segment=_groups(attempts, "segment", labels),
     )
+
+
+def _groups(attempts: pl.DataFrame, column: str, labels: list[str]) -> dict[str, list[StepResult]]:
+    return {
+        str(g): _summarise(attempts.filter(pl.col(column) == g), labels)
+        for g in sorted(attempts[column].drop_nulls().unique().to_list())
+    }

@@ -38,6 +38,7 @@ from cxm.surveys.widget import router as widget_router
 from cxm.text.api import router as text_router
 from cxm.web import problems
 from cxm.web.customer_pages import router as customer_pages_router
+from cxm.web.funnel_pages import router as funnel_pages_router
 from cxm.web.jobs import router as jobs_router
 from cxm.web.journey_pages import router as journey_pages_router
 from cxm.web.kpi_pages import router as kpi_pages_router
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(journey_pages_router)
     app.include_router(response_pages_router)
     app.include_router(report_pages_router)
+    app.include_router(funnel_pages_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
