@@ -182,6 +182,10 @@ def _read_feedback(
     total = backlog(db, org_id, model)
     report("Reading feedback", 0, total)
     enrich_pending(db, org_id, model, progress=lambda n: report("Reading feedback", n, total))
+    from cxm.text.theme_store import read_pending_themes, theme_backlog
+
+    themes = theme_backlog(db, org_id)
+    read_pending_themes(db, org_id, progress=lambda n: report("Reading themes", n, themes))
 
 
 @main.command()

@@ -12,6 +12,7 @@ from cxm.feedback import models as _feedback_models  # noqa: F401
 from cxm.ingest import models as _ingest_models  # noqa: F401
 from cxm.surveys import models as _survey_models  # noqa: F401
 from cxm.text import models as _text_models  # noqa: F401
+from cxm.text import theme_models as _theme_models  # noqa: F401
 
 
 def metadata() -> MetaData:

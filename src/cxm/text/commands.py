@@ -94,13 +94,15 @@ def enrich_command(
     from rich.progress import Progress
 
     from cxm.text.enrichment import backlog, enrich_pending
+    from cxm.text.theme_commands import read_themes_with_progress
 
     db, org_id, model = _model(ctx, org_slug, backend)
     total = backlog(db, org_id, model) if limit is None else min(limit, backlog(db, org_id, model))
     with Progress(transient=False) as bar:
         task = bar.add_task(f"Enriching with {model.version}", total=total)
         done = enrich_pending(db, org_id, model, limit, lambda n: bar.update(task, completed=n))
-    click.echo(f"Enriched {done:,} item(s) with {model.version}.")
+        themed = read_themes_with_progress(bar, db, org_id, limit)
+    click.echo(f"Enriched {done:,} item(s) with {model.version}; read themes of {themed:,}.")
 
 
 def _labelled(path: Path, task: str) -> Any:
@@ -248,3 +250,13 @@ def train_command(
     model.save(target)
     forget_models()
     click.echo(f"Trained {task} on {len(data):,} texts: {model.version} -> {target}")
+
+
+def _theme_commands() -> None:
+    from cxm.text.theme_commands import THEME_COMMANDS
+
+    for command in THEME_COMMANDS:
+        text_group.add_command(command)
+
+
+_theme_commands()

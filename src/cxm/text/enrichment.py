@@ -136,4 +136,11 @@ def _enrich_job(ctx: JobContext) -> dict[str, Any]:
     if given:
         settings = settings.model_copy(update={"data_dir": Path(given)})
     model = text_backend(settings, org_id)
-    return {"enriched": enrich_pending(ctx.db, org_id, model), "model": model.version}
+    from cxm.text.theme_store import read_pending_themes
+
+    enriched = enrich_pending(ctx.db, org_id, model)
+    return {
+        "enriched": enriched,
+        "model": model.version,
+        "themes": read_pending_themes(ctx.db, org_id),
+    }

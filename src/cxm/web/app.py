@@ -36,6 +36,7 @@ from cxm.surveys.pages import router as survey_pages_router
 from cxm.surveys.unsubscribe import router as unsubscribe_router
 from cxm.surveys.widget import router as widget_router
 from cxm.text.api import router as text_router
+from cxm.text.theme_api import router as theme_router
 from cxm.web import problems
 from cxm.web.customer_pages import router as customer_pages_router
 from cxm.web.funnel_pages import router as funnel_pages_router
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(feedback_router)
     app.include_router(jobs_router)
     app.include_router(text_router)
+    app.include_router(theme_router)
     app.include_router(surveys_router)
     app.include_router(distribution_router)
     app.include_router(survey_pages_router)
