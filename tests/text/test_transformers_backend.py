@@ -99,3 +99,25 @@ def test_odd_texts_through_the_transformers_backend(models: dict[str, str], tmp_
     assert unknown["sentiment"] in ("negative", "neutral", "positive")
     assert {r["model_version"] for r in readings} == {backend.version}
     assert backend.score([]) == []
+
+
+def test_a_model_id_is_read_from_the_hugging_face_cache_without_downloading(
+    models: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    import huggingface_hub.constants
+
+    repo = tmp_path / "hub" / "models--acme--tiny-sentiment"
+    shutil.copytree(models["sentiment"], repo / "snapshots" / "0123abcd")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abcd")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    cached = text_backend(Settings(data_dir=tmp_path, text_backend="transformers",
+                                   text_model="acme/tiny-sentiment"), 1)  # fmt: skip
+    assert cached.name == "transformers"
+    assert [s.sentiment for s in cached.score(["late", "great"])] == ["negative", "positive"]
+    forget_models()
+    absent = text_backend(Settings(data_dir=tmp_path, text_backend="transformers",
+                                   text_model="acme/not-downloaded"), 1)  # fmt: skip
+    assert absent.name == "builtin"  # not in the cache: nothing is fetched
