@@ -20,11 +20,13 @@ from tests.factories import _survey, organization, track
 STAGES = ("delivery", "after_sales", "use", "purchase")
 
 
-def driver_world(db: Database, drivers: int = 11, orders: int = 240, seed: int = 5) -> int:
+def driver_world(
+    db: Database, drivers: int = 11, orders: int = 240, seed: int = 5, org: int | None = None
+) -> int:
     """``orders`` answered web orders with a delivery promise; order i passes touchpoint
     ``t<k>`` (stage STAGES[k % 4]) with probability 0.4, independently. Its answer is 0 (a
     detractor) when it passed t0, else 10 (a promoter) when it did not pass t1, else 8."""
-    org = organization(db)
+    org = organization(db) if org is None else org
     with db.writer() as conn:
         for k in range(drivers):
             tp = add_touchpoint(conn, org, f"t{k}", f"t{k}", "web", STAGES[k % 4])
@@ -80,3 +82,30 @@ def driver_world(db: Database, drivers: int = 11, orders: int = 240, seed: int =
              for rid, v in zip(rids, scores, strict=True)],
         )  # fmt: skip
     return org
+
+
+def ratings(db: Database, org: int, code: str, values: list[int]) -> None:
+    """CSAT answers (1-5) given at touchpoint ``code``, one response each."""
+    from cxm.ingest.models import Touchpoint
+
+    with db.writer() as conn:
+        tp = conn.execute(
+            select(table(Touchpoint).c.id).where(table(Touchpoint).c.code == code)
+        ).scalar_one()
+        mark = change_mark(conn)
+        sid, vid = _survey(conn, org, "csat", mark)
+        when = datetime(2026, 4, 6, tzinfo=UTC)
+        rids = insert_returning_ids(
+            conn,
+            table(Response),
+            [{"organization_id": org, "survey_id": sid, "version_id": vid, "channel": "web",
+              "touchpoint_id": tp, "status": "complete", "started_at": when,
+              "completed_at": when, "sync_mark": mark} for _ in values],
+        )  # fmt: skip
+        insert_rows(
+            conn,
+            table(Answer),
+            [{"organization_id": org, "response_id": rid, "question": "csat", "kind": "csat",
+              "value": float(v), "text": None, "sync_mark": mark}
+             for rid, v in zip(rids, values, strict=True)],
+        )  # fmt: skip

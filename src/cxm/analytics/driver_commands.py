@@ -18,7 +18,7 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     return "-" if value is None else fmt.format(value)
 
 
-@click.command("drivers")
+@click.group("drivers", invoke_without_command=True)
 @click.option(
     "--driver",
     "drivers",
@@ -52,7 +52,10 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
     Examples:
       cxm drivers --driver late --driver contact_loop --driver returned --driver delay_notice
       cxm drivers --driver late --driver contact_loop --bootstrap 0 --json
+      cxm drivers quadrants --by store --json
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from cxm.analytics.drivers import DriverQuery, analyse
 
     q = DriverQuery(
@@ -92,6 +95,62 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
             f"{d.name:<16} {d.respondents_with:>6,} {raw:>24} {adj:>24} "
             f"{_num(d.impact):>7} {share:>17}" + (f"  ({d.note})" if d.note else "")
         )
+
+
+@drivers_command.command("quadrants")
+@click.option("--by", type=click.Choice(["stage", "store"]), default="stage", show_default=True)
+@click.option(
+    "--driver",
+    "drivers",
+    multiple=True,
+    help=f"A driver (repeat): {', '.join(BUILT_IN)} or a touchpoint code.",
+)
+@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option("--channel", default=None, help="Only orders placed in this channel.")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
+    """Importance x performance of the drivers, per journey stage or per store.
+
+    \b
+    Examples:
+      cxm drivers quadrants
+      cxm drivers quadrants --by store --driver late --driver contact_loop --json
+    """
+    from cxm.analytics.quadrants import QuadrantQuery, quadrants
+
+    q = QuadrantQuery(
+        kw["by"],
+        tuple(kw["drivers"]) or BUILT_IN,
+        kw["loop_contacts"],
+        kw["channel"],
+        kw["since"].date() if kw["since"] else None,
+        kw["until"].date() if kw["until"] else None,
+    )
+    found = run_analysis(ctx, org_slug, quadrants, q)
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    if found.message:
+        click.echo(found.message)
+    method = METHODS.get(found.importance_method or "", "-")
+    click.echo(
+        f"Importance by {method}; lines at importance {_num(found.importance_cut, '{:.0%}')} "
+        f"and performance {_num(found.performance_cut, '{:.0%}')}"
+    )
+    for panel in found.panels:
+        click.echo(f"\n{panel.key} ({panel.respondents:,} respondents)")
+        if panel.message:
+            click.echo(f"  {panel.message}")
+        for p in panel.points:
+            click.echo(
+                f"  {p.driver:<16} importance {_num(p.importance, '{:.0%}'):>5}  "
+                f"performance {_num(p.performance, '{:.0%}'):>5}  {p.quadrant or '-'}"
+                + (f"  ({p.note})" if p.note else "")
+            )
 
 
 @click.command("friction")

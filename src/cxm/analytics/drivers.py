@@ -53,6 +53,7 @@ class DriverQuery:
     until: date | None = None
     seed: int = 1
     importance: str = "auto"  # lmg, johnson, or auto: LMG up to EXACT_UP_TO drivers
+    home_store: str | None = None  # customers whose usual store this is
 
     def method(self, drivers: int) -> Method:
         if self.importance == "auto":
@@ -116,7 +117,12 @@ def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
         con,
         org_id,
         OrderQuery(
-            store=q.store, channel=q.channel, since=q.since, until=q.until, touchpoints=codes
+            store=q.store,
+            channel=q.channel,
+            since=q.since,
+            until=q.until,
+            touchpoints=codes,
+            home_store=q.home_store,
         ),
     ).filter(pl.col("score").is_not_null())
     if q.delivered_only:

@@ -15,6 +15,7 @@ from cxm.analytics.drivers import BUILT_IN, DriverQuery, analyse
 from cxm.analytics.friction import FrictionQuery, friction
 from cxm.analytics.funnels import MAX_STEPS, FunnelQuery, funnel
 from cxm.analytics.outcomes import OutcomeQuery, outcomes
+from cxm.analytics.quadrants import QuadrantQuery, quadrants
 from cxm.analytics.rework import ReworkQuery, rework
 from cxm.web.deps import ApiClient
 
@@ -98,6 +99,32 @@ async def drivers_route(
     )
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, analyse, q
+    )
+    return asdict(found)
+
+
+@router.get(
+    "/drivers/quadrants",
+    description="Importance x performance of the drivers, per journey stage (`by=stage`) or "
+    "per store (`by=store`: the customers whose usual store it is). Importance is the "
+    "driver's share of explained NPS variance (`importance_method` names LMG or Johnson); "
+    "performance the share of orders free of a problem, or the CSAT top-2-box share of a "
+    "touchpoint's ratings. Each point's quadrant (concentrate, keep_up, low_priority, "
+    "overkill) is read against the organization's mean importance and performance.",
+)
+async def quadrants_route(
+    request: Request,
+    client: ApiClient,
+    by: str = Query(default="stage", pattern="^(stage|store)$"),
+    driver: Annotated[list[str] | None, Query(description="Drivers; repeat the parameter.")] = None,
+    loop_contacts: int = Query(default=3, ge=2, le=20),
+    channel: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Any]:
+    q = QuadrantQuery(by, tuple(driver or BUILT_IN), loop_contacts, channel, since, until)
+    found = await run_in_threadpool(
+        _run, request.app.state.analytics, client.organization_id, quadrants, q
     )
     return asdict(found)
 

@@ -7,7 +7,8 @@ the most events about the order at any one contact-centre touchpoint (the same q
 asked again); *returned* means a "returned" shipment update or a refund. *Churned* means
 the order is the customer's last (merged customers counted as one) and at least
 ``followup_days`` of data follow it; orders with less follow-up have no churn value.
-*city* is where the customer's located events mostly happen (their usual store). The NPS
+*city* is where the customer's located events mostly happen, *home_store* the store where
+most of their store events happen (their usual store). The NPS
 answer is the latest 0-10 ``nps`` answer of a response linked to the order, scored +100
 (9-10), 0 (7-8) or -100 (0-6) per respondent.
 """
@@ -31,6 +32,7 @@ class OrderQuery:
     until: date | None = None
     followup_days: int = 120  # data needed after an order to call it the customer's last
     touchpoints: tuple[str, ...] = ()  # touchpoint codes to flag per order (``tp_<code>``)
+    home_store: str | None = None  # orders of customers whose usual store this is
 
     def check(self) -> None:
         if not 1 <= self.followup_days <= 730:
@@ -73,10 +75,17 @@ WITH o AS (
   WHERE e.organization_id = $org AND l.city IS NOT NULL GROUP BY 1, 2
 ), home AS (
   SELECT person, first(city ORDER BY n DESC, city) AS city FROM visits GROUP BY person
+), store_visits AS (
+  SELECT coalesce(c.merged_into, c.id) AS person, l.code, count(*) AS n
+  FROM event e JOIN customer c ON c.id = e.customer_id JOIN location l ON l.id = e.location_id
+  WHERE e.organization_id = $org AND l.kind = 'store' GROUP BY 1, 2
+), home_store AS (
+  SELECT person, first(code ORDER BY n DESC, code) AS code FROM store_visits GROUP BY person
 ), horizon AS (
   SELECT max(occurred_at) AS last_seen FROM event WHERE organization_id = $org
 )
-SELECT o.order_id, o.person, o.channel, o.store, o.segment, home.city, o.placed_at,
+SELECT o.order_id, o.person, o.channel, o.store, o.segment, home.city,
+       home_store.code AS home_store, o.placed_at,
        o.placed_at_local, o.promised,
        o.promised IS NOT NULL AS delivery,
        coalesce(ship.delayed, false)
@@ -93,6 +102,7 @@ FROM o LEFT JOIN ship ON ship.order_id = o.order_id
 LEFT JOIN ev ON ev.order_id = o.order_id
 LEFT JOIN answer ON answer.order_id = o.order_id
 LEFT JOIN home ON home.person = o.person
+LEFT JOIN home_store ON home_store.person = o.person
 CROSS JOIN horizon
 """
 
@@ -136,6 +146,8 @@ def order_facts(con: Any, org_id: int, q: OrderQuery) -> pl.DataFrame:
         frame = frame.filter(pl.col("store") == q.store)
     if q.channel:
         frame = frame.filter(pl.col("channel") == q.channel)
+    if q.home_store:
+        frame = frame.filter(pl.col("home_store") == q.home_store)
     if q.since:
         frame = frame.filter(pl.col("placed_at_local").dt.date() >= q.since)
     if q.until:

@@ -17,9 +17,11 @@ from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.friction import FrictionQuery, friction
 from cxm.analytics.journey_map import edge_customers, worst_edge
 from cxm.analytics.journeys import JourneyQuery, load_dfg
+from cxm.analytics.quadrants import moment_quadrants
 from cxm.core.errors import ValidationError
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
+from cxm.web.quadrant_chart import charts
 
 router = APIRouter(include_in_schema=False)
 SHOWN_EDGES = 40
@@ -144,6 +146,7 @@ async def moments_page(
     since: str = "",
     until: str = "",
     also: str = "",
+    by: str = "stage",
     format: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
@@ -167,11 +170,18 @@ async def moments_page(
             "moments-of-truth",
         )
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
+    quads = await run_in_threadpool(
+        moment_quadrants, analytics, user.organization_id, q, by if by == "store" else "stage"
+    )
+    q_axes, q_charts = charts(quads)
     ctx = page_context(
         request,
         user,
         active="moments",
         r=found,
+        q=quads,
+        q_axes=q_axes,
+        q_charts=q_charts,
         stores=stores,
         filters={
             "store": q.store or "",
