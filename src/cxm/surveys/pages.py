@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from cxm.core.db import Database
@@ -223,15 +224,20 @@ async def _get(request: Request, build: Any, preferred_language: bool = True) ->
     if "survey_seed" not in request.session:
         request.session["survey_seed"] = secrets.token_hex(8)
     seen = f"survey_view_{r.survey_id}"
+    view = None
     if r.link is None and not request.session.get(seen) and "resume" not in request.query_params:
-        # A first look at an anonymous link: the base of its response rate.
+        # A first look at an anonymous link, the base of its response rate: counted after the
+        # page is sent, so the visitor never waits for the write.
         request.session[seen] = 1
-        source = source_of(dict(request.query_params))
-        await run_in_threadpool(count_view, db, r.survey_id, source)
+        view = BackgroundTask(count_view, db, r.survey_id, source_of(dict(request.query_params)))
     index, state = await run_in_threadpool(_current, db, request, r)
-    if index is None:
-        return _message(request, r.language, "done", 200)
-    return _page(request, r, index, state.values, {})
+    shown = (
+        _message(request, r.language, "done", 200)
+        if index is None
+        else _page(request, r, index, state.values, {})
+    )
+    shown.background = view
+    return shown
 
 
 async def _post(request: Request, build: Any, key: str) -> Response:
