@@ -80,8 +80,9 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+    total = len(first) + len(again)
     print(f"\n{'look':<8}{'requests':>9}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}"
-          f"   {len(first) + len(again):,} requests in {seconds:.1f} s, {errors} errors")  # fmt: skip
+          f"   {total:,} requests in {seconds:.1f} s, {errors} errors")  # fmt: skip
     for name, ms in (("first", first), ("return", again)):
         ms.sort()
         p99 = ms[int(0.99 * (len(ms) - 1))]
