@@ -70,3 +70,23 @@ def test_heatmap_and_weekly_through_the_api(db: Database, tmp_path: Path, metric
         weekly = client.get(f"/api/v1/kpis/weekly?metric={metric}&period=2026-10", headers=h)
         assert weekly.status_code == 200 and weekly.json()["weeks"]
         assert client.get("/api/v1/kpis/heatmap?metric=ces", headers=h).status_code == 422
+
+
+def test_dashboard_is_reused_until_new_data_arrive_and_then_sees_them(
+    db: Database, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from cxm.analytics.dashboard import dashboard_data
+    from tests.factories import survey_answers
+
+    org = answered(db)["org"]
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
+    first = dashboard_data(analytics, org, "2026-10")
+    assert dashboard_data(analytics, org, "2026-10") is first  # nothing new: the same result
+    nps = dict(first.cards)["nps"]
+    assert nps is not None and nps.estimate.n == 3
+    survey_answers(db, org, datetime(2026, 10, 20, 12, tzinfo=UTC), "nps", [10, 10])
+    again = dashboard_data(analytics, org, "2026-10")
+    assert again is not first and dict(again.cards)["nps"].estimate.n == 5
+    assert dashboard_data(analytics, org, "2026-09") is not again  # another period

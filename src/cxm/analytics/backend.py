@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import duckdb
 import ibis
@@ -23,6 +24,8 @@ from cxm.core.errors import CxmError
 from cxm.core.settings import Settings
 
 WAIT_SECONDS = 60.0  # longest wait for another process to let go of the file
+CACHED_RESULTS = 64
+T = TypeVar("T")
 
 
 class Analytics:
@@ -35,6 +38,8 @@ class Analytics:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.shared = settings.analytics_shared if shared is None else shared
         self._lock = threading.RLock()
+        self._depth = 0  # analyses under way in the thread holding the lock
+        self._results: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
         self.con: Any = None
         with self._lock:
             if self.shared:
@@ -81,10 +86,39 @@ class Analytics:
 
     @contextmanager
     def fresh(self) -> Iterator[Any]:
-        """The Ibis connection, after syncing what is new, held for one analysis."""
+        """The Ibis connection, after syncing what is new, held for one analysis. Analyses
+        nested in another one (a page's many figures) share its sync: they see one state."""
         with self._opened():
-            sync(self.db, self.duck)
-            yield self.con
+            if self._depth == 0:
+                sync(self.db, self.duck)
+            self._depth += 1
+            try:
+                yield self.con
+            finally:
+                self._depth -= 1
+
+    def version(self) -> int:
+        """The synced state's mark: it changes whenever a sync copies something new (from
+        any process), so a result computed at one version holds until it changes."""
+        with self._opened():
+            rows = self.duck.execute("SELECT low FROM _sync_state WHERE id = 1").fetchall()
+            return int(rows[0][0]) if rows else 0
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``'s result for ``key``, reused while the synced data stay the same
+        (after syncing what is new, as every analysis does). Keys name the analysis and all
+        of its parameters; the newest ``CACHED_RESULTS`` results are kept."""
+        with self.fresh():
+            version = self.version()
+            hit = self._results.get(key)
+            if hit is not None and hit[0] == version:
+                self._results.move_to_end(key)
+                return cast(T, hit[1])
+            value = compute()
+            self._results[key] = (version, value)
+            while len(self._results) > CACHED_RESULTS:
+                self._results.popitem(last=False)
+            return value
 
     def close(self) -> None:
         with self._lock:

@@ -7,7 +7,7 @@ is flagged, never hidden. Months' statistics add up, so a quarter's cell pools i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -201,6 +201,8 @@ class DashboardData:
     monthly: list[Any]  # KpiFigure per month up to the period's end
     weekly: list[WeekPoint]
     heat: Heatmap
+    gaps: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    curve: list[dict[str, Any]] = field(default_factory=list)
 
 
 def dashboard_data(
@@ -211,26 +213,55 @@ def dashboard_data(
     by: str = "store",
     where: KpiFilter | None = None,
     heat_metric: str = "nps",
+    extras: bool = False,
 ) -> DashboardData:
+    """Every figure of the dashboard after one sync; reused while no new data arrive.
+    ``extras`` adds the page's gaps and emotion curve (not in the PDF report)."""
+    where = where or KpiFilter()
+    key = ("dashboard", org_id, period, metric, by, where, heat_metric, extras, date.today())
+    return analytics.cached(
+        key,
+        lambda: _compute(analytics, org_id, period, metric, by, where, heat_metric, extras),
+    )
+
+
+def _compute(
+    analytics: Analytics, org_id: int, period: str | None, metric: str, by: str,
+    where: KpiFilter, heat_metric: str, extras: bool,
+) -> DashboardData:  # fmt: skip
+    from cxm.analytics.emotion_curve import emotion_curve
+    from cxm.analytics.gaps import gap_figures
     from cxm.analytics.measures import METRICS, kpi_figures
     from cxm.analytics.sales import SALES_METRICS, sales_figures
 
-    where = where or KpiFilter()
-    with analytics.fresh():  # one sync, held for every figure below
-        cards = []
-        for m in METRICS:
-            figures = kpi_figures(analytics, org_id, m, None, period, where)
-            cards.append((m, figures[0] if figures else None))
-        sales: list[tuple[str, dict[str, Any] | None]] = []
-        for m in SALES_METRICS:
-            found = sales_figures(analytics, org_id, m, None, period, KpiFilter(where.channel))
-            if m == "conversion":
-                found = [f for f in found if f.stage == "pre_purchase"]
-            sales.append((m, found[0].as_dict() if found else None))
-        table = kpi_figures(analytics, org_id, metric, by, period, where)
-        monthly = kpi_figures(analytics, org_id, metric, "month", period, where)[-12:]
-        trend_metric = metric if metric in HEATMAP_METRICS else "nps"
-        weekly = weekly_trend(analytics, org_id, trend_metric, period, where)
-        heat = heatmap(analytics, org_id, heat_metric, period, KpiFilter(store=where.store))
+    cards = []
+    for m in METRICS:
+        figures = kpi_figures(analytics, org_id, m, None, period, where)
+        cards.append((m, figures[0] if figures else None))
+    sales: list[tuple[str, dict[str, Any] | None]] = []
+    for m in SALES_METRICS:
+        found = sales_figures(analytics, org_id, m, None, period, KpiFilter(where.channel))
+        if m == "conversion":
+            found = [f for f in found if f.stage == "pre_purchase"]
+        sales.append((m, found[0].as_dict() if found else None))
+    table = kpi_figures(analytics, org_id, metric, by, period, where)
+    monthly = kpi_figures(analytics, org_id, metric, "month", period, where)[-12:]
+    trend_metric = metric if metric in HEATMAP_METRICS else "nps"
+    weekly = weekly_trend(analytics, org_id, trend_metric, period, where)
+    heat = heatmap(analytics, org_id, heat_metric, period, KpiFilter(store=where.store))
+    gaps: list[tuple[str, list[dict[str, Any]]]] = []
+    curve: list[dict[str, Any]] = []
+    if extras:
+        gaps = [
+            (g, [f.as_dict() for f in gap_figures(analytics, org_id, g, None, period, where)])
+            for g in ("expectation", "sacrifice")
+        ]
+        # The curve spans every comment, whatever the period: one result per data version.
+        curve = analytics.cached(
+            ("emotion_curve", org_id),
+            lambda: [p.as_dict() for p in emotion_curve(analytics, org_id, "stage")],
+        )
     resolved = period or next((f.period for _, f in cards if f is not None), None)
-    return DashboardData(resolved, metric, by, cards, sales, table, monthly, weekly, heat)
+    return DashboardData(
+        resolved, metric, by, cards, sales, table, monthly, weekly, heat, gaps, curve
+    )

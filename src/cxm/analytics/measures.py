@@ -328,8 +328,11 @@ def kpi_figures(
     """
     validate(metric, by, period)
     survey_ids = survey_codes(analytics, org_id)
+    where = where or KpiFilter()
     with analytics.fresh() as con:
-        cells = kpi_cells(con, org_id, metric, by, where or KpiFilter(), survey_ids)
+        # Every month's cells at once: another period of the same query reuses them.
+        key = ("kpi_cells", org_id, metric, by, where, tuple(sorted(survey_ids.items())))
+        cells = analytics.cached(key, lambda: kpi_cells(con, org_id, metric, by, where, survey_ids))
     months = {m for m, _ in cells}
     if by == "month":
         last = months_of(period)[-1] if period else None

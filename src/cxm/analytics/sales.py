@@ -289,17 +289,17 @@ class _Run:
     """One metric's cells per period, computed once per period and reused."""
 
     def __init__(
-        self, duck: Any, org: int, metric: str, by: str | None, where: KpiFilter, days: int
-    ) -> None:
-        self.duck, self.org, self.metric, self.by, self.where, self.days = (
-            duck, org, metric, by, where, days,
-        )  # fmt: skip
-        row = duck.execute("SELECT currency FROM organization WHERE id = ?", [org]).fetchone()
-        self.currency = str(row[0]) if row else "UAH"
-        newest = duck.execute(
+        self, analytics: Analytics, org: int, metric: str, by: str | None, where: KpiFilter,
+        days: int,
+    ) -> None:  # fmt: skip
+        self.analytics, self.duck = analytics, analytics.duck
+        self.org, self.metric, self.by, self.where, self.days = org, metric, by, where, days
+        rows = self.duck.execute("SELECT currency FROM organization WHERE id = ?", [org]).fetchall()
+        self.currency = str(rows[0][0]) if rows else "UAH"
+        newest = self.duck.execute(
             "SELECT max(placed_at_local) FROM customer_order WHERE organization_id = ?", [org]
-        ).fetchone()
-        self.newest: datetime | None = newest[0] if newest else None
+        ).fetchall()
+        self.newest: datetime | None = newest[0][0] if newest else None
         self._memo: dict[str, dict[str, _Cell]] = {}
 
     def as_of(self, period: str) -> datetime:
@@ -311,20 +311,20 @@ class _Run:
 
     def cells(self, period: str) -> dict[str, _Cell]:
         if period not in self._memo:
-            start, end = _bounds(period)
-            m, d = self.metric, self.duck
-            if m in ("aov", "returns"):
-                found = _order_cells(d, self.org, m, self.by, self.where, start, end,
-                                     self.currency)  # fmt: skip
-            elif m == "repeat":
-                found = _repeat_cells(d, self.org, self.by, self.where, start, end)
-            elif m == "churn":
-                found = _churn_cells(d, self.org, self.by, self.where, self.as_of(period),
-                                     self.days)  # fmt: skip
-            else:
-                found = _conversion_cells(d, self.org, self.by, self.where, start, end)
-            self._memo[period] = found
+            key = ("sales_cells", self.org, self.metric, self.by, self.where, self.days, period)
+            self._memo[period] = self.analytics.cached(key, lambda: self._cells(period))
         return self._memo[period]
+
+    def _cells(self, period: str) -> dict[str, _Cell]:
+        start, end = _bounds(period)
+        m, d = self.metric, self.duck
+        if m in ("aov", "returns"):
+            return _order_cells(d, self.org, m, self.by, self.where, start, end, self.currency)
+        if m == "repeat":
+            return _repeat_cells(d, self.org, self.by, self.where, start, end)
+        if m == "churn":
+            return _churn_cells(d, self.org, self.by, self.where, self.as_of(period), self.days)
+        return _conversion_cells(d, self.org, self.by, self.where, start, end)
 
     def figure(self, period: str, key: str) -> SalesFigure:
         now = self.cells(period)[key]
@@ -370,7 +370,7 @@ def sales_figures(
     validate_sales(metric, by, period, where, days)
     with analytics.fresh() as con:
         duck = con.con
-        run = _Run(duck, org_id, metric, by, where, days)
+        run = _Run(analytics, org_id, metric, by, where, days)
         months = _order_months(duck, org_id)
         if by == "month":
             last = months_of(period)[-1] if period else max(months, default=None)

@@ -10,10 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from cxm.analytics.backend import Analytics
 from cxm.analytics.dashboard import HEATMAP_METRICS, DashboardData, dashboard_data
-from cxm.analytics.emotion_curve import emotion_curve
-from cxm.analytics.gaps import gap_figures
 from cxm.analytics.measures import BREAKDOWNS, METRICS, SCALES, KpiFilter
 from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
@@ -68,15 +65,6 @@ def trend_charts(data: DashboardData) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _gaps(
-    analytics: Analytics, org_id: int, period: str | None, where: KpiFilter
-) -> list[tuple[str, list[dict[str, Any]]]]:
-    return [
-        (gap, [f.as_dict() for f in gap_figures(analytics, org_id, gap, None, period, where)])
-        for gap in ("expectation", "sacrifice")
-    ]
-
-
 def _scale(metric: str) -> tuple[float, float]:
     """The axis of the interval bars: the metric's whole range."""
     return {"nps": (-100.0, 100.0), "enps": (-100.0, 100.0), "csat": (0.0, 100.0)}.get(
@@ -103,10 +91,8 @@ async def kpis_page(
     heat_metric = heat if heat in HEATMAP_METRICS else "nps"
     data = await run_in_threadpool(
         dashboard_data, analytics, user.organization_id, period_value, metric, by_value, where,
-        heat_metric,
+        heat_metric, True,
     )  # fmt: skip
-    gaps = await run_in_threadpool(_gaps, analytics, user.organization_id, period_value, where)
-    curve = await run_in_threadpool(emotion_curve, analytics, user.organization_id, "stage")
     low, high = _scale(metric)
     ctx = page_context(
         request,
@@ -135,8 +121,8 @@ async def kpis_page(
         metrics=METRICS,
         breakdowns=BREAKDOWNS,
         channels=(*CHANNELS, "employee"),
-        gaps=gaps,
-        curve=[p.as_dict() for p in curve],
+        gaps=data.gaps,
+        curve=data.curve,
         axis_low=low,
         axis_high=high,
     )
