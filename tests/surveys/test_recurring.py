@@ -140,3 +140,9 @@ def test_the_distribution_page_adds_and_removes_triggers_and_schedules(
     final = client.get("/surveys/distribution")
     assert "Тригерів ще немає." in final.text and 'data-testid="schedules"' not in final.text
     assert client.get("/surveys").text.count('href="/surveys/distribution"') == 1
+    from cxm.surveys.invitations import Invitee, invite
+
+    invite(db, site.org_id, "delivery", [Invitee(email="<i>anna</i>@example.com")], "http://x")
+    shown = client.get("/surveys/distribution").text
+    assert 'data-testid="decisions"' in shown and "у черзі" in shown
+    assert "&lt;i&gt;anna&lt;/i&gt;@example.com" in shown  # customer text is escaped

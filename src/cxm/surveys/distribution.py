@@ -42,6 +42,15 @@ def run_pass(db: Database, org_id: int, base_url: str, now: datetime | None = No
     )
 
 
+def restart(db: Database, org_id: int) -> bool:
+    """Queue the background pass again when there is work for it (e.g. after its job died)."""
+    with db.writer() as conn:
+        if not _anything_to_do(conn, org_id):
+            return False
+        ensure_tick(conn, org_id, datetime.now(UTC) + TICK)
+        return True
+
+
 def _slot(moment: datetime) -> datetime:
     seconds = TICK.total_seconds()
     return datetime.fromtimestamp((moment.timestamp() // seconds) * seconds, UTC)
@@ -76,10 +85,11 @@ def _tick_job(ctx: JobContext) -> dict[str, Any]:
     from cxm.core.settings import get_settings
 
     assert ctx.organization_id is not None
-    done = run_pass(ctx.db, ctx.organization_id, get_settings().public_url)
+    # The next pass is queued first, so a pass that fails does not end the chain.
     with ctx.db.writer() as conn:
         if _anything_to_do(conn, ctx.organization_id):
             ensure_tick(conn, ctx.organization_id, datetime.now(UTC) + TICK)
+    done = run_pass(ctx.db, ctx.organization_id, get_settings().public_url)
     return {
         "triggers": [t.__dict__ for t in done.triggers],
         "schedules": [s.__dict__ for s in done.schedules],

@@ -161,6 +161,7 @@ class DecisionRow(BaseModel):
     schedule: bool
     event_id: int | None
     reminder: str | None
+    survey: str
 
 
 @router.get(

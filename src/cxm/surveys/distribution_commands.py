@@ -177,17 +177,20 @@ def distribute_command(
 ) -> None:
     """Run a distribution pass now: triggers, recurring surveys, reminders.
 
-    A worker runs the same pass every ten minutes; running it again decides nothing twice.
+    A worker runs the same pass every ten minutes (this command also makes sure the next one
+    is queued); running it again decides nothing twice.
 
     \b
     Example:
       cxm surveys distribute --send --json
     """
-    from cxm.surveys.distribution import run_pass
+    from cxm.surveys.distribution import restart, run_pass
 
     settings = command_settings(ctx)
     db = open_store(settings)
-    done = run_pass(db, organization_id(db, org_slug), base_url or settings.public_url)
+    org_id = organization_id(db, org_slug)
+    done = run_pass(db, org_id, base_url or settings.public_url)
+    restart(db, org_id)
     sent = send_now(db) if send else None
     if as_json:
         click.echo(as_json_text({**asdict(done), "send_jobs": sent}))

@@ -11,6 +11,7 @@ from pydantic import ValidationError as PydanticError
 from starlette.concurrency import run_in_threadpool
 
 from cxm.core.errors import CxmError, Fault
+from cxm.surveys.invitations import list_decisions
 from cxm.surveys.response_rate import response_rates
 from cxm.surveys.schedules import ScheduleSpec, list_schedules, remove_schedule, set_schedule
 from cxm.surveys.service import list_surveys
@@ -28,8 +29,9 @@ def _page(request: Request, user: Any, status: int = 200, **extra: Any) -> HTMLR
     ctx = page_context(
         request, user, active="surveys", surveys=list_surveys(db, org),
         triggers=list_triggers(db, org), schedules=list_schedules(db, org),
-        rates=response_rates(db, org, None, "month"), suppressed=list_suppressions(db, org,
-                                                                                   limit=20),
+        rates=response_rates(db, org, None, "month"),
+        suppressed=list_suppressions(db, org, limit=20),
+        decisions=list_decisions(db, org, None, limit=30),
         base_url=str(request.base_url).rstrip("/"), **extra,
     )  # fmt: skip
     return render(request, "surveys/distribution.html", ctx,

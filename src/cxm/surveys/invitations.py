@@ -225,24 +225,28 @@ class Recorded:
     schedule: bool
     event_id: int | None
     reminder: str | None
+    survey: str = ""
 
 
 def list_decisions(
-    db: Database, org_id: int, code: str, status: str | None = None, trigger: str | None = None,
-    limit: int = 1000,
+    db: Database, org_id: int, code: str | None, status: str | None = None,
+    trigger: str | None = None, limit: int = 1000,
 ) -> list[Recorded]:  # fmt: skip
-    """The newest decisions about a survey's invitations, optionally of one status or trigger."""
+    """The newest decisions about a survey's (or every survey's) invitations, optionally of one
+    status or trigger."""
     from cxm.surveys.models import Trigger
 
     it, st, tt = table(Invitation), table(Survey), table(Trigger)
     query = (
-        select(it, tt.c.code.label("trigger_code"))
+        select(it, tt.c.code.label("trigger_code"), st.c.code.label("survey_code"))
         .join(st, st.c.id == it.c.survey_id)
         .outerjoin(tt, tt.c.id == it.c.trigger_id)
-        .where(it.c.organization_id == org_id, st.c.code == code)
+        .where(it.c.organization_id == org_id)
         .order_by(it.c.id.desc())
         .limit(limit)
     )
+    if code is not None:
+        query = query.where(st.c.code == code)
     if status is not None:
         query = query.where(it.c.status == status)
     if trigger is not None:
