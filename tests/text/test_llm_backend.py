@@ -181,6 +181,8 @@ def test_api_and_cli_use_the_configured_llm_backend(tmp_path: Path, sqlite_db: D
                                headers=headers).json()  # fmt: skip
         assert body["model"].startswith("llm-m-")
         assert body["results"][0]["model_version"] == body["model"]
+        assert body["results"][0]["aspects"][0]["aspect"] == "delivery"
+        assert server.items_asked == 1  # aspects' clauses are scored by the builtin model
         organization(sqlite_db, "demo")
         said = CliRunner().invoke(
             main,

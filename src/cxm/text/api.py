@@ -39,8 +39,11 @@ async def analyse_texts(body: TextsIn, client: ApiClient, settings: SettingsDep)
 
 
 def read_with_aspects(model: TextBackend, texts: list[str]) -> list[dict[str, Any]]:
+    """``analyse`` plus aspects. Clauses are scored by the backend itself, except an LLM's:
+    its fallback (the builtin model) scores them, so aspects cost no extra requests."""
     results = analyse(model, texts)
-    for result, found in zip(results, aspects(model, texts), strict=True):
+    clause_model = getattr(model, "fallback", model) if model.name == "llm" else model
+    for result, found in zip(results, aspects(clause_model, texts), strict=True):
         result["aspects"] = as_dicts(found)
     return results
 
