@@ -21,29 +21,36 @@ STAGES = ("delivery", "after_sales", "use", "purchase")
 
 
 def driver_world(
-    db: Database, drivers: int = 11, orders: int = 240, seed: int = 5, org: int | None = None
+    db: Database,
+    drivers: int = 11,
+    orders: int = 240,
+    seed: int = 5,
+    org: int | None = None,
+    more: str = "",
 ) -> int:
     """``orders`` answered web orders with a delivery promise; order i passes touchpoint
     ``t<k>`` (stage STAGES[k % 4]) with probability 0.4, independently. Its answer is 0 (a
-    detractor) when it passed t0, else 10 (a promoter) when it did not pass t1, else 8."""
+    detractor) when it passed t0, else 10 (a promoter) when it did not pass t1, else 8.
+    ``more``: add orders (named with this prefix) to a world built before."""
     org = organization(db) if org is None else org
     with db.writer() as conn:
-        for k in range(drivers):
+        for k in range(0 if more else drivers):
             tp = add_touchpoint(conn, org, f"t{k}", f"t{k}", "web", STAGES[k % 4])
             add_rule(conn, org, tp, event_name=f"T{k}")
-        add_rule(conn, org, add_touchpoint(conn, org, "order", "order", "web", "purchase"),
-                 event_name="Order Completed")  # fmt: skip
+        if not more:
+            add_rule(conn, org, add_touchpoint(conn, org, "order", "order", "web", "purchase"),
+                     event_name="Order Completed")  # fmt: skip
     had = np.random.default_rng(seed).random((orders, drivers)) < 0.4
     messages = []
     for i in range(orders):
         day = f"2026-03-{1 + i % 28:02d}"
         messages.append(
             track(
-                f"o{i}",
+                f"{more}o{i}",
                 "Order Completed",
-                user_id=f"u{i}",
+                user_id=f"{more}u{i}",
                 timestamp=f"{day}T10:00:00Z",
-                order_id=f"W{i}",
+                order_id=f"{more}W{i}",
                 total=10,
                 promised_delivery_date="2026-04-01",
                 channel="web",
@@ -51,11 +58,11 @@ def driver_world(
         )
         messages.extend(
             track(
-                f"e{i}-{k}",
+                f"{more}e{i}-{k}",
                 f"T{k}",
-                user_id=f"u{i}",
+                user_id=f"{more}u{i}",
                 timestamp=f"{day}T11:{k:02d}:00Z",
-                order_id=f"W{i}",
+                order_id=f"{more}W{i}",
             )  # fmt: skip
             for k in range(drivers)
             if had[i, k]
@@ -71,7 +78,7 @@ def driver_world(
             conn,
             table(Response),
             [{"organization_id": org, "survey_id": sid, "version_id": vid, "channel": "web",
-              "order_id": ids[f"W{i}"], "status": "complete", "started_at": when,
+              "order_id": ids[f"{more}W{i}"], "status": "complete", "started_at": when,
               "completed_at": when, "sync_mark": mark} for i in range(orders)],
         )  # fmt: skip
         insert_rows(

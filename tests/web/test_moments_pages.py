@@ -4,7 +4,10 @@ charts drawn on the server (SVG, no script) per stage and per store, with a tabl
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from cxm.core.db import table
+from cxm.core.jobs import Job
 from tests.analytics.driver_world import driver_world, ratings
 from tests.web.conftest import Site, log_in
 
@@ -23,3 +26,26 @@ def test_moments_page_draws_the_quadrants(site: Site, client: TestClient) -> Non
     assert "<script" not in page.text.split('data-testid="quadrants"')[1]
     per_store = client.get("/moments", params={"also": "t1", "by": "store"})
     assert per_store.status_code == 200 and 'value="store" selected' in per_store.text
+
+
+def test_moments_page_shows_intervals_when_the_background_job_is_done(
+    site: Site, client: TestClient
+) -> None:
+    from tests.analytics.test_driver_intervals import finish
+
+    db = site.app.state.db
+    driver_world(db, drivers=3, org=site.org_id)
+    log_in(client, site.email)
+    params = {"also": "t0, t1, t2"}
+    first = client.get("/moments", params=params)
+    assert first.status_code == 200 and 'data-testid="intervals-pending"' in first.text
+    assert first.headers["refresh"] == "5"  # the browser asks again by itself
+    with db.engine.connect() as conn:
+        job_id = conn.execute(select(func.max(table(Job).c.id))).scalar_one()
+    assert finish(db, int(job_id)) == "done"
+    ready = client.get("/moments", params=params)
+    assert 'data-testid="intervals-ready"' in ready.text and "refresh" not in ready.headers
+    t0 = ready.text.split('<th scope="row">t0</th>')[1].split("</tr>")[0]
+    assert t0.count("%") >= 3  # the share and its interval
+    with db.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(table(Job))).scalar_one() == job_id

@@ -19,6 +19,7 @@ everybody) had, or two drivers that always go together are reported instead of n
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -108,6 +109,13 @@ class DriverResult:
     controls: list[str] = field(default_factory=list)
     message: str | None = None
     importance_method: Method | None = None  # lmg (exact Shapley) or johnson (relative weights)
+    data_key: str | None = None  # digest of the rows analysed: caches the bootstrap per data
+
+
+def fingerprint(data: pl.DataFrame) -> str:
+    """A digest of the rows an analysis reads, in any order (the same data, the same digest)."""
+    rows = data.sort(data.columns, nulls_last=True).write_csv()
+    return hashlib.sha1(rows.encode(), usedforsecurity=False).hexdigest()
 
 
 def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
@@ -132,7 +140,7 @@ def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
         "returned": pl.col("returned"),
     }
-    return facts.select(
+    return facts.sort("order_id").select(  # a fixed order: the bootstrap is reproducible
         "score",
         "channel",
         "segment",
@@ -349,4 +357,6 @@ def analyse(con: Any, org_id: int, q: DriverQuery) -> DriverResult:
     found.extend(_skipped(data, d, why) for d, why in prepared.skipped.items())
     # Moments of truth first: the drivers that cost the most NPS points overall.
     found.sort(key=lambda r: r.impact if r.impact is not None else float("inf"))
-    return DriverResult(n, nps, float(fit.rsquared), found, controls, None, method)
+    return DriverResult(
+        n, nps, float(fit.rsquared), found, controls, None, method, fingerprint(data)
+    )

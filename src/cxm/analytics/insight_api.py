@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from typing import Annotated, Any, TypeVar
 
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.backend import Analytics
+from cxm.analytics.driver_intervals import Intervals, request_intervals
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, analyse
 from cxm.analytics.friction import FrictionQuery, friction
 from cxm.analytics.funnels import MAX_STEPS, FunnelQuery, funnel
@@ -68,7 +69,10 @@ async def funnel_route(
     "intervals, the NPS points it costs overall (its impact, which ranks them) and its "
     "share of explained variance (exact LMG up to 10 drivers, Johnson's relative weights "
     "beyond, or as `importance` asks; `importance_method` names the one used) with a "
-    "bootstrap interval. Built-in "
+    "bootstrap interval. The point estimates come at once; the bootstrap (`bootstrap` "
+    "resamples) runs as a background job cached per query and data: `intervals.status` is "
+    "pending (poll `intervals.url`, then ask again), ready (the intervals are filled in), "
+    "failed, or none. Built-in "
     f"drivers: {', '.join(BUILT_IN)}; any touchpoint code is a driver too (the order had it).",
 )
 async def drivers_route(
@@ -90,17 +94,31 @@ async def drivers_route(
         loop_contacts,
         delivered_only,
         controls,
-        bootstrap,
+        0,  # point estimates now; the bootstrap runs as a cached background job
         store,
         channel,
         since,
         until,
         importance=importance,
     )
-    found = await run_in_threadpool(
-        _run, request.app.state.analytics, client.organization_id, analyse, q
-    )
-    return asdict(found)
+    analytics = request.app.state.analytics
+    found = await run_in_threadpool(_run, analytics, client.organization_id, analyse, q)
+    intervals = Intervals("none")
+    if bootstrap:
+        found, intervals = await run_in_threadpool(
+            request_intervals,
+            request.app.state.db,
+            analytics.path,
+            client.organization_id,
+            replace(q, bootstrap=bootstrap),
+            found,
+        )
+    body = asdict(found)
+    body["intervals"] = {
+        **asdict(intervals),
+        "url": f"/api/v1/jobs/{intervals.job_id}" if intervals.job_id else None,
+    }
+    return body
 
 
 @router.get(

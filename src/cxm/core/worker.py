@@ -24,6 +24,7 @@ JOB_MODULES: tuple[str, ...] = (
     "cxm.text.enrichment",
     "cxm.surveys.mailing",
     "cxm.surveys.distribution",
+    "cxm.analytics.driver_intervals",
 )
 
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.driver_intervals import request_intervals
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.friction import FrictionQuery, friction
 from cxm.analytics.journey_map import edge_customers, worst_edge
@@ -152,7 +153,7 @@ async def moments_page(
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
     extra = tuple(dict.fromkeys(c.strip() for c in also.split(",") if c.strip()))[:27]
-    # Point estimates at once: no bootstrap on the page (the API and CLI offer it).
+    # Point estimates at once; the bootstrap runs as a background job (below).
     q = DriverQuery(
         drivers=(*BUILT_IN, *(c for c in extra if c not in BUILT_IN)),
         bootstrap=0,
@@ -164,6 +165,10 @@ async def moments_page(
         found = await run_in_threadpool(_run, analytics, user.organization_id, analyse, q)
     except ValidationError as exc:
         found = DriverResult(0, None, None, [], [], str(exc))
+    # The bootstrap intervals come from a cached background job: shown when it is done.
+    found, intervals = await run_in_threadpool(
+        request_intervals, request.app.state.db, analytics.path, user.organization_id, q, found
+    )
     if format == "csv":
         return _csv(
             [{**asdict(d), "importance_method": found.importance_method} for d in found.drivers],
@@ -179,6 +184,7 @@ async def moments_page(
         user,
         active="moments",
         r=found,
+        intervals=intervals,
         q=quads,
         q_axes=q_axes,
         q_charts=q_charts,
@@ -190,7 +196,10 @@ async def moments_page(
             "also": ", ".join(extra),
         },
     )
-    return render(request, "moments.html", ctx, lang)
+    page = render(request, "moments.html", ctx, lang)
+    if intervals.status == "pending":
+        page.headers["Refresh"] = "5"  # the browser asks again; no script needed
+    return page
 
 
 @router.get("/friction", response_class=HTMLResponse)
