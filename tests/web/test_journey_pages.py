@@ -86,9 +86,14 @@ def test_click_the_slowest_edge_at_one_store_and_land_on_its_customers(
     page.select_option("select[name=store]", "KYIV-2")
     page.click("form.filters button")
     page.wait_for_url("**store=KYIV-2**")
-    worst = page.locator("[data-worst='1']")
+    # The drawing marks one edge as the worst (red); its label links to its customers.
+    assert page.locator("[data-testid=journey-graph] a.edge.worst path").count() == 1
+    worst = page.locator("[data-testid=journey-graph] a.edge-label[data-worst='1']")
     assert worst.count() == 1
-    worst.click()
+    href = worst.get_attribute("href") or ""
+    table_worst = page.locator("[data-testid=dfg] a[data-worst-row='1']").get_attribute("href")
+    assert href == table_worst and "store=KYIV-2" in href
+    worst.locator("text").click()
     page.wait_for_selector("[data-testid=edge-table]")
     assert "store=KYIV-2" in page.url
     customers = int(

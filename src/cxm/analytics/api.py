@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.journeys import JourneyQuery, load_dfg, load_variants
@@ -15,10 +15,23 @@ from cxm.web.deps import ApiClient
 journeys_router = APIRouter(prefix="/api/v1/analytics", tags=["journeys"])
 
 
-def _query(
-    gap_days: int, store: str | None, since: date | None, until: date | None
-) -> JourneyQuery:
-    return JourneyQuery(gap_days=gap_days, store=store, since=since, until=until)
+class JourneyFilters:
+    """The journey filters every journey route takes."""
+
+    def __init__(
+        self,
+        gap_days: int = Query(default=30, ge=1, le=365),
+        store: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        segment: str | None = Query(default=None, description="Customers in this segment."),
+        channel: str | None = Query(default=None, description="Journeys with an event here."),
+        first: str | None = Query(default=None, description="Journeys starting at this code."),
+        outcome: Literal["promoter", "passive", "detractor"] | None = Query(
+            default=None, description="Customers whose latest NPS answer is in this group."
+        ),
+    ) -> None:
+        self.query = JourneyQuery(gap_days, store, since, until, segment, channel, first, outcome)
 
 
 @journeys_router.get(
@@ -30,16 +43,10 @@ def _query(
 async def dfg(
     request: Request,
     client: ApiClient,
-    gap_days: int = Query(default=30, ge=1, le=365),
-    store: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    filters: Annotated[JourneyFilters, Depends()],
 ) -> dict[str, Any]:
     edges = await run_in_threadpool(
-        load_dfg,
-        request.app.state.analytics,
-        client.organization_id,
-        _query(gap_days, store, since, until),
+        load_dfg, request.app.state.analytics, client.organization_id, filters.query
     )
     return {
         "edges": [asdict(e) for e in edges],
@@ -55,18 +62,11 @@ async def dfg(
 async def journey_variants(
     request: Request,
     client: ApiClient,
-    gap_days: int = Query(default=30, ge=1, le=365),
-    store: str | None = None,
-    since: date | None = None,
-    until: date | None = None,
+    filters: Annotated[JourneyFilters, Depends()],
     top: int = Query(default=20, ge=1, le=500),
 ) -> dict[str, Any]:
     found = await run_in_threadpool(
-        load_variants,
-        request.app.state.analytics,
-        client.organization_id,
-        _query(gap_days, store, since, until),
-        top,
+        load_variants, request.app.state.analytics, client.organization_id, filters.query, top
     )
     return {
         "variants": [asdict(v) for v in found],

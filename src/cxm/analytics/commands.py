@@ -36,6 +36,19 @@ def _journey_options(func: Any) -> Any:
     return func
 
 
+def journey_filter_options(func: Any) -> Any:
+    """--segment, --channel, --first and --outcome (the journey map's other filters)."""
+    func = click.option("--segment", default=None, help="Only customers in this segment.")(func)
+    func = click.option("--channel", default=None, help="Only journeys with an event here.")(func)
+    func = click.option("--first", default=None, help="Only journeys starting at this code.")(func)
+    return click.option(
+        "--outcome",
+        type=click.Choice(["promoter", "passive", "detractor"]),
+        default=None,
+        help="Only customers whose latest NPS answer is in this group.",
+    )(func)
+
+
 def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> list[Any]:
     from cxm.analytics.backend import Analytics
     from cxm.analytics.journeys import JourneyQuery, load_dfg, load_variants
@@ -49,6 +62,10 @@ def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> lis
         store=kw["store"],
         since=kw["since"].date() if kw["since"] else None,
         until=kw["until"].date() if kw["until"] else None,
+        segment=kw["segment"],
+        channel=kw["channel"],
+        first=kw["first"],
+        outcome=kw["outcome"],
     )
     try:
         org_id = organization_id(db, org_slug)
@@ -66,6 +83,7 @@ def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> lis
 
 @journeys_group.command("dfg")
 @_journey_options
+@journey_filter_options
 @click.option("--top", type=int, default=30, show_default=True, help="Edges to print.")
 @click.pass_context
 def journeys_dfg(ctx: click.Context, /, org_slug: str, as_json: bool, top: int, **kw: Any) -> None:
@@ -75,6 +93,7 @@ def journeys_dfg(ctx: click.Context, /, org_slug: str, as_json: bool, top: int, 
     Examples:
       cxm journeys dfg
       cxm journeys dfg --store KYIV-2 --since 2026-08-01 --json
+      cxm journeys dfg --segment loyalty --first store_visit --outcome detractor
     """
     from dataclasses import asdict
 
@@ -92,6 +111,7 @@ def journeys_dfg(ctx: click.Context, /, org_slug: str, as_json: bool, top: int, 
 
 @journeys_group.command("variants")
 @_journey_options
+@journey_filter_options
 @click.option("--top", type=int, default=20, show_default=True, help="Variants to show.")
 @click.pass_context
 def journeys_variants(

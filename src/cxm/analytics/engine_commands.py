@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from cxm.analytics.commands import journey_filter_options
 from cxm.analytics.journeys import JourneyQuery
 from cxm.core.commands import command_settings, open_store
 from cxm.core.errors import CxmError
@@ -79,13 +80,24 @@ def _spark_options(func: Any) -> Any:
 
 
 def _query(
-    gap_days: int, store: str | None, since: datetime | None, until: datetime | None
+    gap_days: int,
+    store: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    segment: str | None = None,
+    channel: str | None = None,
+    first: str | None = None,
+    outcome: str | None = None,
 ) -> JourneyQuery:
     return JourneyQuery(
         gap_days=gap_days,
         store=store,
         since=since.date() if since else None,
         until=until.date() if until else None,
+        segment=segment,
+        channel=channel,
+        first=first,
+        outcome=outcome,
     )
 
 
@@ -104,6 +116,7 @@ def _on_spark(directory: Path, master: str, run: Any) -> Any:
 
 @spark_group.command("journeys")
 @_spark_options
+@journey_filter_options
 @click.option("--top", type=click.IntRange(1, 1000), default=20, show_default=True)
 def spark_journeys(
     directory: Path, org_id: int, master: str, as_json: bool, top: int, **kw: Any

@@ -10,7 +10,8 @@ equal the portable Ibis path's (a test compares them on the demo world).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -27,9 +28,29 @@ def _local_secs(day: datetime) -> int:
     return int((day - _EPOCH).total_seconds())
 
 
-def journeys(frame: pl.DataFrame, q: JourneyQuery, locations: Mapping[str, int]) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Picks:
+    """The query's filters as integer codes: persons allowed (None: all), the touchpoints of
+    the channel asked for, the touchpoint a journey must start at (-1: unknown code)."""
+
+    persons: Collection[int] | None = None
+    channel_steps: Collection[int] = field(default_factory=tuple)
+    first: int | None = None
+
+
+def journeys(
+    frame: pl.DataFrame,
+    q: JourneyQuery,
+    locations: Mapping[str, int],
+    picks: Picks | None = None,
+) -> pl.DataFrame:
     """The query's events with a ``journey`` number (dense, in row order)."""
     q.check()
+    picks = picks or Picks()
+    if picks.persons is not None:
+        frame = frame.filter(
+            pl.col("person").is_in(pl.Series(list(picks.persons), dtype=pl.Int64).implode())
+        )
     if q.since:
         frame = frame.filter(pl.col("lsecs") >= _local_secs(datetime.combine(q.since, time())))
     if q.until:
@@ -46,6 +67,14 @@ def journeys(frame: pl.DataFrame, q: JourneyQuery, locations: Mapping[str, int])
         if store is None:
             return frame.clear()
         keep = frame.filter(pl.col("location") == store)["journey"].unique().implode()
+        frame = frame.filter(pl.col("journey").is_in(keep))
+    if q.channel:
+        steps = pl.Series(list(picks.channel_steps), dtype=frame["step"].dtype).implode()
+        keep = frame.filter(pl.col("step").is_in(steps))["journey"].unique().implode()
+        frame = frame.filter(pl.col("journey").is_in(keep))
+    if q.first:
+        starts_at = frame.filter(pl.col("journey") != pl.col("journey").shift(1).fill_null(-1))
+        keep = starts_at.filter(pl.col("step") == (picks.first or -1))["journey"].implode()
         frame = frame.filter(pl.col("journey").is_in(keep))
     return frame
 
@@ -156,4 +185,23 @@ def load(analytics: Any, org_id: int, q: JourneyQuery) -> tuple[pl.DataFrame, di
         locations = {
             str(r["code"]): int(r["id"]) for r in locs.select("id", "code").to_pyarrow().to_pylist()
         }
-    return journeys(frame, q, locations), names
+        picks = _picks(con, org_id, q, names)
+    return journeys(frame, q, locations, picks), names
+
+
+def _picks(con: Any, org_id: int, q: JourneyQuery, names: Mapping[int, str]) -> Picks:
+    from cxm.analytics.journeys import people
+
+    persons = None
+    if q.picks_people:
+        persons = people(con, org_id, q).to_pyarrow().column("who").to_pylist()
+    steps: list[int] = []
+    if q.channel:
+        rows = con.con.execute(
+            "SELECT id FROM touchpoint WHERE organization_id = ? AND channel = ?",
+            [org_id, q.channel],
+        ).fetchall()
+        steps = [int(r[0]) for r in rows]
+    codes = {code: i for i, code in names.items()}
+    first = codes.get(q.first, -1) if q.first else None
+    return Picks(persons, steps, first)

@@ -14,11 +14,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import ibis
 import polars as pl
 from ibis import _
 
 from cxm.analytics.backend import Analytics
-from cxm.core.errors import ValidationError
+from cxm.core.errors import Fault, ValidationError
+
+# A customer's outcome: the group of their latest complete NPS answer.
+OUTCOMES = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
 
 
 @dataclass(frozen=True)
@@ -27,12 +31,50 @@ class JourneyQuery:
     store: str | None = None  # only journeys with an event at this location code
     since: date | None = None  # organization-time dates, inclusive
     until: date | None = None
+    segment: str | None = None  # only customers in this segment
+    channel: str | None = None  # only journeys with an event in this channel
+    first: str | None = None  # only journeys starting at this touchpoint code
+    outcome: str | None = None  # only customers whose latest NPS answer is in this group
 
     def check(self) -> None:
         if not 1 <= self.gap_days <= 365:
             raise ValidationError("gap_days must lie between 1 and 365.")
         if self.since and self.until and self.since > self.until:
             raise ValidationError("since lies after until.")
+        if self.outcome is not None and self.outcome not in OUTCOMES:
+            raise ValidationError(
+                f"outcome must be one of {', '.join(OUTCOMES)}, not {self.outcome!r}.",
+                [Fault(f"one of {', '.join(OUTCOMES)}", "outcome")],
+            )
+
+    @property
+    def picks_people(self) -> bool:
+        return bool(self.segment or self.outcome)
+
+
+def people(con: Any, org_id: int, q: JourneyQuery) -> Any:
+    """The persons the segment and outcome filters allow (an Ibis table of ``who``)."""
+    customers = con.table("customer").filter(_.organization_id == org_id)
+    persons = customers.select(cid=_.id, who=_.merged_into.fill_null(_.id))
+    if q.segment:
+        own = customers.select(pid=_.id, segment=_.segment)
+        persons = persons.join(own, persons.who == own.pid)
+        persons = persons.filter(persons.segment == q.segment).select("cid", "who")
+    if q.outcome:
+        low, high = OUTCOMES[q.outcome]
+        answers = con.table("survey_answer").filter(
+            (_.organization_id == org_id) & (_.kind == "nps")
+        )
+        responses = con.table("survey_response").filter(_.status == "complete")
+        t = answers.join(responses, answers.response_id == responses.id)
+        t = t.join(persons, t.customer_id == persons.cid)
+        latest = ibis.window(
+            group_by=t.who, order_by=[ibis.desc(t.completed_at), ibis.desc(t.response_id)]
+        )
+        t = t.mutate(rank=ibis.row_number().over(latest))
+        t = t.filter((t.rank == 0) & t.value.between(low, high))
+        return t.select("who").distinct()
+    return persons.select("who").distinct()
 
 
 @dataclass(frozen=True)
@@ -64,16 +106,19 @@ def journey_events(con: Any, org_id: int, q: JourneyQuery) -> pl.DataFrame:
         end = datetime.combine(q.until + timedelta(days=1), time())
         events = events.filter(events.occurred_at_local < end)
     customers = con.table("customer").select(cid=_.id, merged_into=_.merged_into)
-    touchpoints = con.table("touchpoint").select(tp=_.id, step=_.code)
+    touchpoints = con.table("touchpoint").select(tp=_.id, step=_.code, tp_channel=_.channel)
     locations = con.table("location").select(loc=_.id, location=_.code)
     t = events.join(customers, events.customer_id == customers.cid)
+    if q.picks_people:
+        allowed = people(con, org_id, q)
+        t = t.semi_join(allowed, t.merged_into.fill_null(t.cid) == allowed.who)
     if q.store:
         # Only customers with an event at the store can have a journey touching it: read
         # just their events (the journeys themselves are still cut from all of them).
         at_store = locations.filter(locations.location == q.store).select(store_loc=_.loc)
         seen = t.semi_join(at_store, t.location_id == at_store.store_loc)
-        people = seen.select(who=seen.merged_into.fill_null(seen.cid)).distinct()
-        t = t.semi_join(people, t.merged_into.fill_null(t.cid) == people.who)
+        visitors = seen.select(who=seen.merged_into.fill_null(seen.cid)).distinct()
+        t = t.semi_join(visitors, t.merged_into.fill_null(t.cid) == visitors.who)
     t = t.join(touchpoints, t.touchpoint_id == touchpoints.tp)
     t = t.left_join(locations, t.location_id == locations.loc)
     t = t.select(
@@ -82,6 +127,7 @@ def journey_events(con: Any, org_id: int, q: JourneyQuery) -> pl.DataFrame:
         seq=t.id,
         step=t.step,
         location=t.location,
+        channel=t.tp_channel,
     )
     frame = pl.from_arrow(t.to_pyarrow())
     assert isinstance(frame, pl.DataFrame)
@@ -94,6 +140,13 @@ def journey_events(con: Any, org_id: int, q: JourneyQuery) -> pl.DataFrame:
     frame = frame.with_columns(new.fill_null(True).cum_sum().cast(pl.Int64).alias("journey"))
     if q.store:
         keep = frame.filter(pl.col("location") == q.store)["journey"].unique()
+        frame = frame.filter(pl.col("journey").is_in(keep.implode()))
+    if q.channel:
+        keep = frame.filter(pl.col("channel") == q.channel)["journey"].unique()
+        frame = frame.filter(pl.col("journey").is_in(keep.implode()))
+    if q.first:
+        firsts = frame.group_by("journey").agg(pl.col("step").first())
+        keep = firsts.filter(pl.col("step") == q.first)["journey"]
         frame = frame.filter(pl.col("journey").is_in(keep.implode()))
     return frame
 

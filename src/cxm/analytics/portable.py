@@ -15,7 +15,7 @@ from typing import Any
 import ibis
 from ibis import _
 
-from cxm.analytics.journeys import Edge, JourneyQuery, Variant
+from cxm.analytics.journeys import Edge, JourneyQuery, Variant, people
 
 SEPARATOR = "\u2192"
 
@@ -30,9 +30,12 @@ def journey_table(con: Any, org_id: int, q: JourneyQuery) -> Any:
         end = datetime.combine(q.until + timedelta(days=1), time())
         events = events.filter(events.occurred_at_local < end)
     customers = con.table("customer").select(cid=_.id, merged_into=_.merged_into)
-    touchpoints = con.table("touchpoint").select(tp=_.id, step=_.code)
+    touchpoints = con.table("touchpoint").select(tp=_.id, step=_.code, tp_channel=_.channel)
     locations = con.table("location").select(loc=_.id, location=_.code)
     t = events.join(customers, events.customer_id == customers.cid)
+    if q.picks_people:
+        allowed = people(con, org_id, q)
+        t = t.semi_join(allowed, t.merged_into.fill_null(t.cid) == allowed.who)
     t = t.join(touchpoints, t.touchpoint_id == touchpoints.tp)
     t = t.left_join(locations, t.location_id == locations.loc)
     t = t.select(
@@ -42,6 +45,7 @@ def journey_table(con: Any, org_id: int, q: JourneyQuery) -> Any:
         seq=t.id,
         step=t.step,
         location=t.location,
+        channel=t.tp_channel,
     )
     by_person = ibis.window(group_by=t.person, order_by=[t.ts, t.seq])
     so_far = ibis.cumulative_window(group_by=t.person, order_by=[t.ts, t.seq])
@@ -52,6 +56,15 @@ def journey_table(con: Any, org_id: int, q: JourneyQuery) -> Any:
     t = t.mutate(jkey=t.person.cast("string") + ":" + t.journey.cast("string"))
     if q.store:
         keep = t.filter(t.location == q.store).select(keep_key=_.jkey).distinct()
+        t = t.semi_join(keep, t.jkey == keep.keep_key)
+    if q.channel:
+        keep = t.filter(t.channel == q.channel).select(keep_key=_.jkey).distinct()
+        t = t.semi_join(keep, t.jkey == keep.keep_key)
+    if q.first:
+        in_journey = ibis.window(group_by=t.jkey, order_by=[t.ts, t.seq])
+        ranked = t.mutate(pos=ibis.row_number().over(in_journey))
+        keep = ranked.filter((ranked.pos == 0) & (ranked.step == q.first))
+        keep = keep.select(keep_key=_.jkey)
         t = t.semi_join(keep, t.jkey == keep.keep_key)
     return t
 

@@ -1,5 +1,6 @@
-"""Journey pages: the journey map (directly-follows graph with filters and drill-down to the
-customers behind an edge), moments of truth and the friction list (with CSV export)."""
+"""Journey pages: the journey map (the directly-follows graph drawn with friction in colour,
+the emotion curve, filters, and drill-down to the customers behind an edge or a touchpoint),
+moments of truth and the friction list (with CSV export)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 from dataclasses import asdict
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,13 +17,16 @@ from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.driver_intervals import request_intervals
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
+from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.friction import FrictionQuery, friction
-from cxm.analytics.journey_map import edge_customers, worst_edge
-from cxm.analytics.journeys import JourneyQuery, load_dfg
+from cxm.analytics.journey_map import edge_customers, load_map, worst_edge
+from cxm.analytics.journeys import OUTCOMES, JourneyQuery
 from cxm.analytics.quadrants import moment_quadrants
 from cxm.core.errors import ValidationError
+from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
+from cxm.web.journey_graph import layout
 from cxm.web.quadrant_chart import charts
 
 router = APIRouter(include_in_schema=False)
@@ -44,21 +49,78 @@ def _stores(analytics: Any, org_id: int) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _query(store: str, since: str, until: str, gap_days: int) -> JourneyQuery:
+def _query(
+    store: str,
+    since: str,
+    until: str,
+    gap_days: int,
+    segment: str = "",
+    channel: str = "",
+    first: str = "",
+    outcome: str = "",
+) -> JourneyQuery:
     return JourneyQuery(
         gap_days=gap_days if 1 <= gap_days <= 365 else 30,
         store=store.strip() or None,
         since=_day(since),
         until=_day(until),
+        segment=segment.strip()[:64] or None,
+        channel=channel.strip() if channel.strip() in CHANNELS else None,
+        first=first.strip()[:100] or None,
+        outcome=outcome.strip() if outcome.strip() in OUTCOMES else None,
     )
 
 
 def _filters(q: JourneyQuery) -> dict[str, str]:
-    return {
+    found = {
         "store": q.store or "",
         "since": q.since.isoformat() if q.since else "",
         "until": q.until.isoformat() if q.until else "",
         "gap_days": str(q.gap_days),
+        "segment": q.segment or "",
+        "channel": q.channel or "",
+        "first": q.first or "",
+        "outcome": q.outcome or "",
+    }
+    found["query"] = urlencode(found)
+    return found
+
+
+def _choices(analytics: Any, org_id: int) -> dict[str, Any]:
+    with analytics.fresh() as con:
+        duck = con.con
+        touchpoints = duck.execute(
+            "SELECT code, stage FROM touchpoint WHERE organization_id = ? ORDER BY code", [org_id]
+        ).fetchall()
+        segments = duck.execute(
+            "SELECT DISTINCT segment FROM customer WHERE organization_id = ? "
+            "AND segment IS NOT NULL ORDER BY segment",
+            [org_id],
+        ).fetchall()
+    return {
+        "stage_of": {str(r[0]): str(r[1]) for r in touchpoints},
+        "segments": [str(r[0]) for r in segments],
+    }
+
+
+def _map(analytics: Any, org_id: int, q: JourneyQuery) -> dict[str, Any]:
+    edges, nodes = load_map(analytics, org_id, q)
+    choices = _choices(analytics, org_id)
+    curve = emotion_curve(analytics, org_id, "stage", q.since, q.until) if edges else []
+    shown = edges[:SHOWN_EDGES]
+    worst = worst_edge(shown)
+    medians = sorted(e.median_hours for e in shown)
+    return {
+        "edges": shown,
+        "total_edges": len(edges),
+        "worst": worst,
+        "slow": medians[(3 * len(medians)) // 4] if medians else 0.0,
+        "top": max((e.count for e in shown), default=1),
+        "drawing": layout(shown, nodes, choices["stage_of"], worst, curve) if shown else None,
+        "curve": curve,
+        "stores": _stores(analytics, org_id),
+        "segments": choices["segments"],
+        "touchpoints": sorted(choices["stage_of"]),
     }
 
 
@@ -70,28 +132,22 @@ async def journey_map_page(
     since: str = "",
     until: str = "",
     gap_days: int = 30,
+    segment: str = "",
+    channel: str = "",
+    first: str = "",
+    outcome: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
-    analytics = request.app.state.analytics
-    q = _query(store, since, until, gap_days)
-    edges = await run_in_threadpool(load_dfg, analytics, user.organization_id, q)
-    stores = await run_in_threadpool(_stores, analytics, user.organization_id)
-    shown = edges[:SHOWN_EDGES]
-    worst = worst_edge(shown)
-    medians = sorted(e.median_hours for e in shown)
-    slow = medians[(3 * len(medians)) // 4] if medians else 0.0
-    top = max((e.count for e in shown), default=1)
+    q = _query(store, since, until, gap_days, segment, channel, first, outcome)
+    found = await run_in_threadpool(_map, request.app.state.analytics, user.organization_id, q)
     ctx = page_context(
         request,
         user,
         active="journeys",
-        edges=shown,
-        total_edges=len(edges),
-        worst=worst,
-        slow=slow,
-        top=top,
-        stores=stores,
         filters=_filters(q),
+        channels=CHANNELS,
+        outcomes=list(OUTCOMES),
+        **found,
     )
     return render(request, "journeys.html", ctx, lang)
 
@@ -101,21 +157,26 @@ async def journey_edge_page(
     request: Request,
     user: CurrentUser,
     source: str,
-    target: str,
+    target: str = "",
     store: str = "",
     since: str = "",
     until: str = "",
     gap_days: int = 30,
+    segment: str = "",
+    channel: str = "",
+    first: str = "",
+    outcome: str = "",
 ) -> Response:
+    """The customers behind an edge, or behind one touchpoint when no target is given."""
     lang = request_language(request, user.language)
-    q = _query(store, since, until, gap_days)
+    q = _query(store, since, until, gap_days, segment, channel, first, outcome)
     found = await run_in_threadpool(
         edge_customers,
         request.app.state.analytics,
         user.organization_id,
         q,
         source[:100],
-        target[:100],
+        target[:100] or None,
     )
     ctx = page_context(request, user, active="journeys", e=found, filters=_filters(q))
     return render(request, "journey_edge.html", ctx, lang)
