@@ -12,6 +12,7 @@ from cxm.feedback.models import Feedback
 from cxm.ingest.models import Customer, Event, Location, Order, ShipmentUpdate, Touchpoint
 from cxm.surveys.models import Answer, Response
 from cxm.text.models import Enrichment
+from cxm.text.theme_models import ThemeReading
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,18 @@ SYNCED: tuple[SyncedTable, ...] = (
             "sentiment_score": "DOUBLE",
             "confidence": "DOUBLE",
             "labels": "VARCHAR",
+        },
+    ),
+    SyncedTable(
+        "text_themes",
+        table(ThemeReading),
+        {
+            "id": "BIGINT",
+            "organization_id": "BIGINT",
+            "feedback_id": "BIGINT",
+            "taxonomy_version": "VARCHAR",
+            "language": "VARCHAR",
+            "themes": "VARCHAR",
         },
     ),
 )

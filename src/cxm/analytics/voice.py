@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import ibis
 from ibis import _
 
 from cxm.analytics.backend import Analytics
@@ -22,6 +23,8 @@ class VoiceFilter:
     sentiment: str | None = None  # negative, neutral, positive (the newest enrichment)
     emotion: str | None = None  # anger, disgust, fear, joy, sadness, surprise, none
     page: int = 1
+    theme: str | None = None  # a taxonomy key, "delivery" or "delivery/late" (newest reading)
+    ids: tuple[int, ...] | None = None  # only these items (the hits of a lemma search)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Comment:
     sentiment: str | None = None
     sentiment_score: float | None = None
     emotions: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -65,6 +69,16 @@ def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
         en_feedback=_.feedback_id, sentiment=_.sentiment, score=_.sentiment_score, labels=_.labels
     )
     t = t.left_join(latest, t.id == latest.en_feedback)
+    read = con.table("text_themes").filter(_.organization_id == org_id)
+    newest_read = read.group_by("feedback_id").aggregate(newest_read=_.id.max())
+    themes = read.join(newest_read, read.id == newest_read.newest_read).select(
+        th_feedback=_.feedback_id, themes=_.themes
+    )
+    t = t.left_join(themes, t.id == themes.th_feedback)
+    if f.ids is not None:
+        t = t.filter(t.id.isin(list(f.ids)) if f.ids else ibis.literal(False))
+    if f.theme:
+        t = t.filter(t.themes.contains(f" {f.theme} "))
     if f.kind:
         t = t.filter(t.kind == f.kind)
     if f.category == "-":
@@ -102,6 +116,7 @@ def load_voice(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
                 "sentiment",
                 "score",
                 "labels",
+                "themes",
             )
             .to_pyarrow()
             .to_pylist()
@@ -135,6 +150,7 @@ def load_voice(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
             r["sentiment"],
             r["score"],
             tuple((r["labels"] or "").split()),
+            tuple((r["themes"] or "").split()),
         )
         for r in rows
     ]

@@ -51,7 +51,8 @@ def read_with_aspects(model: TextBackend, texts: list[str]) -> list[dict[str, An
 @router.get(
     "/voice",
     description="Feedback with what the text analytics read in it (newest first, 50 a page), "
-    "with counts by kind, category, sentiment and emotion, filtered like the Voice page.",
+    "with counts by kind, category, sentiment and emotion, filtered like the Voice page; "
+    "`q` searches word forms over stored lemmas (Ukrainian, Russian, English).",
 )
 async def voice(
     request: Request,
@@ -64,8 +65,18 @@ async def voice(
     emotion: Literal["anger", "disgust", "fear", "joy", "sadness", "surprise", "none"]
     | None = None,
     page: int = Query(default=1, ge=1, le=10_000),
+    theme: str | None = Query(
+        default=None, max_length=81, description="A taxonomy key: delivery or delivery/late."
+    ),
 ) -> dict[str, Any]:
-    f = VoiceFilter(kind, category, language, q, sentiment, emotion, page)
+    from cxm.text.search import search_ids
+
+    db = request.app.state.db
+    hits = await run_in_threadpool(search_ids, db, client.organization_id, q) if q else None
+    f = VoiceFilter(
+        kind, category, language, None, sentiment, emotion, page, theme,
+        tuple(hits) if hits is not None else None,
+    )  # fmt: skip
     found = await run_in_threadpool(
         load_voice, request.app.state.analytics, client.organization_id, f
     )
@@ -90,6 +101,7 @@ async def voice(
                 "sentiment": c.sentiment,
                 "sentiment_score": c.sentiment_score,
                 "emotions": list(c.emotions),
+                "themes": list(c.themes),
             }
             for c in found.comments
         ],  # fmt: skip

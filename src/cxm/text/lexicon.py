@@ -109,3 +109,13 @@ def counts(text: str) -> np.ndarray:
 def matrix(texts: list[str]) -> np.ndarray:
     """(n, 8) log-scaled lexicon counts."""
     return np.log1p(np.vstack([counts(t) for t in texts])) if texts else np.zeros((0, 8))
+
+
+def class_spans(text: str, name: str) -> list[tuple[int, int]]:
+    """Character spans of the words of one lexicon class in the first 2,000 characters."""
+    stems = _BY_CLASS[name]
+    return [
+        (m.start(), m.end())
+        for m in _WORD.finditer(text[:2_000])
+        if _fold(m.group()).startswith(stems)
+    ]

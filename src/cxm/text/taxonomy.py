@@ -82,7 +82,7 @@ class Taxonomy:
                     return f"{theme}: {s.names.get(language) or s.names['en']}"
         return key
 
-    def keys(self) -> list[str]:
+    def theme_keys(self) -> list[str]:
         return [k for t in self.themes for k in (t.key, *(f"{t.key}/{s.key}" for s in t.subthemes))]
 
 

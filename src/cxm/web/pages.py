@@ -15,7 +15,10 @@ from cxm.analytics.overview import Overview, load_overview
 from cxm.analytics.voice import VoiceFilter, load_voice
 from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.ingest.models import CHANNELS, STAGES
+from cxm.text.highlight import pieces
 from cxm.text.labels import EMOTIONS, SENTIMENTS
+from cxm.text.search import search_ids
+from cxm.text.theme_store import evidence_for, load_taxonomy
 from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect, page_context
 from cxm.web.auth import router as auth_router
 from cxm.web.i18n import HERE, render, request_language
@@ -82,19 +85,29 @@ async def voice(
     language: str = "",
     sentiment: str = "",
     emotion: str = "",
+    theme: str = "",
     page: int = 1,
 ) -> Response:
     lang = request_language(request, user.language)
+    db, org_id = request.app.state.db, user.organization_id
+    taxonomy = await run_in_threadpool(load_taxonomy, db, org_id)
+    hits = await run_in_threadpool(search_ids, db, org_id, q[:200]) if q.strip() else None
     f = VoiceFilter(
         kind=kind if kind in FEEDBACK_KINDS else None,
         category=category or None,
         language=language if language in ("uk", "ru", "en") else None,
-        text=q.strip()[:200] or None,
         sentiment=sentiment if sentiment in SENTIMENTS else None,
         emotion=emotion if emotion in (*EMOTIONS, "none") else None,
         page=max(1, min(page, 10_000)),
+        theme=theme if theme in taxonomy.theme_keys() else None,
+        ids=tuple(hits) if hits is not None else None,
     )
-    data = await run_in_threadpool(load_voice, request.app.state.analytics, user.organization_id, f)
+    data = await run_in_threadpool(load_voice, request.app.state.analytics, org_id, f)
+    found = await run_in_threadpool(evidence_for, db, org_id, [c.id for c in data.comments])
+    marked = {
+        c.id: pieces(c.text, found.get(c.id, {}).get("evidence", {}), c.sentiment, c.emotions)
+        for c in data.comments
+    }
     query = urlencode(
         {
             k: v
@@ -105,6 +118,7 @@ async def voice(
                 ("language", language),
                 ("sentiment", sentiment),
                 ("emotion", emotion),
+                ("theme", theme),
             )
             if v
         }
@@ -120,6 +134,10 @@ async def voice(
         categories=categories,
         emotions=(*EMOTIONS, "none"),
         query=query,
+        q=q,
+        taxonomy=taxonomy,
+        theme_language=lang,
+        marked=marked,
     )
     return render(request, "voice.html", ctx, lang)
 

@@ -1,0 +1,44 @@
+"""Full-text search over stored lemmas: a query word finds its other word forms.
+
+Each query word becomes the lemmas it may have in Ukrainian, Russian and English (plus the
+word itself); a text matches when every query word has one of its lemmas among the text's
+stored lemmas. The test is ``lemmas LIKE '% lemma %'`` on the padded lemma string of each
+text's newest theme reading, so SQLite and PostgreSQL give the same hits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, select
+
+from cxm.core.db import Database, table
+from cxm.text.lemmas import WORD, query_lemmas
+from cxm.text.theme_models import ThemeReading
+from cxm.text.theme_store import newest_readings
+
+MAX_WORDS = 8
+MAX_HITS = 5_000
+
+
+def query_words(query: str) -> list[set[str]]:
+    """The lemmas each word of a query may have (at most eight words)."""
+    return [query_lemmas(w) for w in WORD.findall(query)[:MAX_WORDS]]
+
+
+def search_ids(db: Database, org_id: int, query: str, limit: int = MAX_HITS) -> list[int]:
+    """Ids of the feedback whose text has every word of ``query`` in some form, newest id
+    first; an empty list when the query has no words."""
+    words = query_words(query)
+    if not words:
+        return []
+    th = table(ThemeReading)
+    every = and_(*(or_(*(th.c.lemmas.like(f"% {c} %") for c in sorted(w))) for w in words))
+    with db.engine.connect() as conn:
+        newest = newest_readings(conn, org_id)
+        rows = conn.execute(
+            select(th.c.feedback_id)
+            .join(newest, newest.c.id == th.c.id)
+            .where(th.c.organization_id == org_id, every)
+            .order_by(th.c.feedback_id.desc())
+            .limit(limit)
+        ).all()
+    return [int(r[0]) for r in rows]
