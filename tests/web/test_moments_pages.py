@@ -3,12 +3,14 @@ charts drawn on the server (SVG, no script) per stage and per store, with a tabl
 
 from __future__ import annotations
 
+import numpy as np
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from cxm.core.db import table
 from cxm.core.jobs import Job
 from tests.analytics.driver_world import driver_world, ratings
+from tests.analytics.test_friction_evidence import HAD_T0, comment
 from tests.web.conftest import Site, log_in
 
 
@@ -49,3 +51,18 @@ def test_moments_page_shows_intervals_when_the_background_job_is_done(
     assert t0.count("%") >= 3  # the share and its interval
     with db.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(table(Job))).scalar_one() == job_id
+
+
+def test_friction_page_links_to_the_customers_and_comments(site: Site, client: TestClient) -> None:
+    db = site.app.state.db
+    driver_world(db, drivers=3, org=site.org_id)
+    comment(db, site.org_id, f"W{int(np.flatnonzero(HAD_T0)[0])}", "<script>x()</script> late")
+    log_in(client, site.email)
+    listed = client.get("/friction")
+    assert listed.status_code == 200 and "/friction/evidence?name=late" in listed.text
+    page = client.get("/friction/evidence", params={"name": "t0"})
+    assert page.status_code == 200
+    assert page.text.count('href="/customers/') >= int(HAD_T0.sum())
+    assert "&lt;script&gt;x()&lt;/script&gt; late" in page.text and "<script>x()" not in page.text
+    unknown = client.get("/friction/evidence", params={"name": "teleported"})
+    assert unknown.status_code == 200 and "teleported" in unknown.text

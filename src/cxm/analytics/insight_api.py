@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import date
 from typing import Annotated, Any, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from cxm.analytics.backend import Analytics
 from cxm.analytics.driver_intervals import Intervals, request_intervals
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, analyse
 from cxm.analytics.friction import FrictionQuery, friction
+from cxm.analytics.friction_evidence import friction_evidence
 from cxm.analytics.funnels import MAX_STEPS, FunnelQuery, funnel
 from cxm.analytics.outcomes import OutcomeQuery, outcomes
 from cxm.analytics.quadrants import QuadrantQuery, quadrants
@@ -214,4 +216,50 @@ async def friction_route(
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, friction, q
     )
+    body = asdict(found)
+    filters = {
+        k: v
+        for k, v in {
+            "loop_contacts": loop_contacts,
+            "store": store,
+            "channel": channel,
+            "since": since,
+            "until": until,
+        }.items()
+        if v is not None
+    }
+    for point in body["points"]:
+        point["evidence_url"] = "/api/v1/analytics/friction/evidence?" + urlencode(
+            {"name": point["name"], **filters}
+        )
+    return body
+
+
+@router.get(
+    "/friction/evidence",
+    description="The evidence behind one friction point (`name`: late, contact_loop, "
+    "returned or a touchpoint code), with the same filters as the list: the ids of the "
+    "customers and orders that had it, and the survey responses (lowest NPS first) and "
+    "comments (newest first, with their sentiment) about those orders; counts are complete, "
+    "the listed responses and comments stop at 200 each.",
+)
+async def friction_evidence_route(
+    request: Request,
+    client: ApiClient,
+    name: str,
+    loop_contacts: int = Query(default=3, ge=2, le=20),
+    store: str | None = None,
+    channel: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> dict[str, Any]:
+    q = FrictionQuery((), loop_contacts, store, channel, since, until)
+    found = await run_in_threadpool(
+        _evidence, request.app.state.analytics, client.organization_id, q, name
+    )
     return asdict(found)
+
+
+def _evidence(analytics: Analytics, org_id: int, q: FrictionQuery, name: str) -> Any:
+    with analytics.fresh() as con:
+        return friction_evidence(con, org_id, q, name)

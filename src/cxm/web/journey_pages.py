@@ -19,6 +19,7 @@ from cxm.analytics.driver_intervals import request_intervals
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.friction import FrictionQuery, friction
+from cxm.analytics.friction_evidence import FrictionEvidence, friction_evidence
 from cxm.analytics.journey_map import edge_customers, load_map, worst_edge
 from cxm.analytics.journeys import OUTCOMES, JourneyQuery
 from cxm.analytics.quadrants import moment_quadrants
@@ -288,3 +289,35 @@ async def friction_page(
         filters={"store": q.store or "", "since": since.strip(), "until": until.strip()},
     )
     return render(request, "friction.html", ctx, lang)
+
+
+@router.get("/friction/evidence", response_class=HTMLResponse)
+async def friction_evidence_page(
+    request: Request,
+    user: CurrentUser,
+    name: str = "",
+    store: str = "",
+    since: str = "",
+    until: str = "",
+) -> Response:
+    lang = request_language(request, user.language)
+    q = FrictionQuery(store=store.strip() or None, since=_day(since), until=_day(until))
+    try:
+        found = await run_in_threadpool(
+            _evidence, request.app.state.analytics, user.organization_id, q, name.strip()[:100]
+        )
+    except ValidationError as exc:
+        found = FrictionEvidence(name, 0, 0, 0, 0, message=str(exc))
+    ctx = page_context(
+        request,
+        user,
+        active="friction",
+        e=found,
+        filters={"store": q.store or "", "since": since.strip(), "until": until.strip()},
+    )
+    return render(request, "friction_evidence.html", ctx, lang)
+
+
+def _evidence(analytics: Any, org_id: int, q: FrictionQuery, name: str) -> FrictionEvidence:
+    with analytics.fresh() as con:
+        return friction_evidence(con, org_id, q, name)
