@@ -32,3 +32,20 @@ def test_taxonomy_is_read_replaced_and_bad_ones_refused(site: Site, client: Test
     kept = client.get("/api/v1/text/taxonomy", headers=headers).json()
     assert kept["version"] == again["version"]
     assert client.get("/api/v1/text/taxonomy").status_code == 401
+
+
+def test_discovered_and_promote_through_the_api(site: Site, client: TestClient) -> None:
+    headers = {"Authorization": f"Bearer {site.key}"}
+    assert client.get("/api/v1/text/themes/discovered", headers=headers).json() == {
+        "clusters": []
+    }  # nothing uncovered yet
+    body = {"theme": "packaging", "subtheme": "damaged", "name": "Damaged packaging",
+            "keywords": {"uk": ["пом'ята коробка"], "de": ["Karton"]}}  # fmt: skip
+    bad = client.post("/api/v1/text/themes/discovered/promote", json=body, headers=headers)
+    assert bad.status_code == 422 and "subthemes[0].keywords.de" in bad.text
+    body["keywords"] = {"uk": ["пом'ята коробка"], "ru": ["мятая коробка"]}
+    good = client.post("/api/v1/text/themes/discovered/promote", json=body, headers=headers)
+    assert good.status_code == 200
+    assert good.json()["themes"][-1]["key"] == "packaging"
+    again = client.post("/api/v1/text/themes/discovered/promote", json=body, headers=headers)
+    assert again.status_code == 422 and "subtheme" in again.text

@@ -28,7 +28,8 @@ DEFAULT_TAXONOMY: dict[str, Any] = {"themes": [
                    "перенесли доставку", "всё ещё жду", "трекинг", "не привезли"],
             "en": ["late", "not arrived", "still waiting", "delay", "tracking",
                    "delivery was moved", "never arrived"],
-        }, {"en": ["you promised it by Friday"], "uk": ["обіцяли доставити до"]}),
+        }, {"uk": ["доставку перенесли", "обіцяли до"], "ru": ["доставку перенесли", "обещали до"],
+            "en": ["delivery moved", "promised it by"]}),
         _sub("courier", "Courier", "Кур'єр", "Курьер", {
             "uk": ["кур'єр", "водій"], "ru": ["курьер", "водитель"],
             "en": ["courier", "driver", "delivery man"],

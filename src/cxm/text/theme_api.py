@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from cxm.text.discovery import discover
 from cxm.text.enrichment import queue_enrichment
-from cxm.text.theme_store import load_taxonomy, save_taxonomy
+from cxm.text.theme_store import load_taxonomy, promote, save_taxonomy, uncovered
 from cxm.web.deps import ApiClient, DbDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/text", tags=["text"])
@@ -45,5 +48,52 @@ async def put_taxonomy(
     taxonomy = await run_in_threadpool(
         save_taxonomy, db, client.organization_id, definition, "PUT /api/v1/text/taxonomy"
     )
+    await run_in_threadpool(_queue_reading, db, client.organization_id, settings.data_dir)
+    return {"version": taxonomy.version, **taxonomy.as_dict()}
+
+
+@router.get(
+    "/themes/discovered",
+    description="Clusters of comments no taxonomy theme covers, named by their most telling "
+    "words, with their keywords per language (ready to promote), size, languages, comments "
+    "per month and examples. Positive comments are left out unless `all=true`.",
+)
+async def discovered(
+    client: ApiClient,
+    db: DbDep,
+    since: Annotated[date | None, Query(description="Only comments from this date.")] = None,
+    include_positive: Annotated[
+        bool, Query(alias="all", description="Include positive comments.")
+    ] = False,
+) -> dict[str, Any]:
+    start = datetime.combine(since, time(0), UTC) if since else None
+
+    def run() -> list[Any]:
+        return discover(uncovered(db, client.organization_id, start, include_positive))
+
+    clusters = await run_in_threadpool(run)
+    return {"clusters": [c.as_dict() for c in clusters]}
+
+
+class PromoteIn(BaseModel):
+    theme: str = Field(max_length=40, description="Theme key, new or existing (a-z0-9_).")
+    subtheme: str = Field(max_length=40, description="Sub-theme key (a-z0-9_).")
+    name: str = Field(min_length=1, max_length=80, description="English name of the sub-theme.")
+    theme_name: str | None = Field(default=None, max_length=80)
+    keywords: dict[str, list[str]] = Field(description="Keywords per language: uk, ru, en.")
+
+
+@router.post(
+    "/themes/discovered/promote",
+    description="Add a discovered theme to the taxonomy (a new version; every comment is "
+    "read again in the background). Refused with the field at fault.",
+)
+async def promote_discovered(
+    body: PromoteIn, client: ApiClient, db: DbDep, settings: SettingsDep
+) -> dict[str, Any]:
+    taxonomy = await run_in_threadpool(
+        promote, db, client.organization_id, body.theme, body.subtheme, body.name,
+        body.keywords, body.theme_name,
+    )  # fmt: skip
     await run_in_threadpool(_queue_reading, db, client.organization_id, settings.data_dir)
     return {"version": taxonomy.version, **taxonomy.as_dict()}

@@ -95,4 +95,87 @@ def set_command(ctx: click.Context, file: Path, org_slug: str) -> None:
     click.echo(f"Taxonomy {taxonomy.version}: {len(taxonomy.themes)} themes.")
 
 
-THEME_COMMANDS: tuple[click.Command, ...] = (taxonomy_group,)
+def _clusters(db: Any, org_id: int, since: str | None, include_positive: bool) -> list[Any]:
+    from datetime import UTC, datetime
+
+    from cxm.text.discovery import discover
+    from cxm.text.theme_store import uncovered
+
+    start = None
+    if since:
+        try:
+            start = datetime.fromisoformat(since).replace(tzinfo=UTC)
+        except ValueError as exc:
+            raise click.BadParameter(f"not a date: {since!r}", param_hint="--since") from exc
+    return discover(uncovered(db, org_id, start, include_positive))
+
+
+@click.command("discover")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--since", default=None, help="Only comments from this date (YYYY-MM-DD).")
+@click.option("--all", "include_positive", is_flag=True, help="Positive comments too.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def discover_command(
+    ctx: click.Context, org_slug: str, since: str | None, include_positive: bool, as_json: bool
+) -> None:
+    """Clusters of comments no taxonomy theme covers, named by their most telling words.
+
+    Positive comments are left out unless --all is given. Promote a cluster with
+    `cxm text promote NUMBER --theme KEY --subtheme KEY --name NAME`.
+
+    \b
+    Example:
+      cxm text discover --since 2026-08-01
+    """
+    db, org_id = _store(ctx, org_slug)
+    clusters = _clusters(db, org_id, since, include_positive)
+    if as_json:
+        click.echo(json.dumps([c.as_dict() for c in clusters], ensure_ascii=False))
+        return
+    if not clusters:
+        click.echo("No clusters: every comment has a theme, or too few are left.")
+    for c in clusters:
+        click.echo(f"{c.number:>2}. {c.name}  ({c.size:,} comments; {', '.join(c.terms[:6])})")
+        for example in c.examples[:2]:
+            click.echo(f"      “{example[:100]}”")
+
+
+@click.command("promote")
+@click.argument("number", type=int)
+@click.option("--theme", required=True, help="Theme key (new or existing), e.g. packaging.")
+@click.option("--subtheme", required=True, help="Sub-theme key, e.g. damaged.")
+@click.option("--name", required=True, help="English name of the sub-theme.")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--since", default=None, help="As given to cxm text discover.")
+@click.option("--all", "include_positive", is_flag=True, help="As given to cxm text discover.")
+@click.pass_context
+def promote_command(
+    ctx: click.Context, number: int, theme: str, subtheme: str, name: str, org_slug: str,
+    since: str | None, include_positive: bool,
+) -> None:  # fmt: skip
+    """Add discovered cluster NUMBER to the taxonomy with its keywords per language.
+
+    \b
+    Example:
+      cxm text promote 1 --theme packaging --subtheme damaged --name "Damaged packaging"
+    """
+    from cxm.text.theme_store import promote
+
+    db, org_id = _store(ctx, org_slug)
+    clusters = {c.number: c for c in _clusters(db, org_id, since, include_positive)}
+    if number not in clusters:
+        raise click.BadParameter(
+            f"no cluster {number} (run cxm text discover)", param_hint="NUMBER"
+        )
+    try:
+        taxonomy = promote(db, org_id, theme, subtheme, name, clusters[number].keywords)
+    except ValidationError as exc:
+        raise refusal(exc) from exc
+    click.echo(
+        f"Added {theme}/{subtheme} ({clusters[number].name}); taxonomy {taxonomy.version}. "
+        "Run `cxm text enrich` to read the comments again."
+    )
+
+
+THEME_COMMANDS: tuple[click.Command, ...] = (taxonomy_group, discover_command, promote_command)

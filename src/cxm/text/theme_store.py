@@ -16,8 +16,10 @@ from sqlalchemy import Connection, and_, func, select
 from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
+from cxm.core.errors import Fault, ValidationError
 from cxm.feedback.models import Feedback
 from cxm.text.default_taxonomy import DEFAULT_TAXONOMY
+from cxm.text.discovery import Uncovered
 from cxm.text.language import detect
 from cxm.text.lemmas import lemmatizer_version
 from cxm.text.taxonomy import Taxonomy, parse_taxonomy
@@ -141,3 +143,71 @@ def evidence_for(db: Database, org_id: int, ids: list[int]) -> dict[int, dict[st
             .where(th.c.feedback_id.in_(ids))
         ).all()
     return {int(f): {"themes": t.split(), "evidence": e} for f, t, e in rows}
+
+
+def uncovered(
+    db: Database,
+    org_id: int,
+    since: datetime | None = None,
+    include_positive: bool = False,
+    limit: int = 20_000,
+) -> list[Uncovered]:
+    """The newest comments (at most ``limit``) whose newest reading has no taxonomy theme;
+    without ``include_positive``, those the newest sentiment reading calls positive are left
+    out (discovery looks for problems)."""
+    from cxm.text.models import Enrichment
+
+    fb, th, en = table(Feedback), table(ThemeReading), table(Enrichment)
+    with db.engine.connect() as conn:
+        newest = newest_readings(conn, org_id)
+        q = (
+            select(fb.c.id, fb.c.text, th.c.lemmas, th.c.language, fb.c.occurred_at)
+            .join(th, th.c.feedback_id == fb.c.id)
+            .join(newest, newest.c.id == th.c.id)
+            .where(fb.c.organization_id == org_id, th.c.themes == " ")
+        )
+        if since is not None:
+            q = q.where(fb.c.occurred_at >= since)
+        if not include_positive:
+            read = (
+                select(func.max(en.c.id).label("id"))
+                .where(en.c.organization_id == org_id)
+                .group_by(en.c.feedback_id)
+                .subquery()
+            )
+            positive = (
+                select(en.c.feedback_id)
+                .join(read, read.c.id == en.c.id)
+                .where(en.c.sentiment == "positive")
+            )
+            q = q.where(fb.c.id.not_in(positive))
+        rows = conn.execute(q.order_by(fb.c.occurred_at.desc()).limit(limit)).all()
+    return [Uncovered(int(i), str(t), str(lm), str(lg), at) for i, t, lm, lg, at in rows]
+
+
+def promote(
+    db: Database,
+    org_id: int,
+    theme: str,
+    subtheme: str,
+    name: str,
+    keywords: dict[str, list[str]],
+    theme_name: str | None = None,
+) -> Taxonomy:
+    """Add a discovered theme to the taxonomy as ``theme/subtheme`` (a new theme when
+    ``theme`` is not one yet); refused with the field at fault."""
+    definition = load_taxonomy(db, org_id).as_dict()
+    sub = {"key": subtheme, "names": {"en": name}, "keywords": keywords, "examples": {}}
+    found = next((t for t in definition["themes"] if t["key"] == theme), None)
+    if found is None:
+        definition["themes"].append(
+            {"key": theme, "names": {"en": theme_name or name}, "subthemes": [sub]}
+        )
+    elif any(s["key"] == subtheme for s in found["subthemes"]):
+        raise ValidationError(
+            f"{theme}/{subtheme} is already in the taxonomy",
+            [Fault("a sub-theme key not used in this theme yet", "subtheme")],
+        )
+    else:
+        found["subthemes"].append(sub)
+    return save_taxonomy(db, org_id, definition, note=f"promoted {theme}/{subtheme}")

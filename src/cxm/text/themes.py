@@ -85,7 +85,7 @@ def _find(found: list[Token], phrase: Phrase, at: int) -> tuple[int, int] | None
         if [t.lemma for t in found[at : at + n]] == list(phrase.lemmas):
             return found[at].start, found[at + n - 1].end
         return None
-    window = found[at : at + n + WINDOW]
+    window = found[max(0, at - n - WINDOW) : at + n + WINDOW]  # in any order
     places = []
     for lemma in phrase.lemmas:
         place = next((t for t in window if t.lemma == lemma), None)
