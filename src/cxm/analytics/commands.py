@@ -326,12 +326,21 @@ def journeys_outcomes(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
         nps = "-" if g.nps is None else f"{g.nps:+6.1f} [{g.nps_low:+.0f}, {g.nps_high:+.0f}]"
         churn = "-" if g.churn is None else f"{g.churn:.0%}"
         again = "-" if g.repeat_90 is None else f"{g.repeat_90:.0%}"
+        csat = "-" if g.csat is None else f"{g.csat:.2f} (n={g.csat_n:,})"
+        said = "-" if g.sentiment is None else f"{g.sentiment:+.2f} (n={g.comments:,})"
         click.echo(
             f"{g.orders:>8,} orders  NPS {nps:>18} (n={g.respondents:,})  "
-            f"again in 90 d {again:>4}  churn {churn:>4}  {g.label}"
+            f"again in 90 d {again:>4}  churn {churn:>4}  CSAT {csat}  sentiment {said}  "
+            f"{g.label}"
         )
     if found.nps_difference is not None:
         click.echo(
             f"Difference: NPS {found.nps_difference:+.1f} (p={found.nps_p_value:.3g}), "
             f"churn {found.churn_difference or 0:+.1%} (p={found.churn_p_value or 1:.3g})"
+        )
+    if found.csat_difference is not None or found.sentiment_difference is not None:
+        click.echo(
+            f"CSAT {found.csat_difference or 0:+.2f} (p={found.csat_p_value or 1:.3g}), "
+            f"sentiment {found.sentiment_difference or 0:+.2f} "
+            f"(p={found.sentiment_p_value or 1:.3g})"
         )

@@ -7,7 +7,9 @@ had it (a touchpoint code or a built-in fact: ``late``, ``contact_loop``, ``retu
 those that did not, and the difference is tested (NPS: two-sample z; churn: two-proportion
 z). Each group shows its orders, NPS with its 95% interval (from the linked answers), the
 share that bought again within 90 days and the share that churned (see ``order_facts`` for
-the follow-up rule).
+the follow-up rule), the mean CSAT (1-5) of the answers linked to the orders, and the mean
+sentiment (-1 to 1) and negative share of the comments filed about them, read from the
+newest text enrichment of each comment (Welch t tests for the differences).
 """
 
 from __future__ import annotations
@@ -19,7 +21,16 @@ from typing import Any
 import polars as pl
 
 from cxm.analytics.order_facts import OrderQuery, order_facts
-from cxm.analytics.stats import Estimate, compare_nps, compare_proportions, nps, nps_groups
+from cxm.analytics.stats import (
+    Change,
+    Estimate,
+    compare_estimated_means,
+    compare_nps,
+    compare_proportions,
+    mean,
+    nps,
+    nps_groups,
+)
 from cxm.core.errors import Fault, ValidationError
 
 BUILT_IN = ("late", "contact_loop", "returned")
@@ -54,6 +65,15 @@ class OutcomeGroup:
     repeat_90: float | None  # share of followed-up orders with another order within 90 days
     churn: float | None  # share of followed-up orders that were the customer's last
     followed_up: int
+    csat: float | None = None  # mean CSAT (1-5) of the answers linked to the orders
+    csat_low: float | None = None
+    csat_high: float | None = None
+    csat_n: int = 0
+    sentiment: float | None = None  # mean sentiment score (-1 to 1) of comments on the orders
+    sentiment_low: float | None = None
+    sentiment_high: float | None = None
+    comments: int = 0
+    negative_share: float | None = None  # share of those comments read as negative
 
 
 @dataclass(frozen=True)
@@ -64,6 +84,10 @@ class Outcomes:
     churn_difference: float | None = None
     churn_p_value: float | None = None
     message: str | None = None
+    csat_difference: float | None = None  # with the event minus without it (Welch t)
+    csat_p_value: float | None = None
+    sentiment_difference: float | None = None  # with minus without (Welch t)
+    sentiment_p_value: float | None = None
 
 
 _VARIANTS = """
@@ -76,10 +100,51 @@ SELECT order_id, string_agg(code, '{sep}' ORDER BY ts, seq) AS variant FROM (
 """
 
 
-def _group(label: str, rows: pl.DataFrame) -> tuple[OutcomeGroup, Estimate]:
+_VOICES = """
+SELECT r.order_id, 'csat' AS kind, a.value AS value, NULL AS negative
+FROM survey_answer a JOIN survey_response r ON r.id = a.response_id
+WHERE a.organization_id = $org AND a.kind = 'csat' AND r.order_id IS NOT NULL
+  AND r.status = 'complete'
+UNION ALL
+SELECT f.order_id, 'sentiment', e.sentiment_score, e.sentiment = 'negative'
+FROM feedback f JOIN (
+  SELECT feedback_id, max(id) AS newest FROM text_enrichment
+  WHERE organization_id = $org GROUP BY feedback_id
+) n ON n.feedback_id = f.id JOIN text_enrichment e ON e.id = n.newest
+WHERE f.organization_id = $org AND f.order_id IS NOT NULL
+"""
+
+
+@dataclass(frozen=True)
+class _Voices:
+    """CSAT answers and enriched comments about orders, one row each."""
+
+    csat: pl.DataFrame
+    sentiment: pl.DataFrame
+
+    def of(self, rows: pl.DataFrame) -> tuple[Estimate, Estimate, float | None]:
+        ids = rows["order_id"].implode()
+        csat = self.csat.filter(pl.col("order_id").is_in(ids))["value"].to_list()
+        said = self.sentiment.filter(pl.col("order_id").is_in(ids))
+        negative = float(said["negative"].cast(pl.Float64).mean()) if said.height else None  # type: ignore[arg-type]
+        return mean(csat), mean(said["value"].to_list()), negative
+
+
+def _voices(con: Any, org_id: int) -> _Voices:
+    frame = pl.from_arrow(con.con.sql(_VOICES, params={"org": org_id}).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return _Voices(
+        frame.filter(pl.col("kind") == "csat"), frame.filter(pl.col("kind") == "sentiment")
+    )
+
+
+def _group(
+    label: str, rows: pl.DataFrame, voices: _Voices
+) -> tuple[OutcomeGroup, Estimate, Estimate, Estimate]:
     answered = rows["nps"].drop_nulls()
     est = nps(*nps_groups([int(v) for v in answered.to_list()]))
     followed = rows.filter(pl.col("followed_up"))
+    csat, said, negative = voices.of(rows)
     return (
         OutcomeGroup(
             label,
@@ -92,9 +157,28 @@ def _group(label: str, rows: pl.DataFrame) -> tuple[OutcomeGroup, Estimate]:
             float(followed["repeat_90"].mean()) if followed.height else None,  # type: ignore[arg-type]
             float(followed["churned"].mean()) if followed.height else None,  # type: ignore[arg-type]
             followed.height,
+            csat.value,
+            csat.low,
+            csat.high,
+            csat.n,
+            said.value,
+            said.low,
+            said.high,
+            said.n,
+            negative,
         ),
         est,
+        csat,
+        said,
     )
+
+
+def _difference(a: Estimate, b: Estimate) -> Change:
+    """b minus a, tested when both groups have a spread (a single answer has none)."""
+    tested = compare_estimated_means(a, b)
+    if tested.difference is None and a.value is not None and b.value is not None:
+        return Change(b.value - a.value, None, tested.test)
+    return tested
 
 
 def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
@@ -108,6 +192,7 @@ def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
     )
     if facts.height == 0:
         return Outcomes(message="No orders match these filters.")
+    voices = _voices(con, org_id)
     if q.event is None:
         variants = pl.from_arrow(
             con.con.sql(_VARIANTS.format(sep=SEPARATOR), params=[org_id]).to_arrow_table()
@@ -119,7 +204,7 @@ def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
         ranked = facts.group_by("variant").len().sort(["len", "variant"], descending=[True, False])
         return Outcomes(
             [
-                _group(v, facts.filter(pl.col("variant") == v))[0]
+                _group(v, facts.filter(pl.col("variant") == v), voices)[0]
                 for v in ranked["variant"].head(q.top).to_list()
             ]
         )
@@ -129,8 +214,10 @@ def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
         "returned": pl.col("returned"),
     }.get(q.event, pl.col(f"tp_{q.event}"))
     facts = facts.with_columns(flag.alias("had"))
-    with_it, a = _group(f"with {q.event}", facts.filter(pl.col("had")))
-    without, b = _group(f"without {q.event}", facts.filter(~pl.col("had")))
+    with_it, a, csat_a, said_a = _group(f"with {q.event}", facts.filter(pl.col("had")), voices)
+    without, b, csat_b, said_b = _group(f"without {q.event}", facts.filter(~pl.col("had")), voices)
+    csat_change = _difference(csat_b, csat_a)
+    said_change = _difference(said_b, said_a)
     nps_change = compare_nps(b, a)
     fa = facts.filter(pl.col("had") & pl.col("followed_up"))
     fb = facts.filter(~pl.col("had") & pl.col("followed_up"))
@@ -143,4 +230,9 @@ def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
         nps_change.p_value,
         churn.difference,
         churn.p_value,
+        None,
+        csat_change.difference,
+        csat_change.p_value,
+        said_change.difference,
+        said_change.p_value,
     )
