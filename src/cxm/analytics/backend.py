@@ -98,10 +98,10 @@ class Analytics:
                 self._depth -= 1
 
     def version(self) -> int:
-        """The synced state's mark: it changes whenever a sync copies something new (from
-        any process), so a result computed at one version holds until it changes."""
+        """How many syncs (of any process) have changed the analytics store: a result
+        computed at one version holds until it changes."""
         with self._opened():
-            rows = self.duck.execute("SELECT low FROM _sync_state WHERE id = 1").fetchall()
+            rows = self.duck.execute("SELECT low FROM _sync_state WHERE id = 2").fetchall()
             return int(rows[0][0]) if rows else 0
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:

@@ -124,10 +124,16 @@ def heatmap(
         months_of(period)
     survey_ids = survey_codes(analytics, org_id)
     lo, hi = SCALES[metric]
-    with analytics.fresh() as con:
-        t = scoped_answers(con, org_id, (metric,), "stage", where or KpiFilter(), survey_ids)
+    where = where or KpiFilter()
+
+    def query() -> list[dict[str, Any]]:
+        t = scoped_answers(con, org_id, (metric,), "stage", where, survey_ids)
         t = t.filter(t.value.between(lo, hi)).mutate(channel=t.channel.fill_null("(unknown)"))
-        rows = _grouped(t, ["month", "key", "channel"]).to_pyarrow().to_pylist()
+        return list(_grouped(t, ["month", "key", "channel"]).to_pyarrow().to_pylist())
+
+    with analytics.fresh() as con:  # every month's cells: another period reuses them
+        key = ("heatmap", org_id, metric, where, tuple(sorted(survey_ids.items())))
+        rows = analytics.cached(key, query)
     months = {_month(r["month"]) for r in rows}
     period = period or latest_period(months)
     wanted = set(months_of(period)) if period else set()
@@ -157,10 +163,16 @@ def weekly_trend(
     _check(metric)
     survey_ids = survey_codes(analytics, org_id)
     lo, hi = SCALES[metric]
-    with analytics.fresh() as con:
-        t = scoped_answers(con, org_id, (metric,), None, where or KpiFilter(), survey_ids)
+    where = where or KpiFilter()
+
+    def query() -> list[dict[str, Any]]:
+        t = scoped_answers(con, org_id, (metric,), None, where, survey_ids)
         t = t.filter(t.value.between(lo, hi)).mutate(week=t.completed_at_local.truncate("W"))
-        rows = _grouped(t, ["week"]).order_by("week").to_pyarrow().to_pylist()
+        return list(_grouped(t, ["week"]).order_by("week").to_pyarrow().to_pylist())
+
+    with analytics.fresh() as con:  # every week at once: another period reuses them
+        key = ("weekly", org_id, metric, where, tuple(sorted(survey_ids.items())))
+        rows = analytics.cached(key, query)
     points = [
         WeekPoint(
             r["week"].date() if isinstance(r["week"], datetime) else r["week"],

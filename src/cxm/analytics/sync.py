@@ -71,7 +71,7 @@ def ensure_schema(duck: duckdb.DuckDBPyConnection) -> None:
                 added = True
     if added:
         # A column added to a synced table is filled by reading every row again.
-        duck.execute("DELETE FROM _sync_state")
+        duck.execute("DELETE FROM _sync_state WHERE id = 1")
 
 
 def _snapshot_low(conn: Connection) -> int:
@@ -103,9 +103,22 @@ def _batch(st: SyncedTable, rows: Sequence[Any]) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=list(st.columns))
 
 
-def _upsert(duck: duckdb.DuckDBPyConnection, st: SyncedTable, batch: pa.Table) -> None:
+def _upsert(
+    duck: duckdb.DuckDBPyConnection, st: SyncedTable, batch: pa.Table, compare: bool = True
+) -> int:
+    """Insert or replace the batch's rows; with ``compare``, the number of rows that are new
+    or differ (else 0)."""
     duck.register("_incoming", batch)
     cols = ", ".join(f'"{c}"' for c in st.columns)
+    key = next(iter(st.columns))
+    changed = 0
+    if compare:
+        # Rows read again (PostgreSQL re-reads late commits) change nothing: not counted.
+        changed = duck.execute(
+            f"SELECT count(*) FROM (SELECT {cols} FROM _incoming EXCEPT SELECT "
+            f'{", ".join(f"t.{chr(34)}{c}{chr(34)}" for c in st.columns)} FROM "{st.name}" t '
+            f'JOIN _incoming i ON t."{key}" = i."{key}")'
+        ).fetchall()[0][0]
     local = "".join(
         f", timezone(coalesce(o.timezone, 'UTC'), i.\"{c}\" AT TIME ZONE 'UTC')"
         for c in st.local_time
@@ -120,6 +133,7 @@ def _upsert(duck: duckdb.DuckDBPyConnection, st: SyncedTable, batch: pa.Table) -
         sel, target = f"SELECT {cols} FROM _incoming", cols
     duck.execute(f'INSERT OR REPLACE INTO "{st.name}" ({target}) {sel}')
     duck.unregister("_incoming")
+    return int(changed)
 
 
 def sync(db: Database, duck: duckdb.DuckDBPyConnection) -> SyncReport:
@@ -133,24 +147,36 @@ def sync(db: Database, duck: duckdb.DuckDBPyConnection) -> SyncReport:
         duck.execute("BEGIN TRANSACTION")
         try:
             # Deletions first: an id deleted and then used again must end up present.
+            changed = 0  # rows that differ from what the analytics store held
             tt = table(Tombstone)
             for name, row_id in conn.execute(
                 select(tt.c.table_name, tt.c.row_id).where(tt.c.sync_mark >= low)
             ):
                 if name in BY_NAME:
                     key = next(iter(BY_NAME[name].columns))
-                    duck.execute(f'DELETE FROM "{BY_NAME[name].name}" WHERE "{key}" = ?', [row_id])
+                    gone = duck.execute(
+                        f'DELETE FROM "{BY_NAME[name].name}" WHERE "{key}" = ? RETURNING 1',
+                        [row_id],
+                    ).fetchall()
                     report.deleted += 1
+                    changed += len(gone)
             for st in SYNCED:
                 t = st.table
                 q = select(*(t.c[c] for c in st.columns)).where(t.c.sync_mark >= low)
                 result = conn.execution_options(stream_results=True).execute(q)
                 count = 0
                 while chunk := result.fetchmany(CHUNK):
-                    _upsert(duck, st, _batch(st, chunk))
+                    # Once something changed, no need to tell re-reads from changes.
+                    changed += _upsert(duck, st, _batch(st, chunk), compare=not changed)
                     count += len(chunk)
                 report.rows[st.name] = count
             duck.execute("INSERT OR REPLACE INTO _sync_state VALUES (1, ?)", [new_low])
+            if changed:
+                # Row 2 counts the syncs that changed something: cached results key on it.
+                duck.execute(
+                    "INSERT OR REPLACE INTO _sync_state SELECT 2, coalesce(max(low), 0) + 1 "
+                    "FROM _sync_state WHERE id = 2"
+                )
             duck.execute("COMMIT")
         except BaseException:
             duck.execute("ROLLBACK")
