@@ -79,3 +79,16 @@ def test_a_driver_the_controls_determine_is_named(small_world: World, tmp_path: 
     found = _run(small_world.db, tmp_path, org, q)
     assert found.drivers == [] and found.message is not None
     assert "web_order" in found.message and "controls" in found.message
+
+
+def test_late_alone_gives_its_total_effect(small_world: World, tmp_path: Path) -> None:
+    # Without the contact loop (the mediator) in the model, the adjusted effect of late
+    # delivery is its total effect: controls for city, segment and channel only.
+    from cxm.demo.truths import LATE_DELIVERY
+
+    org = small_world.summary.organization_id
+    found = _run(small_world.db, tmp_path, org, DriverQuery(("late",), bootstrap=0))
+    [late] = found.drivers
+    assert late.adjusted_effect == pytest.approx(LATE_DELIVERY.nps_effect_total, abs=8.0)
+    assert late.adjusted_high is not None and late.adjusted_high < 0
+    assert late.raw_effect is not None and late.raw_effect < late.adjusted_effect  # confounded

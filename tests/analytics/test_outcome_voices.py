@@ -64,8 +64,12 @@ def _said(db: Database, org: int) -> None:
               "channel": "web", "order_id": o, "occurred_at": WHEN, "received_at": WHEN,
               "sync_mark": mark} for o in orders],
         )  # fmt: skip
-        readings = [(fids[2], "negative", -0.9, "v1"), (fids[0], "negative", -0.8, "v2"),
-                    (fids[1], "negative", -0.4, "v2"), (fids[2], "positive", 0.6, "v2")]  # fmt: skip
+        readings = [
+            (fids[2], "negative", -0.9, "v1"),
+            (fids[0], "negative", -0.8, "v2"),
+            (fids[1], "negative", -0.4, "v2"),
+            (fids[2], "positive", 0.6, "v2"),
+        ]
         insert_rows(
             conn,
             table(Enrichment),
