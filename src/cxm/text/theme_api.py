@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.themes import ThemeFilter, load_themes
 from cxm.text.discovery import discover
 from cxm.text.enrichment import queue_enrichment
 from cxm.text.theme_store import load_taxonomy, promote, save_taxonomy, uncovered
@@ -97,3 +98,33 @@ async def promote_discovered(
     )  # fmt: skip
     await run_in_threadpool(_queue_reading, db, client.organization_id, settings.data_dir)
     return {"version": taxonomy.version, **taxonomy.as_dict()}
+
+
+@router.get(
+    "/themes",
+    description="Volume, share, sentiment, comments per month and emotions per taxonomy theme "
+    "and sub-theme, with the NPS of customers whose comments have the theme against the other "
+    "commenting customers (difference with a 95% interval; none under 10 customers a side).",
+)
+async def themes_summary(
+    request: Request,
+    client: ApiClient,
+    db: DbDep,
+    since: date | None = None,
+    until: date | None = None,
+    channel: Annotated[str | None, Query(max_length=32)] = None,
+    language: Literal["uk", "ru", "en"] | None = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+) -> dict[str, Any]:
+    f = ThemeFilter(since, until, channel, language, kind)
+    summary = await run_in_threadpool(
+        load_themes, request.app.state.analytics, client.organization_id, f
+    )
+    taxonomy = await run_in_threadpool(load_taxonomy, db, client.organization_id)
+    return {
+        "comments": summary.comments,
+        "with_theme": summary.with_theme,
+        "taxonomy": taxonomy.version,
+        "months": summary.months,
+        "themes": [{"name": taxonomy.name(t.key), **t.as_dict()} for t in summary.themes],
+    }

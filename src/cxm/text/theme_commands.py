@@ -178,4 +178,67 @@ def promote_command(
     )
 
 
-THEME_COMMANDS: tuple[click.Command, ...] = (taxonomy_group, discover_command, promote_command)
+@click.command("themes")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="From this date.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="To this date.")
+@click.option("--channel", default=None, help="Only this channel (store, web, contact_centre...).")
+@click.option("--language", type=click.Choice(["uk", "ru", "en"]), default=None)
+@click.option("--kind", default=None, help="Only this kind of feedback (complaint, comment...).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def themes_command(
+    ctx: click.Context, org_slug: str, since: Any, until: Any, channel: str | None,
+    language: str | None, kind: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Volume, sentiment, trend and emotions per theme, and the NPS of customers whose
+    comments have each theme against the other commenting customers.
+
+    \b
+    Example:
+      cxm text themes --since 2026-08-01 --json
+    """
+    from cxm.analytics.backend import Analytics
+    from cxm.analytics.themes import ThemeFilter, load_themes
+    from cxm.text.theme_store import load_taxonomy
+
+    settings = command_settings(ctx)
+    db, org_id = _store(ctx, org_slug)
+    f = ThemeFilter(since.date() if since else None, until.date() if until else None,
+                    channel, language, kind)  # fmt: skip
+    analytics = Analytics(db, settings)
+    try:
+        summary = load_themes(analytics, org_id, f)
+    finally:
+        analytics.close()
+    taxonomy = load_taxonomy(db, org_id)
+    if as_json:
+        click.echo(json.dumps({
+            "comments": summary.comments, "with_theme": summary.with_theme,
+            "taxonomy": taxonomy.version,
+            "themes": [{"name": taxonomy.name(t.key), **t.as_dict()} for t in summary.themes],
+        }, ensure_ascii=False))  # fmt: skip
+        return
+    click.echo(f"{summary.comments:,} comments, {summary.with_theme:,} with a theme")
+    for t in summary.themes:
+        nps = (
+            f"NPS {t.nps_with:+.0f} vs {t.nps_without:+.0f} ({t.nps_difference:+.0f}, "
+            f"{t.nps_low:+.0f} to {t.nps_high:+.0f})"
+            if t.nps_difference is not None
+            and t.nps_low is not None
+            and t.nps_high is not None
+            and t.nps_with is not None
+            and t.nps_without is not None
+            else "NPS: too few answers"
+        )
+        click.echo(
+            f"{taxonomy.name(t.key)[:40]:<40} {t.comments:>6,} {100 * t.negative:>4.0f}% neg  {nps}"
+        )
+
+
+THEME_COMMANDS: tuple[click.Command, ...] = (
+    taxonomy_group,
+    discover_command,
+    promote_command,
+    themes_command,
+)

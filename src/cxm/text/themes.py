@@ -64,8 +64,9 @@ def _compiled(taxonomy: Taxonomy) -> Matcher:
                     for phrase in phrases:
                         for read in _phrase_lemmas(phrase, language):
                             lemmas: tuple[str, ...] = read
-                            if example:
-                                lemmas = tuple(w for w in read if len(w) >= 3) or read
+                            content = tuple(w for w in read if len(w) >= 3)
+                            if example and len(content) >= 2:
+                                lemmas = content  # short words may be anywhere near
                             index[lemmas[0]].append(Phrase(lemmas, key, example))
     matcher.by_first = dict(index)
     if len(_MATCHERS) > 16:

@@ -44,6 +44,7 @@ from cxm.web.jobs import router as jobs_router
 from cxm.web.journey_pages import router as journey_pages_router
 from cxm.web.kpi_pages import router as kpi_pages_router
 from cxm.web.response_pages import router as response_pages_router
+from cxm.web.theme_pages import router as theme_pages_router
 
 SWAGGER = "/static/vendor/swagger-ui-5.35.0"
 API_DESCRIPTION = """The cxm JSON API. Authenticate with an API key (`cxm apikey create`) sent as
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(survey_admin_router)
     app.include_router(distribution_pages_router)
     app.include_router(kpi_pages_router)
+    app.include_router(theme_pages_router)
     app.include_router(customer_pages_router)
     app.include_router(journey_pages_router)
     app.include_router(response_pages_router)

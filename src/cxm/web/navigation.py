@@ -20,6 +20,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("moments", "Moments of truth", "/moments", True),
     NavItem("friction", "Friction", "/friction", True),
     NavItem("voice", "Voice", "/voice", True),
+    NavItem("themes", "Themes", "/themes", True),
     NavItem("customers", "Customers", "/customers", True),
     NavItem("surveys", "Surveys", "/surveys", True),
     NavItem("responses", "Responses", "/responses", True),

@@ -1,0 +1,104 @@
+"""The Themes page: themes with volume, sentiment, trend, emotions and NPS; discovered themes
+to promote; the taxonomy to read and edit."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from cxm.analytics.themes import ThemeFilter, load_themes
+from cxm.core.errors import ValidationError
+from cxm.text.discovery import discover
+from cxm.text.enrichment import queue_enrichment
+from cxm.text.theme_store import load_taxonomy, promote, save_taxonomy, uncovered
+from cxm.web.auth import CsrfChecked, CurrentUser, page_context
+from cxm.web.i18n import render, request_language
+
+router = APIRouter(include_in_schema=False)
+LANGUAGES = ("uk", "ru", "en")
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page(
+    request: Request, user: Any, since: str = "", until: str = "", language: str = "",
+    status: int = 200, **extra: Any,
+) -> Response:  # fmt: skip
+    lang = request_language(request, user.language)
+    db, org_id = request.app.state.db, user.organization_id
+    f = ThemeFilter(_day(since), _day(until), None, language if language in LANGUAGES else None)
+    summary = load_themes(request.app.state.analytics, org_id, f)
+    taxonomy = load_taxonomy(db, org_id)
+    clusters = discover(uncovered(db, org_id))
+    ctx = page_context(
+        request, user, active="themes", summary=summary, taxonomy=taxonomy, f=f,
+        clusters=clusters, theme_language=lang,
+        definition=extra.pop("definition", None)
+        or json.dumps(taxonomy.as_dict(), ensure_ascii=False, indent=2),
+        **extra,
+    )  # fmt: skip
+    return render(request, "themes.html", ctx, lang, status_code=status)
+
+
+@router.get("/themes", response_class=HTMLResponse)
+async def themes_page(
+    request: Request, user: CurrentUser, since: str = "", until: str = "", language: str = ""
+) -> Response:
+    return await run_in_threadpool(_page, request, user, since, until, language)
+
+
+def _queue(request: Request, org_id: int) -> None:
+    with request.app.state.db.writer() as conn:
+        queue_enrichment(conn, org_id, request.app.state.settings.data_dir)
+
+
+@router.post("/themes/promote", response_class=HTMLResponse, dependencies=[CsrfChecked])
+async def promote_page(
+    request: Request,
+    user: CurrentUser,
+    theme: Annotated[str, Form()] = "",
+    subtheme: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    keywords: Annotated[str, Form()] = "{}",
+) -> Response:
+    def run() -> Response:
+        try:
+            words = json.loads(keywords)
+            promote(request.app.state.db, user.organization_id, theme.strip(), subtheme.strip(),
+                    name.strip() or subtheme, words)  # fmt: skip
+        except (ValueError, ValidationError) as exc:
+            faults = getattr(exc, "faults", [])
+            problem = "; ".join(f"{f.field}: {f.reason}" for f in faults) or str(exc)
+            return _page(request, user, status=422, problem=problem)
+        _queue(request, user.organization_id)
+        return RedirectResponse("/themes?promoted=1", status_code=303)
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/themes/taxonomy", response_class=HTMLResponse, dependencies=[CsrfChecked])
+async def taxonomy_page(
+    request: Request, user: CurrentUser, definition: Annotated[str, Form()] = ""
+) -> Response:
+    def run() -> Response:
+        try:
+            save_taxonomy(request.app.state.db, user.organization_id, json.loads(definition),
+                          note="Themes page")  # fmt: skip
+        except (ValueError, ValidationError) as exc:
+            faults = getattr(exc, "faults", [])
+            problem = "; ".join(f"{f.field}: {f.reason}" for f in faults) or str(exc)
+            return _page(request, user, status=422, problem=problem, definition=definition)
+        _queue(request, user.organization_id)
+        return RedirectResponse("/themes?saved=1", status_code=303)
+
+    return await run_in_threadpool(run)

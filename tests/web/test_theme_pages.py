@@ -1,0 +1,117 @@
+"""The Themes page and the comment explorer on the small demo world: planted truths per
+theme, promotion with CSRF, taxonomy edits refused with the path, and Chromium."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from cxm.cli import main
+from cxm.core.auth import create_user
+from cxm.core.settings import Settings, get_settings
+from cxm.text.enrichment import enrich_pending, load_model, model_path
+from cxm.text.theme_store import load_taxonomy, read_pending_themes
+from cxm.web.app import create_app
+from tests.factories import api_key
+from tests.web.conftest import PASSWORD, Site, csrf_of, log_in
+from tests.worlds import World
+
+
+@pytest.fixture
+def site(small_world: World, tmp_path: Path) -> Site:
+    """An app on a read copy of the small demo world (the shared world stays read-only)."""
+    copy = tmp_path / "world.sqlite3"
+    source = sqlite3.connect(small_world.db.engine.url.database or "")
+    with sqlite3.connect(copy) as target:
+        source.backup(target)
+    source.close()
+    app = create_app(Settings(data_dir=tmp_path, database_url=f"sqlite:///{copy}"))
+    db = app.state.db
+    org_id = small_world.summary.organization_id
+    enrich_pending(db, org_id, load_model(model_path(tmp_path, org_id)))
+    read_pending_themes(db, org_id)
+    email = "olena@example.com"
+    with db.session() as s:
+        create_user(s, org_id, email, PASSWORD, name="Olena", language="en")
+    return Site(app, org_id, email, api_key(db, org_id))
+
+
+def test_themes_api_cli_and_page_agree_on_the_planted_truths(
+    site: Site, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {"Authorization": f"Bearer {site.key}"}
+    body = client.get("/api/v1/text/themes", headers=headers).json()
+    by_key = {t["key"]: t for t in body["themes"]}
+    # The contact-centre loops are angry, negative and cost NPS (interval below zero).
+    loops = by_key["contact_centre/repeat"]
+    assert loops["negative"] > 0.8 and max(loops["emotions"], key=loops["emotions"].get) == "anger"
+    assert loops["nps_difference"] < 0 and loops["nps_high"] < 0
+    late = by_key["delivery/late"]
+    assert late["negative"] > 0.6 and late["nps_difference"] < 0
+    recent = client.get("/api/v1/text/themes?since=2026-08-01&language=uk", headers=headers)
+    assert 0 < recent.json()["comments"] < body["comments"]
+    monkeypatch.setenv("CXM_DATABASE_URL", str(site.app.state.db.engine.url))
+    get_settings.cache_clear()
+    cli = CliRunner().invoke(main, ["text", "themes", "--since", "2026-08-01",
+                                    "--language", "uk", "--json"])  # fmt: skip
+    get_settings.cache_clear()
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(cli.output)["themes"] == recent.json()["themes"]
+    log_in(client, site.email)
+    page = client.get("/themes").text
+    assert "Contact centre: Repeat contacts" in page and 'data-testid="cluster"' in page
+
+
+def test_promote_needs_csrf_and_bad_taxonomy_is_refused(site: Site, client: TestClient) -> None:
+    log_in(client, site.email)
+    page = client.get("/themes").text
+    words = json.dumps({"uk": ["пом'ята коробка"], "ru": ["мятая коробка"]})
+    form = {"theme": "packaging", "subtheme": "damaged", "name": "Damaged packaging",
+            "keywords": words}  # fmt: skip
+    assert client.post("/themes/promote", data=form).status_code == 403
+    token = csrf_of(page)
+    done = client.post("/themes/promote", data={**form, "csrf_token": token},
+                       follow_redirects=False)  # fmt: skip
+    assert done.status_code == 303
+    db = site.app.state.db
+    assert "packaging/damaged" in load_taxonomy(db, site.org_id).theme_keys()
+    definition = load_taxonomy(db, site.org_id).as_dict()
+    definition["themes"][1]["subthemes"][0]["names"] = {"uk": "Без англійської"}
+    bad = client.post("/themes/taxonomy",
+                      data={"definition": json.dumps(definition, ensure_ascii=False),
+                            "csrf_token": token})  # fmt: skip
+    assert bad.status_code == 422 and "themes[1].subthemes[0].names" in bad.text
+    assert "Без англійської" in bad.text  # what was typed is kept
+
+
+@pytest.mark.browser
+def test_search_a_ukrainian_word_filter_to_anger_and_see_highlights(
+    live_url: str, site: Site, browser_page: Any
+) -> None:
+    page = browser_page
+    page.goto(live_url + "/login")
+    page.fill("#email", site.email)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("h1")
+    page.goto(live_url + "/voice")
+    page.fill("input[name=q]", "дзвінки")  # the demo writes "дзвінок": another form
+    page.select_option("select[name=emotion]", "anger")
+    page.click("form.filters button.primary")
+    page.wait_for_selector("li.comment")
+    texts = page.locator("li.comment .comment-text")
+    assert texts.count() >= 3
+    assert all("дзвін" in texts.nth(i).inner_text() for i in range(texts.count()))
+    page.locator("li.comment summary").first.click()
+    marked = page.locator("li.comment").first.locator("[data-testid=marked]")
+    marked.wait_for()
+    themed = marked.locator("mark.hl-theme")
+    assert themed.count() >= 1
+    assert any("дзвін" in themed.nth(i).inner_text() for i in range(themed.count()))
+    assert marked.locator("mark.hl-anger, mark.hl-negative").count() >= 1
