@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.journey_kernels import load_throughput
 from cxm.analytics.journeys import JourneyQuery, load_dfg, load_variants
 from cxm.web.deps import ApiClient
 
@@ -71,4 +72,24 @@ async def journey_variants(
     return {
         "variants": [asdict(v) for v in found],
         "message": None if found else "No journeys match these filters.",
+    }
+
+
+@journeys_router.get(
+    "/throughput",
+    description="Throughput time: hours from each journey's first to its last event (whole "
+    "seconds), its mean, median and 90th percentile, the journeys of one event, and the same "
+    "by the journeys' first touchpoint.",
+)
+async def journey_throughput(
+    request: Request,
+    client: ApiClient,
+    filters: Annotated[JourneyFilters, Depends()],
+) -> dict[str, Any]:
+    found = await run_in_threadpool(
+        load_throughput, request.app.state.analytics, client.organization_id, filters.query
+    )
+    return {
+        **asdict(found),
+        "message": None if found.journeys else "No journeys match these filters.",
     }

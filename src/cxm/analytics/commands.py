@@ -51,6 +51,7 @@ def journey_filter_options(func: Any) -> Any:
 
 def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> list[Any]:
     from cxm.analytics.backend import Analytics
+    from cxm.analytics.journey_kernels import load_throughput
     from cxm.analytics.journeys import JourneyQuery, load_dfg, load_variants
     from cxm.core.errors import CxmError
 
@@ -69,11 +70,13 @@ def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> lis
     )
     try:
         org_id = organization_id(db, org_slug)
-        found: list[Any] = (
-            load_dfg(analytics, org_id, q)
-            if what == "dfg"
-            else load_variants(analytics, org_id, q, kw["top"])
-        )
+        found: list[Any]
+        if what == "dfg":
+            found = load_dfg(analytics, org_id, q)
+        elif what == "throughput":
+            found = [load_throughput(analytics, org_id, q)]
+        else:
+            found = load_variants(analytics, org_id, q, kw["top"])
     except CxmError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -134,6 +137,37 @@ def journeys_variants(
     for v in found:
         click.echo(
             f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:6.1f} d  " + " > ".join(v.steps)
+        )
+
+
+@journeys_group.command("throughput")
+@_journey_options
+@journey_filter_options
+@click.pass_context
+def journeys_throughput(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
+    """Throughput time: hours from each journey's first to its last event.
+
+    \b
+    Example:
+      cxm journeys throughput --store KYIV-2 --json
+    """
+    from dataclasses import asdict
+
+    found = _journey_run(ctx, org_slug, "throughput", **kw)[0]
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    if not found.journeys:
+        click.echo("No journeys match these filters.")
+        return
+    click.echo(
+        f"{found.journeys:,} journeys ({found.single_event:,} of one event): median "
+        f"{found.median_hours:.1f} h, p90 {found.p90_hours:.1f} h, mean {found.mean_hours:.1f} h"
+    )
+    for f in found.by_first:
+        click.echo(
+            f"  {f.journeys:>8,}  median {f.median_hours:8.1f} h  p90 {f.p90_hours:8.1f} h"
+            f"  starting at {f.first}"
         )
 
 

@@ -24,6 +24,7 @@ def analytics_group() -> None:
     Examples:
       cxm analytics export ./parquet
       cxm analytics spark journeys ./parquet --org-id 1 --json
+      cxm analytics spark rework ./parquet --org-id 1 --json
     """
 
 
@@ -121,7 +122,7 @@ def _on_spark(directory: Path, master: str, run: Any) -> Any:
 def spark_journeys(
     directory: Path, org_id: int, master: str, as_json: bool, top: int, **kw: Any
 ) -> None:
-    """Directly-follows graph and variants computed by Spark from a Parquet export.
+    """Directly-follows graph, variants and throughput time computed by Spark.
 
     The same Ibis expressions as on DuckDB, with the same results.
 
@@ -129,17 +130,27 @@ def spark_journeys(
     Example:
       cxm analytics spark journeys ./parquet --org-id 1 --store KYIV-2 --json
     """
-    from cxm.analytics.portable import portable_dfg, portable_variants
+    from cxm.analytics.portable import portable_dfg, portable_throughput, portable_variants
 
     q = _query(**kw)
-    edges, found = _on_spark(
+    edges, found, spans = _on_spark(
         directory,
         master,
-        lambda con: (portable_dfg(con, org_id, q), portable_variants(con, org_id, q, top)),
+        lambda con: (
+            portable_dfg(con, org_id, q),
+            portable_variants(con, org_id, q, top),
+            portable_throughput(con, org_id, q),
+        ),
     )
     if as_json:
         click.echo(
-            json.dumps({"dfg": [asdict(e) for e in edges], "variants": [asdict(v) for v in found]})
+            json.dumps(
+                {
+                    "dfg": [asdict(e) for e in edges],
+                    "variants": [asdict(v) for v in found],
+                    "throughput": asdict(spans),
+                }
+            )
         )
         return
     click.echo("Directly-follows graph")
@@ -152,3 +163,50 @@ def spark_journeys(
     for v in found:
         steps = " > ".join(v.steps)
         click.echo(f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:7.2f} d  {steps}")
+    click.echo("Throughput time (first to last event of a journey)")
+    if spans.journeys:
+        click.echo(
+            f"{spans.journeys:>8,} journeys  median {spans.median_hours:8.2f} h  "
+            f"p90 {spans.p90_hours:8.2f} h  mean {spans.mean_hours:8.2f} h"
+        )
+
+
+@spark_group.command("rework")
+@_spark_options
+@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True)
+def spark_rework(
+    directory: Path,
+    org_id: int,
+    master: str,
+    as_json: bool,
+    loop_contacts: int,
+    top: int,
+    **kw: Any,
+) -> None:
+    """Rework computed by Spark: contact loops, revisited touchpoints, channel switches.
+
+    The same results as `cxm journeys rework` on the embedded analytics store.
+
+    \b
+    Example:
+      cxm analytics spark rework ./parquet --org-id 1 --loop-contacts 3 --json
+    """
+    from cxm.analytics.portable_rework import portable_rework
+    from cxm.analytics.rework import ReworkQuery
+
+    jq = _query(**kw)
+    q = ReworkQuery(jq.gap_days, loop_contacts, jq.store, jq.since, jq.until, top)
+    found = _on_spark(directory, master, lambda con: portable_rework(con, org_id, q))
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    loops = found.loops
+    click.echo(
+        f"Contact loops ({loop_contacts}+ contacts about one order): {loops.orders:,} orders, "
+        f"{loops.customers:,} customers, {loops.respondents:,} answers"
+    )
+    for r in found.revisits:
+        click.echo(f"  revisits {r.revisits:>8,}  {r.customers:>7,} customers  {r.touchpoint}")
+    for sw in found.switches:
+        click.echo(f"  switches {sw.journeys:>8,}  {sw.share:6.1%}  {sw.first} -> {sw.last}")

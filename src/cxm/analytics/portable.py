@@ -15,6 +15,7 @@ from typing import Any
 import ibis
 from ibis import _
 
+from cxm.analytics.journey_kernels import FirstThroughput, Throughput
 from cxm.analytics.journeys import Edge, JourneyQuery, Variant, people
 
 SEPARATOR = "\u2192"
@@ -135,3 +136,53 @@ def portable_variants(con: Any, org_id: int, q: JourneyQuery, top: int = 20) -> 
         )
         for r in rows[:top]
     ]
+
+
+def portable_throughput(con: Any, org_id: int, q: JourneyQuery) -> Throughput:
+    """Per-journey throughput time (first to last event), overall and by first touchpoint."""
+    t = journey_table(con, org_id, q)
+    in_journey = ibis.window(group_by=t.jkey, order_by=[t.ts, t.seq])
+    t = t.mutate(pos=ibis.row_number().over(in_journey))
+    starts = t.filter(t.pos == 0).select(fkey=_.jkey, first=_.step)
+    per_journey = t.group_by("jkey").aggregate(
+        events=t.count(), hours=(t.secs.max() - t.secs.min()).cast("float64") / 3600
+    )
+    per_journey = per_journey.join(starts, per_journey.jkey == starts.fkey)
+    overall = (
+        per_journey.aggregate(
+            journeys=per_journey.count(),
+            single=(per_journey.events == 1).cast("int64").sum(),
+            mean=per_journey.hours.mean(),
+            median=per_journey.hours.median(),
+            p90=per_journey.hours.quantile(0.9),
+        )
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    if not overall["journeys"]:
+        return Throughput(0, 0, None, None, None)
+    rows = (
+        per_journey.group_by("first")
+        .aggregate(
+            journeys=per_journey.count(),
+            median_hours=per_journey.hours.median(),
+            p90_hours=per_journey.hours.quantile(0.9),
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )
+    by_first = [
+        FirstThroughput(
+            str(r["first"]), int(r["journeys"]), float(r["median_hours"]), float(r["p90_hours"])
+        )
+        for r in rows
+    ]
+    by_first.sort(key=lambda f: (-f.journeys, f.first))
+    return Throughput(
+        int(overall["journeys"]),
+        int(overall["single"]),
+        float(overall["mean"]),
+        float(overall["median"]),
+        float(overall["p90"]),
+        by_first,
+    )

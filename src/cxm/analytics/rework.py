@@ -139,7 +139,12 @@ def _journey_rework(
             journeys=pl.col("journey").n_unique(),
             customers=pl.col("person").n_unique(),
         )
-        .sort(["revisits", "step"], descending=[True, False])
+        .with_columns(
+            name=pl.col("step").replace_strict(
+                list(names), list(names.values()), return_dtype=pl.String
+            )
+        )
+        .sort(["revisits", "name"], descending=[True, False])  # ties by touchpoint code
         .head(top)
     )
     ends = frame.group_by("journey", maintain_order=True).agg(
@@ -159,7 +164,7 @@ def _journey_rework(
     )
     return (
         [
-            Revisit(names[r["step"]], r["revisits"], r["journeys"], r["customers"])
+            Revisit(r["name"], r["revisits"], r["journeys"], r["customers"])
             for r in revisits.iter_rows(named=True)
         ],
         [
