@@ -6,6 +6,9 @@ overhead, not a real classifier's speed). llm: the local stand-in server that sp
 OpenAI chat completions protocol (it measures cxm's side: batching, JSON, caching, not a
 language model's speed), first uncached, then from the answer cache.
 
+The themes rows read the default taxonomy on lemmas (pymorphy3, Snowball); the last row
+is the whole enrichment: language, sentiment, emotions and themes.
+
 Run: PYTHONPATH=src python bench/text.py [--texts 20000] [--model PATH]
 """
 
@@ -20,11 +23,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cxm.text import lemmas
 from cxm.text.aspects import aspects
 from cxm.text.backends import TextBackend
 from cxm.text.builtin import BuiltinModel
+from cxm.text.default_taxonomy import DEFAULT_TAXONOMY
 from cxm.text.enrichment import analyse
+from cxm.text.language import detect
 from cxm.text.llm_backend import AnswerCache, LlmBackend
+from cxm.text.taxonomy import parse_taxonomy
+from cxm.text.themes import read_themes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' stand-ins
 
@@ -74,6 +82,24 @@ def main() -> None:
         _time("builtin: + language (enrichment)", len(texts), lambda: analyse(model, texts)),
         _time("builtin: aspects", len(texts), lambda: aspects(model, texts)),
     ]
+    taxonomy = parse_taxonomy(DEFAULT_TAXONOMY)
+    read_themes(texts[0], "uk", taxonomy)  # warm: the dictionaries, the compiled taxonomy
+    lemmas.lemma.cache_clear()  # word forms are looked up afresh (then cached per word)
+    rows.append(
+        _time(
+            "builtin: taxonomy themes (lemmas)",
+            len(texts),
+            lambda: [read_themes(t, None, taxonomy) for t in texts],
+        )  # fmt: skip
+    )
+    lemmas.lemma.cache_clear()
+
+    def everything() -> None:  # what enrichment does: language, sentiment, emotions, themes
+        analyse(model, texts)
+        for t in texts:
+            read_themes(t, detect(t)[0], taxonomy)
+
+    rows.append(_time("builtin: + language + themes", len(texts), everything))
     notes = []
     with tempfile.TemporaryDirectory() as work:
         local = _transformers(args.model, model, Path(work))
