@@ -63,6 +63,27 @@ def test_layout_puts_stages_in_journey_order_and_colours_friction() -> None:
     assert {n.node.step for n in d.nodes if n.friction} == {"C"}  # the top quarter of ends
 
 
+def test_emotion_curve_runs_under_the_stage_columns() -> None:
+    from cxm.analytics.emotion_curve import CurvePoint
+    from cxm.analytics.stats import Estimate
+
+    edges = [Edge("A", "C", 3, 3, 1.0, 2.0, 3.0)]
+    nodes = [Node("A", 3, 3, 0, 0.0), Node("C", 3, 3, 3, 1.0)]
+    stage_of = {"A": "pre_purchase", "C": "after_sales"}
+
+    def point(key: str, value: float, comments: int = 5) -> CurvePoint:
+        return CurvePoint(key, comments, Estimate(value, comments, None, None),
+                          Estimate(0.1, comments, None, None))  # fmt: skip
+
+    curve = [point("after_sales", -0.5), point("pre_purchase", 0.5), point("delivery", -0.9)]
+    d = layout(edges, nodes, stage_of, None, curve)
+    # "delivery" has no column on this map: left out; the dip sits lower than the high.
+    assert [m.stage for m in d.curve] == ["pre_purchase", "after_sales"]
+    assert d.curve[0].y < d.curve[1].y and d.curve[0].y > d.curve_top
+    assert d.curve_path.startswith("M") and " L" in d.curve_path
+    assert d.height > layout(edges, nodes, stage_of, None).height
+
+
 def test_map_draws_links_that_keep_the_filters(site: Site, client: TestClient) -> None:
     _journeys(site)
     log_in(client, site.email)
