@@ -115,3 +115,6 @@ def test_an_imported_invitee_list_honours_the_suppression_list_and_names_bad_row
     bad.write_text("customer_id,email\nx12,\n")
     r = CliRunner().invoke(main, [*base, "surveys", "invite", "delivery", "--file", str(bad)])
     assert r.exit_code == 1 and "bad.csv:2: customer_id 'x12' is not a number" in r.output
+    bad.write_text("email\nanna@example.com\nnot an address\n")
+    r = CliRunner().invoke(main, [*base, "surveys", "invite", "delivery", "--file", str(bad)])
+    assert r.exit_code == 1 and "bad.csv:3: email 'not an address' is not an address" in r.output

@@ -139,6 +139,16 @@ def test_trigger_invites_after_the_delay_and_records_why_each_customer_was_skipp
             order,
             ev["e1"],
         )
+    # And so does the response given through it.
+    from cxm.surveys.links import sign
+    from cxm.surveys.models import Response
+
+    token = sign(site.app.state.settings.secret_key, link.id)
+    client.post(f"/t/{token}", data={"page": "start", "q_nps": "9"})
+    with db.session() as s:
+        response = s.scalars(select(Response)).one()
+        found = (response.customer_id, response.touchpoint_id, response.order_id, response.event_id)
+    assert found == (ids["olha"], touchpoint, order, ev["e1"])
 
 
 def test_cooldown_is_per_survey_and_counted_from_the_last_invitation(

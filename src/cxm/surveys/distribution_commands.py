@@ -15,6 +15,7 @@ from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.core.db import Database
 from cxm.core.errors import CxmError
 from cxm.surveys.invitations import Invitee
+from cxm.surveys.suppression import EMAIL
 
 
 def fail(exc: CxmError) -> click.ClickException:
@@ -46,6 +47,8 @@ def read_invitees(file: Path) -> list[Invitee]:
             if raw and not raw.isdigit():
                 raise click.ClickException(f"{file}:{line}: customer_id {raw!r} is not a number")
             email = (row.get("email") or "").strip() or None
+            if email is not None and not EMAIL.match(email):
+                raise click.ClickException(f"{file}:{line}: email {email!r} is not an address")
             if raw == "" and email is None:
                 raise click.ClickException(f"{file}:{line}: give a customer_id or an email")
             out.append(Invitee(

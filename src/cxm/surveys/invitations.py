@@ -189,7 +189,7 @@ def invite(
     now = now or datetime.now(UTC)
     origin = origin or Origin()
     decisions: list[Decision] = []
-    for start in range(0, max(len(invitees), 1), BATCH):
+    for start in range(0, len(invitees), BATCH):
         with db.writer() as conn:
             survey_id = conn.execute(
                 select(table(Survey).c.id).where(
