@@ -113,6 +113,13 @@ def test_trigger_invites_after_the_delay_and_records_why_each_customer_was_skipp
         (ev["e4"], "skipped", "suppressed (asked by phone)"),
         (ev["e5"], "skipped", "fatigue: invited 0 days ago; at most one invitation per 30 days"),
     ]
+    listed = client.get("/api/v1/surveys/delivery/decisions?status=skipped&trigger=after-delivery",
+                        headers={AUTH: f"Bearer {site.key}"}).json()  # fmt: skip
+    assert [(d["event_id"], d["reason"][:10], d["trigger"]) for d in listed] == [
+        (ev["e5"], "fatigue: i", "after-delivery"),
+        (ev["e4"], "suppressed", "after-delivery"),
+        (ev["e3"], "no e-mail ", "after-delivery"),
+    ]
     # Running again at the same moment, or later, decides nothing twice.
     (again,) = evaluate_triggers(db, site.org_id, "http://testserver", now)
     assert (again.considered, again.queued) == (0, 0)
