@@ -167,6 +167,10 @@ def _serve(
             port=port,
             workers=workers,
             log_level="warning",
+            # A worker imports and builds the whole app before it answers the supervisor's
+            # health check; on a busy machine that takes longer than uvicorn's 5 s default,
+            # which would kill and restart workers in a loop.
+            timeout_worker_healthcheck=60,
         )
         return
     uvicorn.run(create_app(settings, db), host=host, port=port, log_level="warning")
