@@ -195,6 +195,12 @@ def test_funnel_api_and_cli(sqlite_db: Database, tmp_path: Path) -> None:
         body = client.get("/api/v1/analytics/funnel", params=params, headers=headers).json()
         assert [s["attempts"] for s in body["steps"]] == [5, 3, 2]
         assert body["drop_offs"]["web"][0] == "A"
+        _segment(sqlite_db, org, {"u1": "loyalty", "u2": "new", "u3": "loyalty", "u4": "new"})
+        only_new = client.get(
+            "/api/v1/analytics/funnel", params=[*params, ("segment", "new")], headers=headers
+        ).json()
+        assert [s["attempts"] for s in only_new["steps"]] == [3, 2, 1]
+        assert set(only_new["by_segment"]) == {"new"}
         bad = client.get(
             "/api/v1/analytics/funnel",
             params=[("step", "A"), ("step", "zzz")],

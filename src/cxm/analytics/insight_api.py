@@ -50,8 +50,9 @@ async def funnel_route(
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    segment: str | None = Query(default=None, description="Only customers in this segment."),
 ) -> dict[str, Any]:
-    q = FunnelQuery(tuple(step), window_hours, strict, store, channel, since, until)
+    q = FunnelQuery(tuple(step), window_hours, strict, store, channel, since, until, segment)
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, funnel, q
     )
