@@ -67,3 +67,18 @@ def test_search_stays_inside_the_organization(
     db, _, _ = searched
     other = organization(db, "other")
     assert search_ids(db, other, "посилка") == []
+
+
+def test_texts_not_read_yet_are_found_too(db: Database) -> None:
+    org = organization(db)
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    items = [{"kind": "comment", "text": t, "occurred_at": "2026-09-01T10:00:00Z"} for t in TEXTS]
+    ingest_feedback(db, org, items[:4], now=now)
+    read_pending_themes(db, org)
+    ingest_feedback(db, org, items[4:], now=now)  # stored, no theme reading yet
+    ids = sorted(search_ids(db, org, "ПОСИЛКИ") + search_ids(db, org, "parcel"))
+    # Two Ukrainian texts from the read batch and both English parcels from the unread one.
+    assert len(ids) == 4
+    assert search_ids(db, org, "parcel") == sorted(search_ids(db, org, "parcel"), reverse=True)
+    read_pending_themes(db, org)
+    assert sorted(search_ids(db, org, "ПОСИЛКИ") + search_ids(db, org, "parcel")) == ids

@@ -3,7 +3,9 @@
 Each query word becomes the lemmas it may have in Ukrainian, Russian and English (plus the
 word itself); a text matches when every query word has one of its lemmas among the text's
 stored lemmas. The test is ``lemmas LIKE '% lemma %'`` on the padded lemma string of each
-text's newest theme reading, so SQLite and PostgreSQL give the same hits.
+text's newest theme reading, so SQLite and PostgreSQL give the same hits. Texts that have no
+reading yet (they arrived since the last enrichment run) are read on the spot, the newest
+``UNREAD_SCANNED`` of them, so a comment is findable the moment it is stored.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select
 
 from cxm.core.db import Database, table
-from cxm.text.lemmas import WORD, query_lemmas
+from cxm.feedback.models import Feedback
+from cxm.text.lemmas import WORD, analyser_language, padded, query_lemmas, tokens
 from cxm.text.theme_models import ThemeReading
 from cxm.text.theme_store import newest_readings
 
 MAX_WORDS = 8
 MAX_HITS = 5_000
+UNREAD_SCANNED = 5_000
 
 
 def query_words(query: str) -> list[set[str]]:
@@ -41,4 +45,17 @@ def search_ids(db: Database, org_id: int, query: str, limit: int = MAX_HITS) -> 
             .order_by(th.c.feedback_id.desc())
             .limit(limit)
         ).all()
-    return [int(r[0]) for r in rows]
+        fb = table(Feedback)
+        read = select(th.c.feedback_id).where(th.c.organization_id == org_id)
+        unread = conn.execute(
+            select(fb.c.id, fb.c.text)
+            .where(fb.c.organization_id == org_id, fb.c.id.not_in(read))
+            .order_by(fb.c.id.desc())
+            .limit(UNREAD_SCANNED)
+        ).all()
+    found = {int(r[0]) for r in rows}
+    for fid, text in unread:
+        have = padded(tokens(text, analyser_language(text, None)))
+        if all(any(f" {c} " in have for c in w) for w in words):
+            found.add(int(fid))
+    return sorted(found, reverse=True)[:limit]
