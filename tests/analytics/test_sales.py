@@ -181,9 +181,9 @@ def test_sales_kpis_refuse_filters_and_breakdowns_they_do_not_have(
     assert sales_figures(analytics, org, "aov") == []  # no orders: nothing, not an error
 
 
-def test_sales_kpis_through_the_cli_and_the_api(db: Database, tmp_path: Path) -> None:
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("the CLI opens the store by URL; SQLite is enough here")
+def test_sales_kpis_through_the_cli_and_the_api(sqlite_db: Database, tmp_path: Path) -> None:
+    # The CLI opens the store by URL: SQLite is enough here (the figures run on both above).
+    db = sqlite_db
     org = shop(db)
     url = str(db.engine.url)
     out = CliRunner().invoke(
