@@ -1,8 +1,9 @@
 """Discovered themes: clusters of comments no taxonomy theme covers, named by telling words.
 
 The comments whose newest reading has no theme are represented by TF-IDF over their stored
-lemmas (Ukrainian and Russian letters folded alike, so shared roots such as посилка and
-посылка meet; words under three letters and a short stop list left out) and clustered by
+lemmas (Ukrainian and Russian letters folded alike and Cyrillic terms cut to five letters,
+so shared roots such as посилка and посылка meet whether Ukrainian was read by the dictionary
+or the stemmer; words under three letters and a short stop list left out) and clustered by
 average-linkage agglomeration on cosine distance: groups join while their texts are on
 average more alike than ``DISTANCE`` allows, so one topic told in several wordings stays one
 cluster, and no number of clusters has to be guessed.
@@ -13,6 +14,7 @@ the taxonomy.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +24,8 @@ import numpy as np
 
 MAX_TEXTS = 3_000  # the newest; average linkage holds an n x n distance matrix
 MIN_TEXTS = 20
+CYRILLIC_ROOT = 5
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 DISTANCE = 0.95  # average cosine distance under which groups join (similarity over 0.05)
 _FOLD = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ъ": "",
                        "'": ""})  # fmt: skip
@@ -65,8 +69,23 @@ class Cluster:
         }  # fmt: skip
 
 
+def _key(word: str) -> str:
+    """The term a lemma counts as: letters folded, Cyrillic cut to its first five letters, so
+    a Ukrainian stem and the Russian lemma of the same root meet (упаковк / упаковка)."""
+    folded = word.translate(_FOLD)
+    return folded[:CYRILLIC_ROOT] if _CYRILLIC.match(folded) else folded
+
+
 def _terms(lemmas: str) -> list[str]:
-    return [w.translate(_FOLD) for w in lemmas.split() if len(w) >= 3 and w not in _STOP]
+    return [_key(w) for w in lemmas.split() if len(w) >= 3 and w not in _STOP]
+
+
+def _shown_form(forms: Counter[str] | None, term: str) -> str:
+    """How a term is shown: its commonest whole word (a dictionary lemma over a cut stem)."""
+    if not forms:
+        return term
+    whole = [(n, w) for w, n in forms.items() if len(w) > CYRILLIC_ROOT + 1]
+    return max(whole)[1] if whole else forms.most_common(1)[0][0]
 
 
 def discover(items: list[Uncovered], min_size: int | None = None) -> list[Cluster]:
@@ -94,7 +113,7 @@ def discover(items: list[Uncovered], min_size: int | None = None) -> list[Cluste
     forms: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for item in items:
         for w in item.lemmas.split():
-            forms[(item.language, w.translate(_FOLD))][w] += 1
+            forms[(item.language, _key(w))][w] += 1
     shown: dict[str, Counter[str]] = defaultdict(Counter)
     for (_, folded), counted in forms.items():
         shown[folded].update(counted)
@@ -105,7 +124,7 @@ def discover(items: list[Uncovered], min_size: int | None = None) -> list[Cluste
             continue
         centre = np.asarray(x[rows].mean(axis=0)).ravel()
         top = [str(vocabulary[j]) for j in np.argsort(-centre)[:8] if centre[j] > 0]
-        named = [shown[t].most_common(1)[0][0] if shown.get(t) else t for t in top]
+        named = [_shown_form(shown.get(t), t) for t in top]
         members = [items[kept[r]] for r in rows]
         sims = np.asarray(x[rows] @ centre).ravel()
         examples = [members[j].text[:300] for j in np.argsort(-sims)[:3]]

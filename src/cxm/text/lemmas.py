@@ -61,17 +61,28 @@ _UK_ENDINGS = tuple(
 )
 
 
+UK_STEM_LENGTH = 5
+
+
 def ukrainian_stem(word: str) -> str:
-    """A light stemmer: the longest common ending off, keeping a stem of three letters."""
+    """A light stemmer: the reflexive and the longest common ending off (keeping a stem of
+    three letters), then at most five letters, so that the forms of one verb or noun meet even
+    where a suffix changes with aspect or tense ("запізнюється", "запізнюватися",
+    "запізнилася" -> "запіз")."""
+    for reflexive in ("ся", "сь"):
+        if word.endswith(reflexive) and len(word) - 2 >= 5:
+            word = word[:-2]
+            break
     for ending in _UK_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[: -len(ending)]
-    return word
+            word = word[: -len(ending)]
+            break
+    return word[:UK_STEM_LENGTH]
 
 
 def lemmatizer_version() -> str:
     """Changes when lemmas would change: stored lemmas record it."""
-    return "lemmas-1-" + ("uk-dict" if ukrainian_dictionary() else "uk-stem")
+    return "lemmas-1-" + ("uk-dict" if ukrainian_dictionary() else "uk-stem5")
 
 
 @lru_cache(maxsize=200_000)
