@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cxm.analytics.sync import sync
 from cxm.core.db import Database
+from cxm.ingest.customers import erase_customer
 from cxm.ingest.event_import import import_events
 from cxm.ingest.imports import ImportSummary, ReadAhead
 from cxm.ingest.models import Customer, CustomerIdentity, Event, Order
@@ -110,6 +111,36 @@ def test_rows_naming_two_identities_merge_their_customers(
         assert by_event == [people[0][0], people[1][0], people[0][0]]
     else:  # resolved together: one customer from the start
         assert len(people) == 1 and by_event == [people[0][0]] * 3
+
+
+def test_a_customer_erased_during_an_import_is_not_referenced_by_later_chunks(
+    db: Database, tmp_path: Path
+) -> None:
+    org = organization(db)
+    rows = [_row(i, f"u{i % 2}") for i in range(6)]
+    path = _write(tmp_path / "e.csv", rows)
+    erased: list[int] = []
+
+    def between_chunks(read: int) -> None:
+        if read == 2:  # after the first chunk: u0 and u1 are known to the import
+            with db.writer() as conn:
+                cid = conn.execute(
+                    select(CustomerIdentity.customer_id).where(CustomerIdentity.value == "u0")
+                ).scalar_one()
+                erase_customer(conn, org, cid)
+            erased.append(cid)
+
+    summary = import_events(
+        db, org, path, None, {}, path.with_suffix(".rejects.csv"), between_chunks, 2
+    )
+    assert summary.stored == 6 and len(erased) == 1
+    with db.session() as s:
+        live = set(s.scalars(select(Customer.id)).all())
+        by_event = s.execute(select(Event.message_id, Event.customer_id).order_by(Event.id)).all()
+    # The erased customer's first event went with it; u0's later events found a new customer.
+    assert [m for m, _ in by_event] == ["m1", "m2", "m3", "m4", "m5"]
+    assert all(cid in live for _, cid in by_event) and erased[0] not in live
+    assert len({cid for m, cid in by_event if m in ("m2", "m4")}) == 1
 
 
 def test_order_ids_link_imported_events_to_stored_orders(db: Database, tmp_path: Path) -> None:

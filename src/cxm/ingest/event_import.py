@@ -12,10 +12,17 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from cxm.core.db import Database
-from cxm.core.staging import attached_stage, build_stage, load_stage
-from cxm.ingest.event_store import PLACE, STAGE_DDL, PreparedEvents, store_prepared
+from cxm.core.staging import attached_stage, build_stage, load_stage, staging_directory
+from cxm.ingest.event_store import (
+    PLACE,
+    STAGE_DDL,
+    KnownCustomers,
+    PreparedEvents,
+    store_prepared,
+)
 from cxm.ingest.identity import normalise
 from cxm.ingest.imports import (
     CHUNK_ROWS,
@@ -132,8 +139,11 @@ def _normalised(frame: pl.DataFrame) -> pl.DataFrame:
     return frame
 
 
-def prepare_events(frame: pl.DataFrame, stage: bool) -> PreparedEvents:
-    """Validated rows (``validate_events``) as the writer needs them; see PreparedEvents."""
+def prepare_events(frame: pl.DataFrame, stage: Path | None) -> PreparedEvents:
+    """Validated rows (``validate_events``) as the writer needs them; see PreparedEvents.
+
+    With a ``stage`` directory (SQLite), the rows are also staged there in storage form.
+    """
     frame = _normalised(frame).with_columns(
         pl.when(pl.col("channel").is_in(list(CHANNELS)))
         .then(pl.col("channel"))
@@ -158,35 +168,49 @@ def prepare_events(frame: pl.DataFrame, stage: bool) -> PreparedEvents:
         maintain_order="left",
     ).join(places, on=PLACE, how="left", nulls_equal=True, maintain_order="left")
     staged = None
-    if stage:
-        columns = [
-            frame["message_id"],
-            frame["_ts"].dt.strftime("%Y-%m-%d %H:%M:%S%.6f"),
-            frame["_properties"],
-            frame["_combo"],
-            frame["_place"],
-            frame["order_id"],
-        ]
-        rows = zip(*(c.to_list() for c in columns), strict=True)
-        staged = build_stage(STAGE_DDL, {"rows": (len(columns), rows)})
+    if stage is not None:
+        rows = frame.select(
+            "message_id",
+            pl.col("_ts").dt.strftime("%Y-%m-%d %H:%M:%S%.6f").alias("occurred_at"),
+            pl.col("_properties").alias("properties"),
+            pl.col("_combo").cast(pl.Int64).alias("combo"),
+            pl.col("_place").cast(pl.Int64).alias("place"),
+            pl.col("order_id").alias("order_ext"),
+        )
+        staged = build_stage(stage, STAGE_DDL, {"rows": _arrow(rows)})
     return PreparedEvents(frame, combos, places, staged)
+
+
+def _arrow(frame: pl.DataFrame) -> pa.Table:
+    """``frame`` as Arrow with plain string columns (what the ADBC SQLite driver binds)."""
+    table = frame.to_arrow()
+    return table.cast(
+        pa.schema(
+            [
+                pa.field(f.name, pa.large_string() if pa.types.is_string_view(f.type) else f.type)
+                for f in table.schema
+            ]
+        )
+    )
 
 
 def store_events(db: Database, org_id: int, frame: pl.DataFrame) -> tuple[int, int]:
     """Store validated rows (``validate_events``) in one transaction: (stored, duplicates)."""
-    sqlite = db.engine.dialect.name == "sqlite"
-    return next(_store(db, org_id, [prepare_events(frame, stage=sqlite)]))
+    with staging_directory() as directory:
+        stage = directory if db.engine.dialect.name == "sqlite" else None
+        return next(_store(db, org_id, [prepare_events(frame, stage)]))
 
 
 def _store(
     db: Database, org_id: int, chunks: Iterable[PreparedEvents]
 ) -> Iterator[tuple[int, int]]:
     """Each chunk in a transaction of its own, on one connection; (stored, duplicates)."""
+    known = KnownCustomers()
     with db.write_connection() as conn:
         if db.engine.dialect.name != "sqlite":
             for p in chunks:
                 with db.write_transaction(conn):
-                    result = store_prepared(conn, org_id, p)
+                    result = store_prepared(conn, org_id, p, known)
                 yield result
             return
         with attached_stage(conn) as raw:
@@ -194,7 +218,9 @@ def _store(
                 if p.staged is not None:
                     load_stage(raw, p.staged)
                 with db.write_transaction(conn):
-                    result = store_prepared(conn, org_id, p)
+                    result = store_prepared(conn, org_id, p, known)
+                if p.staged is not None:
+                    p.staged.discard()
                 yield result
 
 
@@ -211,13 +237,15 @@ def import_events(
     """`cxm import events`: the file's events stored chunk by chunk, each chunk one
     transaction, the next chunk read and validated while the current one is written."""
     sqlite = db.engine.dialect.name == "sqlite"
+    with staging_directory() as directory:
 
-    def prepare(frame: pl.DataFrame, offset: int, out: RejectWriter) -> PreparedEvents:
-        return prepare_events(validate_events(frame, offset, out), stage=sqlite)
+        def prepare(frame: pl.DataFrame, offset: int, out: RejectWriter) -> PreparedEvents:
+            stage = directory if sqlite else None
+            return prepare_events(validate_events(frame, offset, out), stage)
 
-    def store(chunks: Iterator[PreparedEvents]) -> Iterator[tuple[int, int]]:
-        return _store(db, org_id, chunks)
+        def store(chunks: Iterator[PreparedEvents]) -> Iterator[tuple[int, int]]:
+            return _store(db, org_id, chunks)
 
-    return run_staged_import(
-        "events", path, fmt, mapping, rejects, prepare, store, progress, chunk_rows
-    )
+        return run_staged_import(
+            "events", path, fmt, mapping, rejects, prepare, store, progress, chunk_rows
+        )

@@ -10,18 +10,18 @@ rows go through SQLAlchemy Core in one multi-row insert.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import polars as pl
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from cxm.core.bulk import insert_tuples
-from cxm.core.changes import change_mark
+from cxm.core.changes import Tombstone, change_mark
 from cxm.core.db import table
-from cxm.core.staging import STAGE, raw_connection
+from cxm.core.staging import STAGE, StagedChunk, raw_connection
 from cxm.ingest.identity import Claim, resolve, resolve_distinct
 from cxm.ingest.models import Event
 from cxm.ingest.orders import order_ids
@@ -60,6 +60,26 @@ PLACE = ["type", "event", "channel", "location"]
 
 
 @dataclass
+class KnownCustomers:
+    """Identities an import has already resolved, so later chunks skip looking them up.
+
+    Valid while nothing is deleted: any new tombstone (an erased customer, say) empties it.
+    A customer merged meanwhile stays a valid target (the merge keeps its id, pointing at
+    the survivor). Holds at most ``limit`` identities, then starts afresh.
+    """
+
+    ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    deletions: int | None = None
+    limit: int = 2_000_000
+
+    def check(self, conn: Connection) -> None:
+        last = conn.execute(select(func.max(Tombstone.id))).scalar()
+        if last != self.deletions or len(self.ids) > self.limit:
+            self.ids.clear()
+        self.deletions = last
+
+
+@dataclass
 class PreparedEvents:
     """A chunk's good rows, ready for the writer.
 
@@ -73,18 +93,21 @@ class PreparedEvents:
     frame: pl.DataFrame
     combos: pl.DataFrame
     places: pl.DataFrame
-    staged: bytes | None = None
+    staged: StagedChunk | None = None
 
 
-def store_prepared(conn: Connection, org_id: int, p: PreparedEvents) -> tuple[int, int]:
+def store_prepared(
+    conn: Connection, org_id: int, p: PreparedEvents, known: KnownCustomers | None = None
+) -> tuple[int, int]:
     """Store the chunk inside the caller's write transaction: (stored, duplicates).
 
     On SQLite ``p.staged`` must be loaded into the connection's staging database first.
+    ``known``: identities resolved by the same import's earlier chunks.
     """
     if p.frame.height == 0:
         return 0, 0
     mark = change_mark(conn)
-    customers = customer_ids(conn, org_id, p.combos, mark)
+    customers = customer_ids(conn, org_id, p.combos, mark, known)
     mapper = TouchpointMapper.load(conn, org_id)
     places: list[Place] = [
         (
@@ -115,19 +138,44 @@ def store_prepared(conn: Connection, org_id: int, p: PreparedEvents) -> tuple[in
     return stored, p.frame.height - stored
 
 
-def customer_ids(conn: Connection, org_id: int, combos: pl.DataFrame, mark: int) -> list[int]:
+def customer_ids(
+    conn: Connection,
+    org_id: int,
+    combos: pl.DataFrame,
+    mark: int,
+    known: KnownCustomers | None = None,
+) -> list[int]:
     """The customer of each identity combination (a row of ``combos``), in order."""
     kinds = [c for c in combos.columns if c not in ("_combo", "_seen")]
-    names = combos.select(kinds).rows()
-    seen = combos["_seen"].to_list()
     if len(kinds) == 1:
         # One identity per row: nothing can merge, so resolve set-wise.
-        return resolve_distinct(conn, org_id, kinds[0], [n[0] for n in names], seen, mark)
+        return _single_kind(conn, org_id, kinds[0], combos, mark, known or KnownCustomers())
+    names = combos.select(kinds).rows()
+    seen = combos["_seen"].to_list()
     claims = []
     for values, at in zip(names, seen, strict=True):
         keys = [(kind, v) for kind, v in zip(kinds, values, strict=True) if v is not None]
         claims.append(Claim(keys, at, keys[0]))
     return resolve(conn, org_id, claims, mark).customer_ids
+
+
+def _single_kind(
+    conn: Connection,
+    org_id: int,
+    kind: str,
+    combos: pl.DataFrame,
+    mark: int,
+    known: KnownCustomers,
+) -> list[int]:
+    known.check(conn)
+    values: list[str] = combos[kind].to_list()
+    ids = known.ids
+    missing = [i for i, v in enumerate(values) if (kind, v) not in ids]
+    if missing:
+        seen = combos["_seen"].gather(missing).to_list()
+        found = resolve_distinct(conn, org_id, kind, [values[i] for i in missing], seen, mark)
+        ids.update(((kind, values[i]), cid) for i, cid in zip(missing, found, strict=True))
+    return [ids[(kind, v)] for v in values]
 
 
 def _insert_staged(
