@@ -68,13 +68,13 @@ class KnownCustomers:
     the survivor). Holds at most ``limit`` identities, then starts afresh.
     """
 
-    ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    ids: dict[str, dict[str, int]] = field(default_factory=dict)  # kind -> value -> id
     deletions: int | None = None
     limit: int = 2_000_000
 
     def check(self, conn: Connection) -> None:
         last = conn.execute(select(func.max(Tombstone.id))).scalar()
-        if last != self.deletions or len(self.ids) > self.limit:
+        if last != self.deletions or sum(map(len, self.ids.values())) > self.limit:
             self.ids.clear()
         self.deletions = last
 
@@ -169,13 +169,15 @@ def _single_kind(
 ) -> list[int]:
     known.check(conn)
     values: list[str] = combos[kind].to_list()
-    ids = known.ids
-    missing = [i for i, v in enumerate(values) if (kind, v) not in ids]
+    ids = known.ids.setdefault(kind, {})
+    missing = [i for i, v in enumerate(values) if v not in ids]
     if missing:
         seen = combos["_seen"].gather(missing).to_list()
-        found = resolve_distinct(conn, org_id, kind, [values[i] for i in missing], seen, mark)
-        ids.update(((kind, values[i]), cid) for i, cid in zip(missing, found, strict=True))
-    return [ids[(kind, v)] for v in values]
+        wanted = [values[i] for i in missing]
+        ids.update(
+            zip(wanted, resolve_distinct(conn, org_id, kind, wanted, seen, mark), strict=True)
+        )
+    return [ids[v] for v in values]
 
 
 def _insert_staged(
