@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from cxm.cli import main
 from cxm.core.auth import create_user
 from cxm.core.settings import Settings, get_settings
+from cxm.feedback.service import ingest_feedback
 from cxm.text.enrichment import enrich_pending, load_model, model_path
 from cxm.text.theme_store import load_taxonomy, read_pending_themes
 from cxm.web.app import create_app
@@ -115,3 +116,44 @@ def test_search_a_ukrainian_word_filter_to_anger_and_see_highlights(
     assert themed.count() >= 1
     assert any("дзвін" in themed.nth(i).inner_text() for i in range(themed.count()))
     assert marked.locator("mark.hl-anger, mark.hl-negative").count() >= 1
+
+
+def test_aspects_on_the_api_cli_themes_page_and_comments(
+    site: Site, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = {"Authorization": f"Bearer {site.key}"}
+    body = client.get("/api/v1/text/aspects", headers=headers).json()
+    by = {a["aspect"]: a for a in body["aspects"]}
+    # The demo's planted late-delivery complaints: delivery is named often, mostly badly.
+    delivery = by["delivery"]
+    assert delivery["comments"] >= 20 and delivery["negative"] > delivery["positive"]
+    assert delivery["net"] < 0 and 0 < body["with_aspect"] <= body["comments"]
+    assert sum(delivery["by_month"].values()) == delivery["comments"]
+    recent = client.get("/api/v1/text/aspects?since=2026-08-01&language=uk", headers=headers)
+    assert 0 < recent.json()["comments"] < body["comments"]
+    monkeypatch.setenv("CXM_DATABASE_URL", str(site.app.state.db.engine.url))
+    get_settings.cache_clear()
+    cli = CliRunner().invoke(main, ["text", "aspects", "--since", "2026-08-01",
+                                    "--language", "uk", "--json"])  # fmt: skip
+    table_out = CliRunner().invoke(main, ["text", "aspects"])
+    get_settings.cache_clear()
+    assert cli.exit_code == 0, cli.output
+    assert json.loads(cli.output)["aspects"] == recent.json()["aspects"]
+    assert table_out.exit_code == 0 and "delivery" in table_out.output
+    voice = client.get("/api/v1/voice?theme=delivery/late", headers=headers).json()
+    named = [i for i in voice["items"] if i["aspects"]]
+    assert named and all({"aspect", "sentiment", "score", "start", "end"} <= set(a)
+                         for i in named for a in i["aspects"])  # fmt: skip
+    log_in(client, site.email)
+    page = client.get("/themes").text
+    assert 'data-testid="aspects-table"' in page and 'data-aspect="delivery"' in page
+    comments = client.get("/voice?theme=delivery/late").text
+    assert 'data-testid="aspects"' in comments and "delivery: negative" in comments
+    # The clause shown with an aspect is customer text: escaped.
+    db = site.app.state.db
+    ingest_feedback(db, site.org_id, [{"kind": "comment", "occurred_at": "2026-11-20T10:00:00Z",
+                                       "text": "The <b>delivery</b> was late"}])  # fmt: skip
+    enrich_pending(db, site.org_id, load_model(model_path(site.app.state.settings.data_dir,
+                                                          site.org_id)))  # fmt: skip
+    newest = client.get("/voice?q=delivery").text
+    assert 'title="The &lt;b&gt;delivery&lt;/b&gt; was late"' in newest and "<b>" not in newest

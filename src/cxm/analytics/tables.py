@@ -11,7 +11,7 @@ from cxm.core.models import Organization
 from cxm.feedback.models import Feedback
 from cxm.ingest.models import Customer, Event, Location, Order, ShipmentUpdate, Touchpoint
 from cxm.surveys.models import Answer, Response
-from cxm.text.models import Enrichment
+from cxm.text.models import AspectMention, Enrichment
 from cxm.text.theme_models import ThemeReading
 
 
@@ -199,6 +199,19 @@ SYNCED: tuple[SyncedTable, ...] = (
             "taxonomy_version": "VARCHAR",
             "language": "VARCHAR",
             "themes": "VARCHAR",
+        },
+    ),
+    SyncedTable(
+        "text_aspects",
+        table(AspectMention),
+        {
+            "id": "BIGINT",
+            "organization_id": "BIGINT",
+            "feedback_id": "BIGINT",
+            "model_version": "VARCHAR",
+            "aspect": "VARCHAR",
+            "sentiment": "VARCHAR",
+            "score": "DOUBLE",
         },
     ),
 )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.voice import VoiceFilter, load_voice
+from cxm.text.aspect_store import aspects_for, clause_reader
 from cxm.text.aspects import as_dicts, aspects
 from cxm.text.backends import TextBackend, text_backend
 from cxm.text.enrichment import analyse
@@ -42,8 +43,7 @@ def read_with_aspects(model: TextBackend, texts: list[str]) -> list[dict[str, An
     """``analyse`` plus aspects. Clauses are scored by the backend itself, except an LLM's:
     its fallback (the builtin model) scores them, so aspects cost no extra requests."""
     results = analyse(model, texts)
-    clause_model = getattr(model, "fallback", model) if model.name == "llm" else model
-    for result, found in zip(results, aspects(clause_model, texts), strict=True):
+    for result, found in zip(results, aspects(clause_reader(model), texts), strict=True):
         result["aspects"] = as_dicts(found)
     return results
 
@@ -52,7 +52,9 @@ def read_with_aspects(model: TextBackend, texts: list[str]) -> list[dict[str, An
     "/voice",
     description="Feedback with what the text analytics read in it (newest first, 50 a page), "
     "with counts by kind, category, sentiment and emotion, filtered like the Voice page; "
-    "`q` searches word forms over stored lemmas (Ukrainian, Russian, English).",
+    "`q` searches word forms over stored lemmas (Ukrainian, Russian, English). Each item's "
+    "`aspects` are what it says about each thing it names (sentiment, score and the "
+    "character offsets of the clause), read with its newest enrichment.",
 )
 async def voice(
     request: Request,
@@ -80,6 +82,9 @@ async def voice(
     found = await run_in_threadpool(
         load_voice, request.app.state.analytics, client.organization_id, f
     )
+    read = await run_in_threadpool(
+        aspects_for, db, client.organization_id, [c.id for c in found.comments]
+    )
     return {
         "total": found.total,
         "page": found.page,
@@ -102,6 +107,7 @@ async def voice(
                 "sentiment_score": c.sentiment_score,
                 "emotions": list(c.emotions),
                 "themes": list(c.themes),
+                "aspects": read.get(c.id, []),
             }
             for c in found.comments
         ],  # fmt: skip

@@ -90,9 +90,13 @@ def enrich_command(
     \b
     Example:
       cxm text enrich --limit 10000
+
+    Aspects (what a comment says about delivery, the courier, the price...) are read and
+    stored with the rest; items enriched before aspects were stored get theirs too.
     """
     from rich.progress import Progress
 
+    from cxm.text.aspect_store import aspect_backlog, read_pending_aspects
     from cxm.text.enrichment import backlog, enrich_pending
     from cxm.text.theme_commands import read_themes_with_progress
 
@@ -101,6 +105,10 @@ def enrich_command(
     with Progress(transient=False) as bar:
         task = bar.add_task(f"Enriching with {model.version}", total=total)
         done = enrich_pending(db, org_id, model, limit, lambda n: bar.update(task, completed=n))
+        older = aspect_backlog(db, org_id, model)
+        if older:  # enriched before aspects were stored
+            step = bar.add_task("Reading aspects", total=older)
+            read_pending_aspects(db, org_id, model, None, lambda n: bar.update(step, completed=n))
         themed = read_themes_with_progress(bar, db, org_id, limit)
     click.echo(f"Enriched {done:,} item(s) with {model.version}; read themes of {themed:,}.")
 

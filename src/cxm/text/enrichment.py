@@ -1,4 +1,5 @@
-"""Enriching feedback: language, sentiment and emotions stored per item and model version.
+"""Enriching feedback: language, sentiment, emotions and aspects stored per item and model
+version.
 
 New feedback is enriched by a background job queued in the same transaction that stored it;
 ``cxm text enrich`` works through a backlog. Both skip items the current model has already
@@ -20,6 +21,7 @@ from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
 from cxm.core.jobs import JobContext, enqueue, handler
 from cxm.feedback.models import Feedback
+from cxm.text.aspect_store import aspect_rows, read_pending_aspects, store_aspects
 from cxm.text.backends import TextBackend, forget_models, load_model, model_path, text_backend
 from cxm.text.language import detect
 from cxm.text.models import Enrichment
@@ -106,14 +108,19 @@ def enrich_pending(
         after = todo[-1][0]
         results = analyse(model, [t for _, t in todo])
         now = datetime.now(UTC)
+        read = [
+            (fid, t, str(r["model_version"])) for (fid, t), r in zip(todo, results, strict=True)
+        ]
+        counts, aspect_rows_ = aspect_rows(org_id, read, model, now)
         with db.writer() as conn:
             mark = change_mark(conn)
             rows = [
                 {"organization_id": org_id, "feedback_id": fid, "created_at": now,
-                 "sync_mark": mark, **r}
-                for (fid, _), r in zip(todo, results, strict=True)
+                 "sync_mark": mark, "aspects": n, **r}
+                for (fid, _), r, n in zip(todo, results, counts, strict=True)
             ]  # fmt: skip
             insert_rows(conn, table(Enrichment), rows, ("feedback_id", "model_version"))
+            store_aspects(conn, aspect_rows_, mark)
         done += len(todo)
         if progress:
             progress(done)
@@ -141,6 +148,7 @@ def _enrich_job(ctx: JobContext) -> dict[str, Any]:
     enriched = enrich_pending(ctx.db, org_id, model)
     return {
         "enriched": enriched,
+        "aspects": read_pending_aspects(ctx.db, org_id, model),
         "model": model.version,
         "themes": read_pending_themes(ctx.db, org_id),
     }

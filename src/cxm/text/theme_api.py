@@ -1,4 +1,5 @@
-"""JSON routes for themes: the taxonomy, theme summaries, discovered themes and promotion."""
+"""JSON routes for themes: the taxonomy, theme and aspect summaries, discovered themes and
+promotion."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Body, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.aspects import load_aspects
 from cxm.analytics.themes import ThemeFilter, load_themes
 from cxm.text.discovery import discover
 from cxm.text.enrichment import queue_enrichment
@@ -127,4 +129,32 @@ async def themes_summary(
         "taxonomy": taxonomy.version,
         "months": summary.months,
         "themes": [{"name": taxonomy.name(t.key), **t.as_dict()} for t in summary.themes],
+    }
+
+
+@router.get(
+    "/aspects",
+    description="What comments say about each aspect (delivery, courier, support, staff, "
+    "price, quality, packaging, store, website, payment, returns), read with each comment's "
+    "newest enrichment: comments naming it, negative / neutral / positive mentions, the mean "
+    "score (-1 to 1), `net` (positive minus negative, as a share of the mentions) and "
+    "mentions per month. Filters as for /themes.",
+)
+async def aspects_summary(
+    request: Request,
+    client: ApiClient,
+    since: date | None = None,
+    until: date | None = None,
+    channel: Annotated[str | None, Query(max_length=32)] = None,
+    language: Literal["uk", "ru", "en"] | None = None,
+    kind: Annotated[str | None, Query(max_length=32)] = None,
+) -> dict[str, Any]:
+    f = ThemeFilter(since, until, channel, language, kind)
+    summary = await run_in_threadpool(
+        load_aspects, request.app.state.analytics, client.organization_id, f
+    )
+    return {
+        "comments": summary.comments,
+        "with_aspect": summary.with_aspect,
+        "aspects": [a.as_dict() for a in summary.aspects],
     }

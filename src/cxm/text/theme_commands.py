@@ -1,4 +1,5 @@
-"""`cxm text taxonomy|themes|discover|promote`: themes from the command line."""
+"""`cxm text taxonomy|themes|aspects|discover|promote`: themes and aspects from the command
+line."""
 
 from __future__ import annotations
 
@@ -236,9 +237,59 @@ def themes_command(
         )
 
 
+@click.command("aspects")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="From this date.")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None, help="To this date.")
+@click.option("--channel", default=None, help="Only this channel (store, web, contact_centre...).")
+@click.option("--language", type=click.Choice(["uk", "ru", "en"]), default=None)
+@click.option("--kind", default=None, help="Only this kind of feedback (complaint, comment...).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def aspects_command(
+    ctx: click.Context, org_slug: str, since: Any, until: Any, channel: str | None,
+    language: str | None, kind: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """What comments say about each aspect (delivery, courier, support, staff, price,
+    quality, packaging, store, website, payment, returns): mentions, negative, neutral and
+    positive, the mean score and net sentiment (positive minus negative share).
+
+    \b
+    Example:
+      cxm text aspects --since 2026-08-01 --json
+    """
+    from cxm.analytics.aspects import load_aspects
+    from cxm.analytics.backend import Analytics
+    from cxm.analytics.themes import ThemeFilter
+
+    settings = command_settings(ctx)
+    db, org_id = _store(ctx, org_slug)
+    f = ThemeFilter(since.date() if since else None, until.date() if until else None,
+                    channel, language, kind)  # fmt: skip
+    analytics = Analytics(db, settings)
+    try:
+        summary = load_aspects(analytics, org_id, f)
+    finally:
+        analytics.close()
+    if as_json:
+        click.echo(json.dumps({
+            "comments": summary.comments, "with_aspect": summary.with_aspect,
+            "aspects": [a.as_dict() for a in summary.aspects],
+        }, ensure_ascii=False))  # fmt: skip
+        return
+    click.echo(f"{summary.comments:,} comments, {summary.with_aspect:,} naming an aspect")
+    click.echo(f"{'aspect':<11} {'comments':>8} {'neg':>6} {'neu':>6} {'pos':>6} {'net':>5}")
+    for a in summary.aspects:
+        click.echo(
+            f"{a.aspect:<11} {a.comments:>8,} {a.negative:>6,} {a.neutral:>6,} {a.positive:>6,} "
+            f"{100 * a.net:>+4.0f}%"
+        )
+
+
 THEME_COMMANDS: tuple[click.Command, ...] = (
     taxonomy_group,
     discover_command,
     promote_command,
     themes_command,
+    aspects_command,
 )

@@ -15,6 +15,7 @@ from cxm.analytics.overview import Overview, load_overview
 from cxm.analytics.voice import VoiceFilter, load_voice
 from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.ingest.models import CHANNELS, STAGES
+from cxm.text.aspect_store import aspects_for
 from cxm.text.highlight import pieces
 from cxm.text.labels import EMOTIONS, SENTIMENTS
 from cxm.text.search import search_ids
@@ -104,6 +105,7 @@ async def voice(
     )
     data = await run_in_threadpool(load_voice, request.app.state.analytics, org_id, f)
     found = await run_in_threadpool(evidence_for, db, org_id, [c.id for c in data.comments])
+    read = await run_in_threadpool(aspects_for, db, org_id, [c.id for c in data.comments])
     marked = {
         c.id: pieces(c.text, found.get(c.id, {}).get("evidence", {}), c.sentiment, c.emotions)
         for c in data.comments
@@ -138,6 +140,7 @@ async def voice(
         taxonomy=taxonomy,
         theme_language=lang,
         marked=marked,
+        aspects=read,
     )
     return render(request, "voice.html", ctx, lang)
 

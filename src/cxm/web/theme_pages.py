@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.aspects import load_aspects
 from cxm.analytics.themes import ThemeFilter, load_themes
 from cxm.core.errors import ValidationError
 from cxm.text.discovery import discover
@@ -38,10 +39,11 @@ def _page(
     db, org_id = request.app.state.db, user.organization_id
     f = ThemeFilter(_day(since), _day(until), None, language if language in LANGUAGES else None)
     summary = load_themes(request.app.state.analytics, org_id, f)
+    aspects = load_aspects(request.app.state.analytics, org_id, f)
     taxonomy = load_taxonomy(db, org_id)
     clusters = discover(uncovered(db, org_id))
     ctx = page_context(
-        request, user, active="themes", summary=summary, taxonomy=taxonomy, f=f,
+        request, user, active="themes", summary=summary, aspects=aspects, taxonomy=taxonomy, f=f,
         clusters=clusters, theme_language=lang,
         definition=extra.pop("definition", None)
         or json.dumps(taxonomy.as_dict(), ensure_ascii=False, indent=2),
