@@ -12,20 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 import polars as pl
 from sqlalchemy import Connection, func, select
 
-from cxm.core.bulk import insert_tuples
 from cxm.core.changes import Tombstone, change_mark
-from cxm.core.db import table
 from cxm.core.staging import STAGE, StagedChunk, raw_connection
 from cxm.ingest.identity import Claim, resolve, resolve_distinct
-from cxm.ingest.models import Event
 from cxm.ingest.orders import order_ids
 from cxm.ingest.touchpoints import TouchpointMapper
+
+if TYPE_CHECKING:
+    import psycopg
 
 # A place's number, type, event name, channel, touchpoint and location.
 Place = tuple[int, str, str, str | None, int | None, int | None]
@@ -134,7 +134,7 @@ def store_prepared(
     if p.staged is not None:
         stored = _insert_staged(conn, org_id, mark, customers, places, per_row, orders)
     else:
-        stored = _insert_frame(conn, org_id, mark, p.frame, customers, places, per_row, orders)
+        stored = _insert_copied(conn, org_id, mark, p.frame, customers, places, per_row, orders)
     return stored, p.frame.height - stored
 
 
@@ -214,7 +214,7 @@ def _insert_staged(
     return int(raw.execute(sql, (org_id, received, mark)).rowcount)
 
 
-def _insert_frame(
+def _insert_copied(
     conn: Connection,
     org_id: int,
     mark: int,
@@ -224,13 +224,14 @@ def _insert_frame(
     per_row: list[int | None] | None,
     orders: dict[str, int],
 ) -> int:
+    """PostgreSQL: the chunk's rows COPied (as CSV written by Polars) into a temporary table,
+    then moved with one ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``, in file order."""
     place = frame["_place"]
     if per_row is not None:
         touchpoints = pl.Series(per_row, dtype=pl.Int64)
     else:
         touchpoints = pl.Series([x[4] for x in places], dtype=pl.Int64).gather(place)
     out = frame.select(
-        pl.lit(org_id).alias("organization_id"),
         "message_id",
         "type",
         "event",
@@ -239,21 +240,26 @@ def _insert_frame(
         "channel",
         pl.Series("location_id", [x[5] for x in places], dtype=pl.Int64).gather(place),
         pl.col("order_id").replace_strict(orders, default=None, return_dtype=pl.Int64),
-        "_ts",
-        pl.lit(datetime.now(UTC)).alias("received_at"),
+        pl.col("_ts").dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S%.6f+00"),
         "_properties",
-        touchpoints.is_null().alias("unmapped"),
-        pl.lit(mark).alias("sync_mark"),
     )
-    rows: list[tuple[Any, ...]] = [(*r[:11], _json(r[11]), *r[12:]) for r in out.rows()]
-    return insert_tuples(
-        conn,
-        table(Event),
-        EVENT_COLUMNS,
-        rows,
-        ignore_conflicts_on=("organization_id", "message_id"),
-    )
-
-
-def _json(value: str | None) -> Any:
-    return orjson.loads(value) if value is not None else None
+    data = out.write_csv(include_header=False, null_value="")
+    driver = cast("psycopg.Connection[Any]", conn.connection.dbapi_connection)
+    with driver.cursor() as cur:
+        cur.execute(
+            f"CREATE TEMP TABLE {STAGE}_events (message_id text, type text, name text,"
+            " customer_id bigint, touchpoint_id integer, channel text, location_id integer,"
+            " order_id bigint, occurred_at timestamptz, properties text,"
+            " position bigserial) ON COMMIT DROP"
+        )
+        columns = ", ".join(EVENT_COLUMNS[1:10] + ["properties"])
+        with cur.copy(f"COPY {STAGE}_events ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(data)
+        cur.execute(
+            f"INSERT INTO event ({', '.join(EVENT_COLUMNS)}) "
+            f"SELECT %s, {', '.join(EVENT_COLUMNS[1:10])}, %s, properties::json, "
+            f"touchpoint_id IS NULL, %s FROM {STAGE}_events ORDER BY position "
+            "ON CONFLICT (organization_id, message_id) DO NOTHING",
+            (org_id, datetime.now(UTC), mark),
+        )
+        return int(cur.rowcount)
