@@ -1,6 +1,9 @@
 """`cxm import events` from Parquet into a fresh SQLite store, through the product's code.
 
-Run: python bench/ingest_import.py [--events 1000000]
+Run: python bench/ingest_import.py [--events 1000000] [--postgres URL]
+
+With ``--postgres`` the same file is also imported into PostgreSQL (a schema of its own,
+dropped afterwards), e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test.
 """
 
 from __future__ import annotations
@@ -9,11 +12,16 @@ import argparse
 import random
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from cxm.core.auth import get_or_create_organization
 from cxm.core.db import Database
@@ -65,33 +73,65 @@ def make_file(path: Path, n: int, seed: int = 5) -> None:
     pq.write_table(pa.table(cols), path)
 
 
-def measure(n: int) -> tuple[float, int, float]:
-    """Seconds to import n events, how many were stored, and the CPU seconds it took."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "events.parquet"
-        make_file(path, n)
-        db = Database(f"sqlite:///{Path(tmp) / 'store.sqlite3'}")
-        upgrade(db.engine)
-        with db.session() as s:
-            org_id = get_or_create_organization(s, "demo", "Demo").id
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        summary = import_events(db, org_id, path, None, {}, Path(tmp) / "rejects.csv")
-        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        db.dispose()
-        return elapsed, summary.stored, cpu
+@contextmanager
+def sqlite_store(tmp: Path) -> Iterator[str]:
+    yield f"sqlite:///{tmp / 'store.sqlite3'}"
+
+
+@contextmanager
+def postgres_store(url: str) -> Iterator[str]:
+    """A schema of its own in the PostgreSQL database at ``url``, dropped afterwards."""
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        options = {"options": f"-csearch_path={schema}"}
+        yield make_url(url).update_query_dict(options).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+def measure(path: Path, url: str, rejects: Path) -> tuple[float, int, float]:
+    """Seconds to import the file into the store at ``url``, events stored, CPU seconds."""
+    db = Database(url)
+    upgrade(db.engine)
+    with db.session() as s:
+        org_id = get_or_create_organization(s, "demo", "Demo").id
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    summary = import_events(db, org_id, path, None, {}, rejects)
+    elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    db.dispose()
+    return elapsed, summary.stored, cpu
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--postgres", metavar="URL", help="also import into this PostgreSQL database")
     args = ap.parse_args()
-    secs, stored, cpu = measure(args.events)
-    rate = stored / secs
-    print(f"{'path':<40}{'events':>11}{'seconds':>9}{'cpu s':>7}{'events/s':>11}{'target':>9}  ok")
-    print(
-        f"{'cxm import events (Parquet) -> SQLite':<40}{stored:>11,}{secs:>9.2f}{cpu:>7.2f}"
-        f"{rate:>11,.0f}{TARGET:>9,}  {'yes' if rate >= TARGET else 'NO'}"
-    )
+    print(f"{'path':<44}{'events':>11}{'seconds':>9}{'cpu s':>7}{'events/s':>11}{'target':>9}  ok")
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        path = tmp / "events.parquet"
+        make_file(path, args.events)
+        stores = [("cxm import events (Parquet) -> SQLite", sqlite_store(tmp), TARGET)]
+        if args.postgres:
+            stores.append(
+                ("cxm import events (Parquet) -> PostgreSQL", postgres_store(args.postgres), 0)
+            )
+        for label, store, target in stores:
+            with store as url:
+                secs, stored, cpu = measure(path, url, tmp / "rejects.csv")
+            rate = stored / secs
+            verdict = ("yes" if rate >= target else "NO") if target else "-"
+            shown = f"{target:,}" if target else "-"
+            print(
+                f"{label:<44}{stored:>11,}{secs:>9.2f}{cpu:>7.2f}"
+                f"{rate:>11,.0f}{shown:>9}  {verdict}"
+            )
 
 
 if __name__ == "__main__":
