@@ -109,3 +109,36 @@ def test_discover_and_promote_from_the_command_line(
     assert done.exit_code == 0, done.output
     assert "packaging/damaged" in runner.invoke(main, ["text", "taxonomy", "show"]).output
     get_settings.cache_clear()
+
+
+def test_discovered_themes_are_reused_until_new_data_or_a_new_taxonomy(
+    world: tuple[Database, int], tmp_path: Path
+) -> None:
+    from cxm.analytics.backend import Analytics
+    from cxm.core.settings import Settings
+    from cxm.feedback.service import ingest_feedback
+    from cxm.text.theme_store import discovered
+
+    db, org = world
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
+    try:
+        first = discovered(analytics, db, org)
+        assert first and [c.ids for c in first] == [c.ids for c in discover(uncovered(db, org))]
+        assert discovered(analytics, db, org) is first  # nothing new: not clustered again
+        assert discovered(analytics, db, org, include_positive=True) is not first
+        # New comments, once read, are clustered again with the others.
+        ingest_feedback(db, org, [{"kind": "complaint", "occurred_at": "2026-11-20T10:00:00Z",
+                                   "text": "Коробка прийшла пом'ята, скотч розірваний"}
+                                  for _ in range(3)])  # fmt: skip
+        enrich_pending(db, org, load_model(model_path(None, org)))
+        read_pending_themes(db, org)
+        second = discovered(analytics, db, org)
+        assert second is not first
+        fresh = discover(uncovered(db, org))
+        assert [c.ids for c in second] == [c.ids for c in fresh] != [c.ids for c in first]
+        assert discovered(analytics, db, org) is second
+        best = max(second, key=lambda c: c.size)
+        promote(db, org, "packaging", "damaged", "Damaged packaging", best.keywords)
+        assert discovered(analytics, db, org) is not second  # a new taxonomy version
+    finally:
+        analytics.close()

@@ -73,6 +73,11 @@ def _rows(con: Any, org_id: int, f: ThemeFilter) -> tuple[int, list[dict[str, An
 
 
 def load_aspects(analytics: Analytics, org_id: int, f: ThemeFilter) -> AspectSummary:
+    """The summary, reused until a sync brings a change (see ``Analytics.cached``)."""
+    return analytics.cached(("aspects", org_id, f), lambda: _summary(analytics, org_id, f))
+
+
+def _summary(analytics: Analytics, org_id: int, f: ThemeFilter) -> AspectSummary:
     with analytics.fresh() as con:
         total, rows = _rows(con, org_id, f)
     by_aspect: dict[str, list[dict[str, Any]]] = defaultdict(list)

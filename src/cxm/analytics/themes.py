@@ -106,6 +106,11 @@ def _nps(scores: list[float]) -> stats.Estimate:
 
 
 def load_themes(analytics: Analytics, org_id: int, f: ThemeFilter) -> ThemeSummary:
+    """The summary, reused until a sync brings a change (see ``Analytics.cached``)."""
+    return analytics.cached(("themes", org_id, f), lambda: _summary(analytics, org_id, f))
+
+
+def _summary(analytics: Analytics, org_id: int, f: ThemeFilter) -> ThemeSummary:
     with analytics.fresh() as con:
         rows = _rows(con, org_id, f)
         nps_of = _nps_by_customer(con, org_id)

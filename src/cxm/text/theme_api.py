@@ -12,9 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.aspects import load_aspects
 from cxm.analytics.themes import ThemeFilter, load_themes
-from cxm.text.discovery import discover
 from cxm.text.enrichment import queue_enrichment
-from cxm.text.theme_store import load_taxonomy, promote, save_taxonomy, uncovered
+from cxm.text.theme_store import discovered, load_taxonomy, promote, save_taxonomy
 from cxm.web.deps import ApiClient, DbDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/text", tags=["text"])
@@ -59,9 +58,11 @@ async def put_taxonomy(
     "/themes/discovered",
     description="Clusters of comments no taxonomy theme covers, named by their most telling "
     "words, with their keywords per language (ready to promote), size, languages, comments "
-    "per month and examples. Positive comments are left out unless `all=true`.",
+    "per month and examples. Positive comments are left out unless `all=true`. Reused until "
+    "new comments, readings or a new taxonomy arrive.",
 )
-async def discovered(
+async def discovered_themes(
+    request: Request,
     client: ApiClient,
     db: DbDep,
     since: Annotated[date | None, Query(description="Only comments from this date.")] = None,
@@ -72,7 +73,8 @@ async def discovered(
     start = datetime.combine(since, time(0), UTC) if since else None
 
     def run() -> list[Any]:
-        return discover(uncovered(db, client.organization_id, start, include_positive))
+        analytics = request.app.state.analytics
+        return discovered(analytics, db, client.organization_id, start, include_positive)
 
     clusters = await run_in_threadpool(run)
     return {"clusters": [c.as_dict() for c in clusters]}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, select
 
@@ -19,12 +19,15 @@ from cxm.core.db import Database, table
 from cxm.core.errors import Fault, ValidationError
 from cxm.feedback.models import Feedback
 from cxm.text.default_taxonomy import DEFAULT_TAXONOMY
-from cxm.text.discovery import Uncovered
+from cxm.text.discovery import Cluster, Uncovered
 from cxm.text.language import detect
 from cxm.text.lemmas import lemmatizer_version
 from cxm.text.taxonomy import Taxonomy, parse_taxonomy
 from cxm.text.theme_models import TaxonomyVersion, ThemeReading
 from cxm.text.themes import read_themes
+
+if TYPE_CHECKING:
+    from cxm.analytics.backend import Analytics
 
 BATCH = 2_000
 
@@ -211,3 +214,20 @@ def promote(
     else:
         found["subthemes"].append(sub)
     return save_taxonomy(db, org_id, definition, note=f"promoted {theme}/{subtheme}")
+
+
+def discovered(
+    analytics: Analytics,
+    db: Database,
+    org_id: int,
+    since: datetime | None = None,
+    include_positive: bool = False,
+) -> list[Cluster]:
+    """Discovered themes (see ``cxm.text.discovery``), reused until a sync of the analytics
+    store brings a change (a new comment, enrichment or theme reading) or the taxonomy
+    changes: clustering thousands of comments takes seconds, reading them back does not."""
+    from cxm.text.discovery import discover
+
+    version = load_taxonomy(db, org_id).version
+    key = ("discovered", org_id, version, since, include_positive)
+    return analytics.cached(key, lambda: discover(uncovered(db, org_id, since, include_positive)))

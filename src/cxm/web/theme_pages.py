@@ -14,9 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from cxm.analytics.aspects import load_aspects
 from cxm.analytics.themes import ThemeFilter, load_themes
 from cxm.core.errors import ValidationError
-from cxm.text.discovery import discover
 from cxm.text.enrichment import queue_enrichment
-from cxm.text.theme_store import load_taxonomy, promote, save_taxonomy, uncovered
+from cxm.text.theme_store import discovered, load_taxonomy, promote, save_taxonomy
 from cxm.web.auth import CsrfChecked, CurrentUser, page_context
 from cxm.web.i18n import render, request_language
 
@@ -38,10 +37,12 @@ def _page(
     lang = request_language(request, user.language)
     db, org_id = request.app.state.db, user.organization_id
     f = ThemeFilter(_day(since), _day(until), None, language if language in LANGUAGES else None)
-    summary = load_themes(request.app.state.analytics, org_id, f)
-    aspects = load_aspects(request.app.state.analytics, org_id, f)
+    analytics = request.app.state.analytics
+    with analytics.fresh():  # one sync for the page; each part reused until data change
+        summary = load_themes(analytics, org_id, f)
+        aspects = load_aspects(analytics, org_id, f)
+        clusters = discovered(analytics, db, org_id)
     taxonomy = load_taxonomy(db, org_id)
-    clusters = discover(uncovered(db, org_id))
     ctx = page_context(
         request, user, active="themes", summary=summary, aspects=aspects, taxonomy=taxonomy, f=f,
         clusters=clusters, theme_language=lang,
