@@ -23,8 +23,15 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     "--driver",
     "drivers",
     multiple=True,
-    help=f"A driver (repeat): {', '.join(BUILT_IN)} or a touchpoint code. "
+    help=f"A driver (repeat): {', '.join(BUILT_IN)}, a touchpoint code, or theme:KEY. "
     "Default: late, contact_loop, returned.",
+)
+@click.option(
+    "--theme",
+    "themes",
+    multiple=True,
+    help="A theme of the taxonomy as a driver (repeat): the customer wrote about it, e.g. "
+    "delivery/late. Added to the drivers (to the default ones when no --driver is given).",
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--all-orders", is_flag=True, help="Include orders without a delivery promise.")
@@ -52,14 +59,16 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
     Examples:
       cxm drivers --driver late --driver contact_loop --driver returned --driver delay_notice
       cxm drivers --driver late --driver contact_loop --bootstrap 0 --json
+      cxm drivers --theme delivery/late --theme contact_centre/repeat
       cxm drivers quadrants --by store --json
     """
     if ctx.invoked_subcommand is not None:
         return
     from cxm.analytics.drivers import DriverQuery, analyse
 
+    themes = tuple(f"theme:{t.removeprefix('theme:')}" for t in kw["themes"])
     q = DriverQuery(
-        tuple(kw["drivers"]) or BUILT_IN,
+        (tuple(kw["drivers"]) or BUILT_IN) + themes,
         kw["loop_contacts"],
         not kw["all_orders"],
         not kw["no_controls"],
@@ -81,8 +90,9 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
         return
     method = METHODS.get(found.importance_method or "", "-")
     click.echo(f"R² {_num(found.r_squared, '{:.3f}')}; shares of explained variance by {method}")
+    w = max([16, *(len(d.name) for d in found.drivers)])
     click.echo(
-        f"{'driver':<16} {'with':>6} {'raw':>24} {'adjusted':>24} {'impact':>7} {'share':>17}"
+        f"{'driver':<{w}} {'with':>6} {'raw':>24} {'adjusted':>24} {'impact':>7} {'share':>17}"
     )
     for d in found.drivers:
         raw = f"{_num(d.raw_effect)} [{_num(d.raw_low)}, {_num(d.raw_high)}]"
@@ -92,7 +102,7 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
             f"[{_num(d.importance_low, '{:.0%}')}, {_num(d.importance_high, '{:.0%}')}]"
         )
         click.echo(
-            f"{d.name:<16} {d.respondents_with:>6,} {raw:>24} {adj:>24} "
+            f"{d.name:<{w}} {d.respondents_with:>6,} {raw:>24} {adj:>24} "
             f"{_num(d.impact):>7} {share:>17}" + (f"  ({d.note})" if d.note else "")
         )
 

@@ -2,8 +2,9 @@
 
 Each respondent of an order's NPS question scores +100, 0 or -100. A driver is a yes/no fact
 about the order: ``late`` (delayed or delivered after the promise), ``contact_loop``
-(``loop_contacts`` or more contacts at one contact-centre touchpoint), ``returned``, or the
-presence of a touchpoint code (``delay_notice``). For each driver: the raw difference in
+(``loop_contacts`` or more contacts at one contact-centre touchpoint), ``returned``, the
+presence of a touchpoint code (``delay_notice``), or of a theme in the customer's comments
+(``theme:delivery/late``; ``cxm.analytics.theme_drivers``). For each driver: the raw difference in
 mean score (with it minus without it, Welch interval); the effect adjusted for the other
 drivers and the controls (order channel, customer segment, customer's city) by ordinary
 least squares (statsmodels, 95% interval); and its exact Shapley/LMG share of the variance
@@ -32,6 +33,7 @@ import statsmodels.api as sm
 from cxm.analytics.order_facts import OrderQuery, order_facts
 from cxm.analytics.relimp import EXACT_UP_TO, Method, importance, method_for
 from cxm.analytics.stats import mean
+from cxm.analytics.theme_drivers import is_theme, theme_faults, with_theme_flags
 from cxm.core.errors import Fault, ValidationError
 
 BUILT_IN = ("late", "contact_loop", "returned")
@@ -69,6 +71,7 @@ class DriverQuery:
             faults.append(Fault("a driver is named twice", "drivers"))
         if len(self.drivers) > MAX_DRIVERS:
             faults.append(Fault(f"at most {MAX_DRIVERS} drivers", "drivers"))
+        faults += theme_faults(self.drivers)
         if self.importance not in ("auto", "lmg", "johnson"):
             faults.append(Fault("auto, lmg or johnson", "importance"))
         elif self.importance == "lmg" and len(self.drivers) > EXACT_UP_TO:
@@ -120,7 +123,8 @@ def fingerprint(data: pl.DataFrame) -> str:
 
 def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
     """One row per answered order with each driver as 0/1 and its score."""
-    codes = tuple(d for d in q.drivers if d not in BUILT_IN)
+    themes = [d for d in q.drivers if is_theme(d)]
+    codes = tuple(d for d in q.drivers if d not in BUILT_IN and not is_theme(d))
     facts = order_facts(
         con,
         org_id,
@@ -135,6 +139,7 @@ def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
     ).filter(pl.col("score").is_not_null())
     if q.delivered_only:
         facts = facts.filter(pl.col("delivery"))
+    facts = with_theme_flags(con, org_id, facts, themes)
     built = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
@@ -146,7 +151,9 @@ def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
         "segment",
         "city",
         *(
-            (built[d] if d in BUILT_IN else pl.col(f"tp_{d}")).cast(pl.Float64).alias(d)
+            (built[d] if d in BUILT_IN else pl.col(d if is_theme(d) else f"tp_{d}"))
+            .cast(pl.Float64)
+            .alias(d)
             for d in q.drivers
         ),
     )

@@ -76,7 +76,9 @@ async def funnel_route(
     "resamples) runs as a background job cached per query and data: `intervals.status` is "
     "pending (poll `intervals.url`, then ask again), ready (the intervals are filled in), "
     "failed, or none. Built-in "
-    f"drivers: {', '.join(BUILT_IN)}; any touchpoint code is a driver too (the order had it).",
+    f"drivers: {', '.join(BUILT_IN)}; any touchpoint code is a driver too (the order had it), "
+    "and `theme:KEY` (e.g. `theme:delivery/late`): a comment about the order, or by its "
+    "customer about no order, has the theme.",
 )
 async def drivers_route(
     request: Request,

@@ -49,6 +49,13 @@ class QuadrantQuery:
     def check(self) -> None:
         if self.by not in ("stage", "store"):
             raise ValidationError("by must be stage or store.", [Fault("stage or store", "by")])
+        themes = [d for d in self.drivers if d.startswith("theme:")]
+        if themes:  # a theme has no journey stage nor a performance to draw
+            raise ValidationError(
+                f"Theme drivers ({', '.join(themes)}) are weighed by the driver analysis "
+                "(cxm drivers), not drawn in quadrants.",
+                [Fault("a journey event or touchpoint code", "drivers")],
+            )
 
 
 @dataclass(frozen=True)
