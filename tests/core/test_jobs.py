@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from cxm.cli import main
 from cxm.core.db import Database, table
-from cxm.core.errors import NotFound
+from cxm.core.errors import NotFound, ValidationError
 from cxm.core.jobs import (
     Job,
     JobContext,
@@ -25,6 +25,7 @@ from cxm.core.jobs import (
     get_job,
     handler,
     now,
+    prune,
     queue_counts,
     retry,
     run_claimed,
@@ -181,7 +182,7 @@ def test_cli_drains_the_queue_lists_and_retries(sqlite_db: Database) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["--database-url", url, "worker", "--once"])
     assert result.exit_code == 0, result.output
-    assert "Ran 2 job(s); 0 queued, 1 dead." in result.output
+    assert "Ran 2 job(s); 0 queued, 1 dead; pruned 0 finished." in result.output
     listed = runner.invoke(main, ["--database-url", url, "jobs", "list", "--json"])
     assert listed.exit_code == 0, listed.output
     report = json.loads(listed.output)
@@ -195,3 +196,95 @@ def test_cli_drains_the_queue_lists_and_retries(sqlite_db: Database) -> None:
     with sqlite_db.engine.connect() as conn:
         status = conn.execute(select(jobs.c.status).where(jobs.c.id == bad)).scalar_one()
     assert status == "queued"
+
+
+def _finished(db: Database, status: str, at: datetime) -> int:
+    """A job that finished (``done`` or ``dead``) at ``at``."""
+    job_id = _enqueue(db, "test.record")
+    with db.writer() as conn:
+        conn.execute(
+            update(table(Job))
+            .where(table(Job).c.id == job_id)
+            .values(status=status, finished_at=at, created_at=at - timedelta(minutes=1))
+        )
+    return job_id
+
+
+def _ids(db: Database) -> set[int]:
+    with db.engine.connect() as conn:
+        return {int(i) for i in conn.execute(select(table(Job).c.id)).scalars()}
+
+
+def test_prune_deletes_only_jobs_finished_before_the_cutoff(db: Database) -> None:
+    moment = now()
+    _finished(db, "done", moment - timedelta(days=15))
+    _finished(db, "dead", moment - timedelta(days=30))
+    recent = _finished(db, "done", moment - timedelta(days=13, hours=23))
+    waiting = _enqueue(db, "test.record", run_after=moment + timedelta(days=1))
+    running = _enqueue(db, "test.record")
+    with db.writer() as conn:  # open jobs stay however old they are
+        conn.execute(
+            update(table(Job))
+            .where(table(Job).c.id.in_((waiting, running)))
+            .values(created_at=moment - timedelta(days=90))
+        )
+        conn.execute(update(table(Job)).where(table(Job).c.id == running).values(status="running"))
+    assert prune(db, timedelta(days=14), moment) == 2
+    assert _ids(db) == {recent, waiting, running}
+    assert prune(db, timedelta(days=14), moment) == 0
+    assert prune(db, timedelta(0), moment + timedelta(seconds=1)) == 1
+    assert _ids(db) == {waiting, running}
+    with pytest.raises(ValidationError):
+        prune(db, timedelta(days=-1))
+
+
+def test_prune_deletes_in_batches_until_none_is_left(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cxm.core.jobs.PRUNE_BATCH", 3)
+    for k in range(7):
+        _finished(db, "done", now() - timedelta(days=20 + k))
+    kept = _finished(db, "done", now())
+    assert prune(db, timedelta(days=14)) == 7
+    assert _ids(db) == {kept}
+
+
+def test_a_worker_with_a_retention_prunes_finished_jobs_when_it_starts(db: Database) -> None:
+    old = _finished(db, "done", now() - timedelta(days=20))
+    kept = _finished(db, "dead", now() - timedelta(days=1))
+    keeping = Worker(db, threads=1, poll=timedelta(milliseconds=50))  # no retention: keeps all
+    keeping.start()
+    time.sleep(0.3)
+    keeping.stop()
+    assert _ids(db) == {old, kept} and keeping.pruned == 0
+    worker = Worker(db, threads=2, poll=timedelta(milliseconds=50), retention=timedelta(days=14))
+    worker.start()
+    try:
+        deadline = time.monotonic() + 20
+        while old in _ids(db) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)  # the other thread does not prune again within the hour
+    finally:
+        worker.stop()
+    assert _ids(db) == {kept} and worker.pruned == 1
+
+
+def test_cli_prunes_by_the_setting_or_the_option(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = sqlite_db.url
+    for days in (3, 10, 20):
+        _finished(sqlite_db, "done", now() - timedelta(days=days))
+    monkeypatch.setenv("CXM_JOB_RETENTION_DAYS", "15")
+    runner = CliRunner()
+    by_setting = runner.invoke(main, ["--database-url", url, "jobs", "prune"])
+    assert by_setting.exit_code == 0, by_setting.output
+    assert "Pruned 1 finished job(s) older than 15 day(s)." in by_setting.output
+    by_option = runner.invoke(
+        main, ["--database-url", url, "jobs", "prune", "--older-than-days", "5", "--json"]
+    )
+    assert by_option.exit_code == 0, by_option.output
+    assert json.loads(by_option.output) == {"pruned": 1, "older_than_days": 5.0}
+    assert queue_counts(sqlite_db)["done"] == 1
+    bad = runner.invoke(main, ["--database-url", url, "jobs", "prune", "--older-than-days", "-1"])
+    assert bad.exit_code == 2 and "--older-than-days" in bad.output

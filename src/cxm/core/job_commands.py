@@ -13,8 +13,8 @@ from sqlalchemy import select
 from cxm.core.commands import command_settings, open_store
 from cxm.core.db import table
 from cxm.core.errors import CxmError
-from cxm.core.jobs import STATUSES, Job, queue_counts, retry, run_ready
-from cxm.core.worker import Worker, load_handlers
+from cxm.core.jobs import STATUSES, Job, prune, queue_counts, retry, run_ready
+from cxm.core.worker import Worker, load_handlers, retention_of
 
 err = Console(stderr=True)
 
@@ -34,17 +34,26 @@ def worker_command(ctx: click.Context, threads: int, poll: float, once: bool) ->
     Examples:
       cxm worker --threads 4
       cxm worker --once        # drain the queue and exit (cron, CI)
+
+    Finished jobs older than the job_retention_days setting are pruned: by a running worker
+    when it starts and every hour, with --once after the run.
     """
     if threads < 1:
         raise click.BadParameter("must be at least 1", param_hint="--threads")
-    db = open_store(command_settings(ctx))
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    retention = retention_of(settings.job_retention_days)
     if once:
         load_handlers()
         ran = run_ready(db)
+        pruned = prune(db, retention) if retention is not None else 0
         counts = queue_counts(db)
-        err.print(f"Ran {ran} job(s); {counts['queued']} queued, {counts['dead']} dead.")
+        err.print(
+            f"Ran {ran} job(s); {counts['queued']} queued, {counts['dead']} dead; "
+            f"pruned {pruned} finished."
+        )
         return
-    worker = Worker(db, threads, timedelta(seconds=poll))
+    worker = Worker(db, threads, timedelta(seconds=poll), retention)
     worker.start()
     err.print(f"Worker running with {threads} thread(s); Ctrl-C stops it.")
     try:
@@ -61,6 +70,7 @@ def jobs_group() -> None:
     Examples:
       cxm jobs list --status dead
       cxm jobs retry 42
+      cxm jobs prune --older-than-days 7
     """
 
 
@@ -122,3 +132,31 @@ def retry_job(ctx: click.Context, job_id: int) -> None:
     except CxmError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Job {job_id} queued again.")
+
+
+@jobs_group.command("prune")
+@click.option(
+    "--older-than-days",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Keep jobs finished more recently [default: the job_retention_days setting].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def prune_jobs(ctx: click.Context, older_than_days: float | None, as_json: bool) -> None:
+    """Delete finished (done) and dead jobs older than a number of days.
+
+    Queued and running jobs are never deleted. The worker does this every hour by itself.
+
+    \b
+    Examples:
+      cxm jobs prune                       # older than job_retention_days (default 14)
+      cxm jobs prune --older-than-days 0   # every finished job
+    """
+    settings = command_settings(ctx)
+    days = settings.job_retention_days if older_than_days is None else older_than_days
+    removed = prune(open_store(settings), timedelta(days=days))
+    if as_json:
+        click.echo(json.dumps({"pruned": removed, "older_than_days": days}))
+        return
+    click.echo(f"Pruned {removed} finished job(s) older than {days:g} day(s).")

@@ -10,6 +10,9 @@ returns that job instead of adding a second.
 
 Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of worker processes
 share the queue; on SQLite claims are serialised by the store's write lock.
+
+Finished jobs (``done`` and ``dead``) are kept for ``Settings.job_retention_days`` and then
+pruned, by the workers once an hour and by ``cxm jobs prune``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    delete,
     func,
     insert,
     select,
@@ -42,6 +46,8 @@ from cxm.core.db import Base, BigId, Database, table
 from cxm.core.errors import NotFound, ValidationError
 
 STATUSES = ("queued", "running", "done", "dead")
+FINISHED = ("done", "dead")
+PRUNE_BATCH = 5000  # rows deleted per transaction, so the write lock is held briefly
 LEASE = timedelta(minutes=5)
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 3600.0
@@ -279,6 +285,30 @@ def retry(db: Database, job_id: int) -> None:
             raise NotFound(f"no dead job {job_id}")
 
 
+def prune(db: Database, older_than: timedelta, moment: datetime | None = None) -> int:
+    """Delete the jobs that finished (done or dead) more than ``older_than`` before ``moment``
+    (default: now); returns how many. Queued and running jobs are never touched."""
+    if older_than < timedelta(0):
+        raise ValidationError("older_than must not be negative")
+    jobs = table(Job)
+    cutoff = (moment or now()) - older_than
+    removed = 0
+    while True:
+        with db.writer() as conn:
+            batch = (
+                select(jobs.c.id)
+                .where(jobs.c.status.in_(FINISHED), jobs.c.finished_at < cutoff)
+                .limit(PRUNE_BATCH)
+                .scalar_subquery()
+            )
+            gone = conn.execute(
+                delete(jobs).where(jobs.c.id.in_(batch), jobs.c.status.in_(FINISHED))
+            ).rowcount
+        removed += gone
+        if gone < PRUNE_BATCH:
+            return removed
+
+
 def queue_counts(db: Database) -> dict[str, int]:
     """Jobs per status, every status present (zero when none)."""
     jobs = table(Job)
@@ -299,6 +329,7 @@ __all__ = [
     "get_job",
     "handler",
     "handlers",
+    "prune",
     "queue_counts",
     "retry",
     "run_claimed",

@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         default=1, ge=0, description="Job-queue threads inside the web process (0: none)."
     )
+    job_retention_days: float = Field(
+        default=14,
+        ge=0,
+        description="Days finished (done) and dead background jobs are kept before the worker "
+        "prunes them (hourly; also `cxm jobs prune`). 0: the worker keeps them.",
+    )
     future_tolerance_hours: int = Field(
         default=24, description="How far in the future an event timestamp may lie."
     )

@@ -1,7 +1,8 @@
 """Workers that run the job queue: threads in the web process, or ``cxm worker`` apart.
 
 An idle worker only reads (is any job ready?) and takes the store's write lock only to
-claim one, so an idle queue costs SQLite no write transactions.
+claim one, so an idle queue costs SQLite no write transactions. Given a retention, a worker
+also prunes finished jobs older than it: when it starts and then every ``PRUNE_EVERY``.
 """
 
 from __future__ import annotations
@@ -9,14 +10,16 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import exists, or_, select
 
 from cxm.core.db import Database, table
-from cxm.core.jobs import Job, claim, now, run_claimed, worker_name
+from cxm.core.jobs import Job, claim, now, prune, run_claimed, worker_name
 
 log = logging.getLogger("cxm.worker")
+PRUNE_EVERY = timedelta(hours=1)
 
 # Modules whose import registers job handlers (``cxm.core.jobs.handler``).
 JOB_MODULES: tuple[str, ...] = (
@@ -26,6 +29,11 @@ JOB_MODULES: tuple[str, ...] = (
     "cxm.surveys.distribution",
     "cxm.analytics.driver_intervals",
 )
+
+
+def retention_of(days: float) -> timedelta | None:
+    """The workers' retention for ``Settings.job_retention_days`` (0: keep finished jobs)."""
+    return timedelta(days=days) if days > 0 else None
 
 
 def load_handlers(modules: tuple[str, ...] | None = None) -> None:
@@ -50,14 +58,24 @@ def job_ready(db: Database) -> bool:
 
 
 class Worker:
-    """``threads`` loops that claim and run jobs until stopped."""
+    """``threads`` loops that claim and run jobs until stopped; with a ``retention``, they
+    also prune jobs finished longer ago than it (one thread at a time, every ``PRUNE_EVERY``)."""
 
-    def __init__(self, db: Database, threads: int = 1, poll: timedelta | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        threads: int = 1,
+        poll: timedelta | None = None,
+        retention: timedelta | None = None,
+    ) -> None:
         if threads < 1:
             raise ValueError("a worker needs at least one thread")
         self.db = db
         self.threads = threads
         self.poll = (poll or timedelta(seconds=1)).total_seconds()
+        self.retention = retention
+        self.pruned = 0
+        self._next_prune = 0.0  # monotonic seconds; at once on start
         self._stop = threading.Event()
         self._running: list[threading.Thread] = []
         self.completed = 0
@@ -85,10 +103,24 @@ class Worker:
         finally:
             self.stop()
 
+    def _prune_if_due(self) -> None:
+        if self.retention is None:
+            return
+        with self._count_lock:
+            if time.monotonic() < self._next_prune:
+                return
+            self._next_prune = time.monotonic() + PRUNE_EVERY.total_seconds()
+        removed = prune(self.db, self.retention)
+        with self._count_lock:
+            self.pruned += removed
+        if removed:
+            log.info("pruned %s finished job(s) older than %s", removed, self.retention)
+
     def _loop(self) -> None:
         name = worker_name()
         while not self._stop.is_set():
             try:
+                self._prune_if_due()
                 job = claim(self.db, name) if job_ready(self.db) else None
                 if job is None:
                     self._stop.wait(self.poll)

@@ -22,7 +22,7 @@ from cxm.analytics.timeline_api import router as timeline_router
 from cxm.core.db import Database
 from cxm.core.schema import upgrade
 from cxm.core.settings import Settings, get_settings
-from cxm.core.worker import Worker
+from cxm.core.worker import Worker, retention_of
 from cxm.feedback.api import router as feedback_router
 from cxm.ingest.api import router as ingest_router
 from cxm.reports.api import page_router as report_pages_router
@@ -60,7 +60,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = Worker(db, settings.worker_threads) if settings.worker_threads else None
+        retention = retention_of(settings.job_retention_days)
+        threads = settings.worker_threads
+        worker = Worker(db, threads, retention=retention) if threads else None
         if worker:
             worker.start()
         yield
