@@ -58,7 +58,7 @@ def people(client: TestClient, site: Site, names: list[str], mail: bool = True) 
 
 
 def delivered(message_id: str, user: str, at: datetime, order: str | None = None) -> Any:
-    extra = {"order_id": order} if order else {}
+    extra: dict[str, Any] = {"order_id": order, "channel": "delivery"} if order else {}
     return track(message_id, "Order Delivered", user_id=user, timestamp=stamp(at), **extra)
 
 
@@ -155,7 +155,13 @@ def test_trigger_invites_after_the_delay_and_records_why_each_customer_was_skipp
     with db.session() as s:
         response = s.scalars(select(Response)).one()
         found = (response.customer_id, response.touchpoint_id, response.order_id, response.event_id)
+        invited_by = s.scalars(select(Invitation).where(Invitation.event_id == ev["e1"])).one()
     assert found == (ids["olha"], touchpoint, order, ev["e1"])
+    # Filed under the journey channel of its event (the heatmap's column), e-mailed all the same.
+    assert (response.channel, invited_by.channel) == ("delivery", "email")
+    with db.session() as s:  # an event without a channel: filed under the e-mail that carried it
+        other = s.scalars(select(Invitation).where(Invitation.event_id == ev["e2"])).one()
+        assert s.get(SurveyLink, other.link_id).channel == "email"  # type: ignore[union-attr]
 
 
 def test_cooldown_is_per_survey_and_counted_from_the_last_invitation(

@@ -51,6 +51,9 @@ class Invitee:
     event_id: int | None = None
     source_key: str | None = None
     sampled_out: str | None = None
+    # The journey channel the answer is about (the event's: delivery, store, ...); the
+    # response is filed under it. Without one, under the channel that carried it: e-mail.
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,18 @@ def _address(conn: Connection, org_id: int, who: Invitee) -> tuple[str | None, s
     return (email.lower() if email else None), language
 
 
+def suppressed_because(reason: str) -> str:
+    return f"suppressed ({reason})"
+
+
+def fatigue_because(days: int, fatigue_days: int) -> str:
+    return f"fatigue: invited {days} days ago; at most one invitation per {fatigue_days} days"
+
+
+def cooldown_because(days: int, cooldown_days: int) -> str:
+    return f"cooldown: invited to this survey {days} days ago; cooldown {cooldown_days} days"
+
+
 def _utc(ts: datetime) -> datetime:
     return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts
 
@@ -101,7 +116,7 @@ def blocked(
     """Why this invitee must not be invited now, or None. Checked in the order documented."""
     suppressed = suppressed_reason(conn, org_id, "email", who.customer_id, email)
     if suppressed is not None:
-        return f"suppressed ({suppressed})"
+        return suppressed_because(suppressed)
     if email is None:
         return "no e-mail address"
     it = table(Invitation)
@@ -113,17 +128,12 @@ def blocked(
     counted = (it.c.organization_id == org_id) & it.c.status.in_(COUNTED) & same_person
     last_any = conn.execute(select(func.max(it.c.created_at)).where(counted)).scalar()
     if last_any is not None and _utc(last_any) > now - timedelta(days=rules.fatigue_days):
-        days = (now - _utc(last_any)).days
-        limit = rules.fatigue_days
-        return f"fatigue: invited {days} days ago; at most one invitation per {limit} days"
+        return fatigue_because((now - _utc(last_any)).days, rules.fatigue_days)
     last_here = conn.execute(
         select(func.max(it.c.created_at)).where(counted & (it.c.survey_id == survey_id))
     ).scalar()
     if last_here is not None and _utc(last_here) > now - timedelta(days=rules.cooldown_days):
-        days = (now - _utc(last_here)).days
-        return (
-            f"cooldown: invited to this survey {days} days ago; cooldown {rules.cooldown_days} days"
-        )
+        return cooldown_because((now - _utc(last_here)).days, rules.cooldown_days)
     return who.sampled_out
 
 
@@ -149,8 +159,9 @@ def _decide(
             conn, org_id, code,
             [LinkRequest(customer_id=who.customer_id, order=who.order, store=who.store,
                          touchpoint=who.touchpoint, event=who.event, language=language,
-                         channel="email", order_id=who.order_id, location_id=who.location_id,
-                         touchpoint_id=who.touchpoint_id, event_id=who.event_id)],
+                         channel=who.channel or "email", order_id=who.order_id,
+                         location_id=who.location_id, touchpoint_id=who.touchpoint_id,
+                         event_id=who.event_id)],
             now=now,
         )  # fmt: skip
     status = "skipped" if reason else "queued"

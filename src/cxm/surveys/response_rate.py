@@ -3,20 +3,23 @@ links (QR codes, the widget, shared links) responses against page views, with Wi
 
 An invitation counts in the period it was sent and as answered when its personal link's
 response is complete (whenever that happened). A view counts in the day it was counted; an
-anonymous response in the day it was started, as answered when complete.
+anonymous response in the day it was started, as answered when complete. Days, weeks and
+months are the organization's, in its time zone, as for every other KPI.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
-from typing import Literal
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import and_, func, select
+from sqlalchemy import BigInteger, Integer, and_, cast, func, select
 from statsmodels.stats.proportion import proportion_confint
 
 from cxm.core.db import Database, table
+from cxm.core.models import Organization
 from cxm.surveys.models import Invitation, PageView, Response, Survey
 
 Period = Literal["day", "week", "month", "all"]
@@ -52,6 +55,21 @@ def _day(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+QUARTER = 900  # seconds; every time zone's offset is a whole number of quarter hours
+
+
+def _quarter(column: Any, dialect: str) -> Any:
+    """The quarter hour (UTC, counted from 1970) a stored time falls in: rows are grouped by
+    it, so each group lies within one day of any time zone."""
+    if dialect == "postgresql":
+        return cast(func.floor(func.extract("epoch", column) / QUARTER), BigInteger)
+    return cast(func.strftime("%s", column), Integer) / QUARTER
+
+
+def _local_day(quarter: Any, zone: ZoneInfo) -> date:
+    return datetime.fromtimestamp(int(quarter) * QUARTER, UTC).astimezone(zone).date()
+
+
 def _share(k: int, n: int) -> tuple[float | None, float | None, float | None]:
     if n == 0:
         return None, None, None
@@ -72,7 +90,8 @@ def response_rates(
     where = [st.c.organization_id == org_id]
     if survey is not None:
         where.append(st.c.code == survey)
-    sent_day = func.date(it.c.created_at)
+    dialect = db.engine.dialect.name
+    sent_day = _quarter(it.c.created_at, dialect)
     invited = (
         select(st.c.code, sent_day, func.count(), func.count(rt.c.id))
         .select_from(it)
@@ -87,7 +106,7 @@ def response_rates(
         .where(*where)
         .group_by(st.c.code, vt.c.day)
     )
-    started_day = func.date(rt.c.started_at)
+    started_day = _quarter(rt.c.started_at, dialect)
     anonymous = (
         select(st.c.code, started_day, func.count())
         .join(st, st.c.id == rt.c.survey_id)
@@ -100,16 +119,22 @@ def response_rates(
         return (start is None or day >= start) and (end is None or day <= end)
 
     with db.engine.connect() as conn:
-        for code, day, n, done in conn.execute(invited):
-            if keep(d := _day(day)):
+        zone = ZoneInfo(
+            conn.execute(
+                select(table(Organization).c.timezone).where(table(Organization).c.id == org_id)
+            ).scalar()
+            or "UTC"
+        )
+        for code, quarter, n, done in conn.execute(invited):
+            if keep(d := _local_day(quarter, zone)):
                 row = totals[(str(code), label(d, by))]
                 row[0] += int(n)
                 row[1] += int(done)
         for code, day, n in conn.execute(viewed):
             if keep(d := _day(day)):
                 totals[(str(code), label(d, by))][2] += int(n or 0)
-        for code, day, n in conn.execute(anonymous):
-            if keep(d := _day(day)):
+        for code, quarter, n in conn.execute(anonymous):
+            if keep(d := _local_day(quarter, zone)):
                 totals[(str(code), label(d, by))][3] += int(n)
     out = []
     for (code, period), (sent, answered, views, anon) in sorted(totals.items()):

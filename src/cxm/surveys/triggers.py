@@ -64,6 +64,10 @@ def sampled_in(trigger_code: str, event_message_id: str, rate: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
+def sampled_out_because(rate: float) -> str:
+    return f"sampled out (rate {rate:g})"
+
+
 def add_trigger(
     db: Database, org_id: int, spec: TriggerSpec, now: datetime | None = None
 ) -> TriggerOut:
@@ -206,6 +210,7 @@ def _evaluate(db: Database, org_id: int, tr: _Active, base_url: str, now: dateti
             et.c.touchpoint_id,
             et.c.location_id,
             et.c.occurred_at,
+            et.c.channel,
             ct.c.merged_into,
         )  # fmt: skip
         .join(ct, ct.c.id == et.c.customer_id)
@@ -238,8 +243,8 @@ def _evaluate(db: Database, org_id: int, tr: _Active, base_url: str, now: dateti
             Invitee(
                 customer_id=ev.merged_into or ev.customer_id, order_id=ev.order_id,
                 location_id=ev.location_id, touchpoint_id=ev.touchpoint_id, event_id=ev.id,
-                source_key=f"trigger:{tr.id}:{ev.id}",
-                sampled_out=None if verdict else f"sampled out (rate {tr.sample_rate:g})",
+                source_key=f"trigger:{tr.id}:{ev.id}", channel=ev.channel,
+                sampled_out=None if verdict else sampled_out_because(tr.sample_rate),
             )
         )  # fmt: skip
     if not waiting and len(events) < SCAN:
