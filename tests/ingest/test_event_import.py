@@ -158,6 +158,32 @@ def test_awkward_text_and_times_survive_the_bulk_path(db: Database, tmp_path: Pa
     assert moment == datetime(2026, 3, 1, 10, 30, 0, 123456, tzinfo=UTC)
 
 
+def test_imported_identities_reuse_known_customers_and_date_new_ones_by_first_event(
+    db: Database, tmp_path: Path
+) -> None:
+    org = organization(db)
+    order = {
+        "order_id": "W-1",
+        "customer": {"user_id": "u1"},
+        "channel": "web",
+        "amount": "10.00",
+        "placed_at": "2026-02-01T09:00:00Z",
+    }
+    assert ingest_orders(db, org, [order]).accepted == 1
+    rows = [_row(5, "u2"), _row(2, "u2"), _row(3, "u1"), _row(4, "u3")]
+    _import(db, org, _write(tmp_path / "e.csv", rows), chunk_rows=3)
+    with db.session() as s:
+        owner = dict(s.execute(select(CustomerIdentity.value, CustomerIdentity.customer_id)).all())
+        seen = dict(s.execute(select(Customer.id, Customer.first_seen_at)).all())
+        by_event = s.scalars(select(Event.customer_id).order_by(Event.id)).all()
+    assert len(owner) == len(seen) == 3 and len(set(owner.values())) == 3
+    assert by_event == [owner["u2"], owner["u2"], owner["u1"], owner["u3"]]
+    first = {v: seen[cid].replace(tzinfo=None) for v, cid in owner.items()}
+    assert first["u2"] == datetime(2026, 3, 1, 10, 2)  # its earliest event, not its first row
+    assert first["u3"] == datetime(2026, 3, 1, 10, 4)  # the second chunk's new customer
+    assert first["u1"] < datetime(2026, 3, 1)  # known before the import: left as it was
+
+
 def test_order_ids_link_imported_events_to_stored_orders(db: Database, tmp_path: Path) -> None:
     org = organization(db)
     order = {

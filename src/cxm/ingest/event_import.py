@@ -167,7 +167,7 @@ def prepare_events(frame: pl.DataFrame, stage: Path | None) -> PreparedEvents:
         nulls_equal=True,
         maintain_order="left",
     ).join(places, on=PLACE, how="left", nulls_equal=True, maintain_order="left")
-    staged = None
+    staged, kind = None, None
     if stage is not None:
         rows = frame.select(
             "message_id",
@@ -177,8 +177,18 @@ def prepare_events(frame: pl.DataFrame, stage: Path | None) -> PreparedEvents:
             pl.col("_place").cast(pl.Int64).alias("place"),
             pl.col("order_id").alias("order_ext"),
         )
-        staged = build_stage(stage, STAGE_DDL, {"rows": _arrow(rows)})
-    return PreparedEvents(frame, combos, places, staged)
+        tables = {"rows": _arrow(rows)}
+        if len(present) == 1:
+            kind = present[0]
+            tables["identities"] = _arrow(
+                combos.select(
+                    pl.col("_combo").cast(pl.Int64).alias("combo"),
+                    pl.col(kind).alias("value"),
+                    pl.col("_seen").dt.strftime("%Y-%m-%d %H:%M:%S%.6f").alias("seen"),
+                )
+            )
+        staged = build_stage(stage, STAGE_DDL, tables)
+    return PreparedEvents(frame, combos, places, staged, kind)
 
 
 def _arrow(frame: pl.DataFrame) -> pa.Table:

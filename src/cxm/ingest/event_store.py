@@ -21,6 +21,7 @@ from sqlalchemy import Connection, func, select
 from cxm.core.changes import Tombstone, change_mark
 from cxm.core.staging import STAGE, StagedChunk, raw_connection
 from cxm.ingest.identity import Claim, resolve, resolve_distinct
+from cxm.ingest.identity_stage import IDENTITY_DDL, resolve_staged
 from cxm.ingest.orders import order_ids
 from cxm.ingest.touchpoints import TouchpointMapper
 
@@ -54,6 +55,7 @@ STAGE_DDL = (
     " touchpoint_id INTEGER, location_id INTEGER)",
     "CREATE TABLE row_touchpoints (position INTEGER PRIMARY KEY, touchpoint_id INTEGER)",
     "CREATE TABLE orders (external_id TEXT PRIMARY KEY, id INTEGER NOT NULL)",
+    *IDENTITY_DDL,
 )
 # What an event's touchpoint depends on (unless a rule looks at properties), with its type.
 PLACE = ["type", "event", "channel", "location"]
@@ -87,13 +89,16 @@ class PreparedEvents:
     of ``combos``: normalised identities and when the combination was first seen) and place
     (``_place``, a row of ``places``: type, event, channel, location), so the writer resolves
     customers and touchpoints once per distinct value. ``staged``: the rows in SQLite's
-    storage form (cxm.core.staging), when the store is SQLite.
+    storage form (cxm.core.staging), when the store is SQLite; when every row names one
+    identity of the same kind, ``staged_kind`` names it and its values are staged too, so
+    the writer resolves them inside SQLite (cxm.ingest.identity_stage).
     """
 
     frame: pl.DataFrame
     combos: pl.DataFrame
     places: pl.DataFrame
     staged: StagedChunk | None = None
+    staged_kind: str | None = None  # the one identity kind whose values were staged too
 
 
 def store_prepared(
@@ -107,7 +112,11 @@ def store_prepared(
     if p.frame.height == 0:
         return 0, 0
     mark = change_mark(conn)
-    customers = customer_ids(conn, org_id, p.combos, mark, known)
+    customers: list[int] | None = None
+    if p.staged is not None and p.staged_kind is not None:
+        resolve_staged(raw_connection(conn), org_id, p.staged_kind, mark)
+    else:
+        customers = customer_ids(conn, org_id, p.combos, mark, known)
     mapper = TouchpointMapper.load(conn, org_id)
     places: list[Place] = [
         (
@@ -134,6 +143,7 @@ def store_prepared(
     if p.staged is not None:
         stored = _insert_staged(conn, org_id, mark, customers, places, per_row, orders)
     else:
+        assert customers is not None
         stored = _insert_copied(conn, org_id, mark, p.frame, customers, places, per_row, orders)
     return stored, p.frame.height - stored
 
@@ -184,13 +194,15 @@ def _insert_staged(
     conn: Connection,
     org_id: int,
     mark: int,
-    customers: list[int],
+    customers: list[int] | None,
     places: list[Place],
     per_row: list[int | None] | None,
     orders: dict[str, int],
 ) -> int:
+    """``customers``: each combination's customer, unless already in the stage."""
     raw = raw_connection(conn)
-    raw.executemany(f"INSERT INTO {STAGE}.customers VALUES (?, ?)", enumerate(customers))
+    if customers is not None:
+        raw.executemany(f"INSERT INTO {STAGE}.customers VALUES (?, ?)", enumerate(customers))
     raw.executemany(f"INSERT INTO {STAGE}.places VALUES (?, ?, ?, ?, ?, ?)", places)
     raw.executemany(f"INSERT INTO {STAGE}.orders VALUES (?, ?)", orders.items())
     touchpoint, by_row = "p.touchpoint_id", ""
