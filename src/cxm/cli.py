@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from cxm.core.commands import command_settings, open_store, organization_id
+from cxm.core.commands import command_settings, open_store
 from cxm.core.settings import Settings
 
 err = Console(stderr=True)
@@ -253,126 +253,6 @@ def sync(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{'deleted':<18}{report.deleted:>12,}")
 
 
-def _org_id(db: Any, slug: str) -> int:
-    return organization_id(db, slug)
-
-
-@main.group()
-def user() -> None:
-    """Manage users of the web UI.
-
-    \b
-    Example:
-      cxm user add olena@example.com
-    """
-
-
-@user.command("add")
-@click.argument("email")
-@click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    help="At least 8 characters (prompted when left out).",
-)
-@click.option("--name", default="", help="Display name.")
-@click.option(
-    "--role", type=click.Choice(["admin", "analyst", "manager"]), default="admin", show_default=True
-)
-@click.option("--language", type=click.Choice(["uk", "en"]), default="uk", show_default=True)
-@click.option("--org", "org_slug", default="demo", show_default=True)
-@click.pass_context
-def user_add(
-    ctx: click.Context,
-    email: str,
-    password: str,
-    name: str,
-    role: str,
-    language: str,
-    org_slug: str,
-) -> None:
-    """Add a user who can log in to the web UI.
-
-    \b
-    Example:
-      cxm user add olena@example.com --name "Olena" --role admin --language uk
-    """
-    from cxm.core.auth import create_user
-    from cxm.core.errors import CxmError
-
-    db = _database(_settings(ctx))
-    org_id = _org_id(db, org_slug)
-    try:
-        with db.session() as s:
-            created = create_user(
-                s, org_id, email, password, name=name, role=role, language=language
-            )
-            click.echo(f"User {created.email} added (id {created.id}).")
-    except CxmError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@main.group()
-def apikey() -> None:
-    """Manage API keys for integrators.
-
-    \b
-    Example:
-      cxm apikey create webshop
-    """
-
-
-@apikey.command("create")
-@click.argument("name")
-@click.option("--org", "org_slug", default="demo", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the key as JSON.")
-@click.pass_context
-def apikey_create(ctx: click.Context, name: str, org_slug: str, as_json: bool) -> None:
-    """Create an API key; it is shown once and stored only as a hash.
-
-    \b
-    Example:
-      cxm apikey create webshop
-      curl -H "Authorization: Bearer $KEY" -d @batch.json http://127.0.0.1:8000/api/v1/batch
-    """
-    from cxm.core.auth import create_api_key
-
-    db = _database(_settings(ctx))
-    org_id = _org_id(db, org_slug)
-    with db.session() as s:
-        issued = create_api_key(s, org_id, name)
-    if as_json:
-        click.echo(json.dumps({"id": issued.id, "name": issued.name, "key": issued.key}))
-    else:
-        click.echo(issued.key)
-        err.print(f"API key '{name}' (id {issued.id}) created; it will not be shown again.")
-
-
-@apikey.command("revoke")
-@click.argument("key_id", type=int)
-@click.option("--org", "org_slug", default="demo", show_default=True)
-@click.pass_context
-def apikey_revoke(ctx: click.Context, key_id: int, org_slug: str) -> None:
-    """Revoke an API key by id; requests with it are refused from now on.
-
-    \b
-    Example:
-      cxm apikey revoke 3
-    """
-    from cxm.core.auth import revoke_api_key
-    from cxm.core.errors import CxmError
-
-    db = _database(_settings(ctx))
-    org_id = _org_id(db, org_slug)
-    try:
-        with db.session() as s:
-            revoke_api_key(s, org_id, key_id)
-    except CxmError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"API key {key_id} revoked.")
-
-
 def _register_parts() -> None:
     import cxm.analytics.dashboard_commands  # noqa: F401 - adds heatmap and weekly to `cxm kpi`
     import cxm.analytics.sales_commands  # noqa: F401 - adds the sales KPIs to `cxm kpi`
@@ -382,12 +262,15 @@ def _register_parts() -> None:
     from cxm.analytics.explorer_commands import responses_group
     from cxm.analytics.kpi_commands import kpi_group
     from cxm.analytics.timeline_commands import customers_group
+    from cxm.core.access_commands import apikey_group, user_group
     from cxm.core.job_commands import jobs_group, worker_command
     from cxm.ingest.commands import import_group, touchpoints_group
     from cxm.reports.commands import report_group
     from cxm.surveys.commands import surveys_group
     from cxm.text.commands import text_group
 
+    main.add_command(user_group, "user")
+    main.add_command(apikey_group, "apikey")
     main.add_command(kpi_group, "kpi")
     main.add_command(journeys_group, "journeys")
     main.add_command(drivers_command, "drivers")
