@@ -36,6 +36,18 @@ def _import(db: Database, org: int, path: Path, chunk_rows: int) -> ImportSummar
     )
 
 
+def _order_by_u1(db: Database, org: int, placed_at: str) -> None:
+    """Order W-1 of customer u1, stored before the import."""
+    order = {
+        "order_id": "W-1",
+        "customer": {"user_id": "u1"},
+        "channel": "web",
+        "amount": "10.00",
+        "placed_at": placed_at,
+    }
+    assert ingest_orders(db, org, [order]).accepted == 1
+
+
 def _row(i: int, user: str, **extra: str) -> dict[str, str]:
     return {
         "message_id": f"m{i}",
@@ -162,14 +174,7 @@ def test_imported_identities_reuse_known_customers_and_date_new_ones_by_first_ev
     db: Database, tmp_path: Path
 ) -> None:
     org = organization(db)
-    order = {
-        "order_id": "W-1",
-        "customer": {"user_id": "u1"},
-        "channel": "web",
-        "amount": "10.00",
-        "placed_at": "2026-02-01T09:00:00Z",
-    }
-    assert ingest_orders(db, org, [order]).accepted == 1
+    _order_by_u1(db, org, "2026-02-01T09:00:00Z")
     rows = [_row(5, "u2"), _row(2, "u2"), _row(3, "u1"), _row(4, "u3")]
     _import(db, org, _write(tmp_path / "e.csv", rows), chunk_rows=3)
     with db.session() as s:
@@ -186,14 +191,7 @@ def test_imported_identities_reuse_known_customers_and_date_new_ones_by_first_ev
 
 def test_order_ids_link_imported_events_to_stored_orders(db: Database, tmp_path: Path) -> None:
     org = organization(db)
-    order = {
-        "order_id": "W-1",
-        "customer": {"user_id": "u1"},
-        "channel": "web",
-        "amount": "10.00",
-        "placed_at": "2026-03-01T09:00:00Z",
-    }
-    assert ingest_orders(db, org, [order]).accepted == 1
+    _order_by_u1(db, org, "2026-03-01T09:00:00Z")
     rows = [_row(0, "u1", order_id="W-1"), _row(1, "u1", order_id="W-404"), _row(2, "u1")]
     _import(db, org, _write(tmp_path / "e.csv", rows), chunk_rows=2)
     with db.session() as s:
