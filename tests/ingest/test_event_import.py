@@ -61,8 +61,9 @@ def _row(i: int, user: str, **extra: str) -> dict[str, str]:
     } | extra
 
 
+@pytest.mark.parametrize("chunk_rows", [7, 16])  # 16: the first chunk split as 2 + 14
 def test_a_file_imported_in_chunks_keeps_file_order_rejects_and_reruns(
-    db: Database, tmp_path: Path
+    db: Database, tmp_path: Path, chunk_rows: int
 ) -> None:
     org = organization(db)
     with db.writer() as conn:
@@ -75,7 +76,7 @@ def test_a_file_imported_in_chunks_keeps_file_order_rejects_and_reruns(
     rows[16]["message_id"] = "m2"  # an earlier chunk's id: stored once, counted as duplicate
     path = _write(tmp_path / "e.csv", rows)
 
-    first = _import(db, org, path, chunk_rows=7)
+    first = _import(db, org, path, chunk_rows)
     assert (first.read, first.stored, first.duplicates, first.rejected) == (20, 17, 1, 2)
     with path.with_suffix(".rejects.csv").open(encoding="utf-8") as fh:
         rejected = [(r["row"], r["field"]) for r in csv.DictReader(fh)]
@@ -95,7 +96,7 @@ def test_a_file_imported_in_chunks_keeps_file_order_rejects_and_reruns(
     assert {e.touchpoint_id for e in events} == {tp}
     assert customers is not None and len(set(owner.values())) == 4
 
-    again = _import(db, org, path, chunk_rows=7)
+    again = _import(db, org, path, chunk_rows)
     assert (again.stored, again.duplicates, again.rejected) == (0, 18, 2)
     with db.session() as s:
         assert len(s.scalars(select(Event.id)).all()) == 17

@@ -199,7 +199,7 @@ def run_staged_import(
 
     def produce() -> Iterator[tuple[int, T]]:
         offset = 0
-        for chunk in read_chunks(path, fmt, chunk_rows):
+        for chunk in _head_first(read_chunks(path, fmt, chunk_rows), chunk_rows // FIRST_SHARE):
             frame = prepare_frame(chunk, mapping)
             yield frame.height, prepare(frame, offset, writer)
             offset += frame.height
@@ -224,6 +224,21 @@ def run_staged_import(
     summary.rejected = writer.count
     summary.rejects_file = str(rejects) if writer.count else None
     return summary
+
+
+# The first chunk is split so that its head (1/FIRST_SHARE of it) reaches the writer early:
+# the writer would otherwise wait for a whole chunk to be read before it can start.
+FIRST_SHARE = 8
+
+
+def _head_first(chunks: Iterator[pl.DataFrame], head: int) -> Iterator[pl.DataFrame]:
+    """``chunks`` with the first one split after ``head`` rows."""
+    for i, chunk in enumerate(chunks):
+        if i == 0 and 0 < head < chunk.height:
+            yield chunk.head(head)
+            yield chunk.slice(head)
+        else:
+            yield chunk
 
 
 class ReadAhead(Generic[T]):
