@@ -108,6 +108,29 @@ def test_missing_columns_refuse_the_file_and_name_them(db: Database, tmp_path: P
     assert _count(db, Event) == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("ragged.csv", "message_id,user_id,event,timestamp\nm1,u1,V,2026-03-01T10:00:00Z,x,y\n"),
+        ("open-quote.csv", 'message_id,user_id,event,timestamp\nm1,u1,"V,2026-03-01\n'),
+        ("broken.jsonl", '{"message_id": "m1", "user_id": "u1"}\n{not json\n'),
+        ("broken.xes", "<log><trace><event><string key='concept:name' value='V'/></trace>"),
+        ("truncated.parquet", "PAR1 not really"),
+    ],
+)
+def test_a_malformed_file_gets_a_plain_error_naming_it(
+    db: Database, tmp_path: Path, name: str, content: str
+) -> None:
+    org = organization(db)
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ValidationError) as exc:
+        _events(db, org, path)
+    fmt = name.rsplit(".", 1)[1]
+    assert str(exc.value).startswith(f"{name} cannot be read as {fmt}: ")
+    assert _count(db, Event) == 0
+
+
 def test_jsonl_and_parquet_files(db: Database, tmp_path: Path) -> None:
     org = organization(db)
     rows = [

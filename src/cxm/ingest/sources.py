@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from cxm.core.errors import ValidationError
@@ -39,20 +40,40 @@ def detect_format(path: Path, given: str | None) -> str:
 
 
 def read_chunks(path: Path, fmt: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    """The file's rows as DataFrames of at most ``chunk_rows`` rows, all columns as read."""
+    """The file's rows as DataFrames of at most ``chunk_rows`` rows, all columns as read.
+
+    A file that stops making sense part-way raises ValidationError when reading reaches the
+    spot; the chunks before it have been handed out (and an import has stored them).
+    """
     if not path.exists():
         raise ValidationError(f"No file {path}.")
+    chunks = _chunks(path, fmt, chunk_rows)
+    while True:
+        try:
+            chunk = next(chunks)
+        except StopIteration:
+            return
+        except (pl.exceptions.PolarsError, pa.ArrowException, ET.ParseError, ValueError) as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValidationError(f"{path.name} cannot be read as {fmt}: {reason}") from exc
+        yield chunk
+
+
+def _chunks(path: Path, fmt: str, chunk_rows: int) -> Iterator[pl.DataFrame]:
     if fmt == "parquet":
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
             frame = pl.from_arrow(batch)
             assert isinstance(frame, pl.DataFrame)
             yield frame
     elif fmt == "csv":
-        frame = pl.read_csv(path, infer_schema=False)  # every column as text, checked later
-        yield from frame.iter_slices(chunk_rows)
+        # Streamed; every column as text, checked later.
+        lazy = pl.scan_csv(path, infer_schema=False)
+        yield from lazy.collect_batches(chunk_size=chunk_rows)
     elif fmt == "jsonl":
-        frame = pl.read_ndjson(path, infer_schema_length=None)
-        yield from frame.iter_slices(chunk_rows)
+        # Streamed; the schema is inferred from the whole file (a first pass) so that a field
+        # first seen late is kept.
+        lazy = pl.scan_ndjson(path, infer_schema_length=None)
+        yield from lazy.collect_batches(chunk_size=chunk_rows)
     else:
         rows: list[dict[str, Any]] = []
         for row in iter_xes(path):
