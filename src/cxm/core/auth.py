@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cxm.core.errors import Conflict, Unauthorized, ValidationError
+from cxm.core.errors import Conflict, Fault, Unauthorized, ValidationError
 from cxm.core.models import ApiKey, Organization, User
 
 _hasher = PasswordHasher()
@@ -120,6 +120,26 @@ def revoke_api_key(session: Session, organization_id: int, key_id: int) -> None:
     key_cache.forget(key_id)
 
 
+ROLES = ("admin", "analyst", "manager")
+USER_LANGUAGES = ("uk", "en")
+
+
+def list_users(session: Session, organization_id: int) -> list[User]:
+    """The organization's users, by e-mail."""
+    found = session.scalars(
+        select(User).where(User.organization_id == organization_id).order_by(User.email)
+    )
+    return list(found)
+
+
+def list_api_keys(session: Session, organization_id: int) -> list[ApiKey]:
+    """The organization's API keys, newest first, revoked ones included (never the keys)."""
+    found = session.scalars(
+        select(ApiKey).where(ApiKey.organization_id == organization_id).order_by(ApiKey.id.desc())
+    )
+    return list(found)
+
+
 def create_user(
     session: Session,
     organization_id: int,
@@ -132,9 +152,20 @@ def create_user(
 ) -> User:
     email = email.strip().lower()
     if "@" not in email:
-        raise ValidationError(f"'{email}' is not an e-mail address.")
+        raise ValidationError(
+            f"'{email}' is not an e-mail address.", [Fault("is not an e-mail address", "email")]
+        )
     if len(password) < 8:
-        raise ValidationError("A password needs at least 8 characters.")
+        raise ValidationError(
+            "A password needs at least 8 characters.",
+            [Fault("needs at least 8 characters", "password")],
+        )
+    if role not in ROLES:
+        reason = f"is not one of {', '.join(ROLES)}"
+        raise ValidationError(f"Role {role!r} {reason}.", [Fault(reason, "role")])
+    if language not in USER_LANGUAGES:
+        reason = f"is not one of {', '.join(USER_LANGUAGES)}"
+        raise ValidationError(f"Language {language!r} {reason}.", [Fault(reason, "language")])
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"A user with e-mail {email} exists already.")
     user = User(

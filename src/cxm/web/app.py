@@ -44,6 +44,7 @@ from cxm.web.jobs import router as jobs_router
 from cxm.web.journey_pages import router as journey_pages_router
 from cxm.web.kpi_pages import router as kpi_pages_router
 from cxm.web.response_pages import router as response_pages_router
+from cxm.web.settings_pages import router as settings_pages_router
 from cxm.web.theme_pages import router as theme_pages_router
 
 SWAGGER = "/static/vendor/swagger-ui-5.35.0"
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(theme_pages_router)
     app.include_router(customer_pages_router)
     app.include_router(journey_pages_router)
+    app.include_router(settings_pages_router)
     app.include_router(response_pages_router)
     app.include_router(report_pages_router)
     app.include_router(funnel_pages_router)

@@ -28,5 +28,5 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("cases", "Cases", "/cases", False),
     NavItem("actions", "Actions & goals", "/actions", False),
     NavItem("stores", "Stores", "/stores", False),
-    NavItem("settings", "Settings", "/settings", False),
+    NavItem("settings", "Settings", "/settings", True),
 )
