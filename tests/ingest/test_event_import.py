@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import csv
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from sqlalchemy import select
 
 from cxm.analytics.sync import sync
+from cxm.core import staging
 from cxm.core.db import Database
+from cxm.ingest import event_import
 from cxm.ingest.customers import erase_customer
 from cxm.ingest.event_import import import_events
 from cxm.ingest.imports import ImportSummary, ReadAhead
@@ -188,6 +192,32 @@ def test_imported_identities_reuse_known_customers_and_date_new_ones_by_first_ev
     assert first["u2"] == datetime(2026, 3, 1, 10, 2)  # its earliest event, not its first row
     assert first["u3"] == datetime(2026, 3, 1, 10, 4)  # the second chunk's new customer
     assert first["u1"] < datetime(2026, 3, 1)  # known before the import: left as it was
+
+
+@pytest.mark.parametrize("room", ["ample", "scarce"])
+def test_staging_files_go_to_ram_only_with_room_and_never_outlive_the_import(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, room: str
+) -> None:
+    ram, disk = tmp_path / "ram", tmp_path / "disk"
+    ram.mkdir()
+    disk.mkdir()
+    monkeypatch.setattr(staging, "_RAM", ram)
+    monkeypatch.setattr(tempfile, "tempdir", str(disk))
+    if room == "scarce":
+        monkeypatch.setattr(staging, "RAM_NEEDED", 1 << 60)
+    used: list[Path] = []
+    real_build = staging.build_stage
+
+    def watched(directory: Path, *args: Any) -> staging.StagedChunk:
+        used.append(directory)
+        return real_build(directory, *args)
+
+    monkeypatch.setattr(event_import, "build_stage", watched)
+    org = organization(sqlite_db)
+    path = _write(tmp_path / "e.csv", [_row(i, f"u{i % 3}") for i in range(9)])
+    assert _import(sqlite_db, org, path, chunk_rows=4).stored == 9
+    assert used and {d.parent for d in used} == {ram if room == "ample" else disk}
+    assert list(ram.iterdir()) == [] and list(disk.iterdir()) == []
 
 
 def test_order_ids_link_imported_events_to_stored_orders(db: Database, tmp_path: Path) -> None:
