@@ -31,3 +31,20 @@ def test_every_used_string_is_in_every_catalogue() -> None:
         if lang == "uk":
             untranslated = [m.id for m in catalog if m.id and not m.string]
             assert not untranslated, f"untranslated in uk: {untranslated}"
+
+
+def test_every_entry_survives_the_formatting_templates_apply() -> None:
+    # Jinja's gettext formats every message with ``%``, variables or not: a bare "95%" in a
+    # message breaks the page it is on (it must be written "95%%").
+    for lang in LANGUAGES:
+        with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+            catalog = read_po(fh)
+        for m in catalog:
+            if not m.id or not isinstance(m.id, str) or "%(" in m.id:
+                continue
+            for text in (m.id, m.string or m.id):
+                assert isinstance(text, str)
+                try:
+                    text % {}
+                except (ValueError, TypeError) as exc:
+                    raise AssertionError(f"{lang}: {text!r} cannot be formatted: {exc}") from exc
