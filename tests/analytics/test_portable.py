@@ -1,4 +1,5 @@
-"""The portable Ibis journeys agree with the fast path: on DuckDB, and on PySpark local mode."""
+"""The portable Ibis journeys agree with the fast path: on DuckDB, and on PySpark local mode
+(the directly-follows graph, variants and the funnel)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from cxm.analytics.backend import Analytics
+from cxm.analytics.funnels import Funnel, FunnelQuery, StepResult, funnel
 from cxm.analytics.journeys import (
     Edge,
     JourneyQuery,
@@ -28,8 +30,13 @@ from cxm.analytics.spark import export_parquet
 from cxm.core.db import Database
 from cxm.core.settings import Settings
 from tests.analytics.test_journeys import _world
+from tests.analytics.test_portable_funnel import same_funnel
 from tests.worlds import World
 
+FUNNELS = (
+    FunnelQuery(("web_cart", "web_order"), window_hours=72),
+    FunnelQuery(("web_cart", "web_order"), window_hours=72, strict=True, channel="web"),
+)
 QUERIES = (
     JourneyQuery(),
     JourneyQuery(gap_days=7, store="KYIV-2", since=date(2026, 1, 1)),
@@ -124,6 +131,8 @@ def test_pyspark_local_mode_equals_duckdb_on_the_demo_world(
     try:
         counts = export_parquet(analytics, tmp_path / "parquet")
         expected = [_fast(analytics, org, q) for q in QUERIES]
+        with analytics.fresh() as con:
+            fast_funnels = {q: funnel(con, org, q) for q in FUNNELS}
     finally:
         analytics.close()
     assert counts["event"] == small_world.summary.events
@@ -135,10 +144,30 @@ def test_pyspark_local_mode_equals_duckdb_on_the_demo_world(
         result = _spark_cli(tmp_path / "parquet", options)
         _same_edges([Edge(**e) for e in result["dfg"]], fast_edges)
         _same_variants([Variant(**v) for v in result["variants"]], fast_variants)
+    # The funnel, gaps allowed and strict, with its window, filters and breakdowns.
+    for q in FUNNELS:
+        options = ["--org-id", str(org), "--master", "local[2]", "--window-hours", "72"]
+        options += [a for s in q.steps for a in ("--step", s)]
+        options += ["--strict", "--channel", "web"] if q.strict else []
+        body = _spark_cli(tmp_path / "parquet", options, "funnel")
+        body.pop("drop_offs")
+        same_funnel(_funnel(body), fast_funnels[q])
 
 
-def _spark_cli(directory: Path, options: list[str]) -> dict[str, Any]:
-    command = [sys.executable, "-m", "cxm.cli", "analytics", "spark", "journeys"]
+def _funnel(body: dict[str, Any]) -> Funnel:
+    def steps(rows: list[dict[str, Any]]) -> list[StepResult]:
+        return [StepResult(**r) for r in rows]
+
+    return Funnel(
+        steps(body.pop("steps")),
+        **{k: v for k, v in body.items() if not k.startswith("by_")},
+        by_channel={g: steps(rows) for g, rows in body["by_channel"].items()},
+        by_segment={g: steps(rows) for g, rows in body["by_segment"].items()},
+    )
+
+
+def _spark_cli(directory: Path, options: list[str], what: str = "journeys") -> dict[str, Any]:
+    command = [sys.executable, "-m", "cxm.cli", "analytics", "spark", what]
     done = subprocess.run(
         [*command, str(directory), *options, "--json"],
         capture_output=True,

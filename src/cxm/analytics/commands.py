@@ -171,28 +171,59 @@ def journeys_throughput(ctx: click.Context, /, org_slug: str, as_json: bool, **k
         )
 
 
+def funnel_options(func: Any) -> Any:
+    """The funnel's steps, window, order and filters, and the breakdown to print."""
+    for option in reversed(
+        [
+            click.option(
+                "--step",
+                "steps",
+                multiple=True,
+                required=True,
+                help="A step, in order (repeat): a touchpoint code, an event name, or "
+                "'Event Name[key=value]'.",
+            ),
+            click.option("--window-hours", type=float, default=24.0, show_default=True),
+            click.option(
+                "--strict", is_flag=True, help="No other mapped event may lie between two steps."
+            ),
+            click.option("--store", default=None, help="Only attempts starting at this location."),
+            click.option("--channel", default=None, help="Only attempts starting in this channel."),
+            click.option(
+                "--segment", default=None, help="Only attempts of customers in this segment."
+            ),
+            click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None),
+            click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None),
+            click.option(
+                "--by",
+                type=click.Choice(["channel", "segment"]),
+                default="channel",
+                show_default=True,
+                help="Break the steps down by the attempt's channel or the customer's segment.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def funnel_query(kw: dict[str, Any]) -> Any:
+    from cxm.analytics.funnels import FunnelQuery
+
+    return FunnelQuery(
+        tuple(kw["steps"]),
+        kw["window_hours"],
+        kw["strict"],
+        kw["store"],
+        kw["channel"],
+        kw["since"].date() if kw["since"] else None,
+        kw["until"].date() if kw["until"] else None,
+        kw["segment"],
+    )
+
+
 @journeys_group.command("funnel")
-@click.option(
-    "--step",
-    "steps",
-    multiple=True,
-    required=True,
-    help="A step, in order (repeat): a touchpoint code, an event name, or 'Event Name[key=value]'.",
-)
-@click.option("--window-hours", type=float, default=24.0, show_default=True)
-@click.option("--strict", is_flag=True, help="No other mapped event may lie between two steps.")
-@click.option("--store", default=None, help="Only attempts starting at this location.")
-@click.option("--channel", default=None, help="Only attempts starting in this channel.")
-@click.option("--segment", default=None, help="Only attempts of customers in this segment.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option(
-    "--by",
-    type=click.Choice(["channel", "segment"]),
-    default="channel",
-    show_default=True,
-    help="Break the steps down by the attempt's channel or the customer's segment.",
-)
+@funnel_options
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -208,21 +239,15 @@ def journeys_funnel(
         --step 'Order Completed' --window-hours 2 --channel web
       cxm journeys funnel --step web_cart --step web_order --by segment --json
     """
+    from cxm.analytics.funnels import funnel
+
+    echo_funnel(run_analysis(ctx, org_slug, funnel, funnel_query(kw)), by, as_json)
+
+
+def echo_funnel(found: Any, by: str, as_json: bool) -> None:
+    """Print a funnel as JSON (with the drop-off order per group) or as a table."""
     from dataclasses import asdict
 
-    from cxm.analytics.funnels import FunnelQuery, funnel
-
-    q = FunnelQuery(
-        tuple(kw["steps"]),
-        kw["window_hours"],
-        kw["strict"],
-        kw["store"],
-        kw["channel"],
-        kw["since"].date() if kw["since"] else None,
-        kw["until"].date() if kw["until"] else None,
-        kw["segment"],
-    )
-    found = run_analysis(ctx, org_slug, funnel, q)
     if as_json:
         body = asdict(found)
         body["drop_offs"] = {

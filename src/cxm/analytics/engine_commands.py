@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from cxm.analytics.commands import journey_filter_options
+from cxm.analytics.commands import echo_funnel, funnel_options, funnel_query, journey_filter_options
 from cxm.analytics.journeys import JourneyQuery
 from cxm.core.commands import command_settings, open_store
 from cxm.core.errors import CxmError
@@ -25,6 +25,7 @@ def analytics_group() -> None:
       cxm analytics export ./parquet
       cxm analytics spark journeys ./parquet --org-id 1 --json
       cxm analytics spark rework ./parquet --org-id 1 --json
+      cxm analytics spark funnel ./parquet --org-id 1 --step web_cart --step web_order
     """
 
 
@@ -210,3 +211,31 @@ def spark_rework(
         click.echo(f"  revisits {r.revisits:>8,}  {r.customers:>7,} customers  {r.touchpoint}")
     for sw in found.switches:
         click.echo(f"  switches {sw.journeys:>8,}  {sw.share:6.1%}  {sw.first} -> {sw.last}")
+
+
+@spark_group.command("funnel")
+@click.argument("directory", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--org-id", type=int, required=True, help="Organization id.")
+@funnel_options
+@click.option("--master", default="local[*]", show_default=True, help="Spark master URL.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def spark_funnel(
+    directory: Path, org_id: int, master: str, as_json: bool, by: str, **kw: Any
+) -> None:
+    """Funnel computed by Spark: conversion, drop-off and median time per step.
+
+    The same steps, window, order and filters as `cxm journeys funnel`, with the same results.
+
+    \b
+    Example:
+      cxm analytics spark funnel ./parquet --org-id 1 --step web_cart --step web_order \\
+        --window-hours 72 --strict --by segment --json
+    """
+    from cxm.analytics.portable_funnel import portable_funnel
+
+    q = funnel_query(kw)
+    try:
+        found = _on_spark(directory, master, lambda con: portable_funnel(con, org_id, q))
+    except CxmError as exc:
+        raise click.ClickException(str(exc)) from exc
+    echo_funnel(found, by, as_json)

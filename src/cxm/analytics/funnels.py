@@ -179,6 +179,11 @@ def _resolve(con: Any, org_id: int, steps: list[Step]) -> list[Step]:
             [org_id, *names],
         ).fetchall()
     }
+    return resolve_steps(steps, codes, seen)
+
+
+def resolve_steps(steps: list[Step], codes: set[str], seen: set[str]) -> list[Step]:
+    """Steps named by touchpoint ``codes`` or by event names ``seen``; the others refused."""
     out: list[Step] = []
     faults: list[Fault] = []
     for i, s in enumerate(steps):
@@ -252,34 +257,52 @@ def _attempts(frame: pl.DataFrame, masks: np.ndarray, q: FunnelQuery, k: int) ->
     )
 
 
-def _summarise(attempts: pl.DataFrame, labels: list[str]) -> list[StepResult]:
-    total = attempts.height
+def step_results(
+    labels: list[str],
+    total: int,
+    reached: list[int],
+    customers: list[int],
+    medians: list[float | None],
+) -> list[StepResult]:
+    """Steps from the attempts (and distinct customers) that reached each step and the median
+    hours from the step before; shared by the fast path and the portable one."""
     out: list[StepResult] = []
     for i, label in enumerate(labels):
-        here = attempts.filter(pl.col("reached") > i)
-        n = here.height
-        prev = total if i == 0 else out[-1].attempts
-        nxt = attempts.filter(pl.col("reached") > i + 1).height if i + 1 < len(labels) else None
-        gaps = (
-            here.select((pl.col("times").list.get(i) - pl.col("times").list.get(i - 1)) / 3.6e9)
-            .to_series()
-            .drop_nulls()
-            if i and n
-            else None
-        )
+        n = reached[i]
+        prev = total if i == 0 else reached[i - 1]
+        nxt = reached[i + 1] if i + 1 < len(labels) else None
         out.append(
             StepResult(
                 label,
                 n,
-                here["person"].n_unique(),
+                customers[i],
                 n / total if total else 0.0,
                 n / prev if prev else 0.0,
                 n - nxt if nxt is not None else 0,
                 (n - nxt) / n if nxt is not None and n else None,
-                float(gaps.median()) if gaps is not None and gaps.len() else None,  # type: ignore[arg-type]
+                medians[i] if i and n else None,
             )
         )
     return out
+
+
+def _summarise(attempts: pl.DataFrame, labels: list[str]) -> list[StepResult]:
+    reached: list[int] = []
+    customers: list[int] = []
+    medians: list[float | None] = []
+    for i in range(len(labels)):
+        here = attempts.filter(pl.col("reached") > i)
+        reached.append(here.height)
+        customers.append(here["person"].n_unique())
+        gaps = (
+            here.select((pl.col("times").list.get(i) - pl.col("times").list.get(i - 1)) / 3.6e9)
+            .to_series()
+            .drop_nulls()
+            if i and here.height
+            else None
+        )
+        medians.append(float(gaps.median()) if gaps is not None and gaps.len() else None)  # type: ignore[arg-type]
+    return step_results(labels, attempts.height, reached, customers, medians)
 
 
 def funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:

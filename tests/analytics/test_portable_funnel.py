@@ -1,0 +1,113 @@
+"""The portable funnel equals the fast path: hand-computed attempts (repeats, ties, strict
+order, windows), and the small demo world's checkout and cart funnels on DuckDB."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cxm.analytics.backend import Analytics
+from cxm.analytics.funnels import Funnel, FunnelQuery, funnel
+from cxm.analytics.portable_funnel import portable_funnel
+from cxm.core.db import Database
+from cxm.core.errors import ValidationError
+from cxm.core.settings import Settings
+from cxm.ingest.events import ingest_batch
+from tests.analytics.test_funnels import STEPS, _segment, _world
+from tests.factories import track
+from tests.worlds import World
+
+CHECKOUT = tuple(f"Checkout Step Viewed[step={i}]" for i in range(1, 6)) + ("Order Completed",)
+DEMO_QUERIES = (
+    FunnelQuery(CHECKOUT),
+    FunnelQuery(CHECKOUT, window_hours=0.05, strict=True),
+    FunnelQuery(("web_cart", "web_order"), window_hours=72, channel="web", segment="loyalty"),
+    FunnelQuery(("web_cart", "web_order"), strict=True, since=date(2026, 3, 1)),
+    FunnelQuery(("store_visit", "store_purchase"), store="KYIV-2", window_hours=6),
+)
+
+
+def _same(x: Any, y: Any, where: str) -> None:
+    if isinstance(x, float) and isinstance(y, float):
+        assert x == pytest.approx(y, rel=1e-9, abs=1e-12), where
+    elif isinstance(x, dict) and isinstance(y, dict):
+        assert list(x) == list(y), where
+        for key in x:
+            _same(x[key], y[key], f"{where}.{key}")
+    elif isinstance(x, list) and isinstance(y, list):
+        assert len(x) == len(y), where
+        for i, (a, b) in enumerate(zip(x, y, strict=True)):
+            _same(a, b, f"{where}[{i}]")
+    else:
+        assert x == y, where
+
+
+def same_funnel(a: Funnel, b: Funnel) -> None:
+    """Equal counts, labels and groups; medians equal up to the engines' float rounding."""
+    _same(asdict(a), asdict(b), "funnel")
+
+
+def _both(db: Database, tmp_path: Path, org: int, q: FunnelQuery) -> tuple[Funnel, Funnel]:
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            return funnel(con, org, q), portable_funnel(con, org, q)
+    finally:
+        analytics.close()
+
+
+def test_portable_funnel_by_hand(db: Database, tmp_path: Path) -> None:
+    org = _world(db)
+    # u5 starts nine attempts, 30 hours apart, each alone in its 24-hour window: a chain
+    # long enough for three levels of doubling.
+    ingest_batch(
+        db,
+        org,
+        [
+            track(f"u5-{i}", "A", user_id="u5", timestamp=f"2026-04-{1 + i:02d}T{i:02d}:00:00Z")
+            for i in range(9)
+        ],
+    )
+    _segment(db, org, {"u1": "loyalty", "u2": "new", "u3": "loyalty", "u4": "new"})
+    fast, portable = _both(db, tmp_path, org, FunnelQuery(STEPS, window_hours=24))
+    # The hand-computed funnel of test_funnels, plus u5's nine attempts at A.
+    assert portable.attempts == 14 and portable.completed == 2
+    assert [s.attempts for s in portable.steps] == [14, 3, 2]
+    assert [s.customers for s in portable.steps] == [5, 3, 2]
+    assert portable.steps[1].median_hours_from_previous == pytest.approx(2.0)
+    assert portable.steps[2].median_hours_from_previous == pytest.approx(0.5)
+    assert portable.median_hours_to_complete == pytest.approx(2.0)
+    assert [s.attempts for s in portable.by_segment["new"]] == [3, 2, 1]
+    same_funnel(portable, fast)
+    for q in (
+        FunnelQuery(STEPS, window_hours=24, strict=True),
+        FunnelQuery(STEPS, window_hours=48),
+        FunnelQuery(STEPS, window_hours=24, segment="new"),
+        FunnelQuery(STEPS, channel="store"),
+        FunnelQuery(("A", "A"), window_hours=1000),
+    ):
+        fast, portable = _both(db, tmp_path, org, q)
+        same_funnel(portable, fast)
+    strict = _both(db, tmp_path, org, FunnelQuery(STEPS, window_hours=24, strict=True))[1]
+    assert [s.attempts for s in strict.steps] == [14, 2, 2]
+    with pytest.raises(ValidationError, match="unknown step 'nowhere'"):
+        _both(db, tmp_path, org, FunnelQuery(("A", "nowhere")))
+
+
+def test_portable_funnel_equals_the_fast_path_on_the_demo_world(
+    small_world: World, tmp_path: Path
+) -> None:
+    org = small_world.summary.organization_id
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    try:
+        for q in DEMO_QUERIES:
+            with analytics.fresh() as con:
+                fast = funnel(con, org, q)
+                same_funnel(portable_funnel(con, org, q), fast)
+            assert fast.attempts > 0, q
+    finally:
+        analytics.close()
