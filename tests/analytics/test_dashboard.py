@@ -45,13 +45,20 @@ def test_heatmap_cells_add_up_to_the_nps_of_the_demo_world(
     found = heatmap(analytics, org, "nps", "2026-Q3")
     [overall] = kpi_figures(analytics, org, "nps", period="2026-Q3")
     assert sum(c.estimate.n for c in found.cells.values()) == overall.estimate.n
-    # The demo's post-purchase survey is triggered at the purchase touchpoints of every
-    # channel; CSAT is asked for store purchases only.
-    assert found.stages == ["purchase"] and {"web", "app", "store"} <= set(found.channels)
-    csat = heatmap(analytics, org, "csat", "2026-Q3")
-    assert set(csat.channels) == {"store"}
-    [store_csat] = kpi_figures(analytics, org, "csat", period="2026-Q3")
-    assert csat.cells[("purchase", "store")].estimate.n == store_csat.estimate.n
+    # The demo's post-purchase survey follows store purchases, deliveries and contact-centre
+    # calls; answers through a store counter's QR code name no touchpoint.
+    assert found.stages == ["purchase", "delivery", "after_sales", "(unknown)"]
+    assert set(found.cells) == {
+        ("purchase", "store"),
+        ("delivery", "delivery"),
+        ("after_sales", "contact_centre"),
+        ("(unknown)", "store"),
+    }
+    # CSAT is asked about store orders only, whichever moment invited the customer.
+    csat = heatmap(analytics, org, "csat", "2026")
+    assert "store" in csat.channels
+    [store_csat] = kpi_figures(analytics, org, "csat", period="2026")
+    assert sum(c.estimate.n for c in csat.cells.values()) == store_csat.estimate.n
 
 
 @pytest.mark.parametrize("metric", ["nps", "csat"])

@@ -8,7 +8,7 @@ from cxm.demo import truths as T
 from cxm.demo.experience import latent_ces, latent_csat
 from cxm.demo.journeys import simulate
 from cxm.feedback.models import Feedback
-from cxm.ingest.models import Customer, Order, ShipmentUpdate
+from cxm.ingest.models import Customer, Order, ShipmentUpdate, Touchpoint
 from cxm.surveys.models import Answer, Response
 from tests.worlds import SEED, World
 
@@ -72,15 +72,16 @@ def test_survey_answers_are_lower_after_a_late_delivery(small_world: World) -> N
 def test_stored_answers_are_the_latent_experience_of_their_order(small_world: World) -> None:
     with small_world.db.session() as s:
         answers = s.execute(
-            select(Order.external_id, Order.channel, Answer.kind, Answer.value)
+            select(Order.external_id, Order.channel, Touchpoint.code, Answer.kind, Answer.value)
             .join(Response, Response.order_id == Order.id)
+            .join(Touchpoint, Touchpoint.id == Response.touchpoint_id)
             .join(Answer, Answer.response_id == Response.id)
-            .where(Order.external_id < "D0000150")
+            .where(Order.external_id < "D0000400")
         ).all()
-    people = {i: simulate(SEED, i) for i in range(150)}
+    people = {i: simulate(SEED, i) for i in range(400)}
     latent = {e.external_id: (p, e) for p in people.values() for e in p.experiences}
     assert len(answers) > 50
-    for external_id, channel, kind, value in answers:
+    for external_id, channel, _, kind, value in answers:
         person, exp = latent[external_id]
         if kind == "nps":
             assert value == exp.ltr
@@ -91,3 +92,4 @@ def test_stored_answers_are_the_latent_experience_of_their_order(small_world: Wo
             assert kind == "csat" and channel == "store"
             assert value == latent_csat(SEED, exp, person.base_ltr)
     assert {kind for *_, kind, _ in answers} == {"nps", "csat", "ces"}
+    assert {"store_purchase", "delivered", "pickup", "cc_order"} == {a[2] for a in answers}

@@ -2,13 +2,15 @@
 
 Answers are anonymous (no customer, no person): each is tied to its store only, and the
 KPIs never show a group of fewer than five. Each store's answers are drawn around its
-planted eNPS (truths.Stores.enps_by_store, truths.EmployeePulse).
+planted eNPS (truths.Stores.enps_by_store, truths.EmployeePulse). The pulse is an anonymous
+link: staff who answer open it, and so do some who do not (page views, for its response rate).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -18,11 +20,13 @@ from cxm.core.db import table
 from cxm.demo import truths as T
 from cxm.demo.catalogue import Catalogue
 from cxm.demo.experience import store_enps
+from cxm.demo.invitations import local_day, write_views
 from cxm.demo.population import END, START
 from cxm.demo.storage import reserve_ids, write_dicts
 from cxm.surveys.models import Answer, Response, Survey, SurveyVersion
 
 SURVEY_CODE = "employee-pulse"
+OPENED = 0.4  # of the staff who do not answer, the share who open the link
 DEFINITION: dict[str, Any] = {
     "languages": ["uk", "ru", "en"],
     "anonymous": True,
@@ -88,6 +92,8 @@ def write_employee_pulse(
         [{"survey_id": survey_id, "number": 1, "definition": DEFINITION, "created_at": START}],
     )[0]
     rng = random.Random(f"pulse:{seed}")
+    opens = random.Random(f"pulse-views:{seed}")  # its own stream: the answers stay the same
+    views: Counter[date] = Counter()
     rows: list[dict[str, Any]] = []
     values: list[int] = []
     pulse = T.EMPLOYEE_PULSE
@@ -95,8 +101,11 @@ def write_employee_pulse(
         for store, location_id in sorted(cat.store_ids.items()):
             for _ in range(pulse.staff_per_store):
                 if rng.random() >= pulse.response_rate:
+                    if opens.random() < OPENED:
+                        views[local_day(moment + timedelta(hours=opens.uniform(0, 72)))] += 1
                     continue
                 answered = moment + timedelta(hours=rng.uniform(0, 72))
+                views[local_day(answered)] += 1
                 rows.append(
                     {
                         "organization_id": org_id,
@@ -115,6 +124,7 @@ def write_employee_pulse(
                     }
                 )
                 values.append(enps_answer(rng, store_enps(store)))
+    write_views(conn, survey_id, "link", views)
     ids = reserve_ids(conn, table(Response), len(rows))
     write_dicts(conn, table(Response), [{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
     write_dicts(

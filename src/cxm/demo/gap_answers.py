@@ -1,16 +1,19 @@
 """The demo's expectations survey: what customers expected and got, wanted and settled for.
 
-Asked once of a quarter of the customers with a delivered order, a few days after their
+Answered once by a quarter of the customers with a delivered order, a few days after their
 last delivery, about four attributes (truths.Gaps) on 1-7 scales: expectation and
 perception (the expectation gap) and ideal and accepted (the customer sacrifice gap). Each
 side is one answer: question = the attribute, kind = expectation, perception, ideal or
 accepted. Answers come from experience.latent_gaps, so the planted effects show in them.
+The survey is a link in the customer's e-mails: most of those who do not answer still open it
+(page views, for its response rate).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from collections import Counter
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -20,6 +23,7 @@ from cxm.core.db import table
 from cxm.demo import truths as T
 from cxm.demo.catalogue import Catalogue
 from cxm.demo.experience import latent_gaps
+from cxm.demo.invitations import local_day
 from cxm.demo.journeys import SimulatedCustomer
 from cxm.demo.population import END, START
 from cxm.demo.storage import reserve_ids, write_dicts
@@ -27,6 +31,7 @@ from cxm.surveys.models import Answer, Response, Survey, SurveyVersion
 
 SURVEY_CODE = "expectations"
 RESPONSE_RATE = 0.25
+OPENED = 0.85  # of the customers who do not answer, the share who open the link
 SIDES = ("expectation", "perception", "ideal", "accepted")
 _TEXT = {
     "expectation": {"uk": "Чого ви очікували", "ru": "Чего вы ожидали", "en": "What you expected"},
@@ -87,7 +92,10 @@ def write_gap_answers(
     people: list[SimulatedCustomer],
     customer_ids: list[int],
     mark: int,
+    views: Counter[date],
 ) -> int:
+    """Write a chunk's answers; count the link's page views (organization days) in ``views``."""
+
     rows: list[dict[str, Any]] = []
     given: list[list[tuple[str, str, int]]] = []
     for person, cid in zip(people, customer_ids, strict=True):
@@ -96,10 +104,15 @@ def write_gap_answers(
             continue
         rng = random.Random(f"gap-survey:{seed}:{person.index}")
         if rng.random() >= RESPONSE_RATE:
+            opens = random.Random(f"gap-view:{seed}:{person.index}")
+            seen = max(e.placed_at for e in delivered) + timedelta(days=opens.uniform(5, 9))
+            if opens.random() < OPENED and seen <= END:
+                views[local_day(seen)] += 1
             continue
         answered = max(e.placed_at for e in delivered) + timedelta(days=rng.uniform(5, 9))
         if answered > END:
             continue
+        views[local_day(answered)] += 1
         had_late = any(e.late for e in delivered)
         gaps = latent_gaps(seed, person.index, had_late, person.home_store)
         rows.append(

@@ -1,30 +1,23 @@
-"""Demo survey answers: a post-purchase survey answered by about a fifth of orders.
+"""The demo's post-purchase survey and what one order's customer answers in it.
 
 Every answer has the NPS question; store purchases also rate satisfaction (CSAT, 1-5) and
-orders with contact-centre contacts rate the effort of getting help (CES, 1-7).
-Answers come from each order's latent experience (experience.latent_ltr, latent_csat,
-latent_ces), so
-the planted truths show in them; who answers is drawn from a separate random stream.
+orders with contact-centre contacts rate the effort of getting help (CES, 1-7). Answers come
+from each order's latent experience (experience.latent_ltr, latent_csat, latent_ces), so the
+planted truths show in them; who is invited and who answers is decided in demo.invitations.
 """
 
 from __future__ import annotations
 
-import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
 from cxm.core.bulk import insert_returning_ids
 from cxm.core.db import table
-from cxm.demo.catalogue import Catalogue
-from cxm.demo.experience import latent_ces, latent_csat
-from cxm.demo.journeys import SimulatedCustomer
-from cxm.demo.population import END
-from cxm.demo.storage import reserve_ids, write_dicts
-from cxm.surveys.models import Answer, Response, Survey, SurveyVersion
+from cxm.demo.experience import OrderExperience, latent_ces, latent_csat
+from cxm.surveys.models import Survey, SurveyVersion
 
-RESPONSE_RATE = 0.2
 SURVEY_CODE = "post-purchase"
 DEFINITION: dict[str, Any] = {
     "languages": ["uk", "ru", "en"],
@@ -96,70 +89,14 @@ def create_survey(conn: Connection, org_id: int, mark: int) -> tuple[int, int]:
     return survey_id, version_id
 
 
-def write_responses(
-    conn: Connection,
-    org_id: int,
-    cat: Catalogue,
-    survey: tuple[int, int],
-    seed: int,
-    people: list[SimulatedCustomer],
-    customer_ids: list[int],
-    order_ids: dict[str, int],
-    mark: int,
-) -> int:
-    rows: list[dict[str, Any]] = []
-    answers: list[list[tuple[str, float]]] = []
-    for person, cid in zip(people, customer_ids, strict=True):
-        rng = random.Random(seed * 104_729 + person.index)
-        for exp in person.experiences:
-            if rng.random() >= RESPONSE_RATE:
-                continue
-            answered = exp.placed_at + timedelta(
-                days=rng.uniform(1, 3) + (4 if exp.delivered else 0)
-            )
-            if answered > END:
-                continue
-            event = "Store Purchase" if exp.channel == "store" else "Order Completed"
-            rows.append(
-                {
-                    "organization_id": org_id,
-                    "survey_id": survey[0],
-                    "version_id": survey[1],
-                    "customer_id": cid,
-                    "order_id": order_ids.get(exp.external_id),
-                    "touchpoint_id": cat.touchpoint(event, exp.channel),
-                    "location_id": cat.store_ids[exp.store] if exp.store else None,
-                    "channel": exp.channel,
-                    "language": person.language,
-                    "status": "complete",
-                    "started_at": answered - timedelta(seconds=rng.uniform(20, 90)),
-                    "completed_at": answered,
-                    "sync_mark": mark,
-                }
-            )
-            given = [("nps", float(exp.ltr))]
-            if exp.store is not None:
-                given.append(("csat", float(latent_csat(seed, exp, person.base_ltr))))
-            if exp.contacts > 0:
-                given.append(("ces", float(latent_ces(seed, exp))))
-            answers.append(given)
-    ids = reserve_ids(conn, table(Response), len(rows))
-    write_dicts(conn, table(Response), [{"id": rid, **r} for rid, r in zip(ids, rows, strict=True)])
-    write_dicts(
-        conn,
-        table(Answer),
-        [
-            {
-                "organization_id": org_id,
-                "response_id": rid,
-                "question": question,
-                "kind": question,
-                "value": value,
-                "text": None,
-                "sync_mark": mark,
-            }
-            for rid, given in zip(ids, answers, strict=True)
-            for question, value in given
-        ],
-    )
-    return len(rows)
+def answers_of(
+    seed: int, exp: OrderExperience, base_ltr: float, in_store: bool
+) -> list[tuple[str, float]]:
+    """The (question, value) answers about one order, from its latent experience; CSAT only
+    when asked about the purchase in the store (not after a store order's delivery)."""
+    given = [("nps", float(exp.ltr))]
+    if in_store and exp.store is not None:
+        given.append(("csat", float(latent_csat(seed, exp, base_ltr))))
+    if exp.contacts > 0:
+        given.append(("ces", float(latent_ces(seed, exp))))
+    return given

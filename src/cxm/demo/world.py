@@ -7,9 +7,10 @@ feedback), then events and shipment updates in the order they would have arrived
 from __future__ import annotations
 
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -23,6 +24,7 @@ from cxm.demo.catalogue import build_catalogue
 from cxm.demo.comments import write_comments
 from cxm.demo.employees import write_employee_pulse
 from cxm.demo.gap_answers import create_gap_survey, write_gap_answers
+from cxm.demo.invitations import Decider, create_triggers, write_views
 from cxm.demo.journeys import simulate
 from cxm.demo.population import START
 from cxm.demo.records import (
@@ -35,11 +37,12 @@ from cxm.demo.records import (
     write_people,
     write_ring,
 )
-from cxm.demo.responses import create_survey, write_responses
+from cxm.demo.responses import create_survey
 from cxm.demo.ring import RING
 from cxm.demo.spool import Spool
 from cxm.demo.storage import Encoding, write_encoded
 from cxm.ingest.models import Customer, Event, Location, ShipmentUpdate, Touchpoint
+from cxm.surveys.distribution import ensure_tick
 
 Size = Literal["small", "medium", "large"]
 CUSTOMERS: dict[str, int] = {"small": 2_000, "medium": 20_000, "large": 200_000}
@@ -90,12 +93,15 @@ def generate(
         catalogue = build_catalogue(conn, org_id)
         survey = create_survey(conn, org_id, change_mark(conn))
         gap_survey = create_gap_survey(conn, org_id, change_mark(conn))
+        trigger_ids = create_triggers(conn, org_id, survey[0], catalogue)
     customers = orders = responses = feedback = 0
     total = CUSTOMERS[size]
     with tempfile.TemporaryDirectory(prefix="cxm-demo-") as tmp:
         origin = START - timedelta(days=1)
         events = Spool(Path(tmp), "events", EVENT_ARRIVAL, origin)
         shipments = Spool(Path(tmp), "shipments", SHIPMENT_ARRIVAL, origin)
+        invitations = Decider(Path(tmp), org_id, survey, seed, catalogue, trigger_ids)
+        gap_views: Counter[date] = Counter()
         report(STEP_PEOPLE, 0, total + RING.reviews)
         for start in range(0, total, CHUNK):
             people = [
@@ -107,11 +113,9 @@ def generate(
                 feedback += write_comments(
                     conn, org_id, catalogue, seed, people, customer_ids, order_ids, mark
                 )
-                responses += write_responses(
-                    conn, org_id, catalogue, survey, seed, people, customer_ids, order_ids, mark
-                )
+                responses += invitations.decide(conn, people, customer_ids, order_ids, mark)
                 responses += write_gap_answers(
-                    conn, org_id, catalogue, gap_survey, seed, people, customer_ids, mark
+                    conn, org_id, catalogue, gap_survey, seed, people, customer_ids, mark, gap_views
                 )
             events.add(*event_rows(enc, org_id, catalogue, people, customer_ids, order_ids))
             shipments.add(*shipment_rows(enc, org_id, people, order_ids))
@@ -134,6 +138,10 @@ def generate(
                 with db.writer() as conn:
                     done += write_encoded(conn, target, columns, batch, change_mark(conn))
                 report(STEP_ARRIVALS, done, to_do)
+        with db.writer() as conn:
+            responses += invitations.finish(conn, change_mark(conn))
+            write_views(conn, gap_survey[0], "link", gap_views)
+            ensure_tick(conn, org_id)
     return DemoSummary(
         org_id,
         customers,
