@@ -124,6 +124,32 @@ def test_filters_narrow_the_answers_and_unknown_values_give_nothing(
     assert kpi_figures(analytics, org, "csat", period="2026-10") == []
 
 
+def test_segment_filters_and_breaks_down_by_the_respondents_customer(
+    db: Database, tmp_path: Path
+) -> None:
+    from cxm.core.bulk import insert_returning_ids
+    from cxm.core.db import table
+    from cxm.ingest.models import Customer
+
+    org = organization(db)
+    with db.writer() as conn:
+        loyal, new = insert_returning_ids(conn, table(Customer), [
+            {"organization_id": org, "segment": segment, "sync_mark": 0,
+             "first_seen_at": datetime(2026, 1, 1, tzinfo=UTC)}
+            for segment in ("loyalty", "new")])  # fmt: skip
+    survey_answers(db, org, OCT, "nps", [10, 9, 8], customer_id=loyal)  # NPS +67, n 3
+    survey_answers(db, org, OCT, "nps", [3, 10], customer_id=new)  # NPS 0, n 2
+    survey_answers(db, org, OCT, "nps", [2])  # anonymous: no customer, no segment
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
+    by = {f.key: (f.estimate.n, f.as_dict()["nps"]) for f in kpi_figures(
+        analytics, org, "nps", "segment", "2026-10")}  # fmt: skip
+    assert by == {"loyalty": (3, pytest.approx(200 / 3)), "new": (2, 0.0), "(unknown)": (1, -100.0)}
+    [loyalty] = kpi_figures(
+        analytics, org, "nps", period="2026-10", where=KpiFilter(segment="loyalty")
+    )
+    assert loyalty.estimate.n == 3
+
+
 def test_bad_metric_breakdown_or_period_is_refused() -> None:
     with pytest.raises(ValidationError, match="metric must be one of"):
         kpi_figures(None, 1, "happiness")  # type: ignore[arg-type]

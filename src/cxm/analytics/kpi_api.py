@@ -43,8 +43,9 @@ async def kpi(
     stage: str | None = None,
     language: str | None = None,
     survey: str | None = None,
+    segment: str | None = None,
 ) -> dict[str, Any]:
-    where = KpiFilter(channel, store, region, touchpoint, stage, language, survey)
+    where = KpiFilter(channel, store, region, touchpoint, stage, language, survey, segment)
     figures = await run_in_threadpool(
         kpi_figures,
         request.app.state.analytics,
@@ -86,8 +87,9 @@ async def gaps(
     region: str | None = None,
     language: str | None = None,
     survey: str | None = None,
+    segment: str | None = None,
 ) -> dict[str, Any]:
-    where = KpiFilter(channel, store, region, None, None, language, survey)
+    where = KpiFilter(channel, store, region, None, None, language, survey, segment)
     figures = await run_in_threadpool(
         gap_figures,
         request.app.state.analytics,

@@ -41,6 +41,7 @@ def _options(func: Callable[..., Any]) -> Callable[..., Any]:
             ("touchpoint", "Only answers triggered at this touchpoint code."),
             ("stage", "Only this journey stage (purchase, delivery, ...)."),
             ("language", "Only answers in this language (uk, ru, en, ...)."),
+            ("segment", "Only answers of customers in this segment (new, regular, loyalty, ...)."),
             (
                 "survey",
                 "Only this survey (its code); codes joined by commas make one merged series.",

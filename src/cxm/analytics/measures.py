@@ -29,7 +29,7 @@ from cxm.surveys.models import Survey
 
 Metric = Literal["nps", "csat", "ces", "enps"]
 Breakdown = Literal[
-    "month", "store", "region", "channel", "touchpoint", "stage", "language", "survey"
+    "month", "store", "region", "channel", "touchpoint", "stage", "language", "segment", "survey"
 ]
 METRICS: tuple[str, ...] = get_args(Metric)
 BREAKDOWNS: tuple[str, ...] = get_args(Breakdown)
@@ -54,6 +54,7 @@ class KpiFilter:
     stage: str | None = None
     language: str | None = None
     survey: str | None = None  # survey code, or several joined by commas: one merged series
+    segment: str | None = None  # the respondent's customer segment (new, regular, loyalty, ...)
 
     def as_dict(self) -> dict[str, str]:
         return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
@@ -188,7 +189,10 @@ def scoped_answers(
     t = answers.join(responses, answers.response_id == responses.id)
     t = t.left_join(locations, t.location_id == locations.loc_id)
     t = t.left_join(touchpoints, t.touchpoint_id == touchpoints.tp_id)
-    for name in ("channel", "store", "region", "touchpoint", "stage", "language"):
+    if where.segment is not None or by == "segment":
+        customers = con.table("customer").select(cust_id=_.id, segment=_.segment)
+        t = t.left_join(customers, t.customer_id == customers.cust_id)
+    for name in ("channel", "store", "region", "touchpoint", "stage", "language", "segment"):
         wanted = getattr(where, name)
         if wanted is not None:
             t = t.filter(t[name] == wanted)

@@ -39,7 +39,12 @@ STAGES = ("pre_purchase", "purchase", "delivery", "use", "after_sales")
 NEXT_STAGE = dict(zip(STAGES, STAGES[1:], strict=False))
 SHARES = ("conversion", "repeat", "returns", "churn")
 DEFAULT_CHURN_DAYS = 180
-_UNUSED_FILTERS = ("touchpoint", "stage", "survey")  # no meaning for orders and customers
+_UNUSED_FILTERS = (
+    "touchpoint",
+    "stage",
+    "survey",
+    "segment",
+)  # no meaning for orders and customers
 
 
 @dataclass(frozen=True)
