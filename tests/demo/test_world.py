@@ -88,6 +88,12 @@ def test_same_seed_builds_the_same_world_on_every_database(
         small_world.summary, organization_id=0
     )
     assert _first_rows(db) == _first_rows(small_world.db)
+    # The same invitations, answers and page views, so the same response rates.
+    from cxm.surveys.response_rate import response_rates
+
+    assert response_rates(db, summary.organization_id, by="month") == response_rates(
+        small_world.db, small_world.summary.organization_id, by="month"
+    )
     steps = [step for step, _, _ in calls]
     assert steps.index(STEP_PEOPLE) < steps.index(STEP_ARRIVALS)
     last = {step: (done, total) for step, done, total in calls}
