@@ -106,9 +106,11 @@ def test_the_demo_worlds_late_delivery_complaints_echo_late_orders(
     alone = {d.name: d for d in _run(db, tmp_path / "a", org, q).drivers}[theme]
     # 30% of late orders bring a complaint about it (truths.COMPLAINTS), written whatever the
     # customer's score: customers who wrote it score below the rest, like late orders do
-    # (the planted raw effect of lateness lies in the interval; 34 respondents wrote it)...
-    assert alone.significant and alone.raw_high is not None and alone.raw_high < 0
-    assert alone.raw_low is not None and alone.raw_low < LATE_DELIVERY.nps_effect_raw
+    # (the planted raw effect of lateness lies in the interval). Only about 30 respondents
+    # wrote it, so the interval is about 60 points wide and may just reach zero.
+    assert alone.raw_effect is not None and alone.raw_effect < -15
+    assert alone.raw_low is not None and alone.raw_high is not None
+    assert alone.raw_low < LATE_DELIVERY.nps_effect_raw < alone.raw_high < 15
     with_late = DriverQuery(drivers=("late", "contact_loop", theme), bootstrap=0)
     found = {d.name: d for d in _run(db, tmp_path / "b", org, with_late).drivers}
     # ...and once lateness is a driver, the complaint adds nothing of its own.
