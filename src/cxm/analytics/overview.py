@@ -124,6 +124,10 @@ def compute_overview(con: Any, org_id: int) -> Overview:
 
 
 def load_overview(analytics: Analytics, org_id: int) -> Overview:
-    """The overview after syncing the store's latest writes."""
-    with analytics.fresh() as con:
-        return compute_overview(con, org_id)
+    """The overview after syncing the store's latest writes (reused until they change)."""
+
+    def compute() -> Overview:
+        with analytics.fresh() as con:
+            return compute_overview(con, org_id)
+
+    return analytics.cached(("overview", org_id), compute)

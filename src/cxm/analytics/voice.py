@@ -97,6 +97,11 @@ def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
 
 
 def load_voice(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
+    """One page of comments with the filter's counts, reused until the synced data change."""
+    return analytics.cached(("voice", org_id, f), lambda: _load(analytics, org_id, f))
+
+
+def _load(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
     with analytics.fresh() as con:
         t = _filtered(con, org_id, f)
         total = int(t.count().to_pyarrow().as_py())

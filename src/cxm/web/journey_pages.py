@@ -184,8 +184,13 @@ async def journey_edge_page(
 
 
 def _run(analytics: Any, org_id: int, fn: Any, q: Any) -> Any:
-    with analytics.fresh() as con:
-        return fn(con, org_id, q)
+    """``fn``'s result for the query, reused while the synced data stay the same."""
+
+    def compute() -> Any:
+        with analytics.fresh() as con:
+            return fn(con, org_id, q)
+
+    return analytics.cached((fn.__module__, fn.__qualname__, org_id, q), compute)
 
 
 def _csv(rows: list[dict[str, Any]], name: str) -> Response:
