@@ -43,6 +43,7 @@ from cxm.web.funnel_pages import router as funnel_pages_router
 from cxm.web.jobs import router as jobs_router
 from cxm.web.journey_pages import router as journey_pages_router
 from cxm.web.kpi_pages import router as kpi_pages_router
+from cxm.web.outcome_pages import router as outcome_pages_router
 from cxm.web.response_pages import router as response_pages_router
 from cxm.web.settings_pages import router as settings_pages_router
 from cxm.web.theme_pages import router as theme_pages_router
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(response_pages_router)
     app.include_router(report_pages_router)
     app.include_router(funnel_pages_router)
+    app.include_router(outcome_pages_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
