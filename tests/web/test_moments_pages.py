@@ -3,7 +3,10 @@ charts drawn on the server (SVG, no script) per stage and per store, with a tabl
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -11,7 +14,7 @@ from cxm.core.db import table
 from cxm.core.jobs import Job
 from tests.analytics.driver_world import driver_world, ratings
 from tests.analytics.test_friction_evidence import HAD_T0, comment
-from tests.web.conftest import Site, log_in
+from tests.web.conftest import PASSWORD, Site, log_in
 
 
 def test_moments_page_draws_the_quadrants(site: Site, client: TestClient) -> None:
@@ -66,3 +69,68 @@ def test_friction_page_links_to_the_customers_and_comments(site: Site, client: T
     assert "&lt;script&gt;x()&lt;/script&gt; late" in page.text and "<script>x()" not in page.text
     unknown = client.get("/friction/evidence", params={"name": "teleported"})
     assert unknown.status_code == 200 and "teleported" in unknown.text
+
+
+def _browser_log_in(page: Any, live_url: str, site: Site) -> None:
+    page.goto(live_url + "/login")
+    page.fill("#email", site.email)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("h1")
+
+
+@pytest.mark.browser
+def test_moments_page_in_chromium_shows_points_first_then_the_intervals(
+    live_url: str, site: Site, browser_page: Any
+) -> None:
+    from tests.analytics.test_driver_intervals import finish
+
+    db = site.app.state.db
+    driver_world(db, drivers=3, org=site.org_id)
+    page = browser_page
+    _browser_log_in(page, live_url, site)
+    page.goto(live_url + "/moments?also=t0,%20t1,%20t2")
+    page.wait_for_selector("[data-testid=importance-method]")
+    # The point estimates are there at once; the intervals are on their way.
+    t0 = page.locator("tr", has=page.locator("th", has_text="t0")).first
+    assert "%" in t0.inner_text()
+    assert page.locator("[data-testid=intervals-ready]").count() == 0 or (
+        page.locator("[data-testid=intervals-pending]").count() == 0
+    )  # an in-process worker may already have finished the job
+    with db.engine.connect() as conn:
+        job_id = conn.execute(select(func.max(table(Job).c.id))).scalar_one()
+    assert finish(db, int(job_id)) == "done"
+    # The page asks again by itself (Refresh: 5) and then shows the intervals.
+    page.wait_for_selector("[data-testid=intervals-ready]", timeout=30_000)
+    ready = page.locator("tr", has=page.locator("th", has_text="t0")).first.inner_text()
+    assert ready.count("%") >= 3  # the share and its interval
+
+
+@pytest.mark.browser
+def test_friction_evidence_link_in_chromium_lands_on_the_customers_behind_it(
+    live_url: str, site: Site, browser_page: Any
+) -> None:
+    from cxm.demo.world import generate
+
+    generate(site.app.state.db, "small", seed=3)
+    page = browser_page
+    _browser_log_in(page, live_url, site)
+    page.goto(live_url + "/friction")
+    # Late delivery tops the demo's friction list; its evidence link opens what is behind it.
+    link = page.locator("[data-testid=friction] a[data-testid=evidence-link]").first
+    assert "name=late" in (link.get_attribute("href") or "")
+    link.click()
+    page.wait_for_selector("[data-testid=evidence-customers]")
+    assert "/friction/evidence" in page.url and "name=late" in page.url
+    shown = int(
+        page.inner_text("[data-testid=evidence-customers]")
+        .replace("\u00a0", "")
+        .replace(" ", "")
+        .replace(",", "")
+    )
+    customers = page.locator("[data-testid=evidence-customer-links] a")
+    assert shown > 0 and customers.count() == min(shown, 200)
+    assert page.locator("[data-testid=evidence-responses] tbody tr").count() > 0
+    customers.first.click()
+    page.wait_for_url("**/customers/*")
+    page.wait_for_selector("h1")
