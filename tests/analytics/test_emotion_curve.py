@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.emotion_curve import emotion_curve
+from cxm.analytics.journeys import JourneyQuery
 from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
@@ -102,3 +103,87 @@ def test_curve_by_stage_by_hand(db: Database, tmp_path: Path) -> None:
 def test_bad_breakdowns_are_refused() -> None:
     with pytest.raises(ValidationError, match="by must be stage or channel"):
         emotion_curve(None, 1, "weather")  # type: ignore[arg-type]
+
+
+def _customer_id(db: Database, org: int, user: str) -> int:
+    from cxm.ingest.models import CustomerIdentity
+
+    ident = table(CustomerIdentity)
+    with db.writer() as conn:
+        found = conn.execute(
+            select(ident.c.customer_id).where(
+                (ident.c.organization_id == org) & (ident.c.value == user)
+            )
+        ).scalar_one()
+    return int(found)
+
+
+def test_curve_takes_the_journey_filters_by_hand(db: Database, tmp_path: Path) -> None:
+    from tests.analytics.test_funnels import _segment
+
+    org = _world(db)
+    _segment(db, org, {"c1": "loyalty", "c2": "new"})
+    # c1 answers 2 (a detractor) in the unknown stage; the world's two answers have no customer.
+    survey_answers(db, org, datetime(2026, 3, 6, tzinfo=UTC), "nps", [2], "web",
+                   survey="s2", customer_id=_customer_id(db, org, "c1"))  # fmt: skip
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
+
+    def curve(**filters: str) -> dict[str, dict[str, object]]:
+        q = JourneyQuery(**filters)  # type: ignore[arg-type]
+        return {p.key: p.as_dict() for p in emotion_curve(analytics, org, journeys=q)}
+
+    try:
+        web = curve(channel="web")  # c1's cart journey: c1's comments and answers only
+        none = curve(channel="delivery")  # no journey has a delivery event
+        new = curve(segment="new")
+        detractors = curve(outcome="detractor")
+        promoters = curve(outcome="promoter")
+        first = curve(first="cart")
+        everyone = curve()
+    finally:
+        analytics.close()
+    assert list(web) == ["purchase", "delivery", "unknown"]
+    assert web["unknown"]["comments"] == 1 and web["unknown"]["sentiment"] == -0.4  # f4
+    assert web["unknown"]["nps"] == -100.0 and web["unknown"]["nps_n"] == 1
+    assert web["purchase"]["nps"] is None  # the world's two answers are nobody's
+    assert none == {} and promoters == {}
+    assert list(new) == ["unknown"] and new["unknown"]["sentiment"] == 0.0  # f3, c2's
+    assert new["unknown"]["nps"] is None
+    assert detractors == web == first
+    assert sum(int(p["comments"]) for p in everyone.values()) == 4  # type: ignore[call-overload]
+    assert everyone["unknown"]["nps_n"] == 3  # no filter: nobody's answers count too
+
+
+def test_curve_filters_on_the_api_and_cli(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from cxm.cli import main
+    from cxm.core.settings import get_settings
+    from cxm.web.app import create_app
+    from tests.factories import api_key
+
+    org = _world(sqlite_db)
+    with TestClient(create_app(Settings(data_dir=tmp_path), sqlite_db)) as client:
+        headers = {"Authorization": f"Bearer {api_key(sqlite_db, org)}"}
+        url = "/api/v1/kpis/emotions/curve"
+        web = client.get(url, params={"channel": "web"}, headers=headers).json()
+        assert [(p["key"], p["comments"]) for p in web["points"]] == [
+            ("purchase", 1), ("delivery", 1), ("unknown", 1)
+        ]  # fmt: skip
+        none = client.get(url, params={"first": "parcel"}, headers=headers).json()
+        assert none["points"] == [] and none["message"]
+        bad = client.get(url, params={"outcome": "happy"}, headers=headers)
+        assert bad.status_code == 422
+    monkeypatch.setenv("CXM_DATABASE_URL", sqlite_db.engine.url.render_as_string(False))
+    monkeypatch.setenv("CXM_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    done = CliRunner().invoke(
+        main, ["kpi", "emotions", "--org", "acme", "--first", "cart", "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    assert [p["comments"] for p in json.loads(done.output)] == [1, 1, 1]

@@ -7,6 +7,10 @@ just been through), else to "unknown". Each stage gets the comments' mean sentim
 (-1 to 1, from the newest enrichment), the share that are negative and the share showing
 each emotion, and the NPS of the survey answers given at that stage's touchpoints, each
 with its n and interval.
+
+The journey filters narrow both to customers: those in a segment, those whose latest NPS
+answer is in an outcome group, and those with a journey in the period that touches a store,
+has an event in a channel or starts at a touchpoint (journeys as on the journey map).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ibis import _
 
 from cxm.analytics import stats
 from cxm.analytics.backend import Analytics
+from cxm.analytics.journeys import JourneyQuery, journey_events, people
 from cxm.core.errors import ValidationError
 from cxm.ingest.models import CHANNELS, STAGES
 from cxm.text.labels import EMOTIONS
@@ -52,6 +57,19 @@ class CurvePoint:
             "nps_n": self.nps.n if self.nps else 0,
             "small_sample": s.small_sample,
         }
+
+
+def _persons(con: Any, org_id: int, q: JourneyQuery | None) -> Any:
+    """The customers (an Ibis table of ``who``) the journey filters allow; None for all."""
+    if q is None:
+        return None
+    if q.store or q.channel or q.first:
+        frame = journey_events(con, org_id, q)
+        who = frame["person"].unique().to_list() if frame.height else []
+        return ibis.memtable({"who": who}, schema={"who": "int64"})
+    if q.picks_people:
+        return people(con, org_id, q)
+    return None
 
 
 def _comments(con: Any, org_id: int, since: datetime | None, until: datetime | None) -> Any:
@@ -95,7 +113,9 @@ def _with_stage(con: Any, org_id: int, comments: Any, lookback_days: int) -> Any
     return t.mutate(stage=t.own_stage.fill_null(t.inferred).fill_null("unknown"))
 
 
-def _nps_by(con: Any, org_id: int, by: str, since: Any, until: Any) -> dict[str, stats.Estimate]:
+def _nps_by(
+    con: Any, org_id: int, by: str, since: Any, until: Any, persons: Any = None
+) -> dict[str, stats.Estimate]:
     answers = con.table("survey_answer").filter((_.organization_id == org_id) & (_.kind == "nps"))
     responses = con.table("survey_response").filter(_.status == "complete")
     if since:
@@ -103,6 +123,10 @@ def _nps_by(con: Any, org_id: int, by: str, since: Any, until: Any) -> dict[str,
     if until:
         responses = responses.filter(responses.completed_at_local < until)
     touchpoints = con.table("touchpoint").select(tp=_.id, stage=_.stage)
+    if persons is not None:
+        customers = con.table("customer").select(cid=_.id, who=_.merged_into.fill_null(_.id))
+        allowed = customers.semi_join(persons, customers.who == persons.who)
+        responses = responses.semi_join(allowed, responses.customer_id == allowed.cid)
     t = answers.join(responses, answers.response_id == responses.id)
     t = t.left_join(touchpoints, t.touchpoint_id == touchpoints.tp)
     key = t.stage.fill_null("unknown") if by == "stage" else t.channel.fill_null("unknown")
@@ -126,16 +150,28 @@ def emotion_curve(
     since: Any = None,
     until: Any = None,
     lookback_days: int = LOOKBACK_DAYS,
+    journeys: JourneyQuery | None = None,
 ) -> list[CurvePoint]:
-    """One point per stage (in journey order) or channel, for comments in [since, until]."""
+    """One point per stage (in journey order) or channel, for comments in [since, until];
+    ``journeys`` (its segment, channel, store, first touchpoint and outcome; the dates and gap
+    of its journeys are ``since``, ``until`` and its ``gap_days``) narrows them to customers."""
     if by not in ("stage", "channel"):
         raise ValidationError(f"by must be stage or channel, not {by!r}")
     if not 1 <= lookback_days <= 90:
         raise ValidationError("lookback_days must lie between 1 and 90")
     start = datetime.combine(since, time()) if since else None
     end = datetime.combine(until + timedelta(days=1), time()) if until else None
+    if journeys is not None:
+        journeys = JourneyQuery(
+            journeys.gap_days, journeys.store, since, until, journeys.segment,
+            journeys.channel, journeys.first, journeys.outcome,
+        )  # fmt: skip
+        journeys.check()
     with analytics.fresh() as con:
+        persons = _persons(con, org_id, journeys)
         comments = _comments(con, org_id, start, end)
+        if persons is not None:
+            comments = comments.semi_join(persons, comments.person == persons.who)
         if by == "stage":
             comments = _with_stage(con, org_id, comments, lookback_days)
             key = comments.stage
@@ -157,7 +193,7 @@ def emotion_curve(
             .to_pyarrow()
             .to_pylist()
         )
-        nps = _nps_by(con, org_id, by, start, end)
+        nps = _nps_by(con, org_id, by, start, end, persons)
     order = {k: i for i, k in enumerate((*STAGES, *CHANNELS, "unknown"))}
     points = [
         CurvePoint(

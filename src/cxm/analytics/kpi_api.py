@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal
+from functools import partial
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.api import JourneyFilters
 from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.gaps import gap_figures
 from cxm.analytics.measures import Breakdown, KpiFilter, kpi_figures
@@ -115,17 +116,24 @@ async def gaps(
     "comments' mean sentiment score (-1 to 1) with its interval, the share of negative "
     "comments (Wilson interval), the share showing each emotion, and the NPS answered at "
     "that stage's touchpoints. A comment without a touchpoint counts at the stage of the "
-    "customer's last event in the 14 days before it was written.",
+    "customer's last event in the 14 days before it was written. The journey filters narrow "
+    "comments and answers to customers: in the segment, with the outcome, or with a journey "
+    "in the period touching the store, with an event in the channel or starting at `first`.",
 )
 async def emotions_curve(
     request: Request,
     client: ApiClient,
+    filters: Annotated[JourneyFilters, Depends()],
     by: Literal["stage", "channel"] = "stage",
-    since: date | None = None,
-    until: date | None = None,
 ) -> dict[str, Any]:
+    q = filters.query
     points = await run_in_threadpool(
-        emotion_curve, request.app.state.analytics, client.organization_id, by, since, until
+        partial(emotion_curve, journeys=q),
+        request.app.state.analytics,
+        client.organization_id,
+        by,
+        q.since,
+        q.until,
     )
     return {
         "by": by,

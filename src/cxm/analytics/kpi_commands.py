@@ -8,9 +8,10 @@ from typing import Any
 
 import click
 
+from cxm.analytics.commands import journey_filter_options
 from cxm.analytics.measures import BREAKDOWNS, KpiFigure, KpiFilter
 from cxm.core.commands import command_settings, open_store, organization_id
-from cxm.core.errors import ValidationError
+from cxm.core.errors import CxmError, ValidationError
 
 TITLES = {
     "nps": "NPS (points)",
@@ -198,25 +199,36 @@ def kpi_gaps(
 @click.option("--by", type=click.Choice(["stage", "channel"]), default="stage", show_default=True)
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--store", default=None, help="Only customers with a journey touching it.")
+@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True)
+@journey_filter_options
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def kpi_emotions(
     ctx: click.Context,
+    /,
     by: str,
     since: Any,
     until: Any,
     org_slug: str,
     as_json: bool,
+    **kw: Any,
 ) -> None:
     """The emotion curve: sentiment, emotions and NPS at each journey stage or channel.
 
+    The journey filters narrow comments and answers to customers: in a segment, with an
+    outcome, or with a journey in the period touching a store, with an event in a channel or
+    starting at a touchpoint.
+
     \b
-    Example:
+    Examples:
       cxm kpi emotions --by stage --since 2026-08-01
+      cxm kpi emotions --store KYIV-2 --outcome detractor --json
     """
     from cxm.analytics.backend import Analytics
     from cxm.analytics.emotion_curve import emotion_curve
+    from cxm.analytics.journeys import JourneyQuery
 
     settings = command_settings(ctx)
     db = open_store(settings)
@@ -228,7 +240,10 @@ def kpi_emotions(
             by,
             since.date() if since else None,
             until.date() if until else None,
+            journeys=JourneyQuery(**kw),
         )
+    except CxmError as exc:
+        raise click.UsageError(str(exc)) from exc
     finally:
         analytics.close()
     if as_json:

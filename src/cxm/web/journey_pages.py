@@ -107,7 +107,7 @@ def _choices(analytics: Any, org_id: int) -> dict[str, Any]:
 def _map(analytics: Any, org_id: int, q: JourneyQuery) -> dict[str, Any]:
     edges, nodes = load_map(analytics, org_id, q)
     choices = _choices(analytics, org_id)
-    curve = emotion_curve(analytics, org_id, "stage", q.since, q.until) if edges else []
+    curve = emotion_curve(analytics, org_id, "stage", q.since, q.until, journeys=q) if edges else []
     shown = edges[:SHOWN_EDGES]
     worst = worst_edge(shown)
     medians = sorted(e.median_hours for e in shown)
