@@ -2,9 +2,11 @@
 
 Sentiment is a three-class logistic regression (negative, neutral, positive); each emotion
 is its own binary logistic regression with decision thresholds tuned for F1 on held-out
-data, one for Latin-script texts and one for Cyrillic ones (their base rates differ). A
-model is a compressed ``.npz`` of coefficients (float16), intercepts, thresholds and
-its version; ``cxm text train`` writes the organization's own into the data directory.
+data, one for Latin-script texts and one for Cyrillic ones (their base rates differ). The
+shipped model reads the emotions of Cyrillic-script texts with a model of their own
+(``cxm.text.cyrillic``). A model is a compressed ``.npz`` of coefficients (float16),
+intercepts, thresholds and its version; ``cxm text train`` writes the organization's own
+into the data directory.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from typing import Any
 import numpy as np
 
 from cxm.core.errors import CxmError
-from cxm.text.features import N_FEATURES, featurize, scripts
+from cxm.text.cyrillic import CyrillicEmotions, fit_cyrillic
+from cxm.text.features import N_FEATURES, featurize, hashed_counts, scripts
 from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
+from cxm.text.lexicon import matrix
 
 SHIPPED = Path(__file__).resolve().parent / "models" / "builtin.npz"
 
@@ -44,6 +48,7 @@ class BuiltinModel:
     emotion_coef: np.ndarray  # (6, n_features)
     emotion_intercept: np.ndarray
     thresholds: np.ndarray  # (2, 6): Latin-script texts, then Cyrillic
+    cyrillic: CyrillicEmotions | None = None  # emotions of Cyrillic-script texts, if any
 
     @classmethod
     def load(cls, path: Path = SHIPPED) -> BuiltinModel:
@@ -61,6 +66,7 @@ class BuiltinModel:
                 z["emotion_coef"].astype(np.float32),
                 z["emotion_intercept"].astype(np.float32),
                 np.broadcast_to(z["thresholds"].astype(np.float32), (2, len(EMOTIONS))).copy(),
+                CyrillicEmotions.from_arrays(z),
             )
 
     @property
@@ -70,36 +76,49 @@ class BuiltinModel:
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
-        np.savez_compressed(
-            buffer,
-            version=np.array(self.version),
-            sentiment_coef=self.sentiment_coef.astype(np.float16),
-            sentiment_intercept=self.sentiment_intercept,
-            emotion_coef=self.emotion_coef.astype(np.float16),
-            emotion_intercept=self.emotion_intercept,
-            thresholds=self.thresholds,
-        )
+        arrays: dict[str, np.ndarray] = {
+            "version": np.array(self.version),
+            "sentiment_coef": self.sentiment_coef.astype(np.float16),
+            "sentiment_intercept": self.sentiment_intercept,
+            "emotion_coef": self.emotion_coef.astype(np.float16),
+            "emotion_intercept": self.emotion_intercept,
+            "thresholds": self.thresholds,
+            **(self.cyrillic.arrays() if self.cyrillic else {}),
+        }
+        np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
         path.write_bytes(buffer.getvalue())
 
     def probabilities(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(n, 3) sentiment probabilities and (n, 6) emotion probabilities."""
-        x = featurize(texts)
+        counts, lexicon = hashed_counts(texts), matrix(texts)
+        x = featurize(texts, counts, lexicon)
         logits = x @ self.sentiment_coef.T + self.sentiment_intercept
         logits = logits - logits.max(axis=1, keepdims=True)
         sentiment = np.exp(logits)
         sentiment /= sentiment.sum(axis=1, keepdims=True)
-        emotion = 1 / (1 + np.exp(-(x @ self.emotion_coef.T + self.emotion_intercept)))
-        return np.asarray(sentiment), np.asarray(emotion)
+        emotion = np.asarray(1 / (1 + np.exp(-(x @ self.emotion_coef.T + self.emotion_intercept))))
+        if self.cyrillic is not None:
+            rows = np.flatnonzero(scripts(texts)[:, 0] > 0.5)
+            if len(rows):
+                emotion[rows] = self.cyrillic.probabilities(
+                    [texts[i] for i in rows], counts[rows], lexicon[rows]
+                )
+        return np.asarray(sentiment), emotion
+
+    def cutoffs(self, texts: list[str]) -> np.ndarray:
+        """(n, 6) each text's emotion thresholds (by its script)."""
+        cyrillic = scripts(texts)[:, 0] > 0.5
+        cut = np.asarray(self.thresholds[cyrillic.astype(int)])
+        if self.cyrillic is not None:
+            cut[cyrillic] = self.cyrillic.thresholds
+        return cut
 
     def score(self, texts: list[str]) -> list[Scores]:
         if not texts:
             return []
         sentiment, emotion = self.probabilities(texts)
-        cyrillic = scripts(texts)[:, 0] > 0.5
         out = []
-        for s, e, cut in zip(
-            sentiment, emotion, self.thresholds[cyrillic.astype(int)], strict=True
-        ):
+        for s, e, cut in zip(sentiment, emotion, self.cutoffs(texts), strict=True):
             best = int(s.argmax())
             above = [EMOTIONS[k] for k in range(len(EMOTIONS)) if e[k] >= cut[k]]
             out.append(
@@ -182,11 +201,26 @@ def _version(*arrays: np.ndarray) -> str:
     return f"builtin-{digest[:10]}"
 
 
-def fit(train: Labelled, tune: Labelled | None = None, c: float = 4.0) -> BuiltinModel:
-    """Train both models; emotion thresholds are tuned on ``tune`` (else on ``train``)."""
+def fit(
+    train: Labelled, tune: Labelled | None = None, c: float = 4.0, cyrillic: bool = True
+) -> BuiltinModel:
+    """Train both models; emotion thresholds are tuned on ``tune`` (else on ``train``). With
+    ``cyrillic``, the Cyrillic rows also train the separate Cyrillic emotion model."""
     coef, intercept = fit_sentiment(train, c)
     e_coef, e_intercept, thresholds = fit_emotions(train, tune, c)
-    return BuiltinModel(_version(coef, e_coef), coef, intercept, e_coef, e_intercept, thresholds)
+    cyr = fit_cyrillic(train) if cyrillic else None
+    version = _version(coef, e_coef, *([cyr.coef] if cyr else []))
+    return BuiltinModel(version, coef, intercept, e_coef, e_intercept, thresholds, cyr)
+
+
+def with_cyrillic(model: BuiltinModel, cyr: CyrillicEmotions | None) -> BuiltinModel:
+    """``model`` with another Cyrillic emotion model (or none), under a new version."""
+    extra = [cyr.coef] if cyr else []
+    return BuiltinModel(
+        _version(model.sentiment_coef, model.emotion_coef, *extra), model.sentiment_coef,
+        model.sentiment_intercept, model.emotion_coef, model.emotion_intercept,
+        model.thresholds, cyr,
+    )  # fmt: skip
 
 
 def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
@@ -195,11 +229,12 @@ def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
         coef, intercept = fit_sentiment(data)
         return BuiltinModel(
             _version(coef, base.emotion_coef), coef, intercept, base.emotion_coef,
-            base.emotion_intercept, base.thresholds,
+            base.emotion_intercept, base.thresholds, base.cyrillic,
         )  # fmt: skip
     rows = list(range(len(data)))
     tune = data.subset(rows[::5]) if len(rows) >= 25 else None
     e_coef, e_intercept, thresholds = fit_emotions(data, tune)
+    # The customer's own emotions replace the shipped ones in every script.
     return BuiltinModel(
         _version(base.sentiment_coef, e_coef), base.sentiment_coef, base.sentiment_intercept,
         e_coef, e_intercept, thresholds,
@@ -215,6 +250,7 @@ def describe(model: BuiltinModel) -> dict[str, Any]:
     return {
         "version": model.version,
         "features": int(model.sentiment_coef.shape[1]),
+        "cyrillic_emotion_model": model.cyrillic is not None,
         "thresholds": {
             script: {e: float(t) for e, t in zip(EMOTIONS, row, strict=True)}
             for script, row in zip(("latin", "cyrillic"), model.thresholds, strict=True)

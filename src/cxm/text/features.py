@@ -70,15 +70,23 @@ def scripts(texts: Sequence[str]) -> np.ndarray:
     return out
 
 
-def featurize(texts: Sequence[str]) -> Any:
-    """Sublinear term frequencies of both n-gram kinds (each row scaled to unit length),
-    the eight log-scaled lexicon counts and the two script shares."""
+def hashed_counts(texts: Sequence[str]) -> Any:
+    """(n, 2**CHAR_BITS + 2**WORD_BITS) counts of the hashed character and word n-grams."""
     cleaned = [clean(t) for t in texts]
-    counts = sparse.hstack([_CHAR.transform(cleaned), _WORD.transform(cleaned)]).tocsr()
+    return sparse.hstack([_CHAR.transform(cleaned), _WORD.transform(cleaned)]).tocsr()
+
+
+def featurize(texts: Sequence[str], counts: Any = None, lexicon: Any = None) -> Any:
+    """Sublinear term frequencies of both n-gram kinds (each row scaled to unit length),
+    the eight log-scaled lexicon counts and the two script shares (``counts`` and
+    ``lexicon``: the texts' hashed counts and lexicon matrix, when already computed)."""
+    counts = hashed_counts(texts) if counts is None else counts
     tf = TfidfTransformer(use_idf=False, sublinear_tf=True, norm="l2")
-    lexical = sparse.csr_matrix(matrix(list(texts)) * LEXICON_SCALE)
+    lexical = matrix(list(texts)) if lexicon is None else lexicon
     script = sparse.csr_matrix(scripts(texts))
-    return sparse.hstack([tf.fit_transform(counts), lexical, script]).tocsr()
+    return sparse.hstack(
+        [tf.fit_transform(counts), sparse.csr_matrix(lexical * LEXICON_SCALE), script]
+    ).tocsr()
 
 
 def as_float32(matrix: Any) -> Any:
