@@ -51,6 +51,22 @@ def test_journey_map_filters_and_drills_down(site: Site, client: TestClient) -> 
     assert 'data-testid="dfg"' not in none.text and '<section class="notice empty"' in none.text
 
 
+def test_journey_map_is_reused_until_new_events_arrive(site: Site, client: TestClient) -> None:
+    _journeys(site)
+    log_in(client, site.email)
+    first = client.get("/journeys")
+    assert first.text == client.get("/journeys").text  # the same map, from the cache
+    assert "target=A" not in first.text
+    # u1 comes back to A: a new edge B -> A, seen at once (the cache follows the sync).
+    ingest_batch(
+        site.app.state.db,
+        site.org_id,
+        [track("5", "A", user_id="u1", timestamp="2026-03-01T13:00:00Z")],
+    )
+    again = client.get("/journeys")
+    assert "/journeys/edge?source=B&amp;target=A" in again.text
+
+
 def test_moments_and_friction_say_when_there_are_too_few_answers(
     site: Site, client: TestClient
 ) -> None:

@@ -140,7 +140,11 @@ async def journey_map_page(
 ) -> Response:
     lang = request_language(request, user.language)
     q = _query(store, since, until, gap_days, segment, channel, first, outcome)
-    found = await run_in_threadpool(_map, request.app.state.analytics, user.organization_id, q)
+    analytics, org_id = request.app.state.analytics, user.organization_id
+    # The map (graph, drawing, emotion curve) is reused while the synced data stay the same.
+    found = await run_in_threadpool(
+        analytics.cached, ("journey-map", org_id, q), lambda: _map(analytics, org_id, q)
+    )
     ctx = page_context(
         request,
         user,
@@ -242,8 +246,11 @@ async def moments_page(
             "moments-of-truth",
         )
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
+    per = by if by == "store" else "stage"
     quads = await run_in_threadpool(
-        moment_quadrants, analytics, user.organization_id, q, by if by == "store" else "stage"
+        analytics.cached,
+        ("moment-quadrants", user.organization_id, q, per),
+        lambda: moment_quadrants(analytics, user.organization_id, q, per),
     )
     q_axes, q_charts = charts(quads)
     ctx = page_context(
