@@ -23,9 +23,9 @@ from cxm.core.db import table
 from cxm.demo import truths as T
 from cxm.demo.catalogue import Catalogue
 from cxm.demo.experience import latent_gaps
-from cxm.demo.invitations import local_day
+from cxm.demo.invitations import LAST, local_day
 from cxm.demo.journeys import SimulatedCustomer
-from cxm.demo.population import END, START
+from cxm.demo.population import START
 from cxm.demo.storage import reserve_ids, write_dicts
 from cxm.surveys.models import Answer, Response, Survey, SurveyVersion
 
@@ -106,11 +106,11 @@ def write_gap_answers(
         if rng.random() >= RESPONSE_RATE:
             opens = random.Random(f"gap-view:{seed}:{person.index}")
             seen = max(e.placed_at for e in delivered) + timedelta(days=opens.uniform(5, 9))
-            if opens.random() < OPENED and seen <= END:
+            if opens.random() < OPENED and seen <= LAST:
                 views[local_day(seen)] += 1
             continue
         answered = max(e.placed_at for e in delivered) + timedelta(days=rng.uniform(5, 9))
-        if answered > END:
+        if answered > LAST:  # the end of the last day in organization time
             continue
         views[local_day(answered)] += 1
         had_late = any(e.late for e in delivered)

@@ -22,7 +22,7 @@ import pickle
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,6 +56,9 @@ from cxm.surveys.models import (
 from cxm.surveys.triggers import sampled_in, sampled_out_because
 
 ZONE = ZoneInfo("Europe/Kyiv")  # the demo organization's time zone
+# The end of the demo's last day in that zone (END is its end in UTC, two hours later): no
+# invitation, answer or view falls in a November of a few hours.
+LAST = min(END, datetime.combine(END.date() + timedelta(days=1), time(0), ZONE).astimezone(UTC))
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ class Decider:
                 continue
             due = ev.occurred_at + timedelta(hours=spec.delay_hours)
             decided = due + timedelta(minutes=rng.uniform(0, TICK_MINUTES))
-            if decided <= END:
+            if decided <= LAST:
                 candidates.append((decided, spec, ev))
         candidates.sort(key=lambda c: c[0])
         last: datetime | None = None  # the latest invitation queued or sent (one survey)
@@ -223,7 +226,7 @@ class Decider:
                 continue
             opened = now + timedelta(hours=min(rng.expovariate(1 / 18), 24 * 20))
             answered = opened + timedelta(seconds=rng.uniform(20, 90))
-            if answered > END or (suppressed is not None and suppressed[0] <= answered):
+            if answered > LAST or (suppressed is not None and suppressed[0] <= answered):
                 continue
             planned.response = {
                 "organization_id": self.org_id, "survey_id": self.survey_id,
@@ -247,7 +250,7 @@ class Decider:
             if exp.store is None or rng.random() >= QR_VIEW:
                 continue
             viewed = exp.placed_at + timedelta(minutes=rng.uniform(1, 30))
-            if viewed > END:
+            if viewed > LAST:
                 continue
             self.views[local_day(viewed)] += 1
             if rng.random() >= QR_ANSWER:
