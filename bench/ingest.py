@@ -168,7 +168,7 @@ def run_import(n: int) -> tuple[float, int] | None:
     sys.path.insert(0, str(script.parent))
     import ingest_import  # type: ignore[import-not-found]
 
-    secs, stored, _cpu = ingest_import.measure(n)
+    secs, stored, _cpu = ingest_import.measure_sqlite(n)
     return secs, stored
 
 

@@ -107,6 +107,15 @@ def measure(path: Path, url: str, rejects: Path) -> tuple[float, int, float]:
     return elapsed, summary.stored, cpu
 
 
+def measure_sqlite(n: int) -> tuple[float, int, float]:
+    """Seconds to import n generated events into a fresh SQLite store, stored, CPU seconds."""
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        make_file(tmp / "events.parquet", n)
+        with sqlite_store(tmp) as url:
+            return measure(tmp / "events.parquet", url, tmp / "rejects.csv")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--events", type=int, default=1_000_000)
