@@ -179,6 +179,25 @@ def promote_command(
     )
 
 
+def _summary(
+    ctx: click.Context, org_slug: str, filters: tuple[Any, Any, Any, Any, Any], load: Any
+) -> tuple[Any, int, Any]:
+    """The store, the organization and ``load(analytics, org, filter)`` for the options'
+    (since, until, channel, language, kind)."""
+    from cxm.analytics.backend import Analytics
+    from cxm.analytics.themes import ThemeFilter
+
+    since, until, channel, language, kind = filters
+    db, org_id = _store(ctx, org_slug)
+    f = ThemeFilter(since.date() if since else None, until.date() if until else None,
+                    channel, language, kind)  # fmt: skip
+    analytics = Analytics(db, command_settings(ctx))
+    try:
+        return db, org_id, load(analytics, org_id, f)
+    finally:
+        analytics.close()
+
+
 @click.command("themes")
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None, help="From this date.")
@@ -199,19 +218,11 @@ def themes_command(
     Example:
       cxm text themes --since 2026-08-01 --json
     """
-    from cxm.analytics.backend import Analytics
-    from cxm.analytics.themes import ThemeFilter, load_themes
+    from cxm.analytics.themes import load_themes
     from cxm.text.theme_store import load_taxonomy
 
-    settings = command_settings(ctx)
-    db, org_id = _store(ctx, org_slug)
-    f = ThemeFilter(since.date() if since else None, until.date() if until else None,
-                    channel, language, kind)  # fmt: skip
-    analytics = Analytics(db, settings)
-    try:
-        summary = load_themes(analytics, org_id, f)
-    finally:
-        analytics.close()
+    db, org_id, summary = _summary(ctx, org_slug, (since, until, channel, language, kind),
+                                   load_themes)  # fmt: skip
     taxonomy = load_taxonomy(db, org_id)
     if as_json:
         click.echo(json.dumps({
@@ -259,18 +270,9 @@ def aspects_command(
       cxm text aspects --since 2026-08-01 --json
     """
     from cxm.analytics.aspects import load_aspects
-    from cxm.analytics.backend import Analytics
-    from cxm.analytics.themes import ThemeFilter
 
-    settings = command_settings(ctx)
-    db, org_id = _store(ctx, org_slug)
-    f = ThemeFilter(since.date() if since else None, until.date() if until else None,
-                    channel, language, kind)  # fmt: skip
-    analytics = Analytics(db, settings)
-    try:
-        summary = load_aspects(analytics, org_id, f)
-    finally:
-        analytics.close()
+    _db, _org, summary = _summary(ctx, org_slug, (since, until, channel, language, kind),
+                                  load_aspects)  # fmt: skip
     if as_json:
         click.echo(json.dumps({
             "comments": summary.comments, "with_aspect": summary.with_aspect,
