@@ -146,6 +146,7 @@ def evaluate_command(
     FILE is a CSV with `text` and `sentiment` (negative, neutral, positive) or `emotions`
     (space-separated anger, disgust, fear, joy, sadness, surprise, or none), or for
     aspects `aspects` ("delivery:negative courier:positive"; optional `language`, `split`).
+    Sentiment is also reported per `language` and `split` when the file has those columns.
 
     \b
     Example:
@@ -161,6 +162,12 @@ def evaluate_command(
     _, _, model = _model(ctx, org_slug, backend)
     report = evaluate(model, data, task)
     report["model"] = model.version
+    if task == "sentiment":
+        from cxm.text.review_set import row_groups, sentiment_by_group
+
+        groups = row_groups(file)
+        if any(split or language for split, language in groups):
+            report["groups"] = sentiment_by_group(model, data, groups)
     if as_json:
         click.echo(json.dumps(report))
         return
@@ -179,6 +186,10 @@ def evaluate_command(
         click.echo("  confusion (rows: truth, columns: predicted) " + " ".join(labels))
         for name, row in zip(labels, report["confusion"]["matrix"], strict=True):
             click.echo(f"  {name:<10} " + " ".join(f"{n:>8}" for n in row))
+    for key, g in report.get("groups", {}).items():
+        if key != "all":
+            click.echo(f"  {key:<10} n = {g['n']:>5}  accuracy {g['accuracy']:.3f}  "
+                       f"macro-F1 {g['macro_f1']:.3f}")  # fmt: skip
 
 
 def _evaluate_aspects(

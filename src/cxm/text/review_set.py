@@ -1,0 +1,68 @@
+"""Sentiment figures per language and per split of a labelled file (e.g. tests/data/reviews.csv).
+
+A labelled file may carry a ``language`` column (uk, ru, en ...) and a ``split`` column
+(dev, test): the figures are then given for every split, every language and every split and
+language together, beside the whole file's, so that a set written in halves (one to
+develop against, one held out) reports each half on its own.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from cxm.text.builtin import predict_labels
+from cxm.text.evaluation import sentiment_report
+from cxm.text.labels import Labelled
+
+
+def row_groups(path: Path) -> list[tuple[str, str]]:
+    """(split, language) of each non-empty row of a labelled CSV, in file order (the rows
+    ``read_labelled`` keeps); blanks where a column is missing."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [
+            ((row.get("split") or "").strip(), (row.get("language") or "").strip())
+            for row in csv.DictReader(fh)
+            if (row.get("text") or "").strip()
+        ]
+
+
+def group_keys(split: str, language: str) -> list[str]:
+    """The groups one row counts in: all, its split, its language and both ("test/uk")."""
+    keys = ["all"] + [k for k in (split, language) if k]
+    return keys + ([f"{split}/{language}"] if split and language else [])
+
+
+def sentiment_by_group(
+    model: Any, data: Labelled, groups: list[tuple[str, str]]
+) -> dict[str, dict[str, Any]]:
+    """The sentiment report of each group of rows (see ``group_keys``), groups sorted."""
+    rows = [i for i, s in enumerate(data.sentiment) if s is not None]
+    predicted, _ = predict_labels(model, [data.texts[i] for i in rows])
+    members: dict[str, list[int]] = {}
+    for k, i in enumerate(rows):
+        for key in group_keys(*groups[i]):
+            members.setdefault(key, []).append(k)
+    return {
+        key: sentiment_report(
+            [data.sentiment[rows[k]] or "" for k in ks], [predicted[k] for k in ks]
+        )
+        for key, ks in sorted(members.items())
+    }
+
+
+if __name__ == "__main__":  # python -m cxm.text.review_set FILE: the shipped model per group
+    import sys
+
+    from cxm.text.backends import load_model
+    from cxm.text.builtin import SHIPPED
+    from cxm.text.labels import read_labelled
+
+    path = Path(sys.argv[1])
+    reports = sentiment_by_group(
+        load_model(SHIPPED), read_labelled(path, "sentiment"), row_groups(path)
+    )
+    for key, r in reports.items():
+        print(f"{key:<10} n = {r['n']:>4}  macro-F1 {r['macro_f1']:.3f}  "
+              f"accuracy {r['accuracy']:.3f}  binary {r['binary_accuracy']:.3f}")  # fmt: skip
