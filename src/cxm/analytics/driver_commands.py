@@ -171,15 +171,24 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
     help="A touchpoint code to weigh as well (repeat), e.g. cc_howto.",
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
-@click.option("--store", default=None, help="Only orders placed at this location.")
-@click.option("--channel", default=None, help="Only orders placed in this channel.")
+@click.option(
+    "--store",
+    default=None,
+    help="Only orders placed (and funnel attempts started) at this location.",
+)
+@click.option(
+    "--channel",
+    default=None,
+    help="Only orders placed (and funnel attempts started) in this channel.",
+)
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
-    """Friction points ranked by customers affected x NPS points lost, with evidence.
+    """Friction points ranked by customers affected x NPS points lost, with evidence,
+    and funnel steps with unusual drop-off ranked by attempts lost beyond a typical step.
 
     \b
     Examples:
@@ -214,4 +223,16 @@ def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: 
         click.echo(
             f"{score:>10}  {p.name:<16} {p.customers:>7,} customers  NPS {effect}  {churn}{late}"
             + (f"  ({p.note})" if p.note else "")
+        )
+    steps = found.drop_offs
+    click.echo("\nDrop-off (attempts lost beyond a typical step)")
+    if steps.message:
+        click.echo(f"  {steps.message}")
+    for d in steps.steps:
+        score = "-" if d.score is None else f"{d.score:,.0f}"
+        click.echo(
+            f"{score:>10}  {d.touchpoint} {d.step}: {d.dropped:,} of {d.attempts:,} attempts "
+            f"({d.drop_rate:.1%} [{_num(d.drop_low, '{:.1%}')}, {_num(d.drop_high, '{:.1%}')}],"
+            f" others {_num(d.peer_rate, '{:.1%}')}), {d.customers:,} customers"
+            + (f"  ({d.note})" if d.note else "")
         )

@@ -8,6 +8,10 @@ Items whose effect is not significantly negative are listed after the ranked one
 Each item carries its evidence: orders and customers affected, respondents, raw and
 adjusted effects with intervals, churn with and without it, and for late deliveries the
 median days past the promised date.
+
+Funnel steps with unusual drop-off are a second ranked list beside them (``drop_offs``, see
+``friction_dropoff``): their cost is conversion lost, not NPS points, so the two scores are
+not put on one scale.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 import polars as pl
 
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, analyse
+from cxm.analytics.friction_dropoff import DropOffList, drop_offs
 from cxm.analytics.order_facts import OrderQuery, order_facts
 
 
@@ -56,6 +61,7 @@ class FrictionList:
     points: list[FrictionPoint] = field(default_factory=list)
     respondents: int = 0
     message: str | None = None
+    drop_offs: DropOffList = field(default_factory=DropOffList)
 
 
 def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
@@ -111,4 +117,5 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
             )
         )
     points.sort(key=lambda p: (p.score is None, -(p.score or 0.0), p.name))
-    return FrictionList(points, kpi.respondents, kpi.message)
+    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until)
+    return FrictionList(points, kpi.respondents, kpi.message, steps)

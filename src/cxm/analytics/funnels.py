@@ -305,12 +305,13 @@ def _summarise(attempts: pl.DataFrame, labels: list[str]) -> list[StepResult]:
     return step_results(labels, attempts.height, reached, customers, medians)
 
 
-def funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:
-    """The funnel over the synced analytics store (``con``: Ibis DuckDB connection)."""
+def attempts_of(con: Any, org_id: int, q: FunnelQuery) -> pl.DataFrame:
+    """One row per attempt the filters keep: ``person``, ``reached`` (steps reached),
+    ``times`` (microseconds each step was reached), and the first event's channel, store,
+    organization-time start and segment."""
     steps = q.check()
     steps = _resolve(con, org_id, steps)
     frame = _read(con, org_id, steps, q.strict)
-    labels = [s.label for s in steps]
     attempts = _attempts(frame, _step_index(frame, steps), q, len(steps))
     if q.store:
         attempts = attempts.filter(pl.col("store") == q.store)
@@ -323,9 +324,16 @@ def funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:
     if q.until:
         end = datetime.combine(q.until + timedelta(days=1), time())
         attempts = attempts.filter(pl.col("local_at") < end)
+    return attempts
+
+
+def funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:
+    """The funnel over the synced analytics store (``con``: Ibis DuckDB connection)."""
+    attempts = attempts_of(con, org_id, q)
+    labels = [parse_step(s).label for s in q.steps]
     if attempts.height == 0:
         return Funnel([], 0, 0, None, {}, "No attempts match these filters.")
-    done = attempts.filter(pl.col("reached") == len(steps))
+    done = attempts.filter(pl.col("reached") == len(labels))
     total_hours = (
         done.select((pl.col("times").list.last() - pl.col("times").list.first()) / 3.6e9)
         .to_series()

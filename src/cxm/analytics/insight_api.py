@@ -15,6 +15,7 @@ from cxm.analytics.backend import Analytics
 from cxm.analytics.driver_intervals import Intervals, request_intervals
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, analyse
 from cxm.analytics.friction import FrictionQuery, friction
+from cxm.analytics.friction_dropoff import WINDOW_HOURS
 from cxm.analytics.friction_evidence import friction_evidence
 from cxm.analytics.funnels import MAX_STEPS, FunnelQuery, funnel
 from cxm.analytics.outcomes import OutcomeQuery, outcomes
@@ -203,7 +204,14 @@ async def outcomes_route(
     description="Friction points ranked by customers affected times the NPS points lost "
     "(the adjusted effect from the driver analysis), each with its evidence: orders, "
     "respondents, raw and adjusted effects with intervals, churn with and without it, and "
-    "days past the promised date for late deliveries.",
+    "days past the promised date for late deliveries; each links to its evidence "
+    "(`evidence_url`). Beside them, `drop_offs.steps`: the steps of multi-step touchpoints "
+    "(events with a `step` property, read as a funnel in the touchpoint's channel) ranked "
+    "by attempts lost beyond a typical step (attempts reaching it x its drop rate minus the "
+    "median drop rate of the other steps; only steps significantly above the others are "
+    "scored), with attempts, drop-offs, customers who left there, the drop rate's Wilson "
+    "interval, the peers' median rate, the Benjamini-Hochberg adjusted p-value, and "
+    "`funnel_url`: the funnel behind it. The filters apply to the attempts' first event.",
 )
 async def friction_route(
     request: Request,
@@ -234,6 +242,12 @@ async def friction_route(
     for point in body["points"]:
         point["evidence_url"] = "/api/v1/analytics/friction/evidence?" + urlencode(
             {"name": point["name"], **filters}
+        )
+    dates = {k: v for k, v in (("store", store), ("since", since), ("until", until)) if v}
+    for step in body["drop_offs"]["steps"]:
+        step["funnel_url"] = "/api/v1/analytics/funnel?" + urlencode(
+            [("step", s) for s in step["funnel"]]
+            + [("window_hours", WINDOW_HOURS), ("channel", step["channel"]), *dates.items()]
         )
     return body
 

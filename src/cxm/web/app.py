@@ -39,6 +39,7 @@ from cxm.text.api import router as text_router
 from cxm.text.theme_api import router as theme_router
 from cxm.web import problems
 from cxm.web.customer_pages import router as customer_pages_router
+from cxm.web.friction_pages import router as friction_pages_router
 from cxm.web.funnel_pages import router as funnel_pages_router
 from cxm.web.jobs import router as jobs_router
 from cxm.web.journey_pages import router as journey_pages_router
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(theme_pages_router)
     app.include_router(customer_pages_router)
     app.include_router(journey_pages_router)
+    app.include_router(friction_pages_router)
     app.include_router(settings_pages_router)
     app.include_router(response_pages_router)
     app.include_router(report_pages_router)

@@ -1,6 +1,6 @@
 """Journey pages: the journey map (the directly-follows graph drawn with friction in colour,
 the emotion curve, filters, and drill-down to the customers behind an edge or a touchpoint),
-moments of truth and the friction list (with CSV export)."""
+and moments of truth (with CSV export)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ from starlette.concurrency import run_in_threadpool
 from cxm.analytics.driver_intervals import request_intervals
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.emotion_curve import emotion_curve
-from cxm.analytics.friction import FrictionQuery, friction
-from cxm.analytics.friction_evidence import FrictionEvidence, friction_evidence
 from cxm.analytics.journey_map import edge_customers, load_map, worst_edge
 from cxm.analytics.journeys import OUTCOMES, JourneyQuery
 from cxm.analytics.quadrants import moment_quadrants
@@ -274,62 +272,3 @@ async def moments_page(
     if intervals.status == "pending":
         page.headers["Refresh"] = "5"  # the browser asks again; no script needed
     return page
-
-
-@router.get("/friction", response_class=HTMLResponse)
-async def friction_page(
-    request: Request,
-    user: CurrentUser,
-    store: str = "",
-    since: str = "",
-    until: str = "",
-    format: str = "",
-) -> Response:
-    lang = request_language(request, user.language)
-    analytics = request.app.state.analytics
-    q = FrictionQuery(store=store.strip() or None, since=_day(since), until=_day(until))
-    found = await run_in_threadpool(_run, analytics, user.organization_id, friction, q)
-    if format == "csv":
-        return _csv([asdict(p) for p in found.points], "friction")
-    stores = await run_in_threadpool(_stores, analytics, user.organization_id)
-    ctx = page_context(
-        request,
-        user,
-        active="friction",
-        r=found,
-        stores=stores,
-        filters={"store": q.store or "", "since": since.strip(), "until": until.strip()},
-    )
-    return render(request, "friction.html", ctx, lang)
-
-
-@router.get("/friction/evidence", response_class=HTMLResponse)
-async def friction_evidence_page(
-    request: Request,
-    user: CurrentUser,
-    name: str = "",
-    store: str = "",
-    since: str = "",
-    until: str = "",
-) -> Response:
-    lang = request_language(request, user.language)
-    q = FrictionQuery(store=store.strip() or None, since=_day(since), until=_day(until))
-    try:
-        found = await run_in_threadpool(
-            _evidence, request.app.state.analytics, user.organization_id, q, name.strip()[:100]
-        )
-    except ValidationError as exc:
-        found = FrictionEvidence(name, 0, 0, 0, 0, message=str(exc))
-    ctx = page_context(
-        request,
-        user,
-        active="friction",
-        e=found,
-        filters={"store": q.store or "", "since": since.strip(), "until": until.strip()},
-    )
-    return render(request, "friction_evidence.html", ctx, lang)
-
-
-def _evidence(analytics: Any, org_id: int, q: FrictionQuery, name: str) -> FrictionEvidence:
-    with analytics.fresh() as con:
-        return friction_evidence(con, org_id, q, name)

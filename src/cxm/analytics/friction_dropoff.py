@@ -1,0 +1,184 @@
+"""Drop-off friction: funnel steps that lose far more attempts than the other steps.
+
+The funnels are the organization's multi-step touchpoints, found in the data: a touchpoint
+whose events carry a whole-number ``step`` property (a checkout, a sign-up form) is read
+as the funnel ``Event[step=1]``, ``Event[step=2]``, ... in the touchpoint's channel, through
+the funnel kernel (``funnels.attempts_of``; gaps allowed, a 24-hour window). Each step but
+the last has a drop rate: the attempts that reached it and not the next, over those that
+reached it. Its peers are every other measured step of every such funnel. A step is
+unusual when its drop rate is significantly above the pooled rate of its peers (two-
+proportion z test, Benjamini-Hochberg over all steps) and above their median rate.
+
+The score is the attempts lost beyond a typical step: attempts that reached the step x (its
+drop rate - the median drop rate of its peers). It is not in NPS points: people who leave
+a checkout have placed no order and are seldom asked for an answer, so the loyalty effect
+of dropping off cannot be measured from answers; conversion lost is what is measured. The
+customers affected are the distinct customers whose attempts ended at the step.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from cxm.analytics.funnels import FunnelQuery, attempts_of
+from cxm.analytics.stats import adjust, compare_proportions, proportion
+
+WINDOW_HOURS = 24.0
+MIN_STEPS = 2  # a touchpoint with fewer step values is no funnel
+MAX_FUNNEL_STEPS = 30
+
+_STEPPED = """
+SELECT t.code, t.channel, e.name, TRY_CAST(json_extract_string(e.properties, '$.step')
+       AS INTEGER) AS step
+FROM event e JOIN touchpoint t ON t.id = e.touchpoint_id
+WHERE e.organization_id = ? AND e.properties LIKE '%"step"%'
+GROUP BY ALL HAVING step IS NOT NULL AND step > 0
+ORDER BY t.code, e.name, step
+"""
+
+
+@dataclass(frozen=True)
+class StepFunnel:
+    """A multi-step touchpoint read as a funnel."""
+
+    touchpoint: str
+    channel: str
+    steps: tuple[str, ...]  # funnel step labels: Event[step=n]
+
+
+@dataclass(frozen=True)
+class DropOff:
+    touchpoint: str
+    channel: str
+    step: str  # the funnel step's label, e.g. Checkout Step Viewed[step=3]
+    next_step: str
+    funnel: list[str]
+    score: float | None  # attempts lost beyond a typical step (None: not unusual)
+    attempts: int  # attempts that reached the step
+    dropped: int  # of those, attempts that did not reach the next step
+    customers: int  # distinct customers whose attempts ended here
+    drop_rate: float
+    drop_low: float | None  # Wilson 95% interval of the drop rate
+    drop_high: float | None
+    peer_rate: float | None  # median drop rate of the other steps
+    p_value: float | None  # against the other steps' pooled rate, Benjamini-Hochberg
+    unusual: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class DropOffList:
+    steps: list[DropOff] = field(default_factory=list)
+    funnels: list[StepFunnel] = field(default_factory=list)
+    message: str | None = None
+
+
+def step_funnels(con: Any, org_id: int, channel: str | None = None) -> list[StepFunnel]:
+    """The touchpoints whose events carry a whole-number ``step`` property, as funnels."""
+    rows = con.con.execute(_STEPPED, [org_id]).fetchall()
+    found: dict[tuple[str, str, str], list[int]] = {}
+    for code, chan, name, step in rows:
+        found.setdefault((str(code), str(chan), str(name)), []).append(int(step))
+    out: list[StepFunnel] = []
+    for (code, chan, name), steps in sorted(found.items()):
+        if channel and chan != channel:
+            continue
+        if MIN_STEPS <= len(steps) <= MAX_FUNNEL_STEPS:
+            out.append(StepFunnel(code, chan, tuple(f"{name}[step={s}]" for s in sorted(steps))))
+    return out
+
+
+@dataclass(frozen=True)
+class MeasuredStep:
+    funnel: StepFunnel
+    index: int
+    attempts: int
+    dropped: int
+    customers: int
+
+
+def _measure(attempts: pl.DataFrame, f: StepFunnel) -> list[MeasuredStep]:
+    out: list[MeasuredStep] = []
+    for i in range(len(f.steps) - 1):
+        here = attempts.filter(pl.col("reached") > i)
+        gone = here.filter(pl.col("reached") == i + 1)
+        out.append(MeasuredStep(f, i, here.height, gone.height, gone["person"].n_unique()))
+    return out
+
+
+def rank_drop_offs(measured: list[MeasuredStep]) -> list[DropOff]:
+    """Each step against its peers (every other measured step), ranked by score."""
+    rates = [m.dropped / m.attempts if m.attempts else None for m in measured]
+    tests = []
+    for i, m in enumerate(measured):
+        others = [o for j, o in enumerate(measured) if j != i and o.attempts]
+        lost = sum(o.dropped for o in others)
+        reached = sum(o.attempts for o in others)
+        change = compare_proportions(lost, reached, m.dropped, m.attempts)
+        tests.append(change.p_value if change.difference and change.difference > 0 else None)
+    p_values = adjust(tests)
+    out: list[DropOff] = []
+    for i, m in enumerate(measured):
+        rate = rates[i]
+        peers = [r for j, r in enumerate(rates) if j != i and r is not None]
+        peer = statistics.median(peers) if peers else None
+        interval = proportion(m.dropped, m.attempts)
+        p = p_values[i]
+        unusual = (
+            rate is not None and peer is not None and rate > peer and p is not None and p < 0.05
+        )
+        note = None
+        if not m.attempts:
+            note = "no attempt reached this step"
+        elif peer is None:
+            note = "no other step to compare with"
+        elif not unusual:
+            note = "not significantly above the other steps"
+        out.append(
+            DropOff(
+                m.funnel.touchpoint,
+                m.funnel.channel,
+                m.funnel.steps[m.index],
+                m.funnel.steps[m.index + 1],
+                list(m.funnel.steps),
+                m.attempts * (rate - peer) if unusual and rate is not None and peer else None,
+                m.attempts,
+                m.dropped,
+                m.customers,
+                rate or 0.0,
+                interval.low,
+                interval.high,
+                peer,
+                p,
+                unusual,
+                note,
+            )
+        )
+    out.sort(key=lambda d: (d.score is None, -(d.score or 0.0), -d.drop_rate, d.step))
+    return out
+
+
+def drop_offs(
+    con: Any,
+    org_id: int,
+    store: str | None = None,
+    channel: str | None = None,
+    since: Any = None,
+    until: Any = None,
+) -> DropOffList:
+    """Funnel steps ranked by attempts lost beyond a typical step (``con``: synced Ibis DuckDB);
+    ``store``, ``channel``, ``since`` and ``until`` filter the attempts by their first event."""
+    funnels = step_funnels(con, org_id, channel)
+    if not funnels:
+        return DropOffList(message="No touchpoint's events carry a step property to follow.")
+    measured: list[MeasuredStep] = []
+    for f in funnels:
+        q = FunnelQuery(f.steps, WINDOW_HOURS, False, store, f.channel, since, until)
+        measured += _measure(attempts_of(con, org_id, q), f)
+    if not any(m.attempts for m in measured):
+        return DropOffList([], funnels, "No attempts match these filters.")
+    return DropOffList(rank_drop_offs(measured), funnels)

@@ -1,0 +1,96 @@
+"""Friction pages: the ranked friction list (journey events by NPS points lost, funnel steps
+by attempts lost; CSV export of each) and the evidence behind one friction point."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from cxm.analytics.friction import FrictionQuery, friction
+from cxm.analytics.friction_dropoff import WINDOW_HOURS, DropOff
+from cxm.analytics.friction_evidence import FrictionEvidence, friction_evidence
+from cxm.core.errors import ValidationError
+from cxm.web.auth import CurrentUser, page_context
+from cxm.web.i18n import render, request_language
+from cxm.web.journey_pages import _csv, _day, _run, _stores
+
+router = APIRouter(include_in_schema=False)
+SECTIONS = ("events", "drop_offs")
+
+
+def funnel_link(d: DropOff, filters: dict[str, str]) -> str:
+    """The funnel page showing the step's funnel with the list's filters."""
+    params = {"steps": "\n".join(d.funnel), "window_hours": f"{WINDOW_HOURS:g}"}
+    params["channel"] = d.channel
+    params.update({k: v for k, v in filters.items() if v})
+    return "/journeys/funnel?" + urlencode(params)
+
+
+@router.get("/friction", response_class=HTMLResponse)
+async def friction_page(
+    request: Request,
+    user: CurrentUser,
+    store: str = "",
+    since: str = "",
+    until: str = "",
+    format: str = "",
+    section: str = "events",
+) -> Response:
+    lang = request_language(request, user.language)
+    analytics = request.app.state.analytics
+    q = FrictionQuery(store=store.strip() or None, since=_day(since), until=_day(until))
+    found = await run_in_threadpool(_run, analytics, user.organization_id, friction, q)
+    if format == "csv":
+        if section == "drop_offs":
+            return _csv([asdict(d) for d in found.drop_offs.steps], "friction-drop-off")
+        return _csv([asdict(p) for p in found.points], "friction")
+    stores = await run_in_threadpool(_stores, analytics, user.organization_id)
+    filters = {"store": q.store or "", "since": since.strip(), "until": until.strip()}
+    ctx = page_context(
+        request,
+        user,
+        active="friction",
+        r=found,
+        stores=stores,
+        filters=filters,
+        funnel_links=[funnel_link(d, filters) for d in found.drop_offs.steps],
+        export_query=urlencode(filters),
+    )
+    return render(request, "friction.html", ctx, lang)
+
+
+@router.get("/friction/evidence", response_class=HTMLResponse)
+async def friction_evidence_page(
+    request: Request,
+    user: CurrentUser,
+    name: str = "",
+    store: str = "",
+    since: str = "",
+    until: str = "",
+) -> Response:
+    lang = request_language(request, user.language)
+    q = FrictionQuery(store=store.strip() or None, since=_day(since), until=_day(until))
+    try:
+        found = await run_in_threadpool(
+            _evidence, request.app.state.analytics, user.organization_id, q, name.strip()[:100]
+        )
+    except ValidationError as exc:
+        found = FrictionEvidence(name, 0, 0, 0, 0, message=str(exc))
+    ctx = page_context(
+        request,
+        user,
+        active="friction",
+        e=found,
+        filters={"store": q.store or "", "since": since.strip(), "until": until.strip()},
+    )
+    return render(request, "friction_evidence.html", ctx, lang)
+
+
+def _evidence(analytics: Any, org_id: int, q: FrictionQuery, name: str) -> FrictionEvidence:
+    with analytics.fresh() as con:
+        return friction_evidence(con, org_id, q, name)

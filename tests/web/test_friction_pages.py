@@ -1,0 +1,56 @@
+"""The friction page's drop-off section: escaped, in the user's language, with its funnel link
+and CSV export; in Chromium, the demo world's checkout step on top."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from cxm.demo.truths import CHECKOUT
+from cxm.demo.world import generate
+from tests.analytics.test_friction_dropoff import form_world
+from tests.web.conftest import PASSWORD, Site, log_in
+
+
+def test_friction_page_lists_the_step_that_loses_most_escaped(
+    site: Site, client: TestClient
+) -> None:
+    form_world(site.app.state.db, site.org_id, event="Form <i>Step</i>")
+    log_in(client, site.email)
+    page = client.get("/friction")
+    assert page.status_code == 200
+    assert "Кроки воронок з незвичним відсівом" in page.text  # the user reads Ukrainian
+    table = page.text.split('data-testid="drop-offs"')[1]
+    first = table.split('data-testid="drop-off-row"')[1]
+    assert "form: Form &lt;i&gt;Step&lt;/i&gt;[step=2]" in first and "<i>Step" not in page.text
+    assert "не значущо вище за інші кроки" in table  # the other steps say why they are grey
+    link = first.split('data-testid="funnel-link"')[0].rsplit('href="', 1)[1].split('"')[0]
+    assert link.startswith("/journeys/funnel?steps=Form+") and "channel=web" in link
+    funnel = client.get(link.replace("&amp;", "&"))
+    assert funnel.status_code == 200 and "Form &lt;i&gt;Step&lt;/i&gt;[step=3]" in funnel.text
+    export = client.get("/friction", params={"format": "csv", "section": "drop_offs"})
+    assert export.headers["content-type"].startswith("text/csv")
+    assert export.text.splitlines()[0].startswith("touchpoint,channel,step,next_step,funnel,score")
+    assert "Form <i>Step</i>[step=2]" in export.text.splitlines()[1]
+
+
+@pytest.mark.browser
+def test_friction_page_in_chromium_puts_the_checkout_step_on_top(
+    live_url: str, site: Site, browser_page: Any
+) -> None:
+    generate(site.app.state.db, "small", seed=3)
+    page = browser_page
+    page.goto(live_url + "/login")
+    page.fill("#email", site.email)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("h1")
+    page.goto(live_url + "/friction")
+    page.wait_for_selector("[data-testid=drop-offs]")
+    top = page.locator("[data-testid=drop-off-row]").first
+    assert f"web_checkout: Checkout Step Viewed[step={CHECKOUT.worst_step}]" in top.inner_text()
+    top.locator("[data-testid=funnel-link]").click()
+    page.wait_for_url("**/journeys/funnel?**")
+    assert "Checkout Step Viewed[step=5]" in page.content()
