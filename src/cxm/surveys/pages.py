@@ -14,27 +14,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from cxm.core.db import Database
-from cxm.core.errors import NotFound
-from cxm.core.models import Organization
-from cxm.ingest.models import Location
 from cxm.surveys import limits
-from cxm.surveys.answering import (
-    next_page,
-    option_order,
-    read_page,
-    values_from_rows,
-    visible_questions,
-)
+from cxm.surveys.answering import next_page, option_order, read_page, visible_questions
 from cxm.surveys.definition import Definition
-from cxm.surveys.links import LinkProblem, link_state
+from cxm.surveys.links import LinkProblem
 from cxm.surveys.page_views import count_view, source_of
-from cxm.surveys.responses import Progress, Respondent, progress, save_page
-from cxm.surveys.service import definition_of, live_version
+from cxm.surveys.respondents import anonymous, due_page, personal
+from cxm.surveys.responses import Respondent, save_page
 from cxm.web.i18n import render
 
 router = APIRouter(include_in_schema=False)
@@ -94,41 +84,6 @@ async def _form(request: Request) -> dict[str, list[str]]:
         if isinstance(value, str):
             out.setdefault(key, []).append(value)
     return out
-
-
-def _anonymous(db: Database, org_slug: str, code: str, query: dict[str, str]) -> Respondent:
-    with db.session() as s:
-        org_id = s.scalar(select(Organization.id).where(Organization.slug == org_slug))
-    if org_id is None:
-        raise NotFound("No such survey.")
-    survey, version, d = live_version(db, int(org_id), code)
-    if survey.status != "live":
-        raise NotFound("No such survey.")
-    # store and channel always travel: a counter QR code names its store.
-    hidden = {k: v[:200] for k, v in query.items() if k in d.hidden or k in ("store", "channel")}
-    location = None
-    if hidden.get("store"):
-        with db.session() as s:
-            location = s.scalar(
-                select(Location.id).where(
-                    Location.organization_id == org_id, Location.code == hidden["store"]
-                )
-            )
-    return Respondent(int(org_id), survey.id, version.id, d, d.languages[0],
-                      hidden=hidden, location_id=location)  # fmt: skip
-
-
-def _personal(db: Database, secret: str, token: str) -> Respondent:
-    state = link_state(db, secret, token)
-    if state.survey_status == "closed":
-        raise LinkProblem("unknown")
-    d = definition_of(db, state.version_id)
-    link = state.link
-    known = Progress(state.response_id, "partial" if state.response_id else None,
-                     state.next_page, values_from_rows(d, state.answers))  # fmt: skip
-    return Respondent(link.organization_id, link.survey_id, state.version_id, d,
-                      link.language or "", link=link, response_id=state.response_id,
-                      known=known)  # fmt: skip
 
 
 def _session_key(r: Respondent) -> str:
@@ -206,12 +161,7 @@ def _current(db: Database, request: Request, r: Respondent) -> tuple[int | None,
     if r.link is None:
         rid = request.session.get(_session_key(r)) or _resumed(request, r)
         r.response_id = int(rid) if rid else None
-    state = r.known or progress(db, r.response_id, r.definition)
-    if state.status == "complete":
-        return None, state
-    if state.next_page:
-        return r.definition.page_index(state.next_page), state
-    return next_page(r.definition, None, state.values), state
+    return due_page(db, r)
 
 
 async def _get(request: Request, build: Any, preferred_language: bool = True) -> Response:
@@ -302,24 +252,24 @@ def _raw(form: dict[str, list[str]]) -> dict[str, Any]:
 @router.get("/s/{org}/{code}", response_class=HTMLResponse)
 async def anonymous_page(request: Request, org: str, code: str) -> Response:
     query = dict(request.query_params)
-    return await _get(request, lambda db: _anonymous(db, org, code, query))
+    return await _get(request, lambda db: anonymous(db, org, code, query))
 
 
 @router.post("/s/{org}/{code}", response_class=HTMLResponse)
 async def anonymous_submit(request: Request, org: str, code: str) -> Response:
     query = dict(request.query_params)
     key = "survey:{survey}:" + _client(request)
-    return await _post(request, lambda db: _anonymous(db, org, code, query), key)
+    return await _post(request, lambda db: anonymous(db, org, code, query), key)
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
 async def personal_page(request: Request, token: str) -> Response:
     secret = request.app.state.settings.secret_key
-    return await _get(request, lambda db: _personal(db, secret, token))
+    return await _get(request, lambda db: personal(db, secret, token))
 
 
 @router.post("/t/{token}", response_class=HTMLResponse)
 async def personal_submit(request: Request, token: str) -> Response:
     secret = request.app.state.settings.secret_key
     key = "link:" + token[:60]
-    return await _post(request, lambda db: _personal(db, secret, token), key)
+    return await _post(request, lambda db: personal(db, secret, token), key)

@@ -101,7 +101,9 @@ def save_survey(
     """Create the survey or, when its definition changed, add a version (responses keep theirs)."""
     now = now or datetime.now(UTC)
     assert doc.kind in SURVEY_KINDS
-    with db.session() as s:
+    # Inside the write lock from the start: a read-then-write session on SQLite fails when
+    # another writer (the job worker, say) commits between its read and its first write.
+    with db.writer() as conn, Session(bind=conn) as s:
         survey = s.scalars(
             select(Survey).where(Survey.organization_id == org_id, Survey.code == doc.code)
         ).first()
@@ -124,6 +126,7 @@ def save_survey(
             s.add(latest)
             s.flush()
         assert latest is not None
+        s.flush()  # the writer commits; the session is only its unit of work
         return SurveySummary(code=survey.code, name=survey.name, kind=survey.kind,
                              status=survey.status, version=latest.number,
                              responses=_responses(s, survey.id), changed=changed)  # fmt: skip
@@ -169,13 +172,15 @@ def list_surveys(db: Database, org_id: int) -> list[SurveySummary]:
         return out
 
 
-_DEFINITIONS: dict[int, Definition] = {}
+# Keyed by store too: version ids of two stores (two test databases, say) are unrelated.
+_DEFINITIONS: dict[tuple[str, int], Definition] = {}
 _CACHE_SIZE = 256
 
 
 def definition_of(db: Database, version_id: int) -> Definition:
     """A version's parsed definition; versions never change, so each is parsed once."""
-    found = _DEFINITIONS.get(version_id)
+    key = (str(db.url), version_id)
+    found = _DEFINITIONS.get(key)
     if found is None:
         with db.session() as s:
             version = s.get(SurveyVersion, version_id)
@@ -184,7 +189,7 @@ def definition_of(db: Database, version_id: int) -> Definition:
             found = Definition.model_validate(version.definition)
         if len(_DEFINITIONS) >= _CACHE_SIZE:
             _DEFINITIONS.pop(next(iter(_DEFINITIONS)))
-        _DEFINITIONS[version_id] = found
+        _DEFINITIONS[key] = found
     return found
 
 

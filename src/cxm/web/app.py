@@ -28,6 +28,7 @@ from cxm.ingest.api import router as ingest_router
 from cxm.reports.api import page_router as report_pages_router
 from cxm.reports.api import router as reports_router
 from cxm.surveys.admin_pages import router as survey_admin_router
+from cxm.surveys.answer_api import router as answer_router
 from cxm.surveys.api import router as surveys_router
 from cxm.surveys.builder_pages import router as survey_builder_router
 from cxm.surveys.distribution_api import router as distribution_router
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(theme_router)
     app.include_router(surveys_router)
     app.include_router(distribution_router)
+    app.include_router(answer_router)
     app.include_router(survey_pages_router)
     app.include_router(unsubscribe_router)
     app.include_router(widget_router)
