@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.outcomes import OutcomeQuery, Outcomes, outcomes
@@ -15,10 +15,11 @@ from cxm.analytics.rework import ReworkQuery, rework
 from cxm.core.bulk import insert_returning_ids, insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
+from cxm.core.errors import ValidationError
 from cxm.core.settings import Settings
 from cxm.demo.truths import CONTACT_LOOP, LATE_DELIVERY
 from cxm.ingest.events import ingest_batch
-from cxm.ingest.models import Order
+from cxm.ingest.models import Customer, Order
 from cxm.ingest.touchpoints import add_rule, add_touchpoint
 from cxm.surveys.models import Answer, Response
 from cxm.web.app import create_app
@@ -140,6 +141,51 @@ def test_outcomes_by_variant_and_by_event_by_hand(db: Database, tmp_path: Path) 
         assert bad.status_code == 422
         loops = client.get("/api/v1/analytics/rework", headers=headers).json()
         assert loops["loops"]["orders"] == 1
+
+
+def test_outcomes_filtered_by_segment_outcome_and_first_touchpoint_by_hand(
+    db: Database, tmp_path: Path
+) -> None:
+    org = _world(db)
+    with db.writer() as conn:
+        orders = table(Order)
+        owner = dict(conn.execute(select(orders.c.external_id, orders.c.customer_id)).all())
+        responses = table(Response)
+        for external in ("W1", "W2"):
+            conn.execute(
+                update(responses)
+                .where(responses.c.order_id == select(orders.c.id)
+                       .where(orders.c.external_id == external).scalar_subquery())
+                .values(customer_id=owner[external], sync_mark=change_mark(conn))
+            )  # fmt: skip
+        customers = table(Customer)
+        conn.execute(
+            update(customers)
+            .where(customers.c.id == owner["W2"])
+            .values(segment="loyalty", sync_mark=change_mark(conn))
+        )
+    # u1 answered 2 (a detractor), u2 answered 10 (a promoter, in the loyalty segment).
+    [detractors] = _outcomes(db, tmp_path, org, OutcomeQuery(outcome="detractor")).groups
+    assert (detractors.orders, detractors.nps) == (1, -100.0)
+    [loyal] = _outcomes(db, tmp_path, org, OutcomeQuery(segment="loyalty")).groups
+    assert (loyal.orders, loyal.nps) == (1, 100.0)
+    split = _outcomes(db, tmp_path, org, OutcomeQuery(event="contact_loop", outcome="promoter"))
+    assert [(g.label, g.orders) for g in split.groups] == [
+        ("with contact_loop", 0),
+        ("without contact_loop", 1),
+    ]
+    # Both orders' paths start at the order itself; none starts at A.
+    assert _outcomes(db, tmp_path, org, OutcomeQuery(first="order")).groups[0].orders == 2
+    none = _outcomes(db, tmp_path, org, OutcomeQuery(first="A"))
+    assert none.groups == [] and none.message == "No orders match these filters."
+    with pytest.raises(ValidationError, match="outcome must be one of"):
+        _outcomes(db, tmp_path, org, OutcomeQuery(outcome="angry"))
+    with TestClient(create_app(Settings(data_dir=tmp_path), db)) as client:
+        headers = {"Authorization": f"Bearer {api_key(db, org)}"}
+        url = "/api/v1/analytics/outcomes"
+        body = client.get(url, params={"segment": "loyalty"}, headers=headers).json()
+        assert [(g["orders"], g["nps"]) for g in body["groups"]] == [(1, 100.0)]
+        assert client.get(url, params={"outcome": "angry"}, headers=headers).status_code == 422
 
 
 def test_the_contact_loop_shows_with_its_angry_detractors(

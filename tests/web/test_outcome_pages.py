@@ -36,6 +36,14 @@ def test_outcome_page_splits_orders_by_an_event(site: Site, client: TestClient) 
     bad = client.get("/journeys/outcomes", params={"event": "<b>teleported</b>"})
     assert bad.status_code == 200 and "<b>teleported" not in bad.text
     assert "journeys/outcomes" in client.get("/journeys").text
+    picked = client.get(
+        "/journeys/outcomes", params={"event": "t0", "outcome": "detractor", "first": "t1"}
+    )
+    assert picked.status_code == 200
+    assert '<option value="detractor" selected>' in picked.text
+    assert '<option value="t1" selected>' in picked.text
+    odd = client.get("/journeys/outcomes", params={"outcome": "furious"})
+    assert odd.status_code == 200 and '<option value="furious"' not in odd.text
 
 
 @pytest.mark.browser

@@ -352,6 +352,14 @@ def journeys_rework(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
 @click.option("--channel", default=None, help="Only orders placed in this channel.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--segment", default=None, help="Only orders of customers in this segment.")
+@click.option(
+    "--outcome",
+    type=click.Choice(["promoter", "passive", "detractor"]),
+    default=None,
+    help="Only customers whose latest complete NPS answer is in this group.",
+)
+@click.option("--first", default=None, help="Only orders whose path starts at this touchpoint.")
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -362,6 +370,7 @@ def journeys_outcomes(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
     Examples:
       cxm journeys outcomes --top 5
       cxm journeys outcomes --event late --json
+      cxm journeys outcomes --event late --segment loyalty --outcome detractor
     """
     from dataclasses import asdict
 
@@ -374,6 +383,9 @@ def journeys_outcomes(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
         channel=kw["channel"],
         since=kw["since"].date() if kw["since"] else None,
         until=kw["until"].date() if kw["until"] else None,
+        segment=kw["segment"],
+        outcome=kw["outcome"],
+        first=kw["first"],
     )
     found = run_analysis(ctx, org_slug, outcomes, q)
     if as_json:

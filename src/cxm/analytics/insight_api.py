@@ -180,7 +180,9 @@ async def rework_route(
     description="Outcome per path: for each order variant (the touchpoints of the events "
     "about an order), or for orders with and without an event (a touchpoint code or late, "
     "contact_loop, returned), the orders, NPS with its 95% interval, the share buying again "
-    "within 90 days and the churn share, and the tested differences.",
+    "within 90 days and the churn share, and the tested differences. Filters: the order's "
+    "store, channel and dates; the customer's segment and outcome (latest complete NPS answer: "
+    "promoter, passive or detractor); `first`, the touchpoint the order's path starts at.",
 )
 async def outcomes_route(
     request: Request,
@@ -191,8 +193,21 @@ async def outcomes_route(
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    segment: str | None = None,
+    outcome: str | None = Query(default=None, pattern="^(promoter|passive|detractor)$"),
+    first: str | None = None,
 ) -> dict[str, Any]:
-    q = OutcomeQuery(event, top=top, store=store, channel=channel, since=since, until=until)
+    q = OutcomeQuery(
+        event,
+        top=top,
+        store=store,
+        channel=channel,
+        since=since,
+        until=until,
+        segment=segment,
+        outcome=outcome,
+        first=first,
+    )
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, outcomes, q
     )

@@ -5,9 +5,11 @@ sequence of touchpoints of the events about it (ordered by time, then arrival; a
 repeated back to back counts once). With ``event`` set, orders are split into those that
 had it (a touchpoint code or a built-in fact: ``late``, ``contact_loop``, ``returned``) and
 those that did not, and the difference is tested (NPS: two-sample z; churn: two-proportion
-z). Each group shows its orders, NPS with its 95% interval (from the linked answers), the
-share that bought again within 90 days and the share that churned (see ``order_facts`` for
-the follow-up rule), the mean CSAT (1-5) of the answers linked to the orders, and the mean
+z). Filters: the order's store, channel and dates, the customer's segment and outcome (as
+the journey analyses read them) and the touchpoint the order's variant starts at. Each group
+shows its orders, NPS with its 95% interval (from the linked answers), the share that
+bought again within 90 days and the share that churned (see ``order_facts`` for the
+follow-up rule), the mean CSAT (1-5) of the answers linked to the orders, and the mean
 sentiment (-1 to 1) and negative share of the comments filed about them, read from the
 newest text enrichment of each comment (Welch t tests for the differences).
 """
@@ -20,6 +22,7 @@ from typing import Any
 
 import polars as pl
 
+from cxm.analytics.journeys import JourneyQuery, people
 from cxm.analytics.order_facts import OrderQuery, order_facts
 from cxm.analytics.stats import (
     Change,
@@ -47,10 +50,18 @@ class OutcomeQuery:
     since: date | None = None
     until: date | None = None
     followup_days: int = 120
+    segment: str | None = None  # only orders of customers in this segment
+    outcome: str | None = None  # only customers whose latest NPS answer is in this group
+    first: str | None = None  # only orders whose variant starts at this touchpoint code
 
     def check(self) -> None:
         if not 1 <= self.top <= 100:
             raise ValidationError("top must lie between 1 and 100.", [Fault("1-100", "top")])
+        JourneyQuery(segment=self.segment, outcome=self.outcome).check()
+
+    def journey_filter(self) -> JourneyQuery:
+        """The customer filters (segment, outcome) as the journey analyses read them."""
+        return JourneyQuery(segment=self.segment, outcome=self.outcome)
 
 
 @dataclass(frozen=True)
@@ -190,10 +201,10 @@ def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
         org_id,
         OrderQuery(q.store, q.channel, q.since, q.until, q.followup_days, touchpoints=code),
     )
-    if facts.height == 0:
-        return Outcomes(message="No orders match these filters.")
-    voices = _voices(con, org_id)
-    if q.event is None:
+    if q.segment or q.outcome:
+        allowed = people(con, org_id, q.journey_filter()).to_pyarrow().column("who")
+        facts = facts.filter(pl.col("person").is_in(pl.Series(allowed).implode()))
+    if q.event is None or q.first:
         variants = pl.from_arrow(
             con.con.sql(_VARIANTS.format(sep=SEPARATOR), params=[org_id]).to_arrow_table()
         )
@@ -201,6 +212,13 @@ def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
         facts = facts.join(variants, on="order_id", how="left").with_columns(
             pl.col("variant").fill_null("(no events)")
         )
+        if q.first:
+            first = pl.col("variant").str.split(SEPARATOR).list.first()
+            facts = facts.filter(first == q.first)
+    if facts.height == 0:
+        return Outcomes(message="No orders match these filters.")
+    voices = _voices(con, org_id)
+    if q.event is None:
         ranked = facts.group_by("variant").len().sort(["len", "variant"], descending=[True, False])
         return Outcomes(
             [

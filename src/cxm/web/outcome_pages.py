@@ -9,12 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.journeys import OUTCOMES
 from cxm.analytics.outcomes import BUILT_IN, OutcomeQuery, Outcomes, outcomes
 from cxm.core.errors import CxmError
 from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
-from cxm.web.journey_pages import _day, _stores
+from cxm.web.journey_pages import _choices, _day, _stores
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,6 +34,9 @@ async def outcomes_page(
     channel: str = "",
     since: str = "",
     until: str = "",
+    segment: str = "",
+    outcome: str = "",
+    first: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -42,6 +46,9 @@ async def outcomes_page(
         "channel": channel.strip() if channel.strip() in CHANNELS else "",
         "since": since.strip(),
         "until": until.strip(),
+        "segment": segment.strip()[:64],
+        "outcome": outcome.strip() if outcome.strip() in OUTCOMES else "",
+        "first": first.strip()[:100],
     }
     q = OutcomeQuery(
         filters["event"] or None,
@@ -49,6 +56,9 @@ async def outcomes_page(
         channel=filters["channel"] or None,
         since=_day(since),
         until=_day(until),
+        segment=filters["segment"] or None,
+        outcome=filters["outcome"] or None,
+        first=filters["first"] or None,
     )
     found: Outcomes | None = None
     error: str | None = None
@@ -57,6 +67,7 @@ async def outcomes_page(
     except CxmError as exc:
         error = str(exc)
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
+    choices = await run_in_threadpool(_choices, analytics, user.organization_id)
     ctx = page_context(
         request,
         user,
@@ -67,5 +78,8 @@ async def outcomes_page(
         channels=CHANNELS,
         built_in=BUILT_IN,
         filters=filters,
+        segments=choices["segments"],
+        touchpoints=sorted(choices["stage_of"]),
+        outcomes=list(OUTCOMES),
     )
     return render(request, "journey_outcomes.html", ctx, lang)
