@@ -10,7 +10,8 @@ from typing import Any
 
 import click
 
-from cxm.analytics.commands import echo_funnel, funnel_options, funnel_query, journey_filter_options
+from cxm.analytics.commands import journey_filter_options
+from cxm.analytics.funnel_commands import echo_funnel, funnel_options, funnel_query
 from cxm.analytics.journeys import JourneyQuery
 from cxm.core.commands import command_settings, open_store
 from cxm.core.errors import CxmError
