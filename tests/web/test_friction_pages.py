@@ -1,5 +1,5 @@
-"""The friction page's drop-off section: escaped, in the user's language, with its funnel link
-and CSV export; in Chromium, the demo world's checkout step on top."""
+"""The friction page's drop-off and effort sections: escaped, in the user's language, with
+their links and CSV exports; in Chromium, the demo world's checkout step on top."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from cxm.demo.truths import CHECKOUT
 from cxm.demo.world import generate
 from tests.analytics.test_friction_dropoff import form_world
+from tests.analytics.test_friction_effort import effort_world
 from tests.web.conftest import PASSWORD, Site, log_in
 
 
@@ -34,6 +35,23 @@ def test_friction_page_lists_the_step_that_loses_most_escaped(
     assert export.headers["content-type"].startswith("text/csv")
     assert export.text.splitlines()[0].startswith("touchpoint,channel,step,next_step,funnel,score")
     assert "Form <i>Step</i>[step=2]" in export.text.splitlines()[1]
+
+
+def test_friction_page_lists_the_hard_touchpoint_with_its_answers(
+    site: Site, client: TestClient
+) -> None:
+    effort_world(site.app.state.db, site.org_id)
+    log_in(client, site.email)
+    page = client.get("/friction")
+    assert page.status_code == 200 and "Точки контакту з високими зусиллями (CES)" in page.text
+    first = page.text.split('data-testid="effort-row"')[1]
+    assert ">calls</th>" in first and "2,50" in first  # Ukrainian decimals
+    assert 'href="/responses?touchpoint=calls&amp;kpi=ces&amp;score_max=4"' in first
+    assert "не значущо важче за інші точки контакту" in page.text
+    answers = client.get("/responses", params={"touchpoint": "calls", "kpi": "ces", "score_max": 4})
+    assert answers.status_code == 200
+    export = client.get("/friction", params={"format": "csv", "section": "effort"})
+    assert export.text.splitlines()[1].startswith("calls,contact_centre,after_sales,30")
 
 
 @pytest.mark.browser

@@ -187,8 +187,9 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
-    """Friction points ranked by customers affected x NPS points lost, with evidence,
-    and funnel steps with unusual drop-off ranked by attempts lost beyond a typical step.
+    """Friction points ranked by customers affected x NPS points lost, with evidence;
+    funnel steps with unusual drop-off ranked by attempts lost beyond a typical step; and
+    touchpoints with high effort (CES) ranked by customers finding them hard.
 
     \b
     Examples:
@@ -235,4 +236,16 @@ def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: 
             f"({d.drop_rate:.1%} [{_num(d.drop_low, '{:.1%}')}, {_num(d.drop_high, '{:.1%}')}],"
             f" others {_num(d.peer_rate, '{:.1%}')}), {d.customers:,} customers"
             + (f"  ({d.note})" if d.note else "")
+        )
+    hard = found.effort
+    click.echo("\nEffort (CES, customers finding it hard beyond a typical touchpoint)")
+    if hard.message:
+        click.echo(f"  {hard.message}")
+    for e in hard.points:
+        score = "-" if e.score is None else f"{e.score:,.0f}"
+        click.echo(
+            f"{score:>10}  {e.touchpoint:<16} CES {_num(e.mean, '{:.2f}')} "
+            f"[{_num(e.low, '{:.2f}')}, {_num(e.high, '{:.2f}')}], n = {e.respondents:,}, "
+            f"others {_num(e.others_mean, '{:.2f}')}; {e.customers:,} customers"
+            + (f"  ({e.note})" if e.note else "")
         )

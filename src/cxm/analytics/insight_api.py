@@ -226,7 +226,13 @@ async def outcomes_route(
     "median drop rate of the other steps; only steps significantly above the others are "
     "scored), with attempts, drop-offs, customers who left there, the drop rate's Wilson "
     "interval, the peers' median rate, the Benjamini-Hochberg adjusted p-value, and "
-    "`funnel_url`: the funnel behind it. The filters apply to the attempts' first event.",
+    "`funnel_url`: the funnel behind it. The filters apply to the attempts' first event. "
+    "And `effort.points`: touchpoints whose CES answers (1-7, 7 = very easy) are worse than "
+    "the other touchpoints' (Welch t test against their pooled answers, Benjamini-Hochberg), "
+    "with respondents, mean and its 95% interval, the others' mean, the shares of easy "
+    "answers (5-7), customers with an event at the touchpoint, and a score for the "
+    "significantly harder ones: those customers x (the others' easy share - its easy "
+    "share); `responses_url` lists the hard answers (1-4) behind it.",
 )
 async def friction_route(
     request: Request,
@@ -263,6 +269,11 @@ async def friction_route(
         step["funnel_url"] = "/api/v1/analytics/funnel?" + urlencode(
             [("step", s) for s in step["funnel"]]
             + [("window_hours", WINDOW_HOURS), ("channel", step["channel"]), *dates.items()]
+        )
+    for point in body["effort"]["points"]:
+        point["responses_url"] = "/api/v1/responses?" + urlencode(
+            {"touchpoint": point["touchpoint"], "kpi": "ces", "score_max": 4}
+            | ({"store": store} if store else {})
         )
     return body
 

@@ -1,5 +1,6 @@
 """Friction pages: the ranked friction list (journey events by NPS points lost, funnel steps
-by attempts lost; CSV export of each) and the evidence behind one friction point."""
+by attempts lost, touchpoints by customers finding them hard; CSV export of each) and the
+evidence behind one friction point."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from cxm.web.i18n import render, request_language
 from cxm.web.journey_pages import _csv, _day, _run, _stores
 
 router = APIRouter(include_in_schema=False)
-SECTIONS = ("events", "drop_offs")
+HARD_CES = 4  # answers up to this are not "easy" (measures.TOP_FROM["ces"] is 5)
 
 
 def funnel_link(d: DropOff, filters: dict[str, str]) -> str:
@@ -29,6 +30,12 @@ def funnel_link(d: DropOff, filters: dict[str, str]) -> str:
     params["channel"] = d.channel
     params.update({k: v for k, v in filters.items() if v})
     return "/journeys/funnel?" + urlencode(params)
+
+
+def responses_link(touchpoint: str, store: str) -> str:
+    """The responses page listing the touchpoint's hard CES answers."""
+    params = {"touchpoint": touchpoint, "kpi": "ces", "score_max": str(HARD_CES)}
+    return "/responses?" + urlencode(params | ({"store": store} if store else {}))
 
 
 @router.get("/friction", response_class=HTMLResponse)
@@ -48,6 +55,8 @@ async def friction_page(
     if format == "csv":
         if section == "drop_offs":
             return _csv([asdict(d) for d in found.drop_offs.steps], "friction-drop-off")
+        if section == "effort":
+            return _csv([asdict(e) for e in found.effort.points], "friction-effort")
         return _csv([asdict(p) for p in found.points], "friction")
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
     filters = {"store": q.store or "", "since": since.strip(), "until": until.strip()}
@@ -59,6 +68,9 @@ async def friction_page(
         stores=stores,
         filters=filters,
         funnel_links=[funnel_link(d, filters) for d in found.drop_offs.steps],
+        responses_links=[
+            responses_link(e.touchpoint, filters["store"]) for e in found.effort.points
+        ],
         export_query=urlencode(filters),
     )
     return render(request, "friction.html", ctx, lang)
