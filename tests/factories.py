@@ -80,6 +80,7 @@ def survey_answers(
     location_id: int | None = None,
     survey: str = "s",
     customer_id: int | None = None,
+    order_id: int | None = None,
 ) -> None:
     """Complete responses with one answer each (``kind``: nps, csat, ces, enps), committed."""
     with db.writer() as conn:
@@ -91,7 +92,7 @@ def survey_answers(
             [
                 {"organization_id": org, "survey_id": sid, "version_id": vid,
                  "channel": channel, "location_id": location_id, "status": "complete",
-                 "customer_id": customer_id,
+                 "customer_id": customer_id, "order_id": order_id,
                  "started_at": when, "completed_at": when, "sync_mark": mark}
                 for _ in values
             ],

@@ -23,7 +23,11 @@ router = APIRouter(prefix="/api/v1/kpis", tags=["kpis"])
     "year `2026`; default the last complete month), overall or broken down (`by=month` "
     "gives the trend). Every figure has n, its 95% interval and margin, the change since "
     "the period before with its test and p-value (Benjamini-Hochberg adjusted when several "
-    "segments are compared), and a small-sample flag. NPS and eNPS are in points, CSAT is "
+    "segments are compared), and a small-sample flag. In a breakdown each segment is also "
+    "compared with all the others together (`versus_rest`: difference, test, p-value and "
+    "Benjamini-Hochberg adjusted p-value). `by=delivery` groups answers by the punctuality of "
+    "the response's order: `on_time`, `late`, `(no delivery)` (nothing promised) or `(no "
+    "order)`. NPS and eNPS are in points, CSAT is "
     "the top-2-box share in percent (with `mean` on 1-5), CES the mean on 1-7 (with "
     "`easy_share`). eNPS groups of fewer than five respondents are suppressed.",
 )

@@ -30,6 +30,7 @@ def kpi_group() -> None:
       cxm kpi nps --by store --period 2026-10
       cxm kpi csat --period 2026-Q3 --by region --json
       cxm kpi enps --by store --period 2026
+      cxm kpi nps --by delivery --period 2026 --json
     """
 
 
@@ -62,7 +63,9 @@ def _options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--by",
         type=click.Choice(BREAKDOWNS),
         default=None,
-        help="Break the figure down (month gives the trend).",
+        help="Break the figure down (month gives the trend; delivery: the punctuality of "
+        "the response's order, on_time, late, (no delivery) or (no order)). Each segment is "
+        "also compared with all the others together.",
     )(func)
     return func
 
@@ -103,9 +106,13 @@ def _line(f: KpiFigure, by: str | None) -> str:
     if out["change"] is not None:
         mark = " (significant)" if out["significant"] else ""
         change = f"  change {out['change']:+.1f}{mark}"
+    rest = ""
+    if (r := out["versus_rest"]) is not None and r["difference"] is not None:
+        mark = " (significant)" if r["significant"] else ""
+        rest = f"  vs rest {r['difference']:+.1f}{mark}"
     small = "  (few answers)" if out["small_sample"] else ""
     value = f"{out['value']:6.1f} ± {out['margin'] or 0:4.1f}"
-    return f"{label:<16} {value}  n = {out['n']:,}{change}{small}"
+    return f"{label:<16} {value}  n = {out['n']:,}{change}{rest}{small}"
 
 
 def _command(metric: str, summary: str, example: str) -> click.Command:

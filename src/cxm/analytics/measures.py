@@ -1,9 +1,11 @@
 """Experience KPIs from survey answers: NPS, CSAT, CES and eNPS, for any filter and breakdown.
 
 Each figure carries its sample size, its 95% interval and its change against the month
-before with a significance test; when several segments are compared at once their p-values
-are Benjamini-Hochberg adjusted. Small samples are flagged; employee figures (eNPS) of
-fewer than ``MIN_EMPLOYEE_GROUP`` respondents are suppressed so nobody can be singled out.
+before with a significance test; a segment of a breakdown is also compared with the rest of
+the answers (every other segment together). When several segments are compared at once,
+each family of p-values is Benjamini-Hochberg adjusted. Small samples are flagged; employee
+figures (eNPS) of fewer than ``MIN_EMPLOYEE_GROUP`` respondents are suppressed so nobody can
+be singled out.
 
 Definitions: NPS and eNPS on 0-10 (promoters 9-10 minus detractors 0-6, in points); CSAT on
 1-5, headline top-2-box (4-5) share with a Wilson interval, and its mean with a t interval;
@@ -24,12 +26,22 @@ from sqlalchemy import select
 
 from cxm.analytics import stats
 from cxm.analytics.backend import Analytics
+from cxm.analytics.punctuality import NO_ORDER, order_punctuality
 from cxm.core.errors import ValidationError
 from cxm.surveys.models import Survey
 
 Metric = Literal["nps", "csat", "ces", "enps"]
 Breakdown = Literal[
-    "month", "store", "region", "channel", "touchpoint", "stage", "language", "segment", "survey"
+    "month",
+    "store",
+    "region",
+    "channel",
+    "touchpoint",
+    "stage",
+    "language",
+    "segment",
+    "survey",
+    "delivery",  # the punctuality of the response's order: on_time, late, (no delivery)
 ]
 METRICS: tuple[str, ...] = get_args(Metric)
 BREAKDOWNS: tuple[str, ...] = get_args(Breakdown)
@@ -83,6 +95,8 @@ class KpiFigure:
     detail: stats.Estimate | None = None  # CSAT mean, CES share of easy answers
     adjusted_p: float | None = None
     suppressed: bool = False
+    versus_rest: stats.Change | None = None  # this segment minus every other one together
+    versus_rest_adjusted_p: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         share = self.metric == "csat"  # a proportion shown in percent
@@ -119,6 +133,17 @@ class KpiFigure:
             k = 1.0 if self.metric == "csat" else 100.0
             out[name] = None if d.value is None else d.value * k
             out[f"{name}_margin"] = None if d.margin is None else d.margin * k
+        out["versus_rest"] = None
+        if (r := self.versus_rest) is not None:
+            q = self.versus_rest_adjusted_p
+            p_rest = q if q is not None else r.p_value
+            out["versus_rest"] = {
+                "difference": shown(r.difference),
+                "test": r.test,
+                "p_value": r.p_value,
+                "adjusted_p": q,
+                "significant": p_rest is not None and p_rest < 0.05,
+            }
         return out
 
 
@@ -192,6 +217,9 @@ def scoped_answers(
     if where.segment is not None or by == "segment":
         customers = con.table("customer").select(cust_id=_.id, segment=_.segment)
         t = t.left_join(customers, t.customer_id == customers.cust_id)
+    if by == "delivery":
+        punctual = order_punctuality(con, org_id)
+        t = t.left_join(punctual, t.order_id == punctual.punctual_order)
     for name in ("channel", "store", "region", "touchpoint", "stage", "language", "segment"):
         wanted = getattr(where, name)
         if wanted is not None:
@@ -203,6 +231,8 @@ def scoped_answers(
         key = ibis.literal("all")
     elif by == "survey":
         key = t.survey_id.cast("string")
+    elif by == "delivery":
+        key = t.delivery.fill_null(NO_ORDER)
     else:
         key = t[by].fill_null("(online)" if by in ("store", "region") else "(unknown)")
     return t.mutate(key=key, month=t.completed_at_local.truncate("M"))
@@ -269,9 +299,11 @@ def _compare(metric: str, before: Cell, now: Cell) -> stats.Change:
     )
 
 
-def _pooled(cells: dict[tuple[str, str], Cell], period: str, key: str) -> Cell | None:
-    """One segment's statistics over every month of a period (they add up)."""
-    found = [c for m in months_of(period) if (c := cells.get((m, key))) is not None]
+def _pooled(cells: dict[tuple[str, str], Cell], period: str, key: str | None) -> Cell | None:
+    """One segment's statistics over every month of a period (they add up); every
+    segment's when ``key`` is None."""
+    months = set(months_of(period))
+    found = [c for (m, k), c in cells.items() if m in months and key in (None, k)]
     if not found:
         return None
     return Cell(
@@ -299,6 +331,18 @@ def _figure(metric: str, period: str, key: str, cells: dict[tuple[str, str], Cel
     previous = _estimates(metric, before)[0] if before is not None else None
     change = _compare(metric, before, now) if before is not None else None
     return KpiFigure(metric, period, key, estimate, previous, change, detail)
+
+
+def _versus_rest(metric: str, f: KpiFigure, cells: dict[tuple[str, str], Cell]) -> KpiFigure:
+    """The figure with its segment compared to all other answers of the period together."""
+    mine, every = _pooled(cells, f.period, f.key), _pooled(cells, f.period, None)
+    assert mine is not None and every is not None
+    rest = Cell(*(a - b for a, b in zip(dataclasses.astuple(every),
+                                         dataclasses.astuple(mine), strict=True)))  # fmt: skip
+    too_few = metric == "enps" and min(mine.n, rest.n) < MIN_EMPLOYEE_GROUP
+    if rest.n == 0 or f.suppressed or too_few:
+        return f
+    return dataclasses.replace(f, versus_rest=_compare(metric, rest, mine))
 
 
 def survey_codes(analytics: Analytics, org_id: int) -> dict[str, int]:
@@ -349,8 +393,11 @@ def kpi_figures(
     keys = sorted({k for m, k in cells if m in wanted})
     figures = [_figure(metric, period, k, cells) for k in keys]
     if len(figures) > 1:
+        figures = [_versus_rest(metric, f, cells) for f in figures]
         adjusted = stats.adjust([f.change.p_value if f.change else None for f in figures])
+        against = stats.adjust([f.versus_rest.p_value if f.versus_rest else None for f in figures])
         figures = [
-            dataclasses.replace(f, adjusted_p=q) for f, q in zip(figures, adjusted, strict=True)
+            dataclasses.replace(f, adjusted_p=q, versus_rest_adjusted_p=r)
+            for f, q, r in zip(figures, adjusted, against, strict=True)
         ]
     return figures

@@ -36,10 +36,13 @@ def drill(metric: str, period: str | None, **filters: str | None) -> str:
     return "/responses?" + urlencode({k: v for k, v in params.items() if v != ""})
 
 
-def _row_link(f: Any, by: str, where: KpiFilter) -> str:
-    """A breakdown row's responses: its segment (or month) with the page's channel filter."""
+def _row_link(f: Any, by: str, where: KpiFilter) -> str | None:
+    """A breakdown row's responses: its segment (or month) with the page's channel filter;
+    None where the explorer cannot select the segment (delivery punctuality)."""
     if by == "month":
         return drill(f.metric, f.period, channel=where.channel)
+    if by == "delivery":
+        return None
     filters = {"channel": where.channel, by: f.key}
     return drill(f.metric, f.period, **filters)
 
