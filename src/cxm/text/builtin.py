@@ -24,6 +24,9 @@ from cxm.text.cyrillic import CyrillicEmotions, fit_cyrillic
 from cxm.text.features import N_FEATURES, featurize, hashed_counts, scripts
 from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
 from cxm.text.lexicon import matrix
+from cxm.text.polarity import VERSION as POLARITY_VERSION
+from cxm.text.polarity import WEIGHT as POLARITY_WEIGHT
+from cxm.text.polarity import adjust
 
 SHIPPED = Path(__file__).resolve().parent / "models" / "builtin.npz"
 
@@ -49,9 +52,21 @@ class BuiltinModel:
     emotion_intercept: np.ndarray
     thresholds: np.ndarray  # (2, 6): Latin-script texts, then Cyrillic
     cyrillic: CyrillicEmotions | None = None  # emotions of Cyrillic-script texts, if any
+    # How much the review polarity lexicon moves sentiment (``cxm.text.polarity``): the
+    # shipped model's sentiment was learnt from emotion labels of social-media posts, so
+    # it leans on it; a sentiment model trained on the customer's own labels does not.
+    polarity: float = 0.0
 
     @classmethod
     def load(cls, path: Path = SHIPPED) -> BuiltinModel:
+        model = cls._load(path)
+        if path == SHIPPED:  # the shipped sentiment reads reviews with the polarity lexicon
+            model.polarity = POLARITY_WEIGHT
+            model.version = f"{model.version}-{POLARITY_VERSION}"
+        return model
+
+    @classmethod
+    def _load(cls, path: Path) -> BuiltinModel:
         with np.load(path, allow_pickle=False) as z:
             width = int(z["sentiment_coef"].shape[1])
             if width != N_FEATURES:
@@ -67,6 +82,7 @@ class BuiltinModel:
                 z["emotion_intercept"].astype(np.float32),
                 np.broadcast_to(z["thresholds"].astype(np.float32), (2, len(EMOTIONS))).copy(),
                 CyrillicEmotions.from_arrays(z),
+                float(z["polarity"]) if "polarity" in z else 0.0,
             )
 
     @property
@@ -83,6 +99,7 @@ class BuiltinModel:
             "emotion_coef": self.emotion_coef.astype(np.float16),
             "emotion_intercept": self.emotion_intercept,
             "thresholds": self.thresholds,
+            "polarity": np.array(self.polarity, dtype=np.float32),
             **(self.cyrillic.arrays() if self.cyrillic else {}),
         }
         np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
@@ -96,6 +113,7 @@ class BuiltinModel:
         logits = logits - logits.max(axis=1, keepdims=True)
         sentiment = np.exp(logits)
         sentiment /= sentiment.sum(axis=1, keepdims=True)
+        sentiment = adjust(np.asarray(sentiment), texts, self.polarity)
         emotion = np.asarray(1 / (1 + np.exp(-(x @ self.emotion_coef.T + self.emotion_intercept))))
         if self.cyrillic is not None:
             rows = np.flatnonzero(scripts(texts)[:, 0] > 0.5)
@@ -234,10 +252,12 @@ def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
     rows = list(range(len(data)))
     tune = data.subset(rows[::5]) if len(rows) >= 25 else None
     e_coef, e_intercept, thresholds = fit_emotions(data, tune)
-    # The customer's own emotions replace the shipped ones in every script.
+    # The customer's own emotions replace the shipped ones in every script; sentiment (and
+    # the polarity lexicon's part in it) stays.
+    suffix = f"-{POLARITY_VERSION}" if base.polarity else ""
     return BuiltinModel(
-        _version(base.sentiment_coef, e_coef), base.sentiment_coef, base.sentiment_intercept,
-        e_coef, e_intercept, thresholds,
+        _version(base.sentiment_coef, e_coef) + suffix, base.sentiment_coef,
+        base.sentiment_intercept, e_coef, e_intercept, thresholds, polarity=base.polarity,
     )  # fmt: skip
 
 
