@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from cxm.core.errors import ValidationError
 from cxm.core.validation import faults_from
 from cxm.surveys.invitations import list_decisions
-from cxm.surveys.response_rate import Period, RateRow, response_rates
+from cxm.surveys.response_rate import Breakdown, Period, RateRow, response_rates
 from cxm.surveys.schedules import (
     ScheduleOut,
     ScheduleSpec,
@@ -192,7 +192,11 @@ async def decisions(
     description="Response rates per survey and period (`by`: day, week, month, all): "
     "invitations answered of those sent, and for anonymous links (QR codes, the widget, shared "
     "links) complete responses against page views; each with a 95% Wilson interval. Dates "
-    "`start` and `end` (inclusive) bound the periods.",
+    "`start` and `end` (inclusive) bound the periods. `breakdown=store` splits invitations "
+    "by their link's store (`(no store)`), `breakdown=trigger` by the trigger that sent them "
+    "(`(recurring)`, `(by hand)`); anonymous links' views and answers stay in one "
+    "`(anonymous links)` row (views are counted per survey, not per store). The row's `key` "
+    "names its store or trigger.",
 )
 async def response_rates_route(
     client: ApiClient,
@@ -201,7 +205,8 @@ async def response_rates_route(
     by: Period = "month",
     start: date | None = None,
     end: date | None = None,
+    breakdown: Breakdown | None = None,
 ) -> list[RateRow]:
     return await run_in_threadpool(
-        response_rates, db, client.organization_id, survey, by, start, end
+        response_rates, db, client.organization_id, survey, by, start, end, breakdown
     )

@@ -244,24 +244,32 @@ def decisions_command(
               show_default=True)  # fmt: skip
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option(
+    "--breakdown",
+    type=click.Choice(["store", "trigger"]),
+    default=None,
+    help="Split invitations by their link's store or by the trigger that sent them.",
+)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def rate_command(
     ctx: click.Context, survey: str | None, by: str, start: datetime | None,
-    end: datetime | None, org_slug: str, as_json: bool,
+    end: datetime | None, breakdown: str | None, org_slug: str, as_json: bool,
 ) -> None:  # fmt: skip
     """Response rates: invitations answered of those sent, and anonymous answers per view.
 
     \b
-    Example:
+    Examples:
       cxm surveys rate --survey post-purchase --by month --json
+      cxm surveys rate --survey post-purchase --by all --breakdown store
     """
     from cxm.surveys.response_rate import response_rates
 
     db = open_store(command_settings(ctx))
     rows = response_rates(db, organization_id(db, org_slug), survey, by,  # type: ignore[arg-type]
-                          start.date() if start else None, end.date() if end else None)  # fmt: skip
+                          start.date() if start else None, end.date() if end else None,
+                          breakdown)  # type: ignore[arg-type]  # fmt: skip
     if as_json:
         click.echo(as_json_text([r.model_dump() for r in rows]))
         return
@@ -272,7 +280,8 @@ def rate_command(
         return f"{value:.1%} ({low:.1%}–{high:.1%})"
 
     for r in rows:
-        click.echo(f"{r.survey:<20} {r.period:<10} invitations {r.answered}/{r.sent} "
+        key = f"{r.key:<20} " if breakdown else ""
+        click.echo(f"{r.survey:<20} {r.period:<10} {key}invitations {r.answered}/{r.sent} "
                    f"{pct(r.rate, r.rate_low, r.rate_high)}  views {r.anonymous_responses}/"
                    f"{r.views} {pct(r.view_rate, r.view_rate_low, r.view_rate_high)}")  # fmt: skip
 

@@ -26,10 +26,13 @@ PATH = "/surveys/distribution"
 
 def _page(request: Request, user: Any, status: int = 200, **extra: Any) -> HTMLResponse:
     db, org = request.app.state.db, user.organization_id
+    split = request.query_params.get("rates")
+    breakdown = split if split in ("store", "trigger") else None
     ctx = page_context(
         request, user, active="surveys", surveys=list_surveys(db, org),
         triggers=list_triggers(db, org), schedules=list_schedules(db, org),
-        rates=response_rates(db, org, None, "month"),
+        rates=response_rates(db, org, None, "month", breakdown=breakdown),  # type: ignore[arg-type]
+        rates_by=breakdown,
         suppressed=list_suppressions(db, org, limit=20),
         decisions=list_decisions(db, org, None, limit=30),
         base_url=str(request.base_url).rstrip("/"), **extra,

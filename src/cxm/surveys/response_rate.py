@@ -5,6 +5,12 @@ An invitation counts in the period it was sent and as answered when its personal
 response is complete (whenever that happened). A view counts in the day it was counted; an
 anonymous response in the day it was started, as answered when complete. Days, weeks and
 months are the organization's, in its time zone, as for every other KPI.
+
+Broken down by store, invitations count under their link's store (``(no store)`` when the
+link names none); by trigger, under the trigger that sent them, ``(recurring)`` for a
+recurring survey's runs and ``(by hand)`` for the rest. Anonymous links belong to no trigger,
+and their views are counted per survey and source, not per store, so in either breakdown
+their views and answers stay together in one ``(anonymous links)`` row.
 """
 
 from __future__ import annotations
@@ -15,19 +21,23 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Integer, and_, cast, func, select
+from sqlalchemy import BigInteger, Integer, and_, case, cast, func, literal, select
 from statsmodels.stats.proportion import proportion_confint
 
 from cxm.core.db import Database, table
 from cxm.core.models import Organization
-from cxm.surveys.models import Invitation, PageView, Response, Survey
+from cxm.ingest.models import Location
+from cxm.surveys.models import Invitation, PageView, Response, Survey, SurveyLink, Trigger
 
 Period = Literal["day", "week", "month", "all"]
+Breakdown = Literal["store", "trigger"]
+ANONYMOUS = "(anonymous links)"
 
 
 class RateRow(BaseModel):
     survey: str
     period: str
+    key: str = "all"  # the store or trigger of a breakdown
     sent: int  # invitations sent
     answered: int  # of those, with a complete response
     rate: float | None
@@ -84,22 +94,44 @@ def response_rates(
     by: Period = "month",
     start: date | None = None,
     end: date | None = None,
+    breakdown: Breakdown | None = None,
 ) -> list[RateRow]:
-    """One row per survey and period with invitations sent, page views or anonymous answers."""
+    """One row per survey and period (and store or trigger, with ``breakdown``) with
+    invitations sent, page views or anonymous answers."""
     it, rt, st, vt = table(Invitation), table(Response), table(Survey), table(PageView)
     where = [st.c.organization_id == org_id]
     if survey is not None:
         where.append(st.c.code == survey)
     dialect = db.engine.dialect.name
     sent_day = _quarter(it.c.created_at, dialect)
-    invited = (
-        select(st.c.code, sent_day, func.count(), func.count(rt.c.id))
-        .select_from(it)
-        .join(st, st.c.id == it.c.survey_id)
+    joined = (
+        it.join(st, st.c.id == it.c.survey_id)
         .outerjoin(rt, and_(rt.c.link_id == it.c.link_id, rt.c.status == "complete"))
+    )  # fmt: skip
+    key: Any = literal("all")
+    if breakdown == "store":
+        lt, loc = table(SurveyLink), table(Location)
+        joined = joined.outerjoin(lt, lt.c.id == it.c.link_id).outerjoin(
+            loc, loc.c.id == lt.c.location_id
+        )
+        key = func.coalesce(loc.c.code, "(no store)")
+    elif breakdown == "trigger":
+        tt = table(Trigger)
+        joined = joined.outerjoin(tt, tt.c.id == it.c.trigger_id)
+        key = case(
+            (tt.c.code.is_not(None), tt.c.code),
+            (it.c.schedule_id.is_not(None), "(recurring)"),
+            else_="(by hand)",
+        )
+    # PostgreSQL refuses a constant in GROUP BY: the key is grouped by only when it varies.
+    grouped = (st.c.code, sent_day, key) if breakdown else (st.c.code, sent_day)
+    invited = (
+        select(st.c.code, sent_day, key, func.count(), func.count(rt.c.id))
+        .select_from(joined)
         .where(*where, it.c.status == "sent")
-        .group_by(st.c.code, sent_day)
+        .group_by(*grouped)
     )
+    other = ANONYMOUS if breakdown else "all"
     viewed = (
         select(st.c.code, vt.c.day, func.sum(vt.c["count"]))
         .join(st, st.c.id == vt.c.survey_id)
@@ -113,7 +145,7 @@ def response_rates(
         .where(*where, rt.c.link_id.is_(None), rt.c.status == "complete")
         .group_by(st.c.code, started_day)
     )
-    totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
 
     def keep(day: date) -> bool:
         return (start is None or day >= start) and (end is None or day <= end)
@@ -125,23 +157,24 @@ def response_rates(
             ).scalar()
             or "UTC"
         )
-        for code, quarter, n, done in conn.execute(invited):
+        for code, quarter, group, n, done in conn.execute(invited):
             if keep(d := _local_day(quarter, zone)):
-                row = totals[(str(code), label(d, by))]
+                row = totals[(str(code), label(d, by), str(group))]
                 row[0] += int(n)
                 row[1] += int(done)
         for code, day, n in conn.execute(viewed):
             if keep(d := _day(day)):
-                totals[(str(code), label(d, by))][2] += int(n or 0)
+                totals[(str(code), label(d, by), other)][2] += int(n or 0)
         for code, quarter, n in conn.execute(anonymous):
             if keep(d := _local_day(quarter, zone)):
-                totals[(str(code), label(d, by))][3] += int(n)
+                totals[(str(code), label(d, by), other)][3] += int(n)
     out = []
-    for (code, period), (sent, answered, views, anon) in sorted(totals.items()):
+    for (code, period, group), (sent, answered, views, anon) in sorted(totals.items()):
         rate, low, high = _share(answered, sent)
         # More anonymous answers than counted views (e.g. views before counting began) cap at 1.
         vrate, vlow, vhigh = _share(min(anon, views), views)
-        out.append(RateRow(survey=code, period=period, sent=sent, answered=answered, rate=rate,
-                           rate_low=low, rate_high=high, views=views, anonymous_responses=anon,
-                           view_rate=vrate, view_rate_low=vlow, view_rate_high=vhigh))  # fmt: skip
+        out.append(RateRow(survey=code, period=period, key=group, sent=sent,
+                           answered=answered, rate=rate, rate_low=low, rate_high=high,
+                           views=views, anonymous_responses=anon, view_rate=vrate,
+                           view_rate_low=vlow, view_rate_high=vhigh))  # fmt: skip
     return out
