@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -46,5 +47,10 @@ def test_search_theme_filter_and_highlights(site: Site, client: TestClient) -> N
     page = client.get("/voice?q=посилкою&theme=delivery/late").text
     assert "Я в люті!" in page and "Дякую" not in page and "Черга" not in page
     assert "<b>грубий</b>" not in page and "&lt;b&gt;" in page  # escaped, inside marks too
-    assert '<mark class="hl hl-theme ' in page  # the words that gave the theme
+    assert re.search(r'<mark class="hl [^"]*hl-theme ', page)  # the words that gave the theme
     assert "hl-anger" in page or "hl-negative" in page  # the words behind the reading
+    # Each stored aspect marks the clause it was read from, with its sentiment.
+    assert "hl-aspect hl-aspect-negative" in page
+    marked = page.split('data-testid="marked"', 1)[1].split("</p>", 1)[0]
+    assert 'hl-aspect-negative " title="кур' in marked  # the courier's clause, named
+    assert "&lt;b&gt;" in marked and "<b>" not in marked  # customer text escaped in marks

@@ -29,8 +29,10 @@ import numpy as np
 
 VERSION = "r1"
 
-_FOLD = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е",
-                       "'": "", "’": "", "ʼ": "", "`": ""})  # fmt: skip
+_LETTERS = {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е"}
+_FOLD = str.maketrans({**_LETTERS, "'": "", "’": "", "ʼ": "", "`": ""})
+_FOLD_IN_PLACE = str.maketrans(_LETTERS)  # letters only: every character keeps its place
+_APOSTROPHES = str.maketrans({"'": "", "’": "", "ʼ": "", "`": ""})
 
 # "stem:weight" (weight 1 when left out); "word$" matches that whole word only.
 _POSITIVE = """
@@ -198,15 +200,51 @@ def polarity(text: str) -> tuple[float, float, float, float]:
     """(positive, negative, question, lukewarm) of one text's first 2,000 characters: the
     weighted praise and complaint it holds (each 0 or more), 1 when it reads as a question,
     and how many lukewarm words it has ("звичайний", "nothing special")."""
-    folded = text[:2_000].lower().translate(_FOLD)
-    found = _TOKEN.findall(folded)
-    weights: list[float] = []
+    read, sarcastic = _read(text)
     positive = negative = 0.0
+    for _, _, w in read:
+        if w > 0 and not sarcastic:
+            positive += w
+        else:
+            negative += abs(w)  # in a sarcastic review, praise is complaint
+    folded = text[:2_000].lower().translate(_FOLD)
+    for m in _PHRASES.finditer(folded):
+        w = _PHRASE_WEIGHT[m.lastgroup or ""]
+        positive, negative = positive + max(w, 0.0), negative + max(-w, 0.0)
+    question = 1.0 if _QUESTION.search(folded.strip()) else 0.0
+    lukewarm = float(len(_LUKEWARM.findall(folded)))
+    return positive, negative, question, lukewarm
+
+
+def spans(text: str, sentiment: str) -> list[tuple[int, int]]:
+    """Character spans of the words that count for ``sentiment`` (positive or negative)
+    in the first 2,000 characters, read as ``polarity`` reads them: "не рекомендую" counts
+    for negative, the praise of a sarcastic review too."""
+    read, sarcastic = _read(text)
+    return [
+        (a, b)
+        for a, b, w in read
+        if (sentiment == "positive" and w > 0 and not sarcastic)
+        or (sentiment == "negative" and (w < 0 or (w > 0 and sarcastic)))
+    ]
+
+
+def _read(text: str) -> tuple[list[tuple[int, int, float]], bool]:
+    """Each weighted word's (start, end, weight) after negation, intensifiers and contrast,
+    and whether the review is sarcastic."""
+    head = text[:2_000]
+    lowered = head.lower()
+    if len(lowered) != len(head):  # a letter whose lower case is longer ("İ"): keep places
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in head)
+    lowered = lowered.translate(_FOLD_IN_PLACE)
+    places: list[tuple[int, int]] = []
+    weights: list[float] = []
     quoted = sarcasm = False
     negated_for = intensified_for = 0
     half_until_comma = False
     sentence_start = 0
-    for token in found:
+    for m in _TOKEN.finditer(lowered):
+        token = m.group()
         if token in _QUOTES:
             quoted = not quoted
             continue
@@ -225,7 +263,8 @@ def polarity(text: str) -> tuple[float, float, float, float]:
         if token in _ALTHOUGH:
             half_until_comma = True
             continue
-        word = token
+        word = token.translate(_APOSTROPHES) if not token.isalnum() else token
+        places.append(m.span())
         if word in _NEGATORS:
             negated_for = 3
             weights.append(0.0)
@@ -247,18 +286,9 @@ def polarity(text: str) -> tuple[float, float, float, float]:
             w *= 1.5 if w else 1.0
             intensified_for -= 1
         weights.append(w * (0.5 if half_until_comma else 1.0))
-    sarcastic = sarcasm or bool(_SARCASM.search(folded))
-    for w in weights:
-        if w > 0 and not sarcastic:
-            positive += w
-        else:
-            negative += abs(w)  # in a sarcastic review, praise is complaint
-    for m in _PHRASES.finditer(folded):
-        w = _PHRASE_WEIGHT[m.lastgroup or ""]
-        positive, negative = positive + max(w, 0.0), negative + max(-w, 0.0)
-    question = 1.0 if _QUESTION.search(folded.strip()) else 0.0
-    lukewarm = float(len(_LUKEWARM.findall(folded)))
-    return positive, negative, question, lukewarm
+    sarcastic = sarcasm or bool(_SARCASM.search(lowered.translate(_APOSTROPHES)))
+    read = [(a, b, w) for (a, b), w in zip(places, weights, strict=True) if w]
+    return read, sarcastic
 
 
 def _halve(weights: list[float], start: int) -> None:

@@ -107,7 +107,13 @@ async def voice(
     found = await run_in_threadpool(evidence_for, db, org_id, [c.id for c in data.comments])
     read = await run_in_threadpool(aspects_for, db, org_id, [c.id for c in data.comments])
     marked = {
-        c.id: pieces(c.text, found.get(c.id, {}).get("evidence", {}), c.sentiment, c.emotions)
+        c.id: pieces(
+            c.text,
+            found.get(c.id, {}).get("evidence", {}),
+            c.sentiment,
+            c.emotions,
+            read.get(c.id, []),
+        )
         for c in data.comments
     }
     query = urlencode(
