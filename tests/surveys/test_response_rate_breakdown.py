@@ -14,8 +14,15 @@ from statsmodels.stats.proportion import proportion_confint
 
 from cxm.core.bulk import insert_returning_ids
 from cxm.core.db import Database, table
-from cxm.demo.invitations import STORE_ANSWERING, TRIGGERS
-from cxm.surveys.models import Invitation, PageView, SurveyLink, SurveyVersion, Trigger
+from cxm.demo.invitations import QR_ANSWER, STORE_ANSWERING, TRIGGERS
+from cxm.surveys.models import (
+    Invitation,
+    PageView,
+    Response,
+    SurveyLink,
+    SurveyVersion,
+    Trigger,
+)
 from cxm.surveys.response_rate import response_rates
 from cxm.surveys.service import import_survey
 from tests.factories import organization, store_location
@@ -32,8 +39,8 @@ ONE_PAGE = {
 
 def sent_and_answered(db: Database, org: int) -> None:
     """KYIV-1 after purchase: 1 of 4 answered; LVIV-1 after purchase: 2 of 3; after a call
-    (no store): 0 of 2; a recurring run: 1 of 1; by hand: 0 of 1. The QR code: 5 views, 2
-    anonymous answers."""
+    (no store): 0 of 2; a recurring run: 1 of 1; by hand: 0 of 1. KYIV-1's counter QR code:
+    4 views and 2 anonymous answers; the survey's plain link: 2 views and 1 answer."""
     import_survey(db, org, ONE_PAGE, code="pulse")
     kyiv, lviv = store_location(db, org, "KYIV-1"), store_location(db, org, "LVIV-1")
     with db.writer() as conn:
@@ -95,12 +102,25 @@ def sent_and_answered(db: Database, org: int) -> None:
                 )
                 if done:
                     _respond(conn, org, survey, SENT + timedelta(hours=2), link)
+        views = [("qr", "KYIV-1", 4), ("link", "", 2)]
         conn.execute(
-            insert(table(PageView)).values(survey_id=survey, day=SENT.date(), source="qr", count=5)
-        )
-        for _ in range(2):
-            _respond(conn, org, survey, SENT)
-    # fmt: skip
+            insert(table(PageView)),
+            [
+                {"survey_id": survey, "day": SENT.date(), "source": source, "store": store,
+                 "count": n}
+                for source, store, n in views
+            ],
+        )  # fmt: skip
+        version = conn.execute(select(table(SurveyVersion).c.id)).scalar_one()
+        conn.execute(
+            insert(table(Response)),
+            [
+                {"organization_id": org, "survey_id": survey, "version_id": version,
+                 "location_id": location, "status": "complete", "started_at": SENT,
+                 "completed_at": SENT, "sync_mark": 0}
+                for location in (kyiv, kyiv, None)
+            ],
+        )  # fmt: skip
 
 
 def _rates(rows: list[Any]) -> dict[str, tuple[int, int, int, int]]:
@@ -112,10 +132,9 @@ def test_rates_by_store_and_by_trigger_by_hand(db: Database) -> None:
     sent_and_answered(db, org)
     by_store = response_rates(db, org, "pulse", "all", breakdown="store")
     assert _rates(by_store) == {
-        "KYIV-1": (1, 4, 0, 0),
+        "KYIV-1": (1, 4, 2, 4),
         "LVIV-1": (2, 3, 0, 0),
-        "(no store)": (1, 4, 0, 0),
-        "(anonymous links)": (0, 0, 2, 5),
+        "(no store)": (1, 4, 1, 2),
     }
     by_trigger = response_rates(db, org, "pulse", "month", breakdown="trigger")
     assert {r.period for r in by_trigger} == {"2026-10"}
@@ -124,21 +143,37 @@ def test_rates_by_store_and_by_trigger_by_hand(db: Database) -> None:
         "after-call": (0, 2, 0, 0),
         "(recurring)": (1, 1, 0, 0),
         "(by hand)": (0, 1, 0, 0),
-        "(anonymous links)": (0, 0, 2, 5),
+        "(anonymous links)": (0, 0, 3, 6),
     }
     rows = {r.key: r for r in by_store + by_trigger}
-    lviv = rows["LVIV-1"]
-    assert lviv.rate == pytest.approx(2 / 3)
+    lviv, kyiv = rows["LVIV-1"], rows["KYIV-1"]
+    assert lviv.rate == pytest.approx(2 / 3) and lviv.view_rate is None
     assert (lviv.rate_low, lviv.rate_high) == pytest.approx(wilson(2, 3))
+    assert kyiv.view_rate == pytest.approx(2 / 4)
+    assert (kyiv.view_rate_low, kyiv.view_rate_high) == pytest.approx(wilson(2, 4))
     assert (rows["after-purchase"].rate_low, rows["after-purchase"].rate_high) == (
         pytest.approx(wilson(3, 7))
     )
     anonymous = rows["(anonymous links)"]
-    assert anonymous.rate is None and anonymous.view_rate == pytest.approx(2 / 5)
-    assert (anonymous.view_rate_low, anonymous.view_rate_high) == pytest.approx(wilson(2, 5))
+    assert anonymous.rate is None and anonymous.view_rate == pytest.approx(3 / 6)
+    assert (anonymous.view_rate_low, anonymous.view_rate_high) == pytest.approx(wilson(3, 6))
     # Without a breakdown the same answers make one row per survey and period.
     [(whole)] = response_rates(db, org, "pulse", "all")
-    assert (whole.key, whole.answered, whole.sent, whole.views) == ("all", 4, 11, 5)
+    assert (whole.key, whole.answered, whole.sent, whole.views) == ("all", 4, 11, 6)
+
+
+def test_a_counter_codes_views_count_under_its_store_when_it_is_known(
+    client: TestClient, site: Site
+) -> None:
+    db = site.app.state.db
+    import_survey(db, site.org_id, ONE_PAGE, code="pulse")
+    store_location(db, site.org_id, "KYIV-1")
+    TestClient(site.app).get("/s/demo/pulse?store=KYIV-1&channel=store")
+    TestClient(site.app).get("/s/demo/pulse?store=NOWHERE-9&channel=store")
+    client.get("/api/v1/answers/demo/pulse", params={"store": "KYIV-1", "channel": "store"})
+    with db.session() as s:
+        counted = sorted((v.source, v.store, v.count) for v in s.scalars(select(PageView)))
+    assert counted == [("qr", "", 1), ("qr", "KYIV-1", 2)]
 
 
 def test_rate_breakdowns_through_the_cli_the_api_and_the_page(
@@ -163,18 +198,22 @@ def test_rate_breakdowns_through_the_cli_the_api_and_the_page(
 
     log_in(client, site.email)
     page = client.get("/surveys/distribution?rates=store").text
-    assert "LVIV-1" in page and "(anonymous links)" in page
+    assert "LVIV-1" in page and "(no store)" in page
 
 
 def test_the_demo_stores_answer_at_their_planted_rates(small_world: World) -> None:
     """Planted: after a store purchase 20 % of invitations are answered, times the store's
-    readiness (KYIV-1 1.1 ... VINNYTSIA-1 1.4): 20-28 %. Each store's rate must hold its
-    planted value within a 99.9 % Wilson interval (a few hundred invitations per store)."""
+    readiness (KYIV-1 1.1 ... VINNYTSIA-1 1.4): 20-28 %; a quarter of the counter QR code's
+    views become answers. Each store's rates must hold their planted values within 99.9 %
+    Wilson intervals (a hundred or more invitations per store)."""
     db, org = small_world.db, small_world.summary.organization_id
     by_trigger = {r.key: r for r in response_rates(db, org, None, "all", breakdown="trigger")}
     assert {t.code for t in TRIGGERS} <= set(by_trigger)
-    by_store = [r for r in response_rates(db, org, None, "all", breakdown="store")
-                if r.key not in ("(no store)", "(anonymous links)")]  # fmt: skip
+    # Every anonymous view names the store its link named, so no store's answers lack views.
+    for r in response_rates(db, org, None, "all", breakdown="store"):
+        assert r.anonymous_responses <= r.views, (r.survey, r.key)
+    by_store = [r for r in response_rates(db, org, "post-purchase", "all", breakdown="store")
+                if r.key != "(no store)"]  # fmt: skip
     assert len(by_store) >= 4
     base = next(t.answer_rate for t in TRIGGERS if t.code == "store-purchase")
     for row in by_store:
@@ -182,3 +221,7 @@ def test_the_demo_stores_answer_at_their_planted_rates(small_world: World) -> No
         low, high = proportion_confint(row.answered, row.sent, alpha=0.001, method="wilson")
         assert low <= planted <= high, (row.key, row.answered, row.sent, planted)
         assert row.rate is not None and 0.1 <= row.rate <= 0.35
+        # The counter's QR code: planted QR_ANSWER of the views become complete answers.
+        low, high = proportion_confint(row.anonymous_responses, row.views, alpha=0.001,
+                                       method="wilson")  # fmt: skip
+        assert row.views >= 10 and low <= QR_ANSWER <= high, (row.key, row.views)

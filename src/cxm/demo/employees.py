@@ -93,7 +93,7 @@ def write_employee_pulse(
     )[0]
     rng = random.Random(f"pulse:{seed}")
     opens = random.Random(f"pulse-views:{seed}")  # its own stream: the answers stay the same
-    views: Counter[date] = Counter()
+    views: Counter[tuple[date, str]] = Counter()  # each store's staff open its own link
     rows: list[dict[str, Any]] = []
     values: list[int] = []
     pulse = T.EMPLOYEE_PULSE
@@ -102,10 +102,11 @@ def write_employee_pulse(
             for _ in range(pulse.staff_per_store):
                 if rng.random() >= pulse.response_rate:
                     if opens.random() < OPENED:
-                        views[local_day(moment + timedelta(hours=opens.uniform(0, 72)))] += 1
+                        opened = moment + timedelta(hours=opens.uniform(0, 72))
+                        views[(local_day(opened), store)] += 1
                     continue
                 answered = moment + timedelta(hours=rng.uniform(0, 72))
-                views[local_day(answered)] += 1
+                views[(local_day(answered), store)] += 1
                 rows.append(
                     {
                         "organization_id": org_id,

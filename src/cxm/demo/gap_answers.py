@@ -92,9 +92,10 @@ def write_gap_answers(
     people: list[SimulatedCustomer],
     customer_ids: list[int],
     mark: int,
-    views: Counter[date],
+    views: Counter[tuple[date, str]],
 ) -> int:
-    """Write a chunk's answers; count the link's page views (organization days) in ``views``."""
+    """Write a chunk's answers; count the link's page views (organization days) in ``views``,
+    under the customer's home store, which the link in their e-mail names."""
 
     rows: list[dict[str, Any]] = []
     given: list[list[tuple[str, str, int]]] = []
@@ -107,12 +108,12 @@ def write_gap_answers(
             opens = random.Random(f"gap-view:{seed}:{person.index}")
             seen = max(e.placed_at for e in delivered) + timedelta(days=opens.uniform(5, 9))
             if opens.random() < OPENED and seen <= LAST:
-                views[local_day(seen)] += 1
+                views[(local_day(seen), person.home_store)] += 1
             continue
         answered = max(e.placed_at for e in delivered) + timedelta(days=rng.uniform(5, 9))
         if answered > LAST:  # the end of the last day in organization time
             continue
-        views[local_day(answered)] += 1
+        views[(local_day(answered), person.home_store)] += 1
         had_late = any(e.late for e in delivered)
         gaps = latent_gaps(seed, person.index, had_late, person.home_store)
         rows.append(

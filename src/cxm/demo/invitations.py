@@ -139,7 +139,7 @@ class Decider:
         self.seed = seed
         self.cat = cat
         self.trigger_ids = trigger_ids
-        self.views: Counter[date] = Counter()
+        self.views: Counter[tuple[date, str]] = Counter()  # the counter QR codes', per store
         self.chunks = 0
         self._by_event = {(t.event, t.channel): t for t in TRIGGERS}
 
@@ -252,7 +252,7 @@ class Decider:
             viewed = exp.placed_at + timedelta(minutes=rng.uniform(1, 30))
             if viewed > LAST:
                 continue
-            self.views[local_day(viewed)] += 1
+            self.views[(local_day(viewed), exp.store)] += 1
             if rng.random() >= QR_ANSWER:
                 continue
             done = viewed + timedelta(seconds=rng.uniform(30, 120))
@@ -316,13 +316,16 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(ZONE).date()
 
 
-def write_views(conn: Connection, survey_id: int, source: str, views: Counter[date]) -> None:
-    write_dicts(
-        conn,
-        table(PageView),
-        [{"survey_id": survey_id, "day": d, "source": source, "count": n}
-         for d, n in sorted(views.items())],
-    )  # fmt: skip
+def write_views(
+    conn: Connection, survey_id: int, source: str, views: Counter[date] | Counter[tuple[date, str]]
+) -> None:
+    """Views per day, or per day and store (a counter QR code's)."""
+    rows = []
+    for key, n in sorted(views.items()):
+        day, store = key if isinstance(key, tuple) else (key, "")
+        rows.append({"survey_id": survey_id, "day": day, "source": source, "store": store,
+                     "count": n})  # fmt: skip
+    write_dicts(conn, table(PageView), rows)
 
 
 def _write_invitations(

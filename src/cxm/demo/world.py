@@ -101,7 +101,7 @@ def generate(
         events = Spool(Path(tmp), "events", EVENT_ARRIVAL, origin)
         shipments = Spool(Path(tmp), "shipments", SHIPMENT_ARRIVAL, origin)
         invitations = Decider(Path(tmp), org_id, survey, seed, catalogue, trigger_ids)
-        gap_views: Counter[date] = Counter()
+        gap_views: Counter[tuple[date, str]] = Counter()
         report(STEP_PEOPLE, 0, total + RING.reviews)
         for start in range(0, total, CHUNK):
             people = [

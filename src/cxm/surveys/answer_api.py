@@ -25,7 +25,7 @@ from cxm.surveys.answering import visible_questions
 from cxm.surveys.links import LinkProblem
 from cxm.surveys.page_views import count_view, source_of
 from cxm.surveys.pages import CLIENT_LIMIT, LINK_LIMIT, RESUME_SALT, choose_language
-from cxm.surveys.respondents import anonymous, due_page, language_of, personal
+from cxm.surveys.respondents import anonymous, due_page, language_of, personal, store_of
 from cxm.surveys.responses import Respondent
 from cxm.web.bodies import json_body
 from cxm.web.deps import DbDep, SettingsDep
@@ -260,7 +260,8 @@ async def anonymous_progress(
     r = await run_in_threadpool(anonymous, db, org, code, query)
     _resume(request, r, resume)
     if resume is None:
-        await run_in_threadpool(count_view, db, r.survey_id, source_of(query))
+        await run_in_threadpool(count_view, db, r.survey_id, source_of(query), None, None,
+                                store_of(r))  # fmt: skip
     language = choose_language(request, r.definition, None)
     status, page = await run_in_threadpool(_progress, db, r)
     return ProgressOut(status=status, language=language, page=page)

@@ -193,10 +193,10 @@ async def decisions(
     "invitations answered of those sent, and for anonymous links (QR codes, the widget, shared "
     "links) complete responses against page views; each with a 95% Wilson interval. Dates "
     "`start` and `end` (inclusive) bound the periods. `breakdown=store` splits invitations "
-    "by their link's store (`(no store)`), `breakdown=trigger` by the trigger that sent them "
-    "(`(recurring)`, `(by hand)`); anonymous links' views and answers stay in one "
-    "`(anonymous links)` row (views are counted per survey, not per store). The row's `key` "
-    "names its store or trigger.",
+    "by their link's store and anonymous views and answers by the store their link names (a "
+    "counter QR code's), `(no store)` for the rest; `breakdown=trigger` splits invitations by "
+    "the trigger that sent them (`(recurring)`, `(by hand)`), anonymous links making one "
+    "`(anonymous links)` row. The row's `key` names its store or trigger.",
 )
 async def response_rates_route(
     client: ApiClient,

@@ -210,10 +210,12 @@ class Schedule(Base):
 
 
 class PageView(Base):
-    """Views of anonymous survey pages per day and source: one counter upsert per view."""
+    """Views of anonymous survey pages per day, source and store: one counter upsert per view."""
 
     __tablename__ = "survey_view"
     survey_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     source: Mapped[str] = mapped_column(String(16), primary_key=True)  # link, qr, widget
+    # The known location code the link named (a counter QR code's store), else "".
+    store: Mapped[str] = mapped_column(String(64), primary_key=True, default="", server_default="")
     count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -1,9 +1,10 @@
 """Views of anonymous survey pages, counted without slowing them: one counter upsert per view.
 
 A view is a first look at an anonymous link (no response of this respondent yet), counted per
-survey, day (the organization's, in its time zone) and source: ``qr`` (a counter code: a
-store and channel ``store``), ``widget`` (the website widget) or ``link``. Nothing about the
-visitor is read or stored.
+survey, day (the organization's, in its time zone), source: ``qr`` (a counter code: a
+store and channel ``store``), ``widget`` (the website widget) or ``link``, and store (the
+location code the link names, when it is one of the organization's, else ""). Nothing about
+the visitor is read or stored.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def source_of(query: dict[str, str]) -> str:
 
 def count_view(
     db: Database, survey_id: int, source: str, day: date | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, store: str = "",
 ) -> None:  # fmt: skip
     """Count one view on ``day``, by default the organization's day at ``now``."""
     t, st, ot = table(PageView), table(Survey), table(Organization)
@@ -43,10 +44,12 @@ def count_view(
             ).scalar()  # fmt: skip
         day = (now or datetime.now(UTC)).astimezone(ZoneInfo(zone or "UTC")).date()
     with db.writer() as conn:
-        stmt = dialect_insert(conn, t).values(survey_id=survey_id, day=day, source=source, count=1)
+        stmt = dialect_insert(conn, t).values(
+            survey_id=survey_id, day=day, source=source, store=store[:64], count=1
+        )
         conn.execute(
             stmt.on_conflict_do_update(
-                index_elements=[t.c.survey_id, t.c.day, t.c.source],
+                index_elements=[t.c.survey_id, t.c.day, t.c.source, t.c.store],
                 set_={"count": t.c["count"] + 1},
             )
         )

@@ -23,7 +23,7 @@ from cxm.surveys.answering import next_page, option_order, read_page, visible_qu
 from cxm.surveys.definition import Definition
 from cxm.surveys.links import LinkProblem
 from cxm.surveys.page_views import count_view, source_of
-from cxm.surveys.respondents import anonymous, due_page, personal
+from cxm.surveys.respondents import anonymous, due_page, personal, store_of
 from cxm.surveys.responses import Respondent, save_page
 from cxm.web.i18n import render
 
@@ -179,7 +179,8 @@ async def _get(request: Request, build: Any, preferred_language: bool = True) ->
         # A first look at an anonymous link, the base of its response rate: counted after the
         # page is sent, so the visitor never waits for the write.
         request.session[seen] = 1
-        view = BackgroundTask(count_view, db, r.survey_id, source_of(dict(request.query_params)))
+        view = BackgroundTask(count_view, db, r.survey_id, source_of(dict(request.query_params)),
+                              store=store_of(r))  # fmt: skip
     index, state = await run_in_threadpool(_current, db, request, r)
     shown = (
         _message(request, r.language, "done", 200)

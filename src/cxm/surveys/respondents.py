@@ -40,6 +40,11 @@ def anonymous(db: Database, org_slug: str, code: str, query: dict[str, str]) -> 
                       hidden=hidden, location_id=location)  # fmt: skip
 
 
+def store_of(r: Respondent) -> str:
+    """The store an anonymous respondent's link names, when it is a known location, else ""."""
+    return r.hidden.get("store", "") if r.location_id is not None else ""
+
+
 def personal(db: Database, secret: str, token: str) -> Respondent:
     """The respondent of a personal link, with its response so far; LinkProblem when it
     cannot be answered (unknown, expired or used)."""

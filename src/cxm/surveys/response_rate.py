@@ -6,11 +6,12 @@ response is complete (whenever that happened). A view counts in the day it was c
 anonymous response in the day it was started, as answered when complete. Days, weeks and
 months are the organization's, in its time zone, as for every other KPI.
 
-Broken down by store, invitations count under their link's store (``(no store)`` when the
-link names none); by trigger, under the trigger that sent them, ``(recurring)`` for a
-recurring survey's runs and ``(by hand)`` for the rest. Anonymous links belong to no trigger,
-and their views are counted per survey and source, not per store, so in either breakdown
-their views and answers stay together in one ``(anonymous links)`` row.
+Broken down by store, invitations count under their link's store, anonymous views under the
+store their link named (a counter QR code's) and anonymous answers under their response's
+store; ``(no store)`` holds the rest. By trigger, invitations count under the trigger that
+sent them, ``(recurring)`` for a recurring survey's runs and ``(by hand)`` for the rest;
+anonymous links belong to no trigger, so their views and answers make one ``(anonymous
+links)`` row.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from cxm.surveys.models import Invitation, PageView, Response, Survey, SurveyLin
 Period = Literal["day", "week", "month", "all"]
 Breakdown = Literal["store", "trigger"]
 ANONYMOUS = "(anonymous links)"
+NO_STORE = "(no store)"
 
 
 class RateRow(BaseModel):
@@ -114,7 +116,7 @@ def response_rates(
         joined = joined.outerjoin(lt, lt.c.id == it.c.link_id).outerjoin(
             loc, loc.c.id == lt.c.location_id
         )
-        key = func.coalesce(loc.c.code, "(no store)")
+        key = func.coalesce(loc.c.code, NO_STORE)
     elif breakdown == "trigger":
         tt = table(Trigger)
         joined = joined.outerjoin(tt, tt.c.id == it.c.trigger_id)
@@ -131,20 +133,30 @@ def response_rates(
         .where(*where, it.c.status == "sent")
         .group_by(*grouped)
     )
-    other = ANONYMOUS if breakdown else "all"
+
     viewed = (
-        select(st.c.code, vt.c.day, func.sum(vt.c["count"]))
+        select(st.c.code, vt.c.day, vt.c.store, func.sum(vt.c["count"]))
         .join(st, st.c.id == vt.c.survey_id)
         .where(*where)
-        .group_by(st.c.code, vt.c.day)
+        .group_by(st.c.code, vt.c.day, vt.c.store)
     )
     started_day = _quarter(rt.c.started_at, dialect)
+    at = table(Location).alias("answered_at")
     anonymous = (
-        select(st.c.code, started_day, func.count())
-        .join(st, st.c.id == rt.c.survey_id)
+        select(st.c.code, started_day, at.c.code, func.count())
+        .select_from(
+            rt.join(st, st.c.id == rt.c.survey_id).outerjoin(at, at.c.id == rt.c.location_id)
+        )  # fmt: skip
         .where(*where, rt.c.link_id.is_(None), rt.c.status == "complete")
-        .group_by(st.c.code, started_day)
+        .group_by(st.c.code, started_day, at.c.code)
     )
+
+    def other(store: str | None) -> str:
+        """The row of anonymous views and answers."""
+        if breakdown == "store":
+            return store or NO_STORE
+        return ANONYMOUS if breakdown else "all"
+
     totals: dict[tuple[str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
 
     def keep(day: date) -> bool:
@@ -162,12 +174,12 @@ def response_rates(
                 row = totals[(str(code), label(d, by), str(group))]
                 row[0] += int(n)
                 row[1] += int(done)
-        for code, day, n in conn.execute(viewed):
+        for code, day, store, n in conn.execute(viewed):
             if keep(d := _day(day)):
-                totals[(str(code), label(d, by), other)][2] += int(n or 0)
-        for code, quarter, n in conn.execute(anonymous):
+                totals[(str(code), label(d, by), other(store))][2] += int(n or 0)
+        for code, quarter, store, n in conn.execute(anonymous):
             if keep(d := _local_day(quarter, zone)):
-                totals[(str(code), label(d, by), other)][3] += int(n)
+                totals[(str(code), label(d, by), other(store))][3] += int(n)
     out = []
     for (code, period, group), (sent, answered, views, anon) in sorted(totals.items()):
         rate, low, high = _share(answered, sent)
