@@ -29,18 +29,21 @@ class _Fixed:
         return [S(t.split()[0]) for t in texts]
 
 
-def test_the_review_set_is_balanced_per_language_and_split_in_halves() -> None:
+def test_the_review_set_is_balanced_per_language_class_and_split() -> None:
     data = read_labelled(REVIEWS, "sentiment")
     groups = row_groups(REVIEWS)
-    assert len(groups) == len(data) == 414
-    per_language = Counter(language for _, language in groups)
-    assert per_language == {"uk": 156, "ru": 156, "en": 102}
-    for language, n in per_language.items():
-        rows = [i for i, g in enumerate(groups) if g[1] == language]
-        by_class = Counter(data.sentiment[i] for i in rows)
-        assert set(by_class.values()) == {n // 3}  # as many of each class
-        by_split = Counter(groups[i][0] for i in rows)
-        assert by_split == {"dev": n // 2, "test": n // 2}
+    assert len(groups) == len(data) == 570
+    expected = {  # (split, language): reviews, a third of each class
+        ("dev", "uk"): 78, ("test", "uk"): 78, ("fresh", "uk"): 60,
+        ("dev", "ru"): 78, ("test", "ru"): 78, ("fresh", "ru"): 60,
+        ("dev", "en"): 51, ("test", "en"): 51, ("fresh", "en"): 36,
+    }  # fmt: skip
+    assert Counter(groups) == expected
+    for group, n in expected.items():
+        rows = [i for i, g in enumerate(groups) if g == group]
+        assert Counter(data.sentiment[i] for i in rows) == {
+            "negative": n // 3, "neutral": n // 3, "positive": n // 3
+        }, group  # fmt: skip
     assert len(set(data.texts)) == len(data.texts)
 
 
@@ -78,8 +81,8 @@ def test_evaluate_command_reports_each_language_and_split(
             main, [*base, "evaluate", "--task", "sentiment", str(REVIEWS), "--json"]
         ).output
     )
-    assert report["groups"]["all"]["n"] == report["n"] == 414
-    assert report["groups"]["en"]["n"] == 102
+    assert report["groups"]["all"]["n"] == report["n"] == 570
+    assert report["groups"]["en"]["n"] == 138 and report["groups"]["fresh/uk"]["n"] == 60
     # A file without those columns reports no groups.
     plain = tmp_path / "plain.csv"
     with plain.open("w", encoding="utf-8", newline="") as fh:
