@@ -27,7 +27,9 @@ router = APIRouter(prefix="/api/v1/kpis", tags=["kpis"])
     "compared with all the others together (`versus_rest`: difference, test, p-value and "
     "Benjamini-Hochberg adjusted p-value). `by=delivery` groups answers by the punctuality of "
     "the response's order: `on_time`, `late`, `(no delivery)` (nothing promised) or `(no "
-    "order)`. NPS and eNPS are in points, CSAT is "
+    "order)`. `paired_change` is the change among customers who answered in both periods "
+    "(the mean of their per-person differences, paired t test, with the number of pairs `n`), "
+    "beside the unpaired `change`. NPS and eNPS are in points, CSAT is "
     "the top-2-box share in percent (with `mean` on 1-5), CES the mean on 1-7 (with "
     "`easy_share`). eNPS groups of fewer than five respondents are suppressed.",
 )
@@ -59,6 +61,7 @@ async def kpi(
         by,
         period,
         where,
+        by != "month",
     )
     return {
         "kpi": metric,

@@ -80,7 +80,13 @@ def _run(ctx: click.Context, metric: str, by: str | None, period: str | None, **
     analytics = Analytics(db, settings)
     try:
         figures = kpi_figures(
-            analytics, organization_id(db, org_slug), metric, by, period, KpiFilter(**kw)
+            analytics,
+            organization_id(db, org_slug),
+            metric,
+            by,
+            period,
+            KpiFilter(**kw),
+            paired=by != "month",
         )
     except ValidationError as exc:
         raise click.BadParameter(str(exc)) from exc
@@ -106,6 +112,9 @@ def _line(f: KpiFigure, by: str | None) -> str:
     if out["change"] is not None:
         mark = " (significant)" if out["significant"] else ""
         change = f"  change {out['change']:+.1f}{mark}"
+    if (pc := out["paired_change"]) is not None and pc["difference"] is not None:
+        mark = " (significant)" if pc["significant"] else ""
+        change += f"  paired {pc['difference']:+.1f} (n = {pc['n']:,}){mark}"
     rest = ""
     if (r := out["versus_rest"]) is not None and r["difference"] is not None:
         mark = " (significant)" if r["significant"] else ""

@@ -15,9 +15,8 @@ CES on 1-7 (7 = very easy), headline mean with a t interval, and the share answe
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal, get_args
 
 import ibis
@@ -26,6 +25,11 @@ from sqlalchemy import select
 
 from cxm.analytics import stats
 from cxm.analytics.backend import Analytics
+
+# Re-exported: the other analytics read their periods from here.
+from cxm.analytics.periods import latest_period as latest_period
+from cxm.analytics.periods import months_of as months_of
+from cxm.analytics.periods import previous_period as previous_period
 from cxm.analytics.punctuality import NO_ORDER, order_punctuality
 from cxm.core.errors import ValidationError
 from cxm.surveys.models import Survey
@@ -97,6 +101,7 @@ class KpiFigure:
     suppressed: bool = False
     versus_rest: stats.Change | None = None  # this segment minus every other one together
     versus_rest_adjusted_p: float | None = None
+    paired: Any = None  # paired.PairedChange: the change among respondents of both periods
 
     def as_dict(self) -> dict[str, Any]:
         share = self.metric == "csat"  # a proportion shown in percent
@@ -133,6 +138,16 @@ class KpiFigure:
             k = 1.0 if self.metric == "csat" else 100.0
             out[name] = None if d.value is None else d.value * k
             out[f"{name}_margin"] = None if d.margin is None else d.margin * k
+        out["paired_change"] = None
+        if (pc := self.paired) is not None:
+            pp = pc.change.p_value
+            out["paired_change"] = {
+                "difference": shown(pc.change.difference),
+                "test": pc.change.test,
+                "p_value": pp,
+                "n": pc.n,
+                "significant": pp is not None and pp < 0.05,
+            }
         out["versus_rest"] = None
         if (r := self.versus_rest) is not None:
             q = self.versus_rest_adjusted_p
@@ -150,49 +165,6 @@ class KpiFigure:
 def _month(value: Any) -> str:
     d = value.date() if isinstance(value, datetime) else value
     return f"{d.year:04d}-{d.month:02d}"
-
-
-def previous_month(period: str) -> str:
-    year, month = int(period[:4]), int(period[5:7])
-    return f"{year - 1}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
-
-
-PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-Q([1-4]))?$")
-
-
-def months_of(period: str) -> list[str]:
-    """The months of a period: a month (2026-10), a quarter (2026-Q3) or a year (2026)."""
-    match = PERIOD.match(period)
-    if match is None:
-        raise ValidationError(f"period must be YYYY-MM, YYYY-Qn or YYYY, not {period!r}")
-    year, month, quarter = match.groups()
-    if month:
-        return [period]
-    first, count = ((int(quarter) - 1) * 3 + 1, 3) if quarter else (1, 12)
-    return [f"{year}-{m:02d}" for m in range(first, first + count)]
-
-
-def previous_period(period: str) -> str:
-    """The period of the same length just before."""
-    match = PERIOD.match(period)
-    if match is None:
-        raise ValidationError(f"period must be YYYY-MM, YYYY-Qn or YYYY, not {period!r}")
-    year, month, quarter = match.groups()
-    if month:
-        return previous_month(period)
-    if quarter:
-        q = int(quarter)
-        return f"{int(year) - 1}-Q4" if q == 1 else f"{year}-Q{q - 1}"
-    return str(int(year) - 1)
-
-
-def latest_period(months: set[str], today: date | None = None) -> str | None:
-    """The last complete month, or the newest month with answers if that one has none."""
-    today = today or date.today()
-    last_complete = previous_month(f"{today.year:04d}-{today.month:02d}")
-    if not months:
-        return None
-    return last_complete if last_complete in months else max(months)
 
 
 def scoped_answers(
@@ -367,12 +339,14 @@ def kpi_figures(
     by: str | None = None,
     period: str | None = None,
     where: KpiFilter | None = None,
+    paired: bool = False,
 ) -> list[KpiFigure]:
     """The KPI for a period (default: the last complete month), overall or per segment.
 
     A period is a month (2026-10), a quarter (2026-Q3) or a year (2026), compared with the
     period of the same length before it. ``by="month"`` gives the trend instead: every month
-    with answers (up to the end of ``period``), each against the month before.
+    with answers (up to the end of ``period``), each against the month before. With
+    ``paired``, each figure also has the change among respondents who answered in both.
     """
     validate(metric, by, period)
     survey_ids = survey_codes(analytics, org_id)
@@ -392,6 +366,15 @@ def kpi_figures(
     wanted = set(months_of(period))
     keys = sorted({k for m, k in cells if m in wanted})
     figures = [_figure(metric, period, k, cells) for k in keys]
+    if paired and metric != "enps":  # employees answer anonymously: nobody to pair
+        from cxm.analytics.paired import paired_changes
+
+        with analytics.fresh() as con:
+            found = analytics.cached(
+                ("paired", org_id, metric, by, where, period, tuple(sorted(survey_ids.items()))),
+                lambda: paired_changes(con, org_id, metric, by, where, survey_ids, period),
+            )
+        figures = [dataclasses.replace(f, paired=found.get(f.key)) for f in figures]
     if len(figures) > 1:
         figures = [_versus_rest(metric, f, cells) for f in figures]
         adjusted = stats.adjust([f.change.p_value if f.change else None for f in figures])

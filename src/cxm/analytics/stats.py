@@ -137,6 +137,17 @@ def compare_paired_nps(before: Sequence[int], after: Sequence[int]) -> Change:
     return Change(diff, float(sps.ttest_rel(y, x).pvalue), "paired t")
 
 
+def compare_paired(before: Sequence[float], after: Sequence[float]) -> Change:
+    """Per-person scores of the same respondents in two periods: paired t (after minus before)."""
+    if len(before) != len(after):
+        raise ValueError("paired scores need the same respondents in the same order")
+    x, y = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    diff = float(np.mean(y - x)) if len(x) else None
+    if len(x) < 2 or np.all(y - x == (y - x)[0]):
+        return Change(diff, None, "paired t")  # no spread in the differences to test against
+    return Change(diff, float(sps.ttest_rel(y, x).pvalue), "paired t")
+
+
 def adjust(p_values: Sequence[float | None]) -> list[float | None]:
     """Benjamini-Hochberg adjusted p-values for many segments compared at once."""
     present = [(i, p) for i, p in enumerate(p_values) if p is not None]
