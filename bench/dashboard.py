@@ -49,7 +49,12 @@ def build(data_dir: Path, size: str) -> None:
 
 
 def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = os.environ | {"CXM_DATA_DIR": str(data_dir), "CXM_WORKER_THREADS": "0"}
+    # Pages wait for their figures: the benchmark times the computation, not a progress page.
+    env = os.environ | {
+        "CXM_DATA_DIR": str(data_dir),
+        "CXM_WORKER_THREADS": "0",
+        "CXM_PAGE_WAIT_SECONDS": "600",
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "cxm.cli", "serve", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -16,6 +16,10 @@ from cxm.core.schema import upgrade
 from cxm.demo.world import generate
 from tests.worlds import SEED, World
 
+# Pages answer once their figures are ready (tests check the figures); the progress page that
+# stands in for slow figures has tests of its own (tests/web/test_progress.py).
+os.environ["CXM_PAGE_WAIT_SECONDS"] = "300"
+
 PG_URL = os.environ.get(
     "CXM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         default=1, ge=0, description="Job-queue threads inside the web process (0: none)."
     )
+    page_wait_seconds: float = Field(
+        default=0.4,
+        ge=0,
+        le=600,
+        description="How long a page waits for slow figures (the first view after new data) "
+        "before it shows a progress page that reloads itself until they are ready.",
+    )
     job_retention_days: float = Field(
         default=14,
         ge=0,

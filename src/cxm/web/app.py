@@ -46,6 +46,7 @@ from cxm.web.jobs import router as jobs_router
 from cxm.web.journey_pages import router as journey_pages_router
 from cxm.web.kpi_pages import router as kpi_pages_router
 from cxm.web.outcome_pages import router as outcome_pages_router
+from cxm.web.progress import Progress
 from cxm.web.response_pages import router as response_pages_router
 from cxm.web.settings_pages import router as settings_pages_router
 from cxm.web.theme_pages import router as theme_pages_router
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         yield
         if worker:
             worker.stop()
+        progress.close()
         analytics.close()
 
     app = FastAPI(
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     app.state.db = db
     app.state.analytics = analytics
+    progress = Progress()
+    app.state.progress = progress
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -26,6 +26,7 @@ from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
 from cxm.web.journey_graph import layout
+from cxm.web.progress import computing, within
 from cxm.web.quadrant_chart import charts
 
 router = APIRouter(include_in_schema=False)
@@ -140,9 +141,12 @@ async def journey_map_page(
     q = _query(store, since, until, gap_days, segment, channel, first, outcome)
     analytics, org_id = request.app.state.analytics, user.organization_id
     # The map (graph, drawing, emotion curve) is reused while the synced data stay the same.
-    found = await run_in_threadpool(
-        analytics.cached, ("journey-map", org_id, q), lambda: _map(analytics, org_id, q)
+    key = ("journey-map", org_id, q)
+    found = await within(
+        request, key, lambda: analytics.cached(key, lambda: _map(analytics, org_id, q))
     )
+    if found is None:
+        return computing(request, user, "journeys", "Journey map")
     ctx = page_context(
         request,
         user,

@@ -24,6 +24,7 @@ from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect,
 from cxm.web.auth import router as auth_router
 from cxm.web.i18n import HERE, render, request_language
 from cxm.web.navigation import NAVIGATION
+from cxm.web.progress import computing, within
 
 router = APIRouter(include_in_schema=False)
 
@@ -64,12 +65,19 @@ def _chart_data(ov: Overview) -> dict[str, Any]:
 async def overview(request: Request, user: CurrentUser) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
+    org_id = user.organization_id
     try:
-        ov = await run_in_threadpool(load_overview, analytics, user.organization_id)
-        nps = await run_in_threadpool(nps_figures, analytics, user.organization_id)
+        found = await within(
+            request,
+            ("overview-page", org_id),
+            lambda: (load_overview(analytics, org_id), nps_figures(analytics, org_id)),
+        )
     except Exception as exc:  # the page says what to do instead of a bare 500
         ctx = page_context(request, user, active="overview", problem=type(exc).__name__)
         return render(request, "error.html", ctx, lang, status_code=500)
+    if found is None:
+        return computing(request, user, "overview", "Overview")
+    ov, nps = found
     ctx = page_context(
         request, user, active="overview", ov=ov, charts=_chart_data(ov), nps=nps[0] if nps else None
     )
