@@ -1,5 +1,5 @@
-"""The friction page's drop-off and effort sections: escaped, in the user's language, with
-their links and CSV exports; in Chromium, the demo world's checkout step on top."""
+"""The friction page's drop-off, effort and emotion sections: escaped, in the user's language,
+with their links and CSV exports; in Chromium, the demo world's checkout step on top."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from cxm.demo.truths import CHECKOUT
 from cxm.demo.world import generate
 from tests.analytics.test_friction_dropoff import form_world
 from tests.analytics.test_friction_effort import effort_world
+from tests.analytics.test_friction_emotion import emotion_world
 from tests.web.conftest import PASSWORD, Site, log_in
 
 
@@ -52,6 +53,31 @@ def test_friction_page_lists_the_hard_touchpoint_with_its_answers(
     assert answers.status_code == 200
     export = client.get("/friction", params={"format": "csv", "section": "effort"})
     assert export.text.splitlines()[1].startswith("calls,contact_centre,after_sales,30")
+
+
+def test_friction_page_links_the_unhappy_stage_to_its_comments_escaped(site: Site) -> None:
+    # The comments come first: the app's worker starts with the client and must find no
+    # enrichment job to replace the hand readings with the model's.
+    emotion_world(site.app.state.db, site.org_id, text="<b>late</b>")
+    with TestClient(site.app) as client:
+        _unhappy_stage_page(site, client)
+
+
+def _unhappy_stage_page(site: Site, client: TestClient) -> None:
+    log_in(client, site.email)
+    page = client.get("/friction")
+    assert page.status_code == 200 and "Етапи з негативними емоціями" in page.text
+    first = page.text.split('data-testid="emotion-row"')[1]
+    assert "75,0" in first and "гнів" in first.lower()  # Ukrainian: 75.0%, anger
+    link = first.split('data-testid="emotion-evidence-link"')[0].rsplit('href="', 1)[1]
+    link = link.split('"')[0].replace("&amp;", "&")
+    assert link.startswith("/friction/evidence?name=emotion%3Adelivery")
+    behind = client.get(link)
+    assert behind.status_code == 200
+    assert behind.text.count("&lt;b&gt;late&lt;/b&gt;") == 15 and "<b>late</b>" not in behind.text
+    assert behind.text.count('href="/customers/') >= 8
+    export = client.get("/friction", params={"format": "csv", "section": "emotion"})
+    assert export.text.splitlines()[1].startswith("delivery,6.25,10,20,15,0.75")
 
 
 @pytest.mark.browser

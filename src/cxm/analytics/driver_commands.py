@@ -188,8 +188,9 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
 @click.pass_context
 def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
     """Friction points ranked by customers affected x NPS points lost, with evidence;
-    funnel steps with unusual drop-off ranked by attempts lost beyond a typical step; and
-    touchpoints with high effort (CES) ranked by customers finding them hard.
+    funnel steps with unusual drop-off ranked by attempts lost beyond a typical step;
+    touchpoints with high effort (CES) ranked by customers finding them hard; and stages
+    whose comments are unusually negative, ranked by customers unhappy there.
 
     \b
     Examples:
@@ -248,4 +249,16 @@ def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: 
             f"[{_num(e.low, '{:.2f}')}, {_num(e.high, '{:.2f}')}], n = {e.respondents:,}, "
             f"others {_num(e.others_mean, '{:.2f}')}; {e.customers:,} customers"
             + (f"  ({e.note})" if e.note else "")
+        )
+    unhappy = found.emotion
+    click.echo("\nNegative emotion (customers unhappy beyond a typical stage)")
+    if unhappy.message:
+        click.echo(f"  {unhappy.message}")
+    for m in unhappy.points:
+        score = "-" if m.score is None else f"{m.score:,.0f}"
+        click.echo(
+            f"{score:>10}  {m.stage:<16} {m.negative:,} of {m.comments:,} comments negative "
+            f"({m.negative_share:.0%}, others {_num(m.others_negative_share, '{:.0%}')}), "
+            f"mostly {m.top_emotion or '-'}; {m.customers:,} customers"
+            + (f"  ({m.note})" if m.note else "")
         )

@@ -113,6 +113,24 @@ def _with_stage(con: Any, org_id: int, comments: Any, lookback_days: int) -> Any
     return t.mutate(stage=t.own_stage.fill_null(t.inferred).fill_null("unknown"))
 
 
+def stage_comments(
+    con: Any,
+    org_id: int,
+    since: datetime | None,
+    until: datetime | None,
+    journeys: JourneyQuery | None = None,
+    lookback_days: int = LOOKBACK_DAYS,
+) -> Any:
+    """The enriched comments in [since, until) with their ``stage`` (as on the curve), of
+    the customers ``journeys`` allows: id, channel, occurred_at, person, sentiment, score
+    and labels (an Ibis table)."""
+    persons = _persons(con, org_id, journeys)
+    comments = _comments(con, org_id, since, until)
+    if persons is not None:
+        comments = comments.semi_join(persons, comments.person == persons.who)
+    return _with_stage(con, org_id, comments, lookback_days)
+
+
 def _nps_by(
     con: Any, org_id: int, by: str, since: Any, until: Any, persons: Any = None
 ) -> dict[str, stats.Estimate]:

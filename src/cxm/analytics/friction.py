@@ -9,9 +9,10 @@ Each item carries its evidence: orders and customers affected, respondents, raw 
 adjusted effects with intervals, churn with and without it, and for late deliveries the
 median days past the promised date.
 
-Funnel steps with unusual drop-off (``drop_offs``, see ``friction_dropoff``) and touchpoints
-with high effort (``effort``, see ``friction_effort``) are ranked lists of their own beside
-them: their costs are conversion lost and customers finding it hard, not NPS points, so the
+Funnel steps with unusual drop-off (``drop_offs``, see ``friction_dropoff``), touchpoints
+with high effort (``effort``, see ``friction_effort``) and stages with negative emotion
+(``emotion``, see ``friction_emotion``) are ranked lists of their own beside them: their
+costs are conversion lost and customers finding it hard or unhappy, not NPS points, so the
 scores are not put on one scale.
 """
 
@@ -26,6 +27,7 @@ import polars as pl
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, analyse
 from cxm.analytics.friction_dropoff import DropOffList, drop_offs
 from cxm.analytics.friction_effort import EffortList, effort
+from cxm.analytics.friction_emotion import EmotionList, negative_emotion
 from cxm.analytics.order_facts import OrderQuery, order_facts
 
 
@@ -65,6 +67,7 @@ class FrictionList:
     message: str | None = None
     drop_offs: DropOffList = field(default_factory=DropOffList)
     effort: EffortList = field(default_factory=EffortList)
+    emotion: EmotionList = field(default_factory=EmotionList)
 
 
 def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
@@ -122,4 +125,5 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
     points.sort(key=lambda p: (p.score is None, -(p.score or 0.0), p.name))
     steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until)
     hard = effort(con, org_id, q.store, q.channel, q.since, q.until)
-    return FrictionList(points, kpi.respondents, kpi.message, steps, hard)
+    unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until)
+    return FrictionList(points, kpi.respondents, kpi.message, steps, hard, unhappy)

@@ -1,17 +1,20 @@
 """The evidence behind one friction point: the customers, orders, survey responses and
 comments of the orders that had it (the same orders ``friction`` counts: orders with a
-delivery promise matching the filters)."""
+delivery promise matching the filters); for a stage with negative emotion
+(``emotion:<stage>``), its negative comments and the customers who wrote them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cxm.analytics.friction import FrictionQuery
 from cxm.analytics.order_facts import OrderQuery, order_facts
 from cxm.core.errors import Fault, ValidationError
+
+if TYPE_CHECKING:
+    from cxm.analytics.friction import FrictionQuery
 
 BUILT_IN = ("late", "contact_loop", "returned")
 SHOWN = 200  # rows of each kind listed (the counts are complete)
@@ -29,7 +32,7 @@ class EvidenceResponse:
 class EvidenceComment:
     feedback_id: int
     customer_id: int | None
-    order_id: int
+    order_id: int | None
     text: str | None
     sentiment: str | None  # from the newest text enrichment
 
@@ -60,6 +63,12 @@ def friction_evidence(con: Any, org_id: int, q: FrictionQuery, name: str) -> Fri
     """Who and what lies behind the friction point ``name`` (``con``: synced Ibis DuckDB)."""
     if not name:
         raise ValidationError("Name a friction point.", [Fault("required", "name")])
+    if name.startswith("emotion:"):
+        from cxm.analytics.friction_emotion import emotion_evidence
+
+        return emotion_evidence(
+            con, org_id, name.removeprefix("emotion:"), q.store, q.since, q.until
+        )
     codes = () if name in BUILT_IN else (name,)
     facts = order_facts(
         con, org_id, OrderQuery(q.store, q.channel, q.since, q.until, touchpoints=codes)

@@ -232,7 +232,13 @@ async def outcomes_route(
     "with respondents, mean and its 95% interval, the others' mean, the shares of easy "
     "answers (5-7), customers with an event at the touchpoint, and a score for the "
     "significantly harder ones: those customers x (the others' easy share - its easy "
-    "share); `responses_url` lists the hard answers (1-4) behind it.",
+    "share); `responses_url` lists the hard answers (1-4) behind it. And `emotion.points`: "
+    "journey stages whose comments (their newest text enrichment; the stage as on the "
+    "emotion curve) are more often negative than the other stages' (two-proportion z test, "
+    "Benjamini-Hochberg), with comments, negative share and its Wilson interval, the "
+    "others' share, mean sentiment, the most frequent emotion, customers who commented, and "
+    "a score for the significantly more negative ones: those customers x (its negative "
+    "share - the others'); `evidence_url` lists the negative comments behind it.",
 )
 async def friction_route(
     request: Request,
@@ -275,13 +281,18 @@ async def friction_route(
             {"touchpoint": point["touchpoint"], "kpi": "ces", "score_max": 4}
             | ({"store": store} if store else {})
         )
+    for point in body["emotion"]["points"]:
+        point["evidence_url"] = "/api/v1/analytics/friction/evidence?" + urlencode(
+            {"name": f"emotion:{point['stage']}", **filters}
+        )
     return body
 
 
 @router.get(
     "/friction/evidence",
     description="The evidence behind one friction point (`name`: late, contact_loop, "
-    "returned or a touchpoint code), with the same filters as the list: the ids of the "
+    "returned, a touchpoint code, or `emotion:<stage>` for a stage's negative comments and "
+    "the customers who wrote them), with the same filters as the list: the ids of the "
     "customers and orders that had it, and the survey responses (lowest NPS first) and "
     "comments (newest first, with their sentiment) about those orders; counts are complete, "
     "the listed responses and comments stop at 200 each.",

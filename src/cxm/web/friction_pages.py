@@ -1,6 +1,6 @@
 """Friction pages: the ranked friction list (journey events by NPS points lost, funnel steps
-by attempts lost, touchpoints by customers finding them hard; CSV export of each) and the
-evidence behind one friction point."""
+by attempts lost, touchpoints by customers finding them hard, stages by customers unhappy
+there; CSV export of each) and the evidence behind one friction point."""
 
 from __future__ import annotations
 
@@ -57,6 +57,8 @@ async def friction_page(
             return _csv([asdict(d) for d in found.drop_offs.steps], "friction-drop-off")
         if section == "effort":
             return _csv([asdict(e) for e in found.effort.points], "friction-effort")
+        if section == "emotion":
+            return _csv([asdict(m) for m in found.emotion.points], "friction-emotion")
         return _csv([asdict(p) for p in found.points], "friction")
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
     filters = {"store": q.store or "", "since": since.strip(), "until": until.strip()}
