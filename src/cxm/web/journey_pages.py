@@ -234,10 +234,26 @@ async def moments_page(
         since=_day(since),
         until=_day(until),
     )
-    try:
-        found = await run_in_threadpool(_run, analytics, user.organization_id, analyse, q)
-    except ValidationError as exc:
-        found = DriverResult(0, None, None, [], [], str(exc))
+    org_id, per = user.organization_id, by if by == "store" else "stage"
+
+    def figures() -> tuple[DriverResult, Any]:
+        try:
+            found = _run(analytics, org_id, analyse, q)
+        except ValidationError as exc:
+            found = DriverResult(0, None, None, [], [], str(exc))
+        quads = analytics.cached(
+            ("moment-quadrants", org_id, q, per),
+            lambda: moment_quadrants(analytics, org_id, q, per),
+        )
+        return found, quads
+
+    if format == "csv":  # a download waits for its figures
+        found, quads = await run_in_threadpool(figures)
+    else:
+        ready = await within(request, ("moments-page", org_id, q, per), figures)
+        if ready is None:
+            return computing(request, user, "moments", "Moments of truth")
+        found, quads = ready
     # The bootstrap intervals come from a cached background job: shown when it is done.
     found, intervals = await run_in_threadpool(
         request_intervals, request.app.state.db, analytics.path, user.organization_id, q, found
@@ -248,12 +264,6 @@ async def moments_page(
             "moments-of-truth",
         )
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
-    per = by if by == "store" else "stage"
-    quads = await run_in_threadpool(
-        analytics.cached,
-        ("moment-quadrants", user.organization_id, q, per),
-        lambda: moment_quadrants(analytics, user.organization_id, q, per),
-    )
     q_axes, q_charts = charts(quads)
     ctx = page_context(
         request,
