@@ -15,10 +15,12 @@ from cxm.analytics import stats
 from cxm.analytics.backend import Analytics
 from cxm.analytics.measures import kpi_figures
 from cxm.cli import main
+from cxm.core.auth import create_user
 from cxm.core.db import Database
 from cxm.core.settings import Settings
 from cxm.web.app import create_app
 from tests.factories import api_key, organization, survey_answers
+from tests.web.conftest import PASSWORD, log_in
 
 SEPT = datetime(2026, 9, 10, 12, tzinfo=UTC)
 OCT = datetime(2026, 10, 10, 12, tzinfo=UTC)
@@ -107,3 +109,8 @@ def test_paired_change_in_the_cli_and_the_api(sqlite_db: Database, tmp_path: Pat
         assert body["figures"][0]["paired_change"]["difference"] == pytest.approx(200 / 3)
         trend = client.get("/api/v1/kpis/nps?by=month", headers=headers).json()
         assert all(f["paired_change"] is None for f in trend["figures"])
+        with sqlite_db.session() as s:
+            create_user(s, org, "taras@example.com", PASSWORD, name="Taras", language="en")
+        log_in(client, "taras@example.com")
+        page = client.get("/kpis?metric=nps&by=channel&period=2026-10").text
+        assert 'data-testid="paired-change">paired +66.7 (n = 3)' in page

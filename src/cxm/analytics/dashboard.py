@@ -256,7 +256,7 @@ def _compute(
         if m == "conversion":
             found = [f for f in found if f.stage == "pre_purchase"]
         sales.append((m, found[0].as_dict() if found else None))
-    table = kpi_figures(analytics, org_id, metric, by, period, where)
+    table = kpi_figures(analytics, org_id, metric, by, period, where, paired=by != "month")
     monthly = kpi_figures(analytics, org_id, metric, "month", period, where)[-12:]
     trend_metric = metric if metric in HEATMAP_METRICS else "nps"
     weekly = weekly_trend(analytics, org_id, trend_metric, period, where)
