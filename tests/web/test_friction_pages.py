@@ -76,6 +76,7 @@ def _unhappy_stage_page(site: Site, client: TestClient) -> None:
     assert behind.status_code == 200
     assert behind.text.count("&lt;b&gt;late&lt;/b&gt;") == 15 and "<b>late</b>" not in behind.text
     assert behind.text.count('href="/customers/') >= 8
+    assert "Негативні коментарі, доставка</h1>" in behind.text
     export = client.get("/friction", params={"format": "csv", "section": "emotion"})
     assert export.text.splitlines()[1].startswith("delivery,6.25,10,20,15,0.75")
 
@@ -98,3 +99,13 @@ def test_friction_page_in_chromium_puts_the_checkout_step_on_top(
     top.locator("[data-testid=funnel-link]").click()
     page.wait_for_url("**/journeys/funnel?**")
     assert "Checkout Step Viewed[step=5]" in page.content()
+
+
+def test_evidence_names_from_the_address_are_shown_escaped(site: Site, client: TestClient) -> None:
+    log_in(client, site.email)
+    for name in ("<b>x</b>", "emotion:<b>x</b>", "%d", "emotion:%d"):
+        page = client.get("/friction/evidence", params={"name": name})
+        assert page.status_code == 200, name
+        assert "<b>x</b>" not in page.text
+    known = client.get("/friction/evidence", params={"name": "emotion:delivery"})
+    assert "Негативні коментарі, доставка</h1>" in known.text

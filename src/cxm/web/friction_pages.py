@@ -12,15 +12,18 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.drivers import BUILT_IN
 from cxm.analytics.friction import FrictionQuery, friction
 from cxm.analytics.friction_dropoff import WINDOW_HOURS, DropOff
 from cxm.analytics.friction_evidence import FrictionEvidence, friction_evidence
 from cxm.core.errors import ValidationError
+from cxm.ingest.models import STAGES
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
 from cxm.web.journey_pages import _csv, _day, _run, _stores
 
 router = APIRouter(include_in_schema=False)
+KNOWN_NAMES = frozenset((*BUILT_IN, *STAGES))  # names the catalogues translate
 HARD_CES = 4  # answers up to this are not "easy" (measures.TOP_FROM["ces"] is 5)
 
 
@@ -74,6 +77,7 @@ async def friction_page(
             responses_link(e.touchpoint, filters["store"]) for e in found.effort.points
         ],
         export_query=urlencode(filters),
+        known_names=KNOWN_NAMES,
     )
     return render(request, "friction.html", ctx, lang)
 
@@ -101,6 +105,7 @@ async def friction_evidence_page(
         active="friction",
         e=found,
         filters={"store": q.store or "", "since": since.strip(), "until": until.strip()},
+        known_names=KNOWN_NAMES,
     )
     return render(request, "friction_evidence.html", ctx, lang)
 
