@@ -51,6 +51,10 @@ def test_friction_page_lists_the_hard_touchpoint_with_its_answers(
     assert "не значущо важче за інші точки контакту" in page.text
     answers = client.get("/responses", params={"touchpoint": "calls", "kpi": "ces", "score_max": 4})
     assert answers.status_code == 200
+    contact = client.get("/friction", params={"channel": "contact_centre"})
+    assert 'value="contact_centre" selected' in contact.text
+    assert contact.text.count('data-testid="effort-row"') == 1  # only the calls
+    assert "channel=contact_centre&amp;format=csv" in contact.text
     export = client.get("/friction", params={"format": "csv", "section": "effort"})
     assert export.text.splitlines()[1].startswith("calls,contact_centre,after_sales,30")
 

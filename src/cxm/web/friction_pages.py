@@ -17,7 +17,7 @@ from cxm.analytics.friction import FrictionQuery, friction
 from cxm.analytics.friction_dropoff import WINDOW_HOURS, DropOff
 from cxm.analytics.friction_evidence import FrictionEvidence, friction_evidence
 from cxm.core.errors import ValidationError
-from cxm.ingest.models import STAGES
+from cxm.ingest.models import CHANNELS, STAGES
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
 from cxm.web.journey_pages import _csv, _day, _run, _stores
@@ -30,8 +30,8 @@ HARD_CES = 4  # answers up to this are not "easy" (measures.TOP_FROM["ces"] is 5
 def funnel_link(d: DropOff, filters: dict[str, str]) -> str:
     """The funnel page showing the step's funnel with the list's filters."""
     params = {"steps": "\n".join(d.funnel), "window_hours": f"{WINDOW_HOURS:g}"}
-    params["channel"] = d.channel
     params.update({k: v for k, v in filters.items() if v})
+    params["channel"] = d.channel  # the funnel's own (a channel filter keeps only its own)
     return "/journeys/funnel?" + urlencode(params)
 
 
@@ -50,10 +50,16 @@ async def friction_page(
     until: str = "",
     format: str = "",
     section: str = "events",
+    channel: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
-    q = FrictionQuery(store=store.strip() or None, since=_day(since), until=_day(until))
+    q = FrictionQuery(
+        store=store.strip() or None,
+        channel=channel.strip() if channel.strip() in CHANNELS else None,
+        since=_day(since),
+        until=_day(until),
+    )
     found = await run_in_threadpool(_run, analytics, user.organization_id, friction, q)
     if format == "csv":
         if section == "drop_offs":
@@ -65,12 +71,15 @@ async def friction_page(
         return _csv([asdict(p) for p in found.points], "friction")
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
     filters = {"store": q.store or "", "since": since.strip(), "until": until.strip()}
+    if q.channel:
+        filters["channel"] = q.channel
     ctx = page_context(
         request,
         user,
         active="friction",
         r=found,
         stores=stores,
+        channels=CHANNELS,
         filters=filters,
         funnel_links=[funnel_link(d, filters) for d in found.drop_offs.steps],
         responses_links=[
