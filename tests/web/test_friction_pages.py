@@ -3,16 +3,23 @@ with their links and CSV exports; in Chromium, the demo world's checkout step on
 
 from __future__ import annotations
 
+import threading
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from cxm.core.auth import create_user
+from cxm.core.settings import Settings
 from cxm.demo.truths import CHECKOUT
 from cxm.demo.world import generate
+from cxm.web.app import create_app
 from tests.analytics.test_friction_dropoff import form_world
 from tests.analytics.test_friction_effort import effort_world
 from tests.analytics.test_friction_emotion import emotion_world
+from tests.factories import organization
 from tests.web.conftest import PASSWORD, Site, log_in
 
 
@@ -113,3 +120,32 @@ def test_evidence_names_from_the_address_are_shown_escaped(site: Site, client: T
         assert "<b>x</b>" not in page.text
     known = client.get("/friction/evidence", params={"name": "emotion:delivery"})
     assert "Негативні коментарі, доставка</h1>" in known.text
+
+
+def test_slow_friction_figures_show_progress_then_the_list(tmp_path: Path) -> None:
+    app = create_app(Settings(data_dir=tmp_path, page_wait_seconds=0.2))
+    db = app.state.db
+    org = organization(db, "demo")
+    with db.session() as s:
+        create_user(s, org, "taras@example.com", PASSWORD, name="Taras", language="en")
+    form_world(db, org)
+    gate = threading.Event()
+    compute = app.state.analytics.cached
+
+    def held(key: Any, fn: Any) -> Any:
+        if key[0] == "cxm.analytics.friction":
+            gate.wait(30)
+        return compute(key, fn)
+
+    app.state.analytics.cached = held
+    with TestClient(app) as client:
+        log_in(client, "taras@example.com")
+        waiting = client.get("/friction")
+        assert 'data-testid="computing"' in waiting.text and waiting.headers["Refresh"] == "1"
+        assert "<h1>Friction points</h1>" in waiting.text
+        gate.set()
+        deadline = time.monotonic() + 30
+        while 'data-testid="computing"' in (page := client.get("/friction")).text:
+            assert time.monotonic() < deadline, "the friction list never arrived"
+            time.sleep(0.1)
+        assert 'data-testid="drop-offs"' in page.text

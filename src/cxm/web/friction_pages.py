@@ -21,6 +21,7 @@ from cxm.ingest.models import CHANNELS, STAGES
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
 from cxm.web.journey_pages import _csv, _day, _run, _stores
+from cxm.web.progress import computing, within
 
 router = APIRouter(include_in_schema=False)
 KNOWN_NAMES = frozenset((*BUILT_IN, *STAGES))  # names the catalogues translate
@@ -60,7 +61,16 @@ async def friction_page(
         since=_day(since),
         until=_day(until),
     )
-    found = await run_in_threadpool(_run, analytics, user.organization_id, friction, q)
+    org_id = user.organization_id
+    if format == "csv":  # a download waits for its figures
+        found = await run_in_threadpool(_run, analytics, org_id, friction, q)
+    else:
+        ready = await within(
+            request, ("friction-page", org_id, q), lambda: _run(analytics, org_id, friction, q)
+        )
+        if ready is None:
+            return computing(request, user, "friction", "Friction points")
+        found = ready
     if format == "csv":
         if section == "drop_offs":
             return _csv([asdict(d) for d in found.drop_offs.steps], "friction-drop-off")
