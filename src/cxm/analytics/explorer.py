@@ -1,10 +1,10 @@
 """The response explorer: complete survey responses by filter and full text, with their answers.
 
 The filters are the KPIs' (period, survey, channel, stage, touchpoint, store, region,
-language) plus the NPS group, a score range on one KPI's answer and words searched in the
-open answers (case-insensitive, every word must occur). The same query feeds the page, the
-API and the exports, so an export holds exactly the rows the filters select. A KPI cell's
-drill-down is this query with the cell's filters.
+language, segment, delivery punctuality) plus the NPS group, a score range on one KPI's
+answer and words searched in the open answers (case-insensitive, every word must occur).
+The same query feeds the page, the API and the exports, so an export holds exactly the rows
+the filters select. A KPI cell's drill-down is this query with the cell's filters.
 """
 
 from __future__ import annotations
@@ -13,8 +13,11 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, get_args
 
+import ibis
+
 from cxm.analytics.backend import Analytics
 from cxm.analytics.measures import SCALES, months_of, survey_codes
+from cxm.analytics.punctuality import GROUPS, NO_ORDER, order_punctuality
 from cxm.core.errors import Fault, ValidationError
 
 NpsGroup = Literal["promoter", "passive", "detractor"]
@@ -43,9 +46,13 @@ class ResponseQuery:
     score_max: float | None = None
     text: str | None = None  # words that must all occur in the open answers
     customer: int | None = None
+    segment: str | None = None  # the respondent's customer segment
+    delivery: str | None = None  # punctuality of the response's order (cxm.analytics.punctuality)
 
     def check(self) -> None:
         faults: list[Fault] = []
+        if self.delivery is not None and self.delivery not in GROUPS:
+            faults.append(Fault(f"must be one of {', '.join(GROUPS)}", "delivery"))
         if self.period is not None:
             try:
                 months_of(self.period)
@@ -135,9 +142,21 @@ class ResponsePage:
     rows: list[ResponseRow]
 
 
-def _sql(org: int, q: ResponseQuery, surveys: dict[str, int]) -> tuple[str, dict[str, Any]]:
+def _sql(
+    org: int, q: ResponseQuery, surveys: dict[str, int], punctual: str = ""
+) -> tuple[str, dict[str, Any]]:
+    """The query's SQL and parameters; ``punctual``: the SQL of the orders' punctuality
+    (``order_punctuality``), needed when ``q.delivery`` is set."""
     params: dict[str, Any] = {"org": org}
     cond = []
+    if q.delivery == NO_ORDER:
+        cond.append("r.order_id IS NULL")
+    elif q.delivery is not None:
+        params["delivery"] = q.delivery
+        cond.append(
+            f"r.order_id IN (SELECT punctual_order FROM ({punctual}) p "
+            "WHERE p.delivery = $delivery)"
+        )
     if q.period is not None:
         months = months_of(q.period)
         y, m = int(months[-1][:4]), int(months[-1][5:7])
@@ -148,7 +167,8 @@ def _sql(org: int, q: ResponseQuery, surveys: dict[str, int]) -> tuple[str, dict
         ids = [surveys.get(c.strip(), -1) for c in q.survey.split(",") if c.strip()]
         cond.append(f"r.survey_id IN ({', '.join(str(int(i)) for i in ids) or '-1'})")
     columns = {"channel": "r.channel", "stage": "t.stage", "touchpoint": "t.code",
-               "store": "l.code", "region": "l.region", "language": "r.language"}  # fmt: skip
+               "store": "l.code", "region": "l.region", "language": "r.language",
+               "segment": "c.segment"}  # fmt: skip
     for name, column in columns.items():
         value = getattr(q, name)
         if value in ("(unknown)", "(online)"):  # the KPIs' name for "none" in a breakdown
@@ -226,8 +246,11 @@ def find_responses(
         )
     surveys = survey_codes(analytics, org_id)
     names = {v: k for k, v in surveys.items()}
-    sql, params = _sql(org_id, q, surveys)
     with analytics.fresh() as con:
+        punctual = (
+            ibis.to_sql(order_punctuality(con, org_id), dialect="duckdb") if q.delivery else ""
+        )
+        sql, params = _sql(org_id, q, surveys, str(punctual))
         duck = con.con
         total = int(duck.sql(f"SELECT count(*) FROM ({sql})", params=params).fetchall()[0][0])
         params |= {"limit": limit or EXPORT_LIMIT, "offset": offset}

@@ -36,6 +36,11 @@ def response_query(
     score_max: str | None = Query(default=None, description="a number on the KPI's scale"),
     text: str | None = Query(default=None, description="words that must occur in open answers"),
     customer: str | None = Query(default=None, description="customer id"),
+    segment: str | None = Query(default=None, description="the respondent's customer segment"),
+    delivery: str | None = Query(
+        default=None,
+        description="the response's order: on_time, late, (no delivery) or (no order)",
+    ),
 ) -> ResponseQuery:
     """The explorer's filters from the query string (empty values mean no filter)."""
     return query_from(locals())
@@ -65,7 +70,8 @@ def query_from(params: Mapping[str, Any]) -> ResponseQuery:
     return ResponseQuery(
         clean("period"), clean("survey"), clean("channel"), clean("stage"), clean("touchpoint"),
         clean("store"), clean("region"), clean("language"), clean("nps_group"),
-        clean("kpi") or "nps", low, high, clean("text"), who,
+        clean("kpi") or "nps", low, high, clean("text"), who, clean("segment"),
+        clean("delivery"),
     )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from cxm.analytics.explorer import NPS_GROUPS, SCORE_KINDS, ResponsePage, ResponseQuery
+from cxm.analytics.punctuality import GROUPS
 from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.core.errors import ValidationError
 
@@ -37,6 +38,7 @@ def _filters(func: Callable[..., Any]) -> Callable[..., Any]:
         ("--region", "Region of the location."),
         ("--language", "Language answered in (uk, ru, en)."),
         ("--text", "Words that must all occur in the open answers."),
+        ("--segment", "The respondent's customer segment."),
     )
     for flag, help_text in reversed(options):
         func = click.option(flag, default=None, help=help_text)(func)
@@ -48,6 +50,10 @@ def _filters(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--score-min", type=float, default=None)(func)
     func = click.option("--score-max", type=float, default=None)(func)
     func = click.option("--customer", type=int, default=None, help="Customer id.")(func)
+    func = click.option(
+        "--delivery", type=click.Choice(GROUPS), default=None,
+        help="Punctuality of the response's order.",
+    )(func)  # fmt: skip
     func = click.option("--org", "org_slug", default="demo", show_default=True)(func)
     return func
 

@@ -37,12 +37,9 @@ def drill(metric: str, period: str | None, **filters: str | None) -> str:
 
 
 def _row_link(f: Any, by: str, where: KpiFilter) -> str | None:
-    """A breakdown row's responses: its segment (or month) with the page's channel filter;
-    None where the explorer cannot select the segment (delivery punctuality)."""
+    """A breakdown row's responses: its segment (or month) with the page's channel filter."""
     if by == "month":
         return drill(f.metric, f.period, channel=where.channel)
-    if by == "delivery":
-        return None
     filters = {"channel": where.channel, by: f.key}
     return drill(f.metric, f.period, **filters)
 

@@ -17,6 +17,7 @@ from cxm.analytics.explorer import (
     find_responses,
 )
 from cxm.analytics.explorer_api import Filters, export_response, query_from
+from cxm.analytics.punctuality import GROUPS
 from cxm.core.errors import ValidationError
 from cxm.ingest.models import CHANNELS, STAGES
 from cxm.web.auth import CurrentUser, page_context
@@ -55,6 +56,7 @@ async def responses_page(request: Request, user: CurrentUser, offset: int = 0) -
         groups=NPS_GROUPS,
         kinds=SCORE_KINDS,
         answer_languages=("uk", "ru", "en"),
+        deliveries=GROUPS,
     )
     return render(request, "responses.html", ctx, lang, status_code=422 if faults else 200)
 
