@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.dashboard import HEATMAP_METRICS, DashboardData, dashboard_data
 from cxm.analytics.measures import BREAKDOWNS, METRICS, SCALES, KpiFilter
 from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
+from cxm.web.progress import computing, within
 
 router = APIRouter(include_in_schema=False)
 SALES_TITLES = {
@@ -89,10 +89,16 @@ async def kpis_page(
     where = KpiFilter(channel=channel if channel in CHANNELS or channel == "employee" else None)
     analytics = request.app.state.analytics
     heat_metric = heat if heat in HEATMAP_METRICS else "nps"
-    data = await run_in_threadpool(
-        dashboard_data, analytics, user.organization_id, period_value, metric, by_value, where,
-        heat_metric, True,
-    )  # fmt: skip
+    org_id = user.organization_id
+    data = await within(
+        request,
+        ("kpis-page", org_id, period_value, metric, by_value, where, heat_metric),
+        lambda: dashboard_data(
+            analytics, org_id, period_value, metric, by_value, where, heat_metric, True
+        ),
+    )
+    if data is None:
+        return computing(request, user, "kpis", "Experience KPIs")
     low, high = _scale(metric)
     ctx = page_context(
         request,

@@ -111,7 +111,12 @@ async def voice(
         theme=theme if theme in taxonomy.theme_keys() else None,
         ids=tuple(hits) if hits is not None else None,
     )
-    data = await run_in_threadpool(load_voice, request.app.state.analytics, org_id, f)
+    analytics = request.app.state.analytics
+    data = await within(
+        request, ("voice-page", org_id, f), lambda: load_voice(analytics, org_id, f)
+    )
+    if data is None:
+        return computing(request, user, "voice", "Voice of the customer")
     found = await run_in_threadpool(evidence_for, db, org_id, [c.id for c in data.comments])
     read = await run_in_threadpool(aspects_for, db, org_id, [c.id for c in data.comments])
     marked = {
