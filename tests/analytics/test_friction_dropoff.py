@@ -18,6 +18,7 @@ from cxm.analytics.friction import FrictionQuery, friction
 from cxm.analytics.friction_dropoff import DropOffList, drop_offs
 from cxm.cli import main
 from cxm.core.db import Database
+from cxm.core.errors import ValidationError
 from cxm.core.settings import Settings
 from cxm.demo.truths import CHECKOUT
 from cxm.ingest.events import ingest_batch
@@ -134,6 +135,10 @@ def test_api_and_cli_list_the_checkout_step_with_its_funnel(
         assert "channel=web" in top["funnel_url"] and "since=2026-01-01" in top["funnel_url"]
         behind = client.get(top["funnel_url"], headers=headers).json()
         assert behind["drop_offs"]["all"][0] == worst
+        refused = client.get(
+            "/api/v1/analytics/friction", params={"funnel": "A > Teleport"}, headers=headers
+        )
+        assert refused.status_code == 422 and "Teleport" in refused.text
         spec = client.get("/api/v1/openapi.json").json()
         described = spec["paths"]["/api/v1/analytics/friction"]["get"]["description"]
         assert "drop_offs" in described and "funnel_url" in described
@@ -144,5 +149,31 @@ def test_api_and_cli_list_the_checkout_step_with_its_funnel(
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)["drop_offs"]["steps"]
     assert listed[0]["step"] == worst
+    given = CliRunner().invoke(
+        main, ["friction", "--json", "--funnel", f"{worst} > Order Completed", "--funnel", "x > y"]
+    )
+    assert given.exit_code != 0 and "unknown step 'x'" in given.output
     table = CliRunner().invoke(main, ["friction"])
     assert table.exit_code == 0 and "Drop-off" in table.output and worst in table.output
+
+
+def test_a_funnel_given_joins_the_peers_and_unknown_steps_are_refused(
+    db: Database, tmp_path: Path
+) -> None:
+    org = form_world(db)
+    found = _run(db, tmp_path, org, given=("Form Step[step=1] > Form Step[step=4]",))
+    top = found.steps[0]
+    # 40 start, 17 reach step 4: 23 lost; its peers are the form's three steps.
+    assert (top.touchpoint, top.channel, top.step, top.attempts, top.dropped) == (
+        "",
+        None,
+        "Form Step[step=1]",
+        40,
+        23,
+    )
+    peer = statistics.median([2 / 40, 20 / 38, 1 / 18])
+    assert top.peer_rate == pytest.approx(peer)
+    assert top.score == pytest.approx(40 * (23 / 40 - peer))
+    assert found.steps[1].step == "Form Step[step=2]" and found.steps[1].unusual
+    with pytest.raises(ValidationError, match="Teleport"):
+        _run(db, tmp_path, org, given=("Form Step[step=1] > Teleport",))

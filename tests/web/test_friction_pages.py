@@ -39,6 +39,13 @@ def test_friction_page_lists_the_step_that_loses_most_escaped(
     assert link.startswith("/journeys/funnel?steps=Form+") and "channel=web" in link
     funnel = client.get(link.replace("&amp;", "&"))
     assert funnel.status_code == 200 and "Form &lt;i&gt;Step&lt;/i&gt;[step=3]" in funnel.text
+    given = client.get("/friction", params={"funnels": "Form <i>Step</i>[step=1] > Teleport"})
+    assert given.status_code == 422 and 'data-testid="friction-error"' in given.text
+    assert "Teleport" in given.text and "Form &lt;i&gt;" in given.text  # kept in the form
+    weighed = client.get(
+        "/friction", params={"funnels": "Form <i>Step</i>[step=1] > Form <i>Step</i>[step=4]"}
+    )
+    assert "задана воронка: Form &lt;i&gt;Step&lt;/i&gt;[step=1]" in weighed.text
     export = client.get("/friction", params={"format": "csv", "section": "drop_offs"})
     assert export.headers["content-type"].startswith("text/csv")
     assert export.text.splitlines()[0].startswith("touchpoint,channel,step,next_step,funnel,score")

@@ -172,6 +172,13 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option(
+    "--funnel",
+    "funnels",
+    multiple=True,
+    help="A funnel to weigh for drop-off besides the ones found, steps separated by ' > ' "
+    "(repeat), e.g. 'Checkout Step Viewed[step=5] > Order Completed'.",
+)
+@click.option(
     "--store",
     default=None,
     help="Only orders placed (and funnel attempts started) at this location.",
@@ -196,6 +203,7 @@ def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: 
     Examples:
       cxm friction
       cxm friction --touchpoint cc_howto --store KYIV-2 --json
+      cxm friction --funnel 'Checkout Step Viewed[step=5] > Order Completed'
     """
     from cxm.analytics.friction import FrictionQuery, friction
 
@@ -206,6 +214,7 @@ def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: 
         kw["channel"],
         kw["since"].date() if kw["since"] else None,
         kw["until"].date() if kw["until"] else None,
+        tuple(kw["funnels"]),
     )
     found = run_analysis(ctx, org_slug, friction, q)
     if as_json:
@@ -233,7 +242,8 @@ def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: 
     for d in steps.steps:
         score = "-" if d.score is None else f"{d.score:,.0f}"
         click.echo(
-            f"{score:>10}  {d.touchpoint} {d.step}: {d.dropped:,} of {d.attempts:,} attempts "
+            f"{score:>10}  {d.touchpoint or 'funnel'} {d.step}: {d.dropped:,} of {d.attempts:,} "
+            "attempts "
             f"({d.drop_rate:.1%} [{_num(d.drop_low, '{:.1%}')}, {_num(d.drop_high, '{:.1%}')}],"
             f" others {_num(d.peer_rate, '{:.1%}')}), {d.customers:,} customers"
             + (f"  ({d.note})" if d.note else "")

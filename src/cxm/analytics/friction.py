@@ -39,6 +39,7 @@ class FrictionQuery:
     channel: str | None = None
     since: date | None = None
     until: date | None = None
+    funnels: tuple[str, ...] = ()  # funnels to weigh for drop-off besides the found ones
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
             )
         )
     points.sort(key=lambda p: (p.score is None, -(p.score or 0.0), p.name))
-    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until)
+    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, q.funnels)
     hard = effort(con, org_id, q.store, q.channel, q.since, q.until)
     unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until)
     return FrictionList(points, kpi.respondents, kpi.message, steps, hard, unhappy)

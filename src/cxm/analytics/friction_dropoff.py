@@ -9,6 +9,10 @@ reached it. Its peers are every other measured step of every such funnel. A step
 unusual when its drop rate is significantly above the pooled rate of its peers (two-
 proportion z test, Benjamini-Hochberg over all steps) and above their median rate.
 
+Funnels can also be given (``A > B > C``: steps as ``funnels`` reads them, e.g. a found
+funnel with its completing event added); their steps join the peers, with the channel filter
+as their channel.
+
 The score is the attempts lost beyond a typical step: attempts that reached the step x (its
 drop rate - the median drop rate of its peers). It is not in NPS points: people who leave
 a checkout have placed no order and are seldom asked for an answer, so the loyalty effect
@@ -18,6 +22,7 @@ customers affected are the distinct customers whose attempts ended at the step.
 
 from __future__ import annotations
 
+import re
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +35,7 @@ from cxm.analytics.stats import adjust, compare_proportions, proportion
 WINDOW_HOURS = 24.0
 MIN_STEPS = 2  # a touchpoint with fewer step values is no funnel
 MAX_FUNNEL_STEPS = 30
+SEPARATOR = re.compile(r"\s+>\s+")  # between the steps of a funnel given
 
 _STEPPED = """
 SELECT t.code, t.channel, e.name, TRY_CAST(json_extract_string(e.properties, '$.step')
@@ -43,17 +49,23 @@ ORDER BY t.code, e.name, step
 
 @dataclass(frozen=True)
 class StepFunnel:
-    """A multi-step touchpoint read as a funnel."""
+    """A multi-step touchpoint read as a funnel, or a funnel given (touchpoint "")."""
 
     touchpoint: str
-    channel: str
+    channel: str | None
     steps: tuple[str, ...]  # funnel step labels: Event[step=n]
+
+
+def given_funnel(spec: str, channel: str | None) -> StepFunnel:
+    """``A > B > C`` as a funnel (its steps are checked when it runs); the ``>`` needs a
+    space on each side, so an event name may hold one."""
+    return StepFunnel("", channel, tuple(s.strip() for s in SEPARATOR.split(spec) if s.strip()))
 
 
 @dataclass(frozen=True)
 class DropOff:
-    touchpoint: str
-    channel: str
+    touchpoint: str  # "" for a funnel given
+    channel: str | None
     step: str  # the funnel step's label, e.g. Checkout Step Viewed[step=3]
     next_step: str
     funnel: list[str]
@@ -169,10 +181,12 @@ def drop_offs(
     channel: str | None = None,
     since: Any = None,
     until: Any = None,
+    given: tuple[str, ...] = (),
 ) -> DropOffList:
     """Funnel steps ranked by attempts lost beyond a typical step (``con``: synced Ibis DuckDB);
-    ``store``, ``channel``, ``since`` and ``until`` filter the attempts by their first event."""
-    funnels = step_funnels(con, org_id, channel)
+    ``store``, ``channel``, ``since`` and ``until`` filter the attempts by their first event;
+    ``given`` adds funnels (``A > B > C``; unknown steps are refused with the reason)."""
+    funnels = step_funnels(con, org_id, channel) + [given_funnel(f, channel) for f in given]
     if not funnels:
         return DropOffList(message="No touchpoint's events carry a step property to follow.")
     measured: list[MeasuredStep] = []

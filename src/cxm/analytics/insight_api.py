@@ -249,8 +249,18 @@ async def friction_route(
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    funnel: Annotated[
+        list[str] | None,
+        Query(
+            description="A funnel to weigh for drop-off besides the ones found, its steps "
+            "separated by ` > ` (repeat), e.g. `Checkout Step Viewed[step=5] > Order Completed`; "
+            "unknown steps are refused with the reason."
+        ),
+    ] = None,
 ) -> dict[str, Any]:
-    q = FrictionQuery(tuple(touchpoint or ()), loop_contacts, store, channel, since, until)
+    q = FrictionQuery(
+        tuple(touchpoint or ()), loop_contacts, store, channel, since, until, tuple(funnel or ())
+    )
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, friction, q
     )
@@ -274,7 +284,9 @@ async def friction_route(
     for step in body["drop_offs"]["steps"]:
         step["funnel_url"] = "/api/v1/analytics/funnel?" + urlencode(
             [("step", s) for s in step["funnel"]]
-            + [("window_hours", WINDOW_HOURS), ("channel", step["channel"]), *dates.items()]
+            + [("window_hours", WINDOW_HOURS)]
+            + ([("channel", step["channel"])] if step["channel"] else [])
+            + list(dates.items())
         )
     for point in body["effort"]["points"]:
         point["responses_url"] = "/api/v1/responses?" + urlencode(

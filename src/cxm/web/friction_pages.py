@@ -13,10 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.drivers import BUILT_IN
-from cxm.analytics.friction import FrictionQuery, friction
+from cxm.analytics.friction import FrictionList, FrictionQuery, friction
 from cxm.analytics.friction_dropoff import WINDOW_HOURS, DropOff
 from cxm.analytics.friction_evidence import FrictionEvidence, friction_evidence
-from cxm.core.errors import ValidationError
+from cxm.core.errors import CxmError, ValidationError
 from cxm.ingest.models import CHANNELS, STAGES
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
@@ -25,14 +25,16 @@ from cxm.web.progress import computing, within
 
 router = APIRouter(include_in_schema=False)
 KNOWN_NAMES = frozenset((*BUILT_IN, *STAGES))  # names the catalogues translate
+MAX_GIVEN = 10  # funnels given on the page
 HARD_CES = 4  # answers up to this are not "easy" (measures.TOP_FROM["ces"] is 5)
 
 
 def funnel_link(d: DropOff, filters: dict[str, str]) -> str:
     """The funnel page showing the step's funnel with the list's filters."""
     params = {"steps": "\n".join(d.funnel), "window_hours": f"{WINDOW_HOURS:g}"}
-    params.update({k: v for k, v in filters.items() if v})
-    params["channel"] = d.channel  # the funnel's own (a channel filter keeps only its own)
+    params.update({k: v for k, v in filters.items() if v and k != "funnels"})
+    if d.channel:
+        params["channel"] = d.channel  # the funnel's own (a channel filter keeps only its own)
     return "/journeys/funnel?" + urlencode(params)
 
 
@@ -52,25 +54,32 @@ async def friction_page(
     format: str = "",
     section: str = "events",
     channel: str = "",
+    funnels: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
+    given = tuple(line.strip() for line in funnels.splitlines() if line.strip())[:MAX_GIVEN]
     q = FrictionQuery(
         store=store.strip() or None,
         channel=channel.strip() if channel.strip() in CHANNELS else None,
         since=_day(since),
         until=_day(until),
+        funnels=given,
     )
     org_id = user.organization_id
-    if format == "csv":  # a download waits for its figures
-        found = await run_in_threadpool(_run, analytics, org_id, friction, q)
-    else:
-        ready = await within(
-            request, ("friction-page", org_id, q), lambda: _run(analytics, org_id, friction, q)
-        )
-        if ready is None:
-            return computing(request, user, "friction", "Friction points")
-        found = ready
+    error: str | None = None
+    try:
+        if format == "csv":  # a download waits for its figures
+            found = await run_in_threadpool(_run, analytics, org_id, friction, q)
+        else:
+            ready = await within(
+                request, ("friction-page", org_id, q), lambda: _run(analytics, org_id, friction, q)
+            )
+            if ready is None:
+                return computing(request, user, "friction", "Friction points")
+            found = ready
+    except CxmError as exc:  # a funnel given with unknown steps
+        found, error = FrictionList(), str(exc)
     if format == "csv":
         if section == "drop_offs":
             return _csv([asdict(d) for d in found.drop_offs.steps], "friction-drop-off")
@@ -83,6 +92,8 @@ async def friction_page(
     filters = {"store": q.store or "", "since": since.strip(), "until": until.strip()}
     if q.channel:
         filters["channel"] = q.channel
+    if given:
+        filters["funnels"] = "\n".join(given)
     ctx = page_context(
         request,
         user,
@@ -97,8 +108,9 @@ async def friction_page(
         ],
         export_query=urlencode(filters),
         known_names=KNOWN_NAMES,
+        error=error,
     )
-    return render(request, "friction.html", ctx, lang)
+    return render(request, "friction.html", ctx, lang, status_code=422 if error else 200)
 
 
 @router.get("/friction/evidence", response_class=HTMLResponse)
