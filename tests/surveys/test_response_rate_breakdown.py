@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from statsmodels.stats.proportion import proportion_confint
 
 from cxm.core.bulk import insert_returning_ids
 from cxm.core.db import Database, table
 from cxm.demo.invitations import QR_ANSWER, STORE_ANSWERING, TRIGGERS
+from cxm.ingest.models import Location
 from cxm.surveys.models import (
     Invitation,
     PageView,
@@ -162,6 +163,32 @@ def test_rates_by_store_and_by_trigger_by_hand(db: Database) -> None:
     assert (whole.key, whole.answered, whole.sent, whole.views) == ("all", 4, 11, 6)
 
 
+def test_rates_by_region_language_and_segment_by_hand(db: Database) -> None:
+    org = organization(db)
+    sent_and_answered(db, org)
+    with db.writer() as conn:
+        links = table(SurveyLink)
+        kyiv = select(table(Location).c.id).where(table(Location).c.code == "KYIV-1")
+        conn.execute(
+            update(links).where(links.c.location_id == kyiv.scalar_subquery()).values(language="uk")
+        )
+    # Both stores lie in one region; the QR views and answers count under it too.
+    assert _rates(response_rates(db, org, "pulse", "all", breakdown="region")) == {
+        "Lviv Oblast": (3, 7, 2, 4),
+        "(no store)": (1, 4, 1, 2),
+    }
+    assert _rates(response_rates(db, org, "pulse", "all", breakdown="language")) == {
+        "uk": (1, 4, 0, 0),
+        "(unknown)": (3, 7, 0, 0),
+        "(anonymous links)": (0, 0, 3, 6),
+    }
+    # No invitation here names a customer, so none has a segment.
+    assert _rates(response_rates(db, org, "pulse", "all", breakdown="segment")) == {
+        "(unknown)": (4, 11, 0, 0),
+        "(anonymous links)": (0, 0, 3, 6),
+    }
+
+
 def test_a_counter_codes_views_count_under_its_store_when_it_is_known(
     client: TestClient, site: Site
 ) -> None:
@@ -184,7 +211,7 @@ def test_rate_breakdowns_through_the_cli_the_api_and_the_page(
     headers = {"Authorization": f"Bearer {site.key}"}
     api = client.get("/api/v1/response-rates?by=all&breakdown=trigger", headers=headers).json()
     assert {r["key"]: r["sent"] for r in api}["after-purchase"] == 7
-    bad = client.get("/api/v1/response-rates?breakdown=region", headers=headers)
+    bad = client.get("/api/v1/response-rates?breakdown=weather", headers=headers)
     assert bad.status_code == 422
 
     from cxm.cli import main

@@ -196,7 +196,10 @@ async def decisions(
     "by their link's store and anonymous views and answers by the store their link names (a "
     "counter QR code's), `(no store)` for the rest; `breakdown=trigger` splits invitations by "
     "the trigger that sent them (`(recurring)`, `(by hand)`), anonymous links making one "
-    "`(anonymous links)` row. The row's `key` names its store or trigger.",
+    "`(anonymous links)` row; `region` is `store` by the store's region; `touchpoint`, "
+    "`stage`, `channel` and `language` split invitations by their personal link's, `segment` "
+    "by their customer's (`(unknown)` where none), anonymous links making one row. The row's "
+    "`key` names its group.",
 )
 async def response_rates_route(
     client: ApiClient,

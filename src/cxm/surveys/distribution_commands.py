@@ -15,6 +15,7 @@ from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.core.db import Database
 from cxm.core.errors import CxmError
 from cxm.surveys.invitations import Invitee
+from cxm.surveys.response_rate import BREAKDOWNS
 from cxm.surveys.suppression import EMAIL
 
 
@@ -246,9 +247,10 @@ def decisions_command(
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option(
     "--breakdown",
-    type=click.Choice(["store", "trigger"]),
+    type=click.Choice(list(BREAKDOWNS)),
     default=None,
-    help="Split invitations by their link's store or by the trigger that sent them.",
+    help="Split invitations by their link's store, region, touchpoint, stage, channel or "
+    "language, their customer's segment, or the trigger that sent them.",
 )
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cxm.core.errors import CxmError, Fault
 from cxm.surveys.invitations import list_decisions
-from cxm.surveys.response_rate import response_rates
+from cxm.surveys.response_rate import BREAKDOWNS, response_rates
 from cxm.surveys.schedules import ScheduleSpec, list_schedules, remove_schedule, set_schedule
 from cxm.surveys.service import list_surveys
 from cxm.surveys.suppression import list_suppressions
@@ -27,12 +27,13 @@ PATH = "/surveys/distribution"
 def _page(request: Request, user: Any, status: int = 200, **extra: Any) -> HTMLResponse:
     db, org = request.app.state.db, user.organization_id
     split = request.query_params.get("rates")
-    breakdown = split if split in ("store", "trigger") else None
+    breakdown = split if split in BREAKDOWNS else None
     ctx = page_context(
         request, user, active="surveys", surveys=list_surveys(db, org),
         triggers=list_triggers(db, org), schedules=list_schedules(db, org),
         rates=response_rates(db, org, None, "month", breakdown=breakdown),  # type: ignore[arg-type]
         rates_by=breakdown,
+        rate_breakdowns=BREAKDOWNS,
         suppressed=list_suppressions(db, org, limit=20),
         decisions=list_decisions(db, org, None, limit=30),
         base_url=str(request.base_url).rstrip("/"), **extra,

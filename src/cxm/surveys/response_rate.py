@@ -8,7 +8,11 @@ months are the organization's, in its time zone, as for every other KPI.
 
 Broken down by store, invitations count under their link's store, anonymous views under the
 store their link named (a counter QR code's) and anonymous answers under their response's
-store; ``(no store)`` holds the rest. By trigger, invitations count under the trigger that
+store; ``(no store)`` holds the rest; by region, the same by the store's region. By
+touchpoint, stage, channel and language, invitations count under their personal link's
+(the experience the survey asks about), by segment under their customer's, ``(unknown)``
+where it has none; anonymous links carry none of these, so their views and answers make one
+``(anonymous links)`` row. By trigger, invitations count under the trigger that
 sent them, ``(recurring)`` for a recurring survey's runs and ``(by hand)`` for the rest;
 anonymous links belong to no trigger, so their views and answers make one ``(anonymous
 links)`` row.
@@ -18,22 +22,25 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import BigInteger, Integer, and_, case, cast, func, literal, select
-from statsmodels.stats.proportion import proportion_confint
 
 from cxm.core.db import Database, table
 from cxm.core.models import Organization
-from cxm.ingest.models import Location
+from cxm.ingest.models import Customer, Location, Touchpoint
 from cxm.surveys.models import Invitation, PageView, Response, Survey, SurveyLink, Trigger
 
 Period = Literal["day", "week", "month", "all"]
-Breakdown = Literal["store", "trigger"]
+Breakdown = Literal[
+    "store", "region", "trigger", "channel", "touchpoint", "stage", "language", "segment"
+]
+BREAKDOWNS: tuple[str, ...] = get_args(Breakdown)
 ANONYMOUS = "(anonymous links)"
 NO_STORE = "(no store)"
+UNKNOWN = "(unknown)"
 
 
 class RateRow(BaseModel):
@@ -85,6 +92,8 @@ def _local_day(quarter: Any, zone: ZoneInfo) -> date:
 def _share(k: int, n: int) -> tuple[float | None, float | None, float | None]:
     if n == 0:
         return None, None, None
+    from statsmodels.stats.proportion import proportion_confint  # slow to import: when needed
+
     low, high = proportion_confint(k, n, alpha=0.05, method="wilson")
     return k / n, float(low), float(high)
 
@@ -98,7 +107,7 @@ def response_rates(
     end: date | None = None,
     breakdown: Breakdown | None = None,
 ) -> list[RateRow]:
-    """One row per survey and period (and store or trigger, with ``breakdown``) with
+    """One row per survey and period (and breakdown key, with ``breakdown``) with
     invitations sent, page views or anonymous answers."""
     it, rt, st, vt = table(Invitation), table(Response), table(Survey), table(PageView)
     where = [st.c.organization_id == org_id]
@@ -111,12 +120,26 @@ def response_rates(
         .outerjoin(rt, and_(rt.c.link_id == it.c.link_id, rt.c.status == "complete"))
     )  # fmt: skip
     key: Any = literal("all")
-    if breakdown == "store":
-        lt, loc = table(SurveyLink), table(Location)
+    lt = table(SurveyLink)
+    if breakdown in ("store", "region"):
+        loc = table(Location)
         joined = joined.outerjoin(lt, lt.c.id == it.c.link_id).outerjoin(
             loc, loc.c.id == lt.c.location_id
         )
-        key = func.coalesce(loc.c.code, NO_STORE)
+        key = func.coalesce(loc.c.code if breakdown == "store" else loc.c.region, NO_STORE)
+    elif breakdown in ("touchpoint", "stage"):
+        tp = table(Touchpoint)
+        joined = joined.outerjoin(lt, lt.c.id == it.c.link_id).outerjoin(
+            tp, tp.c.id == lt.c.touchpoint_id
+        )
+        key = func.coalesce(tp.c.code if breakdown == "touchpoint" else tp.c.stage, UNKNOWN)
+    elif breakdown in ("channel", "language"):
+        joined = joined.outerjoin(lt, lt.c.id == it.c.link_id)
+        key = func.coalesce(lt.c[breakdown], UNKNOWN)
+    elif breakdown == "segment":
+        ct = table(Customer)
+        joined = joined.outerjoin(ct, ct.c.id == it.c.customer_id)
+        key = func.coalesce(ct.c.segment, UNKNOWN)
     elif breakdown == "trigger":
         tt = table(Trigger)
         joined = joined.outerjoin(tt, tt.c.id == it.c.trigger_id)
@@ -134,26 +157,34 @@ def response_rates(
         .group_by(*grouped)
     )
 
+    # Views know only their link's store: by region they count under the store's region.
+    vloc = table(Location).alias("viewed_at")
+    view_place = vloc.c.region if breakdown == "region" else vt.c.store
     viewed = (
-        select(st.c.code, vt.c.day, vt.c.store, func.sum(vt.c["count"]))
-        .join(st, st.c.id == vt.c.survey_id)
+        select(st.c.code, vt.c.day, view_place, func.sum(vt.c["count"]))
+        .select_from(
+            vt.join(st, st.c.id == vt.c.survey_id).outerjoin(
+                vloc, and_(vloc.c.organization_id == org_id, vloc.c.code == vt.c.store)
+            )
+        )
         .where(*where)
-        .group_by(st.c.code, vt.c.day, vt.c.store)
+        .group_by(st.c.code, vt.c.day, view_place)
     )
     started_day = _quarter(rt.c.started_at, dialect)
     at = table(Location).alias("answered_at")
+    answer_place = at.c.region if breakdown == "region" else at.c.code
     anonymous = (
-        select(st.c.code, started_day, at.c.code, func.count())
+        select(st.c.code, started_day, answer_place, func.count())
         .select_from(
             rt.join(st, st.c.id == rt.c.survey_id).outerjoin(at, at.c.id == rt.c.location_id)
         )  # fmt: skip
         .where(*where, rt.c.link_id.is_(None), rt.c.status == "complete")
-        .group_by(st.c.code, started_day, at.c.code)
+        .group_by(st.c.code, started_day, answer_place)
     )
 
     def other(store: str | None) -> str:
-        """The row of anonymous views and answers."""
-        if breakdown == "store":
+        """The row of anonymous views and answers (``store``: their store or region)."""
+        if breakdown in ("store", "region"):
             return store or NO_STORE
         return ANONYMOUS if breakdown else "all"
 
