@@ -67,6 +67,9 @@ def test_manager_sees_a_submitted_response_in_the_dashboard_and_the_explorer(
     page.wait_for_selector("h1")
     month = datetime.now(UTC).astimezone().strftime("%Y-%m")
     page.goto(f"{live_url}/kpis?period={month}")
+    assert page.title() == "Показники · cxm"  # the charts' scripts stay out of the title
+    drawn = "() => !!(window.Chart && Chart.getChart(document.querySelector('canvas[data-chart]')))"
+    assert page.evaluate(drawn), "the trend chart was not drawn"
     cell = page.locator('[data-testid=heatmap] td[data-stage="delivery"][data-channel="delivery"]')
     assert "n = 1" in cell.inner_text()
     cell.locator("a").click()  # drill down to the responses behind the cell
