@@ -20,9 +20,9 @@ from cxm.analytics.journey_map import Node
 from cxm.analytics.journeys import Edge
 from cxm.ingest.models import STAGES
 
-COLUMN = 230  # px between stage columns
+COLUMN = 285  # px between stage columns (room for edge labels between nodes)
 ROW = 64  # px between touchpoints in a column
-NODE_W, NODE_H = 160, 34
+NODE_W, NODE_H = 185, 34  # wide enough for "21 158 · 30,3% закінчуються тут"
 TOP = 40  # room for the stage titles
 CURVE_H = 110  # the emotion curve's height
 
@@ -63,6 +63,8 @@ class Drawing:
     curve: list[CurveMark]
     curve_path: str
     curve_top: float
+    node_width: int = NODE_W
+    node_height: int = NODE_H
 
 
 def _quartile(values: Sequence[float]) -> float:
