@@ -50,6 +50,21 @@ def test_a_comment_about_two_things_gets_a_sentiment_for_each(model: BuiltinMode
     }  # fmt: skip
 
 
+def test_an_aspect_told_as_a_plain_fact_leans_with_the_rest_of_the_comment(
+    model: BuiltinModel,
+) -> None:
+    # The clause naming delivery holds no opinion; the clauses around it do.
+    assert _read(model, "Quick and easy. Delivered even earlier than promised. Thank you!") == {
+        "delivery": "positive"
+    }
+    told = "Доставку знову перенесли. Трекінг не оновлювався два дні. Шкода, що так вийшло."
+    assert _read(model, told) == {"delivery": "negative"}
+    assert _read(model, "Замовлення доставили вчора.") == {"delivery": "neutral"}
+    # An aspect with its own opinion keeps it.
+    both = "Доставка запізнилась на три дні, але кур'єр був дуже ввічливий. Дякую!"
+    assert _read(model, both) == {"delivery": "negative", "courier": "positive"}
+
+
 def test_a_clause_naming_two_aspects_is_cut_at_commas(model: BuiltinModel) -> None:
     assert _read(model, "Quick delivery, rude courier.") == {
         "delivery": "positive", "courier": "negative"

@@ -152,7 +152,8 @@ def aspects(backend: TextBackend, texts: list[str]) -> list[list[AspectReading]]
 
     Around a contrast word the two sides usually differ: when one side reads clearly and
     the other does not ("Expensive, but the quality is worth it"), the unclear side is
-    given the opposite leaning."""
+    given the opposite leaning. An aspect whose clause reads neutral leans with the clauses
+    that name no aspect ("Delivered on Monday. Thank you!")."""
     spans = [clauses(t) for t in texts]
     flat = [(i, s, e, c) for i, sp in enumerate(spans) for s, e, c in sp]
     read = backend.score([texts[i][s:e] for i, s, e, _ in flat]) if flat else []
@@ -169,6 +170,17 @@ def aspects(backend: TextBackend, texts: list[str]) -> list[list[AspectReading]]
             scores[k] = -0.5 * before
         elif abs(before) < NEUTRAL_BAND <= abs(after):
             scores[k - 1] = -0.5 * after
+    # Clauses that name no aspect ("Thank you!", "Шкода, що так вийшло.") carry the text's
+    # overall feeling: an aspect whose own clause reads neutral leans the same way.
+    named = [bool(found_aspects(texts[i][s:e])) for i, s, e, _ in flat]
+    mood = [0.0] * len(texts)
+    for (i, _, _, _), score, has in zip(flat, scores, named, strict=True):
+        if not has:
+            mood[i] += score
+    scores = [
+        0.5 * mood[i] if has and abs(score) < NEUTRAL_BAND <= abs(0.5 * mood[i]) else score
+        for (i, _, _, _), score, has in zip(flat, scores, named, strict=True)
+    ]
     out: list[dict[str, AspectReading]] = [{} for _ in texts]
     for (i, s, e, _), score in zip(flat, scores, strict=True):
         clause = texts[i][s:e]
