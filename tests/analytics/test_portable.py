@@ -54,10 +54,24 @@ def _same_edges(a: list[Edge], b: list[Edge]) -> None:
         assert x.p90_hours == pytest.approx(y.p90_hours, rel=1e-9, abs=1e-12)
 
 
-def _same_variants(a: list[Variant], b: list[Variant]) -> None:
+OUTCOME_COUNTS = ("respondents", "converted", "followed_up", "churned")
+OUTCOME_FIGURES = (
+    "nps", "nps_low", "nps_high", "conversion", "conversion_low", "conversion_high",
+    "churn", "churn_low", "churn_high",
+)  # fmt: skip
+
+
+def _same_variants(a: list[Variant], b: list[Variant], outcomes: bool = False) -> None:
     assert [(v.steps, v.journeys) for v in a] == [(v.steps, v.journeys) for v in b]
     for x, y in zip(a, b, strict=True):
         assert x.median_days == pytest.approx(y.median_days, rel=1e-9, abs=1e-12)
+        if outcomes:  # NPS, conversion and churn per variant, counts and intervals
+            assert [getattr(x, f) for f in OUTCOME_COUNTS] == [
+                getattr(y, f) for f in OUTCOME_COUNTS
+            ], x.steps
+            for f in OUTCOME_FIGURES:
+                want = getattr(y, f)
+                assert getattr(x, f) == (want and pytest.approx(want, rel=1e-9, abs=1e-12)), f
 
 
 def _fast(analytics: Analytics, org: int, q: JourneyQuery) -> tuple[list[Edge], list[Variant]]:
@@ -98,11 +112,15 @@ def test_portable_duckdb_equals_the_fast_path_on_the_demo_world(
             fast_edges, fast_variants = _fast(analytics, org, q)
             # The journey store's kernels (the pages' path) agree with the frame path too.
             _same_edges(load_dfg(analytics, org, q), fast_edges)
-            _same_variants(load_variants(analytics, org, q), fast_variants)
+            stored = load_variants(analytics, org, q)
+            _same_variants(stored, fast_variants)
             with analytics.fresh() as con:
                 _same_edges(portable_dfg(con, org, q), fast_edges)
-                _same_variants(portable_variants(con, org, q), fast_variants)
+                _same_variants(portable_variants(con, org, q), stored, outcomes=True)
             assert fast_edges and fast_variants
+            assert sum(v.respondents for v in stored) and sum(v.converted for v in stored)
+            if q.until is None:  # journeys ending 90 days before the data's end exist
+                assert sum(v.followed_up for v in stored) and sum(v.churned for v in stored)
     finally:
         analytics.close()
 
@@ -131,19 +149,20 @@ def test_pyspark_local_mode_equals_duckdb_on_the_demo_world(
     try:
         counts = export_parquet(analytics, tmp_path / "parquet")
         expected = [_fast(analytics, org, q) for q in QUERIES]
+        stored = [load_variants(analytics, org, q) for q in QUERIES]
         with analytics.fresh() as con:
             fast_funnels = {q: funnel(con, org, q) for q in FUNNELS}
     finally:
         analytics.close()
     assert counts["event"] == small_world.summary.events
     # Spark runs in its own process, through the CLI a data team would use.
-    for q, (fast_edges, fast_variants) in zip(QUERIES[:2], expected, strict=False):
+    for q, (fast_edges, _), kept in zip(QUERIES[:2], expected, stored, strict=False):
         options = ["--org-id", str(org), "--gap-days", str(q.gap_days), "--master", "local[2]"]
         if q.store:
             options += ["--store", q.store, "--since", "2026-01-01"]
         result = _spark_cli(tmp_path / "parquet", options)
         _same_edges([Edge(**e) for e in result["dfg"]], fast_edges)
-        _same_variants([Variant(**v) for v in result["variants"]], fast_variants)
+        _same_variants([Variant(**v) for v in result["variants"]], kept, outcomes=True)
     # The funnel, gaps allowed and strict, with its window, filters and breakdowns.
     for q in FUNNELS:
         options = ["--org-id", str(org), "--master", "local[2]", "--window-hours", "72"]

@@ -57,17 +57,32 @@ async def dfg(
 
 @journeys_router.get(
     "/variants",
-    description="The most frequent touchpoint sequences with "
-    "their number of journeys, share and median duration in days.",
+    description="The most frequent touchpoint sequences with their number of journeys, share "
+    "and median duration in days, and the outcome of their journeys. NPS (`nps`, 95% interval "
+    "`nps_low`-`nps_high`, `respondents` answers): complete NPS answers of the journeys' "
+    "customers given from a journey's first event to 14 days after its last (or `gap_days`, "
+    "if shorter). Conversion (`conversion` with its Wilson interval, `converted` journeys): "
+    "the share of journeys during which the customer placed an order. Churn (`churn` with "
+    "its Wilson interval, `churned` of `followed_up`): of the journeys ending at least "
+    "`churn_days` before the data's latest event, the share after which the customer had "
+    "no further event within `churn_days`.",
 )
 async def journey_variants(
     request: Request,
     client: ApiClient,
     filters: Annotated[JourneyFilters, Depends()],
     top: int = Query(default=20, ge=1, le=500),
+    churn_days: int = Query(
+        default=90, ge=1, le=365, description="Days without an event that count as churn."
+    ),
 ) -> dict[str, Any]:
     found = await run_in_threadpool(
-        load_variants, request.app.state.analytics, client.organization_id, filters.query, top
+        load_variants,
+        request.app.state.analytics,
+        client.organization_id,
+        filters.query,
+        top,
+        churn_days,
     )
     return {
         "variants": [asdict(v) for v in found],

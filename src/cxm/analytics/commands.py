@@ -77,7 +77,7 @@ def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> lis
         elif what == "throughput":
             found = [load_throughput(analytics, org_id, q)]
         else:
-            found = load_variants(analytics, org_id, q, kw["top"])
+            found = load_variants(analytics, org_id, q, kw["top"], kw["churn_days"])
     except CxmError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
@@ -117,15 +117,27 @@ def journeys_dfg(ctx: click.Context, /, org_slug: str, as_json: bool, top: int, 
 @_journey_options
 @journey_filter_options
 @click.option("--top", type=int, default=20, show_default=True, help="Variants to show.")
+@click.option(
+    "--churn-days",
+    type=click.IntRange(1, 365),
+    default=90,
+    show_default=True,
+    help="Days without an event after a journey that count as churn.",
+)
 @click.pass_context
 def journeys_variants(
     ctx: click.Context, /, org_slug: str, as_json: bool, top: int, **kw: Any
 ) -> None:
-    """The most frequent touchpoint sequences with share and median duration.
+    """The most frequent touchpoint sequences with share, median duration and outcomes.
+
+    Outcomes per variant: NPS of the answers given during its journeys (and 14 days after),
+    conversion (journeys with an order placed) and churn (no event within --churn-days
+    after the journey), each with its 95% interval and base.
 
     \b
     Example:
       cxm journeys variants --top 10
+      cxm journeys variants --churn-days 60 --json
     """
     from dataclasses import asdict
 
@@ -137,8 +149,21 @@ def journeys_variants(
         click.echo("No journeys match these filters.")
     for v in found:
         click.echo(
-            f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:6.1f} d  " + " > ".join(v.steps)
+            f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:6.1f} d  {_outcome_text(v)}  "
+            + " > ".join(v.steps)
         )
+
+
+def _outcome_text(v: Any) -> str:
+    """NPS, conversion and churn of a variant with their intervals and bases, for a table."""
+    nps = "NPS -" if v.nps is None else f"NPS {v.nps:+.0f} [{v.nps_low:+.0f}, {v.nps_high:+.0f}]"
+    conversion = f"conversion {v.conversion:.0%} [{v.conversion_low:.0%}, {v.conversion_high:.0%}]"
+    churn = (
+        "churn -"
+        if v.churn is None
+        else f"churn {v.churn:.0%} of {v.followed_up:,} [{v.churn_low:.0%}, {v.churn_high:.0%}]"
+    )
+    return f"{nps} (n={v.respondents:,})  {conversion}  {churn}"
 
 
 @journeys_group.command("throughput")

@@ -122,9 +122,10 @@ def _mix(x: np.ndarray) -> np.ndarray:
         return mixed
 
 
-def variants(frame: pl.DataFrame, names: Mapping[int, str], top: int = 20) -> list[Variant]:
-    if frame.height == 0:
-        return []
+def _ranked(
+    frame: pl.DataFrame, names: Mapping[int, str], top: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The top variants (ranked, named) and every journey's variant key, start and length."""
     journey = frame["journey"].to_numpy()
     steps = frame["step"].to_numpy().astype(np.uint64)
     secs = frame["secs"].to_numpy()
@@ -143,7 +144,6 @@ def variants(frame: pl.DataFrame, names: Mapping[int, str], top: int = 20) -> li
         start=pl.col("start").first(),
         length=pl.col("length").first(),
     )
-    total = per_journey.height
     counts = grouped["journeys"].sort(descending=True)
     floor = int(counts[min(top, counts.len()) - 1])
     chosen = grouped.filter(pl.col("journeys") >= floor).with_row_index("v")
@@ -165,10 +165,44 @@ def variants(frame: pl.DataFrame, names: Mapping[int, str], top: int = 20) -> li
     result = (
         chosen.join(named, on="v").sort(["journeys", "label"], descending=[True, False]).head(top)
     )
+    return result.with_row_index("rank"), per_journey
+
+
+def variants(frame: pl.DataFrame, names: Mapping[int, str], top: int = 20) -> list[Variant]:
+    if frame.height == 0:
+        return []
+    result, per_journey = _ranked(frame, names, top)
+    return _as_variants(result, per_journey.height)
+
+
+def _as_variants(result: pl.DataFrame, total: int) -> list[Variant]:
     return [
         Variant(list(r["steps"]), r["journeys"], r["journeys"] / total, float(r["median_days"]))
         for r in result.iter_rows(named=True)
     ]
+
+
+def variant_journeys(
+    frame: pl.DataFrame, names: Mapping[int, str], top: int = 20
+) -> tuple[list[Variant], pl.DataFrame]:
+    """The top variants, and the journeys of those variants only (``rank``: the variant's
+    place in the list; ``person``; ``first`` and ``last``: their first and last event's
+    seconds; ``last_row``: the last event's ``row`` when the frame has that column)."""
+    if frame.height == 0:
+        return [], pl.DataFrame()
+    result, per_journey = _ranked(frame, names, top)
+    members = per_journey.join(result.select("key", "rank"), on="key")
+    starts = pl.Series(members["start"].to_numpy())
+    ends = pl.Series(members["start"].to_numpy() + members["length"].to_numpy() - 1)
+    picked = {
+        "rank": members["rank"],
+        "person": frame["person"].gather(starts),
+        "first": frame["secs"].gather(starts),
+        "last": frame["secs"].gather(ends),
+    }
+    if "row" in frame.columns:
+        picked["last_row"] = frame["row"].gather(ends)
+    return _as_variants(result, per_journey.height), pl.DataFrame(picked)
 
 
 def load(analytics: Any, org_id: int, q: JourneyQuery) -> tuple[pl.DataFrame, dict[int, str]]:
@@ -176,16 +210,22 @@ def load(analytics: Any, org_id: int, q: JourneyQuery) -> tuple[pl.DataFrame, di
     from cxm.analytics.journey_store import sorted_events
 
     with analytics.fresh() as con:
-        frame = sorted_events(analytics, org_id)
-        tps = con.table("touchpoint").filter(con.table("touchpoint").organization_id == org_id)
-        names = {
-            int(r["id"]): str(r["code"]) for r in tps.select("id", "code").to_pyarrow().to_pylist()
-        }
-        locs = con.table("location").filter(con.table("location").organization_id == org_id)
-        locations = {
-            str(r["code"]): int(r["id"]) for r in locs.select("id", "code").to_pyarrow().to_pylist()
-        }
-        picks = _picks(con, org_id, q, names)
+        return read(con, sorted_events(analytics, org_id), org_id, q)
+
+
+def read(
+    con: Any, frame: pl.DataFrame, org_id: int, q: JourneyQuery
+) -> tuple[pl.DataFrame, dict[int, str]]:
+    """The query's journeys from the journey store's ``frame`` (``con``: synced Ibis DuckDB)."""
+    tps = con.table("touchpoint").filter(con.table("touchpoint").organization_id == org_id)
+    names = {
+        int(r["id"]): str(r["code"]) for r in tps.select("id", "code").to_pyarrow().to_pylist()
+    }
+    locs = con.table("location").filter(con.table("location").organization_id == org_id)
+    locations = {
+        str(r["code"]): int(r["id"]) for r in locs.select("id", "code").to_pyarrow().to_pylist()
+    }
+    picks = _picks(con, org_id, q, names)
     return journeys(frame, q, locations, picks), names
 
 

@@ -90,10 +90,26 @@ class Edge:
 
 @dataclass(frozen=True)
 class Variant:
+    """A distinct touchpoint sequence and, from ``load_variants`` and the portable path, the
+    outcomes of its journeys (definitions in ``variant_outcomes``)."""
+
     steps: list[str]
     journeys: int
     share: float
     median_days: float
+    respondents: int = 0  # NPS answers given during the journeys (and a short grace after)
+    nps: float | None = None
+    nps_low: float | None = None
+    nps_high: float | None = None
+    converted: int = 0  # journeys during which the customer placed an order
+    conversion: float | None = None  # converted over journeys, with its Wilson interval
+    conversion_low: float | None = None
+    conversion_high: float | None = None
+    followed_up: int = 0  # journeys ending ``churn_days`` or more before the data's end
+    churned: int = 0  # of those, journeys with no further event within ``churn_days``
+    churn: float | None = None  # churned over followed_up, with its Wilson interval
+    churn_low: float | None = None
+    churn_high: float | None = None
 
 
 def journey_events(con: Any, org_id: int, q: JourneyQuery) -> pl.DataFrame:
@@ -215,10 +231,10 @@ def load_dfg(analytics: Analytics, org_id: int, q: JourneyQuery) -> list[Edge]:
 
 
 def load_variants(
-    analytics: Analytics, org_id: int, q: JourneyQuery, top: int = 20
+    analytics: Analytics, org_id: int, q: JourneyQuery, top: int = 20, churn_days: int = 90
 ) -> list[Variant]:
-    """The most frequent variants from the journey store (the embedded default's fast path)."""
-    from cxm.analytics import journey_kernels
+    """The most frequent variants with their outcomes (NPS, conversion, churn), from the
+    journey store (the embedded default's fast path)."""
+    from cxm.analytics import variant_outcomes
 
-    frame, names = journey_kernels.load(analytics, org_id, q)
-    return journey_kernels.variants(frame, names, top)
+    return variant_outcomes.load_variants(analytics, org_id, q, top, churn_days)

@@ -86,16 +86,32 @@ def dfg_expr(t: Any) -> Any:
     )
 
 
-def variants_expr(t: Any) -> Any:
-    """Distinct step sequences with their journeys and median duration in days."""
+def journey_summary(t: Any) -> Any:
+    """One row per journey: ``jkey``, ``person``, its step sequence ``key``, ``days``, and its
+    first and last event's seconds and the last event's id (``last_seq``)."""
     # Spark cannot order an aggregate: number the steps, collect, sort and keep the steps.
     in_journey = ibis.window(group_by=t.jkey, order_by=[t.ts, t.seq])
-    t = t.mutate(item=ibis.struct({"pos": ibis.row_number().over(in_journey), "step": t.step}))
-    per_journey = t.group_by("jkey").aggregate(
-        steps=t.item.collect().sort().map(lambda item: item.step),
-        days=(t.secs.max() - t.secs.min()).cast("float64") / 86400,
+    backwards = ibis.window(group_by=t.jkey, order_by=[ibis.desc(t.ts), ibis.desc(t.seq)])
+    t = t.mutate(
+        item=ibis.struct({"pos": ibis.row_number().over(in_journey), "step": t.step}),
+        from_end=ibis.row_number().over(backwards),
     )
-    per_journey = per_journey.mutate(key=per_journey.steps.join(SEPARATOR))
+    per_journey = t.group_by("jkey").aggregate(
+        person=t.person.max(),
+        steps=t.item.collect().sort().map(lambda item: item.step),
+        first=t.secs.min(),
+        last=t.secs.max(),
+        last_seq=t.seq.max(where=t.from_end == 0),
+    )
+    return per_journey.mutate(
+        key=per_journey.steps.join(SEPARATOR),
+        days=(per_journey["last"] - per_journey["first"]).cast("float64") / 86400,
+    )
+
+
+def variants_expr(t: Any) -> Any:
+    """Distinct step sequences with their journeys and median duration in days."""
+    per_journey = journey_summary(t)
     return per_journey.group_by("key").aggregate(
         journeys=per_journey.count(), median_days=per_journey.days.median()
     )
@@ -122,19 +138,31 @@ def portable_dfg(con: Any, org_id: int, q: JourneyQuery) -> list[Edge]:
     ]
 
 
-def portable_variants(con: Any, org_id: int, q: JourneyQuery, top: int = 20) -> list[Variant]:
+def portable_variants(
+    con: Any, org_id: int, q: JourneyQuery, top: int = 20, churn_days: int = 90
+) -> list[Variant]:
+    """The top variants with their outcomes (NPS, conversion, churn; ``variant_outcomes``)."""
+    from cxm.analytics.portable_variants import variant_tallies
+    from cxm.analytics.variant_outcomes import Tally, check_churn_days, with_outcomes
+
+    check_churn_days(churn_days)
     t = journey_table(con, org_id, q)
     rows = variants_expr(t).to_pyarrow().to_pylist()
     total = sum(int(r["journeys"]) for r in rows)
     rows.sort(key=lambda r: (-r["journeys"], r["key"]))
+    rows = rows[:top]
+    counts = variant_tallies(con, org_id, q, t, [str(r["key"]) for r in rows], churn_days)
     return [
-        Variant(
-            str(r["key"]).split(SEPARATOR),
-            int(r["journeys"]),
-            int(r["journeys"]) / total,
-            float(r["median_days"]),
+        with_outcomes(
+            Variant(
+                str(r["key"]).split(SEPARATOR),
+                int(r["journeys"]),
+                int(r["journeys"]) / total,
+                float(r["median_days"]),
+            ),
+            counts.get(str(r["key"]), Tally()),
         )
-        for r in rows[:top]
+        for r in rows
     ]
 
 
