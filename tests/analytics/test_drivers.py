@@ -186,3 +186,40 @@ def test_late_delivery_tops_the_demo_friction_list(small_world: World, tmp_path:
     assert late.churn_with > late.churn_without
     returned = next(p for p in found.points if p.name == "returned")
     assert returned.score is None and not returned.harmful
+
+
+def test_drivers_and_quadrants_narrow_to_one_segment(small_world: World, tmp_path: Path) -> None:
+    from cxm.analytics.drivers import respondents
+    from cxm.analytics.quadrants import QuadrantQuery, quadrants
+
+    org = small_world.summary.organization_id
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            everyone = respondents(con, org, DriverQuery(bootstrap=0))
+            counts = everyone.group_by("segment").len().sort("len", descending=True)
+            biggest = str(counts["segment"][0])
+            own = respondents(con, org, DriverQuery(bootstrap=0, segment=biggest))
+            found = analyse(con, org, DriverQuery(bootstrap=0, segment=biggest))
+            none = analyse(con, org, DriverQuery(bootstrap=0, segment="no-such-segment"))
+            quads = quadrants(con, org, QuadrantQuery(segment=biggest))
+    finally:
+        analytics.close()
+    # Exactly the segment's answered orders, and the planted effect holds within it.
+    assert own.height == int(counts["len"][0]) < everyone.height
+    assert set(own["segment"].to_list()) == {biggest}
+    assert found.respondents == own.height
+    late = next(d for d in found.drivers if d.name == "late")
+    assert late.raw_effect is not None and late.raw_high is not None and late.raw_high < 0
+    assert none.respondents == 0 and none.message
+    assert quads.panels and quads.message is None
+    with TestClient(create_app(Settings(data_dir=tmp_path), small_world.db)) as client:
+        headers = {"Authorization": f"Bearer {api_key(small_world.db, org)}"}
+        body = client.get(
+            "/api/v1/analytics/drivers", params={"segment": biggest}, headers=headers
+        ).json()
+        assert body["respondents"] == own.height
+        shown = client.get(
+            "/api/v1/analytics/drivers/quadrants", params={"segment": biggest}, headers=headers
+        )
+        assert shown.status_code == 200 and shown.json()["panels"]

@@ -49,6 +49,7 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
 @click.option("--channel", default=None, help="Only orders placed in this channel.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--segment", default=None, help="Only orders of customers in this segment.")
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -78,6 +79,7 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
         kw["since"].date() if kw["since"] else None,
         kw["until"].date() if kw["until"] else None,
         importance=kw["importance"],
+        segment=kw["segment"],
     )
     found = run_analysis(ctx, org_slug, analyse, q)
     if as_json:
@@ -119,6 +121,7 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
 @click.option("--channel", default=None, help="Only orders placed in this channel.")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--segment", default=None, help="Only customers in this segment.")
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -139,6 +142,7 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
         kw["channel"],
         kw["since"].date() if kw["since"] else None,
         kw["until"].date() if kw["until"] else None,
+        kw["segment"],
     )
     found = run_analysis(ctx, org_slug, quadrants, q)
     if as_json:

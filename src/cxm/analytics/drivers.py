@@ -57,6 +57,7 @@ class DriverQuery:
     seed: int = 1
     importance: str = "auto"  # lmg, johnson, or auto: LMG up to EXACT_UP_TO drivers
     home_store: str | None = None  # customers whose usual store this is
+    segment: str | None = None  # only orders of customers in this segment
 
     def method(self, drivers: int) -> Method:
         if self.importance == "auto":
@@ -139,6 +140,8 @@ def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
     ).filter(pl.col("score").is_not_null())
     if q.delivered_only:
         facts = facts.filter(pl.col("delivery"))
+    if q.segment is not None:
+        facts = facts.filter(pl.col("segment") == q.segment)
     facts = with_theme_flags(con, org_id, facts, themes)
     built = {
         "late": pl.col("late"),

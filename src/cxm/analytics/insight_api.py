@@ -94,6 +94,7 @@ async def drivers_route(
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    segment: str | None = Query(default=None, description="only customers in this segment"),
 ) -> dict[str, Any]:
     q = DriverQuery(
         tuple(driver or BUILT_IN),
@@ -106,6 +107,7 @@ async def drivers_route(
         since,
         until,
         importance=importance,
+        segment=segment,
     )
     analytics = request.app.state.analytics
     found = await run_in_threadpool(_run, analytics, client.organization_id, analyse, q)
@@ -145,8 +147,9 @@ async def quadrants_route(
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    segment: str | None = Query(default=None, description="only customers in this segment"),
 ) -> dict[str, Any]:
-    q = QuadrantQuery(by, tuple(driver or BUILT_IN), loop_contacts, channel, since, until)
+    q = QuadrantQuery(by, tuple(driver or BUILT_IN), loop_contacts, channel, since, until, segment)
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, quadrants, q
     )

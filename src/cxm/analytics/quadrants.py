@@ -45,6 +45,7 @@ class QuadrantQuery:
     channel: str | None = None
     since: date | None = None
     until: date | None = None
+    segment: str | None = None  # only customers in this segment
 
     def check(self) -> None:
         if self.by not in ("stage", "store"):
@@ -112,6 +113,8 @@ def _performance(
             channel=q.channel, since=q.since, until=q.until, touchpoints=(), home_store=store
         ),
     ).filter(pl.col("delivery"))
+    if q.segment is not None:
+        facts = facts.filter(pl.col("segment") == q.segment)
     flags = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
@@ -129,13 +132,26 @@ def _performance(
             FROM survey_answer a JOIN survey_response r ON r.id = a.response_id
             JOIN touchpoint t ON t.id = r.touchpoint_id
             LEFT JOIN location l ON l.id = r.location_id
+            LEFT JOIN customer c ON c.id = r.customer_id
             WHERE a.organization_id = ? AND a.kind = 'csat' AND r.status = 'complete'
               AND (? IS NULL OR l.code = ?)
+              AND (? IS NULL OR c.segment = ?)
               AND (? IS NULL OR CAST(r.completed_at_local AS DATE) >= ?)
               AND (? IS NULL OR CAST(r.completed_at_local AS DATE) <= ?)
             GROUP BY t.code
             """,
-            [GOOD_CSAT, org_id, store, store, q.since, q.since, q.until, q.until],
+            [
+                GOOD_CSAT,
+                org_id,
+                store,
+                store,
+                q.segment,
+                q.segment,
+                q.since,
+                q.since,
+                q.until,
+                q.until,
+            ],  # fmt: skip
         ).fetchall()
         found = {str(code): (int(good) / int(n), int(n)) for code, n, good in rows if n}
         for d in codes:
@@ -176,7 +192,10 @@ def quadrants(con: Any, org_id: int, q: QuadrantQuery) -> Quadrants:
     """Importance x performance per stage or per store (``con``: synced Ibis DuckDB)."""
     q.check()
     known = known_touchpoints(con, org_id)
-    base = DriverQuery(q.drivers, q.loop_contacts, True, True, 0, None, q.channel, q.since, q.until)
+    base = DriverQuery(
+        q.drivers, q.loop_contacts, True, True, 0, None, q.channel, q.since, q.until,
+        segment=q.segment,
+    )  # fmt: skip
     overall = analyse(con, org_id, base)  # validates the drivers
     stages = {d: PROBLEM_STAGE.get(d) or str(known[d]["stage"] or "unknown") for d in q.drivers}
     perf = _performance(con, org_id, q, None)
@@ -220,7 +239,9 @@ def moment_quadrants(analytics: Any, org_id: int, q: DriverQuery, by: str) -> Qu
             return quadrants(
                 con,
                 org_id,
-                QuadrantQuery(by, q.drivers, q.loop_contacts, q.channel, q.since, q.until),
+                QuadrantQuery(
+                    by, q.drivers, q.loop_contacts, q.channel, q.since, q.until, q.segment
+                ),
             )
     except ValidationError as exc:
         return Quadrants(by, None, None, None, [], str(exc))

@@ -222,6 +222,7 @@ async def moments_page(
     also: str = "",
     by: str = "stage",
     format: str = "",
+    segment: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -233,6 +234,7 @@ async def moments_page(
         store=store.strip() or None,
         since=_day(since),
         until=_day(until),
+        segment=segment.strip()[:64] or None,
     )
     org_id, per = user.organization_id, by if by == "store" else "stage"
 
@@ -264,6 +266,7 @@ async def moments_page(
             "moments-of-truth",
         )
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
+    choices = await run_in_threadpool(_choices, analytics, user.organization_id)
     q_axes, q_charts = charts(quads)
     ctx = page_context(
         request,
@@ -275,11 +278,13 @@ async def moments_page(
         q_axes=q_axes,
         q_charts=q_charts,
         stores=stores,
+        segments=choices["segments"],
         filters={
             "store": q.store or "",
             "since": since.strip(),
             "until": until.strip(),
             "also": ", ".join(extra),
+            "segment": q.segment or "",
         },
     )
     page = render(request, "moments.html", ctx, lang)
