@@ -121,3 +121,29 @@ def test_click_the_slowest_edge_at_one_store_and_land_on_its_customers(
     assert customers > 0
     page.locator("[data-testid=edge-table] a").first.click()
     page.wait_for_url("**/customers/*")
+
+
+def test_journey_map_lists_the_main_paths_with_their_outcomes(
+    site: Site, client: TestClient
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.analytics.test_emotion_curve import _customer_id
+    from tests.factories import survey_answers
+
+    _journeys(site)
+    db, org = site.app.state.db, site.org_id
+    with db.writer() as conn:  # a touchpoint code that must be shown escaped
+        tp = add_touchpoint(conn, org, "<b>C&D</b>", "C", "web", "purchase")
+        add_rule(conn, org, tp, event_name="C")
+    ingest_batch(db, org, [track("5", "C", user_id="u3", timestamp="2026-03-03T10:00:00Z")])
+    survey_answers(db, org, datetime(2026, 3, 4, tzinfo=UTC), "nps", [10],
+                   customer_id=_customer_id(db, org, "u1"))  # fmt: skip
+    log_in(client, site.email)
+    page = client.get("/journeys")
+    assert 'data-testid="variants"' in page.text
+    table = page.text.split('data-testid="variants"')[1].split("</table>")[0]
+    assert "A → B" in table and "&lt;b&gt;C&amp;D&lt;/b&gt;" in table and "<b>C" not in table
+    assert "100" in table and "n = 1" in table  # u1's 10: NPS 100 from one answer, greyed
+    assert 'class="greyed"' in table
+    assert "Головні шляхи" in page.text  # the user reads Ukrainian

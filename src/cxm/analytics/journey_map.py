@@ -1,5 +1,6 @@
-"""The journey map: its touchpoints (with how many journeys end at each) and the drill-down
-to the customers behind one directly-follows edge or one touchpoint.
+"""The journey map: its touchpoints (with how many journeys end at each), its main paths
+(the top variants with their outcomes) and the drill-down to the customers behind one
+directly-follows edge or one touchpoint.
 
 An edge (source touchpoint, then target touchpoint, next in a journey) is taken by journeys
 of some customers; this lists them (most passes first, then by customer id), with how often
@@ -17,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from cxm.analytics.journeys import Edge, JourneyQuery
+from cxm.analytics.journeys import Edge, JourneyQuery, Variant
 from cxm.analytics.stats import nps, nps_groups
 
 SHOWN_ANSWERS = 20
@@ -82,6 +83,22 @@ def load_map(analytics: Any, org_id: int, q: JourneyQuery) -> tuple[list[Edge], 
 
     frame, names = journey_kernels.load(analytics, org_id, q)
     return journey_kernels.dfg(frame, names), nodes(frame, names)
+
+
+def load_map_and_paths(
+    analytics: Any, org_id: int, q: JourneyQuery, top: int = 10
+) -> tuple[list[Edge], list[Node], list[Variant]]:
+    """The map's graph and touchpoints and its ``top`` variants with their outcomes (NPS,
+    conversion, churn; ``variant_outcomes``), from one read of the journey store."""
+    from cxm.analytics import journey_kernels
+    from cxm.analytics.journey_store import sorted_events
+    from cxm.analytics.variant_outcomes import top_variants
+
+    with analytics.fresh() as con:
+        events = sorted_events(analytics, org_id).with_row_index("row")
+        frame, names = journey_kernels.read(con, events, org_id, q)
+        paths = top_variants(con, org_id, q, events, frame, names, top)
+    return journey_kernels.dfg(frame, names), nodes(frame, names), paths
 
 
 def worst_edge(edges: Sequence[Edge], min_share: float = 0.01) -> Edge | None:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from cxm.analytics import journey_kernels
 from cxm.analytics.journeys import JourneyQuery, Variant
 from cxm.analytics.stats import nps, proportion
 from cxm.core.errors import Fault, ValidationError
@@ -166,17 +167,31 @@ def load_variants(
     analytics: Any, org_id: int, q: JourneyQuery, top: int = 20, churn_days: int = CHURN_DAYS
 ) -> list[Variant]:
     """The top variants with their outcomes, from the journey store (the fast path)."""
-    from cxm.analytics import journey_kernels
     from cxm.analytics.journey_store import sorted_events
 
     check_churn_days(churn_days)
     with analytics.fresh() as con:
         events = sorted_events(analytics, org_id).with_row_index("row")
         frame, names = journey_kernels.read(con, events, org_id, q)
-        found, members = journey_kernels.variant_journeys(frame, names, top)
-        if not found:
-            return []
-        answers = _frame(con.con, _ANSWERS, org_id)
-        orders = _frame(con.con, _ORDERS, org_id)
+        return top_variants(con, org_id, q, events, frame, names, top, churn_days)
+
+
+def top_variants(
+    con: Any,
+    org_id: int,
+    q: JourneyQuery,
+    events: pl.DataFrame,
+    frame: pl.DataFrame,
+    names: dict[int, str],
+    top: int = 20,
+    churn_days: int = CHURN_DAYS,
+) -> list[Variant]:
+    """The top variants of the query's journeys ``frame`` with their outcomes; ``events``
+    is the journey store with a ``row`` index (``con``: synced Ibis DuckDB)."""
+    found, members = journey_kernels.variant_journeys(frame, names, top)
+    if not found:
+        return []
+    answers = _frame(con.con, _ANSWERS, org_id)
+    orders = _frame(con.con, _ORDERS, org_id)
     counts = tallies(members, answers, orders, events, q.gap_days, churn_days)
     return [with_outcomes(v, counts.get(i, Tally())) for i, v in enumerate(found)]

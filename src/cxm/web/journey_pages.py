@@ -1,6 +1,6 @@
 """Journey pages: the journey map (the directly-follows graph drawn with friction in colour,
-the emotion curve, filters, and drill-down to the customers behind an edge or a touchpoint),
-and moments of truth (with CSV export)."""
+the emotion curve, the main paths with their outcomes, filters, and drill-down to the
+customers behind an edge or a touchpoint), and moments of truth (with CSV export)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from cxm.analytics.driver_intervals import request_intervals
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.emotion_curve import emotion_curve
-from cxm.analytics.journey_map import edge_customers, load_map, worst_edge
+from cxm.analytics.journey_map import edge_customers, load_map_and_paths, worst_edge
 from cxm.analytics.journeys import OUTCOMES, JourneyQuery
 from cxm.analytics.quadrants import moment_quadrants
 from cxm.core.errors import ValidationError
@@ -31,6 +31,7 @@ from cxm.web.quadrant_chart import charts
 
 router = APIRouter(include_in_schema=False)
 SHOWN_EDGES = 40
+SHOWN_PATHS = 10
 
 
 def _day(text: str) -> date | None:
@@ -104,7 +105,7 @@ def _choices(analytics: Any, org_id: int) -> dict[str, Any]:
 
 
 def _map(analytics: Any, org_id: int, q: JourneyQuery) -> dict[str, Any]:
-    edges, nodes = load_map(analytics, org_id, q)
+    edges, nodes, paths = load_map_and_paths(analytics, org_id, q, SHOWN_PATHS)
     choices = _choices(analytics, org_id)
     curve = emotion_curve(analytics, org_id, "stage", q.since, q.until, journeys=q) if edges else []
     shown = edges[:SHOWN_EDGES]
@@ -113,6 +114,7 @@ def _map(analytics: Any, org_id: int, q: JourneyQuery) -> dict[str, Any]:
     return {
         "edges": shown,
         "total_edges": len(edges),
+        "paths": paths,
         "worst": worst,
         "slow": medians[(3 * len(medians)) // 4] if medians else 0.0,
         "top": max((e.count for e in shown), default=1),
