@@ -194,6 +194,7 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
 )
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--segment", default=None, help="Only customers in this segment.")
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -219,6 +220,7 @@ def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: 
         kw["since"].date() if kw["since"] else None,
         kw["until"].date() if kw["until"] else None,
         tuple(kw["funnels"]),
+        kw["segment"],
     )
     found = run_analysis(ctx, org_slug, friction, q)
     if as_json:

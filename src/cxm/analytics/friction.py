@@ -40,6 +40,7 @@ class FrictionQuery:
     since: date | None = None
     until: date | None = None
     funnels: tuple[str, ...] = ()  # funnels to weigh for drop-off besides the found ones
+    segment: str | None = None  # only customers in this segment
 
 
 @dataclass(frozen=True)
@@ -77,13 +78,18 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
     kpi = analyse(
         con,
         org_id,
-        DriverQuery(names, q.loop_contacts, True, True, 0, q.store, q.channel, q.since, q.until),
-    )
+        DriverQuery(
+            names, q.loop_contacts, True, True, 0, q.store, q.channel, q.since, q.until,
+            segment=q.segment,
+        ),
+    )  # fmt: skip
     facts = order_facts(
         con,
         org_id,
         OrderQuery(q.store, q.channel, q.since, q.until, touchpoints=tuple(q.touchpoints)),
     ).filter(pl.col("delivery"))
+    if q.segment is not None:
+        facts = facts.filter(pl.col("segment") == q.segment)
     flags = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
@@ -124,7 +130,7 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
             )
         )
     points.sort(key=lambda p: (p.score is None, -(p.score or 0.0), p.name))
-    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, q.funnels)
-    hard = effort(con, org_id, q.store, q.channel, q.since, q.until)
-    unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until)
+    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, q.funnels, q.segment)
+    hard = effort(con, org_id, q.store, q.channel, q.since, q.until, q.segment)
+    unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until, q.segment)
     return FrictionList(points, kpi.respondents, kpi.message, steps, hard, unhappy)

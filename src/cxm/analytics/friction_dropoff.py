@@ -182,6 +182,7 @@ def drop_offs(
     since: Any = None,
     until: Any = None,
     given: tuple[str, ...] = (),
+    segment: str | None = None,
 ) -> DropOffList:
     """Funnel steps ranked by attempts lost beyond a typical step (``con``: synced Ibis DuckDB);
     ``store``, ``channel``, ``since`` and ``until`` filter the attempts by their first event;
@@ -191,7 +192,7 @@ def drop_offs(
         return DropOffList(message="No touchpoint's events carry a step property to follow.")
     measured: list[MeasuredStep] = []
     for f in funnels:
-        q = FunnelQuery(f.steps, WINDOW_HOURS, False, store, f.channel, since, until)
+        q = FunnelQuery(f.steps, WINDOW_HOURS, False, store, f.channel, since, until, segment)
         measured += _measure(attempts_of(con, org_id, q), f)
     if not any(m.attempts for m in measured):
         return DropOffList([], funnels, "No attempts match these filters.")

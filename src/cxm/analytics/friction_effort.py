@@ -31,6 +31,7 @@ FROM event e JOIN touchpoint t ON t.id = e.touchpoint_id
 JOIN customer c ON c.id = e.customer_id
 LEFT JOIN location l ON l.id = e.location_id
 WHERE e.organization_id = $org AND ($store IS NULL OR l.code = $store)
+  AND ($segment IS NULL OR c.segment = $segment)
   AND ($since IS NULL OR e.occurred_at_local >= $since)
   AND ($until IS NULL OR e.occurred_at_local < $until)
 GROUP BY t.code
@@ -78,10 +79,16 @@ def _bounds(since: date | None, until: date | None) -> tuple[datetime | None, da
 
 
 def _answers(
-    con: Any, org_id: int, store: str | None, since: date | None, until: date | None
+    con: Any,
+    org_id: int,
+    store: str | None,
+    since: date | None,
+    until: date | None,
+    segment: str | None = None,
 ) -> dict[str, EffortSums]:
     lo, hi = SCALES["ces"]
-    t = scoped_answers(con, org_id, ("ces",), "touchpoint", KpiFilter(store=store), {})
+    where = KpiFilter(store=store, segment=segment)
+    t = scoped_answers(con, org_id, ("ces",), "touchpoint", where, {})
     t = t.filter(t.value.between(lo, hi) & (t.key != UNKNOWN))
     start, end = _bounds(since, until)
     if start is not None:
@@ -169,6 +176,7 @@ def effort(
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    segment: str | None = None,
 ) -> EffortList:
     """Touchpoints ranked by customers finding them hard beyond a typical touchpoint
     (``con``: synced Ibis DuckDB); ``channel`` keeps the touchpoints of that channel."""
@@ -176,12 +184,12 @@ def effort(
         "SELECT code, channel, stage FROM touchpoint WHERE organization_id = ?", [org_id]
     ).fetchall()
     kinds = {str(r[0]): (r[1], r[2]) for r in rows}
-    sums = _answers(con, org_id, store, since, until)
+    sums = _answers(con, org_id, store, since, until, segment)
     if channel:
         sums = {k: s for k, s in sums.items() if kinds.get(k, (None,))[0] == channel}
     if not sums:
         return EffortList(message="No effort (CES) answers about a touchpoint match these filters.")
     start, end = _bounds(since, until)
-    params = {"org": org_id, "store": store, "since": start, "until": end}
+    params = {"org": org_id, "store": store, "since": start, "until": end, "segment": segment}
     reach = {str(r[0]): int(r[1]) for r in con.con.execute(_REACH, params).fetchall()}
     return EffortList(rank_effort(sums, reach, kinds), sum(s.n for s in sums.values()))

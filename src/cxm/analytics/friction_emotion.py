@@ -78,19 +78,28 @@ def _bounds(since: date | None, until: date | None) -> tuple[datetime | None, da
     return start, end
 
 
-def _journeys(store: str | None, channel: str | None, since: Any, until: Any) -> Any:
-    if not store and not channel:
+def _journeys(
+    store: str | None, channel: str | None, since: Any, until: Any, segment: str | None = None
+) -> Any:
+    if not store and not channel and not segment:
         return None
-    q = JourneyQuery(store=store, channel=channel, since=since, until=until)
+    q = JourneyQuery(store=store, channel=channel, since=since, until=until, segment=segment)
     q.check()
     return q
 
 
 def _comments(
-    con: Any, org_id: int, store: str | None, channel: str | None, since: Any, until: Any
+    con: Any,
+    org_id: int,
+    store: str | None,
+    channel: str | None,
+    since: Any,
+    until: Any,
+    segment: str | None = None,
 ) -> Any:
     start, end = _bounds(since, until)
-    t = stage_comments(con, org_id, start, end, _journeys(store, channel, since, until))
+    journeys = _journeys(store, channel, since, until, segment)
+    t = stage_comments(con, org_id, start, end, journeys)
     return t.filter(t.stage != "unknown")
 
 
@@ -188,21 +197,28 @@ def negative_emotion(
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    segment: str | None = None,
 ) -> EmotionList:
     """Stages ranked by customers unhappy there beyond a typical stage (``con``: synced Ibis
     DuckDB); ``store`` and ``channel`` keep the customers with a journey touching them."""
-    sums = _sums(_comments(con, org_id, store, channel, since, until))
+    sums = _sums(_comments(con, org_id, store, channel, since, until, segment))
     if not sums:
         return EmotionList(message="No enriched comments at a known stage match these filters.")
     return EmotionList(rank_stages(sums), sum(s.comments for s in sums.values()))
 
 
 def emotion_evidence(
-    con: Any, org_id: int, stage: str, store: str | None, since: Any, until: Any
+    con: Any,
+    org_id: int,
+    stage: str,
+    store: str | None,
+    since: Any,
+    until: Any,
+    segment: str | None = None,
 ) -> FrictionEvidence:
     """The negative comments at ``stage`` (newest first) and the customers who wrote them."""
     name = PREFIX + stage
-    t = _comments(con, org_id, store, None, since, until)
+    t = _comments(con, org_id, store, None, since, until, segment)
     t = t.filter((t.stage == stage) & (t.sentiment == "negative"))
     fb = con.table("feedback").select(fid="id", customer_id="customer_id", order_id="order_id",
                                       text="text")  # fmt: skip

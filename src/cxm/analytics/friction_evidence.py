@@ -67,12 +67,14 @@ def friction_evidence(con: Any, org_id: int, q: FrictionQuery, name: str) -> Fri
         from cxm.analytics.friction_emotion import emotion_evidence
 
         return emotion_evidence(
-            con, org_id, name.removeprefix("emotion:"), q.store, q.since, q.until
+            con, org_id, name.removeprefix("emotion:"), q.store, q.since, q.until, q.segment
         )
     codes = () if name in BUILT_IN else (name,)
     facts = order_facts(
         con, org_id, OrderQuery(q.store, q.channel, q.since, q.until, touchpoints=codes)
     ).filter(pl.col("delivery") & _flag(name, q))
+    if q.segment is not None:
+        facts = facts.filter(pl.col("segment") == q.segment)
     if facts.height == 0:
         return FrictionEvidence(name, 0, 0, 0, 0, message="No orders had it with these filters.")
     orders = sorted(int(v) for v in facts["order_id"].to_list())

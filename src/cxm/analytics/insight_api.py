@@ -260,9 +260,17 @@ async def friction_route(
             "unknown steps are refused with the reason."
         ),
     ] = None,
+    segment: str | None = Query(default=None, description="only customers in this segment"),
 ) -> dict[str, Any]:
     q = FrictionQuery(
-        tuple(touchpoint or ()), loop_contacts, store, channel, since, until, tuple(funnel or ())
+        tuple(touchpoint or ()),
+        loop_contacts,
+        store,
+        channel,
+        since,
+        until,
+        tuple(funnel or ()),
+        segment,
     )
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, friction, q
@@ -276,6 +284,7 @@ async def friction_route(
             "channel": channel,
             "since": since,
             "until": until,
+            "segment": segment,
         }.items()
         if v is not None
     }
@@ -283,7 +292,11 @@ async def friction_route(
         point["evidence_url"] = "/api/v1/analytics/friction/evidence?" + urlencode(
             {"name": point["name"], **filters}
         )
-    dates = {k: v for k, v in (("store", store), ("since", since), ("until", until)) if v}
+    dates = {
+        k: v
+        for k, v in (("store", store), ("since", since), ("until", until), ("segment", segment))
+        if v
+    }
     for step in body["drop_offs"]["steps"]:
         step["funnel_url"] = "/api/v1/analytics/funnel?" + urlencode(
             [("step", s) for s in step["funnel"]]
@@ -295,6 +308,7 @@ async def friction_route(
         point["responses_url"] = "/api/v1/responses?" + urlencode(
             {"touchpoint": point["touchpoint"], "kpi": "ces", "score_max": 4}
             | ({"store": store} if store else {})
+            | ({"segment": segment} if segment else {})
         )
     for point in body["emotion"]["points"]:
         point["evidence_url"] = "/api/v1/analytics/friction/evidence?" + urlencode(
@@ -321,8 +335,9 @@ async def friction_evidence_route(
     channel: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    segment: str | None = Query(default=None, description="only customers in this segment"),
 ) -> dict[str, Any]:
-    q = FrictionQuery((), loop_contacts, store, channel, since, until)
+    q = FrictionQuery((), loop_contacts, store, channel, since, until, segment=segment)
     found = await run_in_threadpool(
         _evidence, request.app.state.analytics, client.organization_id, q, name
     )

@@ -20,7 +20,7 @@ from cxm.core.errors import CxmError, ValidationError
 from cxm.ingest.models import CHANNELS, STAGES
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
-from cxm.web.journey_pages import _csv, _day, _run, _stores
+from cxm.web.journey_pages import _choices, _csv, _day, _run, _stores
 from cxm.web.progress import computing, within
 
 router = APIRouter(include_in_schema=False)
@@ -38,10 +38,11 @@ def funnel_link(d: DropOff, filters: dict[str, str]) -> str:
     return "/journeys/funnel?" + urlencode(params)
 
 
-def responses_link(touchpoint: str, store: str) -> str:
+def responses_link(touchpoint: str, store: str, segment: str = "") -> str:
     """The responses page listing the touchpoint's hard CES answers."""
     params = {"touchpoint": touchpoint, "kpi": "ces", "score_max": str(HARD_CES)}
-    return "/responses?" + urlencode(params | ({"store": store} if store else {}))
+    params |= {k: v for k, v in (("store", store), ("segment", segment)) if v}
+    return "/responses?" + urlencode(params)
 
 
 @router.get("/friction", response_class=HTMLResponse)
@@ -55,6 +56,7 @@ async def friction_page(
     section: str = "events",
     channel: str = "",
     funnels: str = "",
+    segment: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -65,6 +67,7 @@ async def friction_page(
         since=_day(since),
         until=_day(until),
         funnels=given,
+        segment=segment.strip()[:64] or None,
     )
     org_id = user.organization_id
     error: str | None = None
@@ -89,9 +92,12 @@ async def friction_page(
             return _csv([asdict(m) for m in found.emotion.points], "friction-emotion")
         return _csv([asdict(p) for p in found.points], "friction")
     stores = await run_in_threadpool(_stores, analytics, user.organization_id)
+    choices = await run_in_threadpool(_choices, analytics, user.organization_id)
     filters = {"store": q.store or "", "since": since.strip(), "until": until.strip()}
     if q.channel:
         filters["channel"] = q.channel
+    if q.segment:
+        filters["segment"] = q.segment
     if given:
         filters["funnels"] = "\n".join(given)
     ctx = page_context(
@@ -101,10 +107,12 @@ async def friction_page(
         r=found,
         stores=stores,
         channels=CHANNELS,
+        segments=choices["segments"],
         filters=filters,
         funnel_links=[funnel_link(d, filters) for d in found.drop_offs.steps],
         responses_links=[
-            responses_link(e.touchpoint, filters["store"]) for e in found.effort.points
+            responses_link(e.touchpoint, filters["store"], filters.get("segment", ""))
+            for e in found.effort.points
         ],
         export_query=urlencode(filters),
         known_names=KNOWN_NAMES,
@@ -121,9 +129,15 @@ async def friction_evidence_page(
     store: str = "",
     since: str = "",
     until: str = "",
+    segment: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
-    q = FrictionQuery(store=store.strip() or None, since=_day(since), until=_day(until))
+    q = FrictionQuery(
+        store=store.strip() or None,
+        since=_day(since),
+        until=_day(until),
+        segment=segment.strip()[:64] or None,
+    )
     try:
         found = await run_in_threadpool(
             _evidence, request.app.state.analytics, user.organization_id, q, name.strip()[:100]
@@ -135,7 +149,12 @@ async def friction_evidence_page(
         user,
         active="friction",
         e=found,
-        filters={"store": q.store or "", "since": since.strip(), "until": until.strip()},
+        filters={
+            "store": q.store or "",
+            "since": since.strip(),
+            "until": until.strip(),
+            "segment": q.segment or "",
+        },
         known_names=KNOWN_NAMES,
     )
     return render(request, "friction_evidence.html", ctx, lang)
