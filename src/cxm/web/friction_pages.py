@@ -12,19 +12,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from cxm.analytics.drivers import BUILT_IN
 from cxm.analytics.friction import FrictionList, FrictionQuery, friction
 from cxm.analytics.friction_dropoff import WINDOW_HOURS, DropOff
 from cxm.analytics.friction_evidence import FrictionEvidence, friction_evidence
 from cxm.core.errors import CxmError, ValidationError
-from cxm.ingest.models import CHANNELS, STAGES
+from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
-from cxm.web.journey_pages import _choices, _csv, _day, _run, _stores
+from cxm.web.journey_pages import KNOWN_NAMES, _choices, _csv, _day, _run, _stores
 from cxm.web.progress import computing, within
 
 router = APIRouter(include_in_schema=False)
-KNOWN_NAMES = frozenset((*BUILT_IN, *STAGES))  # names the catalogues translate
 MAX_GIVEN = 10  # funnels given on the page
 HARD_CES = 4  # answers up to this are not "easy" (measures.TOP_FROM["ces"] is 5)
 

@@ -22,12 +22,14 @@ from cxm.analytics.journey_map import edge_customers, load_map_and_paths, worst_
 from cxm.analytics.journeys import OUTCOMES, JourneyQuery
 from cxm.analytics.quadrants import moment_quadrants
 from cxm.core.errors import ValidationError
-from cxm.ingest.models import CHANNELS
+from cxm.ingest.models import CHANNELS, STAGES
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
 from cxm.web.journey_graph import layout
 from cxm.web.progress import computing, within
 from cxm.web.quadrant_chart import charts
+
+KNOWN_NAMES = frozenset((*BUILT_IN, *STAGES))  # driver and stage names the catalogues translate
 
 router = APIRouter(include_in_schema=False)
 SHOWN_EDGES = 40
@@ -281,6 +283,7 @@ async def moments_page(
         q_charts=q_charts,
         stores=stores,
         segments=choices["segments"],
+        known_names=KNOWN_NAMES,
         filters={
             "store": q.store or "",
             "since": since.strip(),
