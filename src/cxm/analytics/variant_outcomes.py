@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from cxm.analytics import journey_kernels
@@ -139,22 +138,27 @@ def tallies(
         .group_by("rank")
         .agg(converted=pl.col("j").n_unique())
     )
-    person = events["person"].to_numpy()
-    secs = events["secs"].to_numpy()
-    end = int(secs.max()) if secs.size else 0
-    after = members["last_row"].to_numpy().astype(np.int64) + 1
-    inside = after < person.size
-    nxt = np.minimum(after, max(person.size - 1, 0))
-    same = inside & (person[nxt] == members["person"].to_numpy())
-    last = members["last"].to_numpy()
-    followed = last + churn_days * DAY <= end
-    returned = same & (secs[nxt] <= last + churn_days * DAY)
+    # The next event after a journey is the row after its last one, if the same person's.
+    n = events.height
+    end = int(events["secs"].max() or 0) if n else 0  # type: ignore[arg-type]
+    after = members["last_row"].cast(pl.Int64) + 1
+    nxt = after.clip(upper_bound=max(n - 1, 0))
+    horizon = members["last"] + churn_days * DAY
     churn = (
         pl.DataFrame(
-            {"rank": members["rank"], "followed": followed, "churned": followed & ~returned}
+            {
+                "rank": members["rank"],
+                "followed": horizon <= end,
+                "returned": (after < n)
+                & (events["person"].gather(nxt) == members["person"])
+                & (events["secs"].gather(nxt) <= horizon),
+            }
         )
         .group_by("rank")
-        .agg(followed_up=pl.col("followed").sum(), churned=pl.col("churned").sum())
+        .agg(
+            followed_up=pl.col("followed").sum(),
+            churned=(pl.col("followed") & ~pl.col("returned")).sum(),
+        )
     )
     found: dict[int, dict[str, int]] = {}
     for part in (said, bought, churn):
