@@ -149,12 +149,12 @@ def journeys_variants(
         click.echo("No journeys match these filters.")
     for v in found:
         click.echo(
-            f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:6.1f} d  {_outcome_text(v)}  "
+            f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:6.1f} d  {outcome_text(v)}  "
             + " > ".join(v.steps)
         )
 
 
-def _outcome_text(v: Any) -> str:
+def outcome_text(v: Any) -> str:
     """NPS, conversion and churn of a variant with their intervals and bases, for a table."""
     nps = "NPS -" if v.nps is None else f"NPS {v.nps:+.0f} [{v.nps_low:+.0f}, {v.nps_high:+.0f}]"
     conversion = f"conversion {v.conversion:.0%} [{v.conversion_low:.0%}, {v.conversion_high:.0%}]"

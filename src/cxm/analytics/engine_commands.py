@@ -121,10 +121,24 @@ def _on_spark(directory: Path, master: str, run: Any) -> Any:
 @_spark_options
 @journey_filter_options
 @click.option("--top", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option(
+    "--churn-days",
+    type=click.IntRange(1, 365),
+    default=90,
+    show_default=True,
+    help="Days without an event after a journey that count as churn (variants' outcomes).",
+)
 def spark_journeys(
-    directory: Path, org_id: int, master: str, as_json: bool, top: int, **kw: Any
+    directory: Path,
+    org_id: int,
+    master: str,
+    as_json: bool,
+    top: int,
+    churn_days: int,
+    **kw: Any,
 ) -> None:
-    """Directly-follows graph, variants and throughput time computed by Spark.
+    """Directly-follows graph, variants (with NPS, conversion, churn) and throughput time
+    computed by Spark.
 
     The same Ibis expressions as on DuckDB, with the same results.
 
@@ -140,7 +154,7 @@ def spark_journeys(
         master,
         lambda con: (
             portable_dfg(con, org_id, q),
-            portable_variants(con, org_id, q, top),
+            portable_variants(con, org_id, q, top, churn_days),
             portable_throughput(con, org_id, q),
         ),
     )
@@ -161,10 +175,14 @@ def spark_journeys(
             f"{e.source:>24} -> {e.target:<24} {e.count:>8,}  {e.share:6.1%}  "
             f"median {e.median_hours:8.2f} h  p90 {e.p90_hours:8.2f} h"
         )
+    from cxm.analytics.commands import outcome_text
+
     click.echo("Variants")
     for v in found:
         steps = " > ".join(v.steps)
-        click.echo(f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:7.2f} d  {steps}")
+        click.echo(
+            f"{v.journeys:>8,}  {v.share:6.1%}  {v.median_days:7.2f} d  {outcome_text(v)}  {steps}"
+        )
     click.echo("Throughput time (first to last event of a journey)")
     if spans.journeys:
         click.echo(
