@@ -1,16 +1,16 @@
 """What happened to each order: lateness, contacts, returns, touchpoints, NPS answer, churn.
 
 The per-order view of journeys: one row per order with the facts that outcome, rework,
-driver and friction analyses share. An order is *late* when its shipment was reported
-delayed or it was delivered (organization time) after the promised date; *contacts* are
-the most events about the order at any one contact-centre touchpoint (the same question
-asked again); *returned* means a "returned" shipment update or a refund. *Churned* means
-the order is the customer's last (merged customers counted as one) and at least
-``followup_days`` of data follow it; orders with less follow-up have no churn value.
-*city* is where the customer's located events mostly happen, *home_store* the store where
-most of their store events happen (their usual store). The NPS
-answer is the latest 0-10 ``nps`` answer of a response linked to the order, scored +100
-(9-10), 0 (7-8) or -100 (0-6) per respondent.
+driver and friction analyses share. Whether an order was *late* comes from
+``cxm.analytics.punctuality`` (the one rule; an order with no promised date is never late),
+and *days_late* from the same promised and delivered days; *contacts* are the most events
+about the order at any one contact-centre touchpoint (the same question asked again);
+*returned* means a "returned" shipment update or a refund. *Churned* means the order is the
+customer's last (merged customers counted as one) and at least ``followup_days`` of data
+follow it; orders with less follow-up have no churn value. *city* is where the customer's
+located events mostly happen, *home_store* the store where most of their store events happen
+(their usual store). The NPS answer is the latest 0-10 ``nps`` answer of a response linked
+to the order, scored +100 (9-10), 0 (7-8) or -100 (0-6) per respondent.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 
 import polars as pl
 
+from cxm.analytics.punctuality import delivery_sql
 from cxm.core.errors import Fault, ValidationError
 
 
@@ -53,9 +54,9 @@ WITH o AS (
   LEFT JOIN location l ON l.id = o.location_id
   WHERE o.organization_id = $org
 ), ship AS (
-  SELECT order_id, bool_or(status = 'delayed') AS delayed, bool_or(status = 'returned') AS back,
-         max(CASE WHEN status = 'delivered' THEN occurred_at_local END) AS delivered_at
+  SELECT order_id, bool_or(status = 'returned') AS back
   FROM shipment_update WHERE organization_id = $org GROUP BY order_id
+), punctual AS ({punctual}
 ), ev AS (
   SELECT order_id, max(n) FILTER (WHERE channel = 'contact_centre') AS contacts {flags}
   FROM (
@@ -87,10 +88,8 @@ WITH o AS (
 SELECT o.order_id, o.person, o.channel, o.store, o.segment, home.city,
        home_store.code AS home_store, o.placed_at,
        o.placed_at_local, o.promised,
-       o.promised IS NOT NULL AS delivery,
-       coalesce(ship.delayed, false)
-         OR coalesce(CAST(ship.delivered_at AS DATE) > o.promised, false) AS late,
-       date_diff('day', o.promised, CAST(ship.delivered_at AS DATE)) AS days_late,
+       p.delivery <> '(no delivery)' AS delivery, p.delivery = 'late' AS late,
+       date_diff('day', p.promised, p.delivered_on) AS days_late,
        coalesce(ev.contacts, 0) AS contacts,
        coalesce(ship.back, false) OR o.refunded AS returned,
        answer.nps,
@@ -98,7 +97,8 @@ SELECT o.order_id, o.person, o.channel, o.store, o.segment, home.city,
          AS next_order_at,
        o.placed_at <= horizon.last_seen - to_days($followup) AS followed_up
        {flag_cols}
-FROM o LEFT JOIN ship ON ship.order_id = o.order_id
+FROM o LEFT JOIN punctual p ON p.punctual_order = o.order_id
+LEFT JOIN ship ON ship.order_id = o.order_id
 LEFT JOIN ev ON ev.order_id = o.order_id
 LEFT JOIN answer ON answer.order_id = o.order_id
 LEFT JOIN home ON home.person = o.person
@@ -139,7 +139,7 @@ def order_facts(con: Any, org_id: int, q: OrderQuery) -> pl.DataFrame:
     )
     params: dict[str, Any] = {"org": org_id, "followup": q.followup_days}
     params.update({f"tp{i}": code for i, code in enumerate(q.touchpoints)})
-    sql = _ORDERS.format(flags=flags, flag_cols=flag_cols)
+    sql = _ORDERS.format(flags=flags, flag_cols=flag_cols, punctual=delivery_sql(con, org_id))
     frame = pl.from_arrow(con.con.sql(sql, params=params).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     if q.store:

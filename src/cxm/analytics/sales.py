@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args
 from cxm.analytics import stats
 from cxm.analytics.backend import Analytics
 from cxm.analytics.measures import KpiFilter, latest_period, months_of, previous_period
+from cxm.analytics.punctuality import delivery_sql
 from cxm.core.errors import Fault, ValidationError
 
 SalesMetric = Literal["conversion", "aov", "repeat", "returns", "churn"]
@@ -117,22 +118,25 @@ _PEOPLE = """
   SELECT o.id, coalesce(c.merged_into, c.id) AS person, o.amount, o.currency,
          o.placed_at_local AS placed, o.channel, coalesce(l.code, '(online)') AS store,
          coalesce(l.region, '(online)') AS region, coalesce(c.language, '(unknown)') AS language,
-         coalesce(c.segment, '(unknown)') AS segment,
-         CASE WHEN o.promised_delivery_date IS NULL THEN '(no delivery)'
-              WHEN coalesce(s.delayed, false)
-                OR coalesce(CAST(s.delivered_at AS DATE) > o.promised_delivery_date, false)
-              THEN 'late' ELSE 'on_time' END AS delivery,
+         coalesce(c.segment, '(unknown)') AS segment, {delivery} AS delivery,
          coalesce(o.refunded, false) OR coalesce(s.back, false) AS returned
   FROM customer_order o JOIN customer c ON c.id = o.customer_id
   LEFT JOIN location l ON l.id = o.location_id
   LEFT JOIN (
-    SELECT order_id, bool_or(status = 'delayed') AS delayed,
-           bool_or(status = 'returned') AS back,
-           max(occurred_at_local) FILTER (WHERE status = 'delivered') AS delivered_at
+    SELECT order_id, bool_or(status = 'returned') AS back
     FROM shipment_update WHERE organization_id = $org GROUP BY order_id
-  ) s ON s.order_id = o.id
+  ) s ON s.order_id = o.id {punctual}
   WHERE o.organization_id = $org
 """
+
+
+def _people(punctual: str) -> str:
+    """Each order with its person; its delivery punctuality when ``punctual`` is the SQL of
+    ``order_delivery`` (the one rule), else none (only the delivery breakdown needs it)."""
+    if not punctual:
+        return _PEOPLE.format(delivery="NULL", punctual="")
+    join = f"LEFT JOIN ({punctual}) p ON p.punctual_order = o.id"
+    return _PEOPLE.format(delivery="p.delivery", punctual=join)
 
 
 def _where(alias: str, where: KpiFilter) -> tuple[str, dict[str, Any]]:
@@ -150,8 +154,8 @@ def _key(alias: str, by: str | None) -> str:
 
 
 def _order_cells(
-    duck: Any, org: int, metric: str, by: str | None, where: KpiFilter, start: datetime,
-    end: datetime, currency: str,
+    duck: Any, people: str, org: int, metric: str, by: str | None, where: KpiFilter,
+    start: datetime, end: datetime, currency: str,
 ) -> dict[str, _Cell]:  # fmt: skip
     cond, params = _where("o", where)
     params |= {"org": org, "start": start, "end": end}
@@ -166,19 +170,20 @@ def _order_cells(
     else:  # returns
         select = "count(*) AS n, count(*) FILTER (WHERE o.returned) AS hits, 0, 0, 0"
     sql = (
-        f"WITH o AS ({_PEOPLE}) SELECT {_key('o', by)} AS key, {select} FROM o "
+        f"WITH o AS ({people}) SELECT {_key('o', by)} AS key, {select} FROM o "
         f"WHERE o.placed >= $start AND o.placed < $end{cond} GROUP BY 1"
     )
     return _cells(duck.sql(sql, params=params).fetchall())
 
 
 def _repeat_cells(
-    duck: Any, org: int, by: str | None, where: KpiFilter, start: datetime, end: datetime
-) -> dict[str, _Cell]:
+    duck: Any, people: str, org: int, by: str | None, where: KpiFilter, start: datetime,
+    end: datetime,
+) -> dict[str, _Cell]:  # fmt: skip
     cond, params = _where("o", where)
     params |= {"org": org, "start": start, "end": end}
     sql = f"""
-    WITH o AS ({_PEOPLE}),
+    WITH o AS ({people}),
     buyers AS (
       SELECT o.person, arg_min({_key("o", by)}, o.placed) AS key FROM o
       WHERE o.placed >= $start AND o.placed < $end{cond} GROUP BY o.person
@@ -190,12 +195,12 @@ def _repeat_cells(
 
 
 def _churn_cells(
-    duck: Any, org: int, by: str | None, where: KpiFilter, as_of: datetime, days: int
+    duck: Any, people: str, org: int, by: str | None, where: KpiFilter, as_of: datetime, days: int
 ) -> dict[str, _Cell]:
     cond, params = _where("last", where)
     params |= {"org": org, "as_of": as_of, "cut": as_of - timedelta(days=days)}
     sql = f"""
-    WITH o AS ({_PEOPLE}),
+    WITH o AS ({people}),
     people AS (
       SELECT person, min(placed) AS first_at, max(placed) AS last_at, arg_max(id, placed) AS last_id
       FROM o WHERE placed < $as_of GROUP BY person
@@ -295,9 +300,9 @@ class _Run:
 
     def __init__(
         self, analytics: Analytics, org: int, metric: str, by: str | None, where: KpiFilter,
-        days: int,
+        days: int, punctual: str = "",
     ) -> None:  # fmt: skip
-        self.analytics, self.duck = analytics, analytics.duck
+        self.analytics, self.duck, self.people = analytics, analytics.duck, _people(punctual)
         self.org, self.metric, self.by, self.where, self.days = org, metric, by, where, days
         rows = self.duck.execute("SELECT currency FROM organization WHERE id = ?", [org]).fetchall()
         self.currency = str(rows[0][0]) if rows else "UAH"
@@ -322,13 +327,13 @@ class _Run:
 
     def _cells(self, period: str) -> dict[str, _Cell]:
         start, end = _bounds(period)
-        m, d = self.metric, self.duck
+        m, d, p = self.metric, self.duck, self.people
         if m in ("aov", "returns"):
-            return _order_cells(d, self.org, m, self.by, self.where, start, end, self.currency)
+            return _order_cells(d, p, self.org, m, self.by, self.where, start, end, self.currency)
         if m == "repeat":
-            return _repeat_cells(d, self.org, self.by, self.where, start, end)
+            return _repeat_cells(d, p, self.org, self.by, self.where, start, end)
         if m == "churn":
-            return _churn_cells(d, self.org, self.by, self.where, self.as_of(period), self.days)
+            return _churn_cells(d, p, self.org, self.by, self.where, self.as_of(period), self.days)
         return _conversion_cells(d, self.org, self.by, self.where, start, end)
 
     def figure(self, period: str, key: str) -> SalesFigure:
@@ -375,7 +380,8 @@ def sales_figures(
     validate_sales(metric, by, period, where, days)
     with analytics.fresh() as con:
         duck = con.con
-        run = _Run(analytics, org_id, metric, by, where, days)
+        punctual = delivery_sql(con, org_id) if by == "delivery" else ""
+        run = _Run(analytics, org_id, metric, by, where, days, punctual)
         months = _order_months(duck, org_id)
         if by == "month":
             last = months_of(period)[-1] if period else max(months, default=None)
