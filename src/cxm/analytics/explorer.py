@@ -13,11 +13,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal, get_args
 
-import ibis
-
 from cxm.analytics.backend import Analytics
 from cxm.analytics.measures import SCALES, months_of, survey_codes
-from cxm.analytics.punctuality import GROUPS, NO_ORDER, order_punctuality
+from cxm.analytics.punctuality import GROUPS, NO_ORDER, delivery_sql
 from cxm.core.errors import Fault, ValidationError
 
 NpsGroup = Literal["promoter", "passive", "detractor"]
@@ -146,7 +144,7 @@ def _sql(
     org: int, q: ResponseQuery, surveys: dict[str, int], punctual: str = ""
 ) -> tuple[str, dict[str, Any]]:
     """The query's SQL and parameters; ``punctual``: the SQL of the orders' punctuality
-    (``order_punctuality``), needed when ``q.delivery`` is set."""
+    (``punctuality.delivery_sql``), needed when ``q.delivery`` is set."""
     params: dict[str, Any] = {"org": org}
     cond = []
     if q.delivery == NO_ORDER:
@@ -247,10 +245,8 @@ def find_responses(
     surveys = survey_codes(analytics, org_id)
     names = {v: k for k, v in surveys.items()}
     with analytics.fresh() as con:
-        punctual = (
-            ibis.to_sql(order_punctuality(con, org_id), dialect="duckdb") if q.delivery else ""
-        )
-        sql, params = _sql(org_id, q, surveys, str(punctual))
+        punctual = delivery_sql(con, org_id) if q.delivery else ""
+        sql, params = _sql(org_id, q, surveys, punctual)
         duck = con.con
         total = int(duck.sql(f"SELECT count(*) FROM ({sql})", params=params).fetchall()[0][0])
         params |= {"limit": limit or EXPORT_LIMIT, "offset": offset}
