@@ -220,34 +220,55 @@ def _attempts(frame: pl.DataFrame, masks: np.ndarray, q: FunnelQuery, k: int) ->
     window = int(q.window_hours * 3_600_000_000)
     person = frame["person"].to_numpy()
     us = frame["us"].to_numpy()
-    rows: list[tuple[int, int, int, list[int]]] = []
-    times: list[int] = []
+    rows: list[tuple[int, int, int]] = []
+    # Each step reached, as (attempt number, step, time): the times become one 2-D array
+    # rather than a Python list per attempt (building those cost more than the pass itself).
+    hit_row: list[int] = []
+    hit_step: list[int] = []
+    hit_us: list[int] = []
     open_person, start_us, reached, first = -1, 0, 0, 0
     for i in range(len(masks)):
         p, t, m = int(person[i]), int(us[i]), int(masks[i])
         if reached and (p != open_person or t - start_us > window or reached == k):
-            rows.append((open_person, first, reached, times))
+            rows.append((open_person, first, reached))
             reached = 0
         if reached == 0:
             if m & 1:
-                open_person, start_us, reached, times, first = p, t, 1, [t], i
+                open_person, start_us, reached, first = p, t, 1, i
+                hit_row.append(len(rows))
+                hit_step.append(0)
+                hit_us.append(t)
             continue
         if m & (1 << reached):
+            hit_row.append(len(rows))
+            hit_step.append(reached)
+            hit_us.append(t)
             reached += 1
-            times.append(t)
         elif q.strict and not m & 1:
-            rows.append((open_person, first, reached, times))
+            rows.append((open_person, first, reached))
             reached = 0
     if reached:
-        rows.append((open_person, first, reached, times))
+        rows.append((open_person, first, reached))
     firsts = [r[1] for r in rows]
+    grid = np.zeros((len(rows), k), dtype=np.int64)
+    seen = np.zeros((len(rows), k), dtype=bool)
+    grid[hit_row, hit_step] = hit_us
+    seen[hit_row, hit_step] = True
+    steps = pl.DataFrame(
+        {f"t{j}": grid[:, j] for j in range(k)} | {f"s{j}": seen[:, j] for j in range(k)}
+    )
     out = pl.DataFrame(
         {
-            "person": [r[0] for r in rows],
-            "reached": [r[2] for r in rows],
-            "times": [[*r[3], *([None] * (k - len(r[3])))] for r in rows],
-        },
-        schema={"person": pl.Int64, "reached": pl.Int64, "times": pl.List(pl.Int64)},
+            "person": pl.Series([r[0] for r in rows], dtype=pl.Int64),
+            "reached": pl.Series([r[2] for r in rows], dtype=pl.Int64),
+            "times": steps.select(
+                pl.concat_list(
+                    [pl.when(pl.col(f"s{j}")).then(pl.col(f"t{j}")) for j in range(k)]
+                ).alias("times")
+            ).to_series()
+            if rows
+            else pl.Series([], dtype=pl.List(pl.Int64)),
+        }
     )
     return out.with_columns(
         channel=frame["channel"].gather(firsts) if rows else pl.lit(None, pl.String),
