@@ -16,6 +16,10 @@ Drivers are ranked by their impact: the NPS points they cost overall (the share 
 respondents who had them times the adjusted effect), since the variance share favours rare,
 severe events over common ones that cost more. Too few respondents, a driver nobody (or
 everybody) had, or two drivers that always go together are reported instead of noise.
+
+The filters pick the orders: store, channel, period, the customer's segment, and the first
+touchpoint of the journey holding the order (``first_touchpoint``). The outcome filter is
+refused: the outcome is the group of the NPS answer being explained.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import pandas as pd
 import polars as pl
 import statsmodels.api as sm
 
+from cxm.analytics.first_touchpoint import keep_orders, refuse_outcome
 from cxm.analytics.order_facts import OrderQuery, order_facts
 from cxm.analytics.relimp import EXACT_UP_TO, Method, importance, method_for
 from cxm.analytics.stats import mean
@@ -58,6 +63,8 @@ class DriverQuery:
     importance: str = "auto"  # lmg, johnson, or auto: LMG up to EXACT_UP_TO drivers
     home_store: str | None = None  # customers whose usual store this is
     segment: str | None = None  # only orders of customers in this segment
+    first: str | None = None  # only orders whose journey starts at this touchpoint code
+    outcome: str | None = None  # refused: NPS is what is explained (``first_touchpoint``)
 
     def method(self, drivers: int) -> Method:
         if self.importance == "auto":
@@ -83,6 +90,7 @@ class DriverQuery:
             faults.append(Fault("between 0 and 2000", "bootstrap"))
         if faults:
             raise ValidationError("; ".join(f"{f.field}: {f.reason}" for f in faults) + ".", faults)
+        refuse_outcome(self.outcome, "the driver analysis")
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,7 @@ def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
         facts = facts.filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
+    facts = keep_orders(con, org_id, facts, q.first)
     facts = with_theme_flags(con, org_id, facts, themes)
     built = {
         "late": pl.col("late"),

@@ -14,6 +14,12 @@ with high effort (``effort``, see ``friction_effort``) and stages with negative 
 (``emotion``, see ``friction_emotion``) are ranked lists of their own beside them: their
 costs are conversion lost and customers finding it hard or unhappy, not NPS points, so the
 scores are not put on one scale.
+
+Every section takes the same filters. The first touchpoint keeps the orders whose journey
+starts there, and in the drop-off, effort and emotion sections the customers with a journey
+in the period starting there; the outcome keeps the customers of one NPS group everywhere,
+but then no NPS effect is measured (one group leaves no NPS variation to explain): the
+points keep their reach and churn, unranked, with a note (``first_touchpoint``).
 """
 
 from __future__ import annotations
@@ -24,11 +30,22 @@ from typing import Any
 
 import polars as pl
 
-from cxm.analytics.drivers import BUILT_IN, DriverQuery, analyse
+from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
+from cxm.analytics.first_touchpoint import (
+    check_first,
+    check_outcome,
+    customers_allowed,
+    keep_orders,
+)
 from cxm.analytics.friction_dropoff import DropOffList, drop_offs
 from cxm.analytics.friction_effort import EffortList, effort
 from cxm.analytics.friction_emotion import EmotionList, negative_emotion
 from cxm.analytics.order_facts import OrderQuery, order_facts
+
+NO_EFFECT_UNDER_OUTCOME = (
+    "No NPS effect under an outcome filter: its customers all answer in one NPS group, so "
+    "there is no variation to explain; reach and churn are counted."
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +58,8 @@ class FrictionQuery:
     until: date | None = None
     funnels: tuple[str, ...] = ()  # funnels to weigh for drop-off besides the found ones
     segment: str | None = None  # only customers in this segment
+    first: str | None = None  # only orders / customers whose journey starts here
+    outcome: str | None = None  # only customers of this NPS group (no NPS effect then)
 
 
 @dataclass(frozen=True)
@@ -75,13 +94,19 @@ class FrictionList:
 def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
     """Ranked friction points over the synced analytics store (``con``: Ibis DuckDB)."""
     names = tuple(dict.fromkeys((*BUILT_IN, *q.touchpoints)))
-    kpi = analyse(
-        con,
-        org_id,
-        DriverQuery(
-            names, q.loop_contacts, True, True, 0, q.store, q.channel, q.since, q.until,
-            segment=q.segment,
-        ),
+    check_outcome(q.outcome)
+    check_first(con, org_id, q.first)
+    kpi = (
+        analyse(
+            con,
+            org_id,
+            DriverQuery(
+                names, q.loop_contacts, True, True, 0, q.store, q.channel, q.since, q.until,
+                segment=q.segment, first=q.first,
+            ),
+        )
+        if q.outcome is None
+        else DriverResult(0, None, None, message=NO_EFFECT_UNDER_OUTCOME)
     )  # fmt: skip
     facts = order_facts(
         con,
@@ -90,6 +115,7 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
     ).filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
+    facts = keep_orders(con, org_id, facts, q.first, q.outcome)
     flags = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
@@ -130,7 +156,8 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
             )
         )
     points.sort(key=lambda p: (p.score is None, -(p.score or 0.0), p.name))
-    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, q.funnels, q.segment)
-    hard = effort(con, org_id, q.store, q.channel, q.since, q.until, q.segment)
-    unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until, q.segment)
+    who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, q.funnels, q.segment, who)
+    hard = effort(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
+    unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
     return FrictionList(points, kpi.respondents, kpi.message, steps, hard, unhappy)

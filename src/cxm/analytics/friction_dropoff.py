@@ -183,17 +183,22 @@ def drop_offs(
     until: Any = None,
     given: tuple[str, ...] = (),
     segment: str | None = None,
+    persons: list[int] | None = None,
 ) -> DropOffList:
     """Funnel steps ranked by attempts lost beyond a typical step (``con``: synced Ibis DuckDB);
     ``store``, ``channel``, ``since`` and ``until`` filter the attempts by their first event;
-    ``given`` adds funnels (``A > B > C``; unknown steps are refused with the reason)."""
+    ``given`` adds funnels (``A > B > C``; unknown steps are refused with the reason);
+    ``persons`` keeps the attempts of these customers (merged counted as one)."""
     funnels = step_funnels(con, org_id, channel) + [given_funnel(f, channel) for f in given]
     if not funnels:
         return DropOffList(message="No touchpoint's events carry a step property to follow.")
     measured: list[MeasuredStep] = []
     for f in funnels:
         q = FunnelQuery(f.steps, WINDOW_HOURS, False, store, f.channel, since, until, segment)
-        measured += _measure(attempts_of(con, org_id, q), f)
+        attempts = attempts_of(con, org_id, q)
+        if persons is not None:
+            attempts = attempts.filter(pl.col("person").is_in(pl.Series(persons).implode()))
+        measured += _measure(attempts, f)
     if not any(m.attempts for m in measured):
         return DropOffList([], funnels, "No attempts match these filters.")
     return DropOffList(rank_drop_offs(measured), funnels)

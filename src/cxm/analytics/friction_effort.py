@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import ibis
+from ibis import _
+
 from cxm.analytics import stats
 from cxm.analytics.measures import SCALES, TOP_FROM, KpiFilter, scoped_answers
 
@@ -32,6 +35,7 @@ JOIN customer c ON c.id = e.customer_id
 LEFT JOIN location l ON l.id = e.location_id
 WHERE e.organization_id = $org AND ($store IS NULL OR l.code = $store)
   AND ($segment IS NULL OR c.segment = $segment)
+  AND ($persons IS NULL OR list_contains($persons, coalesce(c.merged_into, c.id)))
   AND ($since IS NULL OR e.occurred_at_local >= $since)
   AND ($until IS NULL OR e.occurred_at_local < $until)
 GROUP BY t.code
@@ -85,11 +89,17 @@ def _answers(
     since: date | None,
     until: date | None,
     segment: str | None = None,
+    persons: list[int] | None = None,
 ) -> dict[str, EffortSums]:
     lo, hi = SCALES["ces"]
     where = KpiFilter(store=store, segment=segment)
     t = scoped_answers(con, org_id, ("ces",), "touchpoint", where, {})
     t = t.filter(t.value.between(lo, hi) & (t.key != UNKNOWN))
+    if persons is not None:
+        who = ibis.memtable({"who": persons}, schema={"who": "int64"})
+        kept = con.table("customer").select(pc=_.id, person=_.merged_into.fill_null(_.id))
+        kept = kept.semi_join(who, kept.person == who.who)
+        t = t.semi_join(kept, t.customer_id == kept.pc)
     start, end = _bounds(since, until)
     if start is not None:
         t = t.filter(t.completed_at_local >= start)
@@ -177,19 +187,22 @@ def effort(
     since: date | None = None,
     until: date | None = None,
     segment: str | None = None,
+    persons: list[int] | None = None,
 ) -> EffortList:
     """Touchpoints ranked by customers finding them hard beyond a typical touchpoint
-    (``con``: synced Ibis DuckDB); ``channel`` keeps the touchpoints of that channel."""
+    (``con``: synced Ibis DuckDB); ``channel`` keeps the touchpoints of that channel,
+    ``persons`` the answers and reach of these customers (merged counted as one)."""
     rows = con.con.execute(
         "SELECT code, channel, stage FROM touchpoint WHERE organization_id = ?", [org_id]
     ).fetchall()
     kinds = {str(r[0]): (r[1], r[2]) for r in rows}
-    sums = _answers(con, org_id, store, since, until, segment)
+    sums = _answers(con, org_id, store, since, until, segment, persons)
     if channel:
         sums = {k: s for k, s in sums.items() if kinds.get(k, (None,))[0] == channel}
     if not sums:
         return EffortList(message="No effort (CES) answers about a touchpoint match these filters.")
     start, end = _bounds(since, until)
-    params = {"org": org_id, "store": store, "since": start, "until": end, "segment": segment}
+    params = {"org": org_id, "store": store, "since": start, "until": end, "segment": segment,
+              "persons": persons}  # fmt: skip
     reach = {str(r[0]): int(r[1]) for r in con.con.execute(_REACH, params).fetchall()}
     return EffortList(rank_effort(sums, reach, kinds), sum(s.n for s in sums.values()))

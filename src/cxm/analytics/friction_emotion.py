@@ -96,10 +96,14 @@ def _comments(
     since: Any,
     until: Any,
     segment: str | None = None,
+    persons: list[int] | None = None,
 ) -> Any:
     start, end = _bounds(since, until)
     journeys = _journeys(store, channel, since, until, segment)
     t = stage_comments(con, org_id, start, end, journeys)
+    if persons is not None:
+        who = ibis.memtable({"who": persons}, schema={"who": "int64"})
+        t = t.semi_join(who, t.person == who.who)
     return t.filter(t.stage != "unknown")
 
 
@@ -198,10 +202,12 @@ def negative_emotion(
     since: date | None = None,
     until: date | None = None,
     segment: str | None = None,
+    persons: list[int] | None = None,
 ) -> EmotionList:
     """Stages ranked by customers unhappy there beyond a typical stage (``con``: synced Ibis
-    DuckDB); ``store`` and ``channel`` keep the customers with a journey touching them."""
-    sums = _sums(_comments(con, org_id, store, channel, since, until, segment))
+    DuckDB); ``store`` and ``channel`` keep the customers with a journey touching them,
+    ``persons`` these customers (merged counted as one)."""
+    sums = _sums(_comments(con, org_id, store, channel, since, until, segment, persons))
     if not sums:
         return EmotionList(message="No enriched comments at a known stage match these filters.")
     return EmotionList(rank_stages(sums), sum(s.comments for s in sums.values()))
@@ -215,10 +221,11 @@ def emotion_evidence(
     since: Any,
     until: Any,
     segment: str | None = None,
+    persons: list[int] | None = None,
 ) -> FrictionEvidence:
     """The negative comments at ``stage`` (newest first) and the customers who wrote them."""
     name = PREFIX + stage
-    t = _comments(con, org_id, store, None, since, until, segment)
+    t = _comments(con, org_id, store, None, since, until, segment, persons)
     t = t.filter((t.stage == stage) & (t.sentiment == "negative"))
     fb = con.table("feedback").select(fid="id", customer_id="customer_id", order_id="order_id",
                                       text="text")  # fmt: skip

@@ -1,7 +1,8 @@
 """The evidence behind one friction point: the customers, orders, survey responses and
 comments of the orders that had it (the same orders ``friction`` counts: orders with a
 delivery promise matching the filters); for a stage with negative emotion
-(``emotion:<stage>``), its negative comments and the customers who wrote them."""
+(``emotion:<stage>``), its negative comments and the customers who wrote them. The first
+touchpoint and outcome filters keep what the friction list keeps (``first_touchpoint``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from cxm.analytics.first_touchpoint import customers_allowed, keep_orders
 from cxm.analytics.order_facts import OrderQuery, order_facts
 from cxm.core.errors import Fault, ValidationError
 
@@ -66,8 +68,9 @@ def friction_evidence(con: Any, org_id: int, q: FrictionQuery, name: str) -> Fri
     if name.startswith("emotion:"):
         from cxm.analytics.friction_emotion import emotion_evidence
 
+        who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
         return emotion_evidence(
-            con, org_id, name.removeprefix("emotion:"), q.store, q.since, q.until, q.segment
+            con, org_id, name.removeprefix("emotion:"), q.store, q.since, q.until, q.segment, who
         )
     codes = () if name in BUILT_IN else (name,)
     facts = order_facts(
@@ -75,6 +78,7 @@ def friction_evidence(con: Any, org_id: int, q: FrictionQuery, name: str) -> Fri
     ).filter(pl.col("delivery") & _flag(name, q))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
+    facts = keep_orders(con, org_id, facts, q.first, q.outcome)
     if facts.height == 0:
         return FrictionEvidence(name, 0, 0, 0, 0, message="No orders had it with these filters.")
     orders = sorted(int(v) for v in facts["order_id"].to_list())

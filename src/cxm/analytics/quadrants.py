@@ -19,6 +19,10 @@ delivery, contact loops and returns after sales; a touchpoint's own stage). ``by
 gives a panel per store for the customers whose usual store it is (``order_facts``): the
 store's own performance, and its own importance when it has enough respondents for a driver
 analysis, else the organization's (``importance_from`` says which).
+
+The first-touchpoint filter keeps the orders whose journey starts at a touchpoint, and the
+CSAT ratings of the customers with such a journey in the period (``first_touchpoint``); the
+outcome filter is refused, as by the driver analysis.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 import polars as pl
 
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
+from cxm.analytics.first_touchpoint import customers_starting_at, keep_orders, refuse_outcome
 from cxm.analytics.order_facts import OrderQuery, known_touchpoints, order_facts
 from cxm.core.errors import Fault, ValidationError
 
@@ -46,8 +51,11 @@ class QuadrantQuery:
     since: date | None = None
     until: date | None = None
     segment: str | None = None  # only customers in this segment
+    first: str | None = None  # only orders (ratings: customers) whose journey starts here
+    outcome: str | None = None  # refused: importance explains NPS (``first_touchpoint``)
 
     def check(self) -> None:
+        refuse_outcome(self.outcome, "the quadrants' importance (a driver analysis)")
         if self.by not in ("stage", "store"):
             raise ValidationError("by must be stage or store.", [Fault("stage or store", "by")])
         themes = [d for d in self.drivers if d.startswith("theme:")]
@@ -115,6 +123,7 @@ def _performance(
     ).filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
+    facts = keep_orders(con, org_id, facts, q.first)
     flags = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
@@ -126,6 +135,11 @@ def _performance(
             n = facts.height
             out[d] = (1 - float(facts.select(flags[d].mean()).item()) if n else None, n)
     if codes:
+        raters = (
+            None
+            if q.first is None
+            else customers_starting_at(con, org_id, q.first, q.since, q.until)
+        )
         rows = con.con.execute(
             """
             SELECT t.code, count(*) AS n, sum(CASE WHEN a.value >= ? THEN 1 ELSE 0 END) AS good
@@ -136,6 +150,7 @@ def _performance(
             WHERE a.organization_id = ? AND a.kind = 'csat' AND r.status = 'complete'
               AND (? IS NULL OR l.code = ?)
               AND (? IS NULL OR c.segment = ?)
+              AND (? IS NULL OR list_contains(?, coalesce(c.merged_into, c.id)))
               AND (? IS NULL OR CAST(r.completed_at_local AS DATE) >= ?)
               AND (? IS NULL OR CAST(r.completed_at_local AS DATE) <= ?)
             GROUP BY t.code
@@ -147,6 +162,8 @@ def _performance(
                 store,
                 q.segment,
                 q.segment,
+                raters,
+                raters,
                 q.since,
                 q.since,
                 q.until,
@@ -194,7 +211,7 @@ def quadrants(con: Any, org_id: int, q: QuadrantQuery) -> Quadrants:
     known = known_touchpoints(con, org_id)
     base = DriverQuery(
         q.drivers, q.loop_contacts, True, True, 0, None, q.channel, q.since, q.until,
-        segment=q.segment,
+        segment=q.segment, first=q.first,
     )  # fmt: skip
     overall = analyse(con, org_id, base)  # validates the drivers
     stages = {d: PROBLEM_STAGE.get(d) or str(known[d]["stage"] or "unknown") for d in q.drivers}
@@ -240,8 +257,16 @@ def moment_quadrants(analytics: Any, org_id: int, q: DriverQuery, by: str) -> Qu
                 con,
                 org_id,
                 QuadrantQuery(
-                    by, q.drivers, q.loop_contacts, q.channel, q.since, q.until, q.segment
-                ),
+                    by,
+                    q.drivers,
+                    q.loop_contacts,
+                    q.channel,
+                    q.since,
+                    q.until,
+                    q.segment,
+                    q.first,
+                    q.outcome,
+                ),  # fmt: skip
             )
     except ValidationError as exc:
         return Quadrants(by, None, None, None, [], str(exc))

@@ -1,0 +1,162 @@
+"""The first-touchpoint and outcome filters of the order-based analyses (drivers, quadrants,
+friction points and their evidence) and of the event-based friction sections.
+
+*First touchpoint of an order*: the touchpoint code at which the journey holding the order
+starts. Journeys are cut as on the journey map (``journeys``: a customer's mapped events,
+merged customers counted as one, ordered by time then arrival, split where the gap to the
+previous event is longer than ``gap_days``, in whole seconds), but from all of the customer's
+events, so an order's first touchpoint does not depend on the period analysed. The journey
+holding an order is the one holding the earliest mapped event linked to the order (where it
+was placed, as a rule); an order with no mapped event has no journey and no first-touchpoint
+filter keeps it.
+
+*First touchpoint of an event-based section* (funnel drop-off, effort answers, comments):
+the customers with a journey in the period starting at that touchpoint (journeys cut from
+the period's events, as on the journey map and the emotion curve).
+
+*Outcome*: the group of the customer's latest complete NPS answer (promoter 9-10, passive
+7-8, detractor 0-6; ``journeys.people``). It keeps those customers in counts of reach and in
+the event-based sections. Where NPS itself is the analysed variable (driver analysis,
+quadrants, the NPS effect of a friction point) one outcome group leaves nearly no variation
+to explain, so the driver analysis and quadrants refuse it (``refuse_outcome``) and the
+friction list measures no NPS effect under it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+
+from cxm.analytics.journeys import OUTCOMES, JourneyQuery, journey_events, people
+from cxm.core.errors import Fault, ValidationError
+
+GAP_DAYS = 30  # the journey map's default inactivity gap
+
+_ORDER_STARTS = """
+WITH ev AS (
+  SELECT coalesce(c.merged_into, c.id) AS person, e.id AS seq, e.occurred_at AS ts,
+         CAST(floor(epoch(e.occurred_at)) AS BIGINT) AS secs, t.code, e.order_id
+  FROM event e JOIN customer c ON c.id = e.customer_id
+  JOIN touchpoint t ON t.id = e.touchpoint_id
+  WHERE e.organization_id = $org
+), marked AS (
+  SELECT *, CASE WHEN secs - lag(secs) OVER w <= $gap THEN 0 ELSE 1 END AS new
+  FROM ev WINDOW w AS (PARTITION BY person ORDER BY ts, seq)
+), numbered AS (
+  SELECT *, sum(new) OVER (PARTITION BY person ORDER BY ts, seq
+                           ROWS UNBOUNDED PRECEDING) AS journey
+  FROM marked
+), starts AS (
+  SELECT person, journey, first(code ORDER BY ts, seq) AS first_code
+  FROM numbered GROUP BY person, journey
+), holding AS (
+  SELECT order_id, first(person ORDER BY ts, seq) AS person,
+         first(journey ORDER BY ts, seq) AS journey
+  FROM numbered WHERE order_id IS NOT NULL GROUP BY order_id
+)
+SELECT h.order_id FROM holding h JOIN starts s USING (person, journey)
+WHERE s.first_code = $first ORDER BY h.order_id
+"""
+
+
+def check_first(con: Any, org_id: int, first: str | None) -> None:
+    """An unknown touchpoint code is refused, naming the ``first`` field."""
+    if first is None:
+        return
+    found = con.con.execute(
+        "SELECT count(*) FROM touchpoint WHERE organization_id = ? AND code = ?", [org_id, first]
+    ).fetchall()
+    if not found[0][0]:
+        raise ValidationError(
+            f"first: no touchpoint {first!r} (the first touchpoint is a touchpoint code).",
+            [Fault(f"no touchpoint '{first}'", "first")],
+        )
+
+
+def check_outcome(outcome: str | None) -> None:
+    """An outcome that is not promoter, passive or detractor is refused, naming the field."""
+    if outcome is not None and outcome not in OUTCOMES:
+        raise ValidationError(
+            f"outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}.",
+            [Fault(f"one of {', '.join(OUTCOMES)}", "outcome")],
+        )
+
+
+def refuse_outcome(outcome: str | None, analysis: str) -> None:
+    """The outcome filter where NPS is what ``analysis`` explains: refused, saying why."""
+    check_outcome(outcome)
+    if outcome is not None:
+        raise ValidationError(
+            f"outcome: {analysis} explains the NPS answer, and the outcome is that answer's "
+            f"group; keeping only {outcome}s leaves nothing to explain. Leave the outcome "
+            "out, or compare groups on the journey map.",
+            [Fault("not with an analysis of NPS itself", "outcome")],
+        )
+
+
+def orders_starting_at(con: Any, org_id: int, first: str, gap_days: int = GAP_DAYS) -> list[int]:
+    """The orders whose journey starts at the touchpoint ``first`` (``con``: synced Ibis
+    DuckDB)."""
+    check_first(con, org_id, first)
+    params = {"org": org_id, "gap": gap_days * 86400, "first": first}
+    return [int(r[0]) for r in con.con.execute(_ORDER_STARTS, params).fetchall()]
+
+
+def customers_starting_at(
+    con: Any,
+    org_id: int,
+    first: str,
+    since: date | None = None,
+    until: date | None = None,
+    gap_days: int = GAP_DAYS,
+) -> list[int]:
+    """The customers (merged counted as one) with a journey in the period starting at
+    ``first``."""
+    check_first(con, org_id, first)
+    frame = journey_events(con, org_id, JourneyQuery(gap_days, since=since, until=until,
+                                                     first=first))  # fmt: skip
+    return sorted(int(p) for p in frame["person"].unique().to_list()) if frame.height else []
+
+
+def outcome_customers(con: Any, org_id: int, outcome: str) -> list[int]:
+    """The customers whose latest complete NPS answer is in the ``outcome`` group."""
+    check_outcome(outcome)
+    who = people(con, org_id, JourneyQuery(outcome=outcome)).to_pyarrow()
+    return sorted(int(v) for v in who.column("who").to_pylist())
+
+
+def customers_allowed(
+    con: Any,
+    org_id: int,
+    first: str | None,
+    outcome: str | None,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[int] | None:
+    """The customers an event-based section keeps under both filters; None when neither is
+    set (everyone)."""
+    check_outcome(outcome)
+    allowed: set[int] | None = None
+    if first is not None:
+        allowed = set(customers_starting_at(con, org_id, first, since, until))
+    if outcome is not None:
+        grouped = set(outcome_customers(con, org_id, outcome))
+        allowed = grouped if allowed is None else allowed & grouped
+    return None if allowed is None else sorted(allowed)
+
+
+def keep_orders(
+    con: Any, org_id: int, facts: pl.DataFrame, first: str | None, outcome: str | None = None
+) -> pl.DataFrame:
+    """``order_facts`` rows of the orders whose journey starts at ``first`` and of the
+    customers in the ``outcome`` group (either filter may be None)."""
+    check_outcome(outcome)
+    if first is not None:
+        orders = orders_starting_at(con, org_id, first)
+        facts = facts.filter(pl.col("order_id").is_in(pl.Series(orders, dtype=pl.Int64).implode()))
+    if outcome is not None:
+        who = outcome_customers(con, org_id, outcome)
+        facts = facts.filter(pl.col("person").is_in(pl.Series(who, dtype=pl.Int64).implode()))
+    return facts

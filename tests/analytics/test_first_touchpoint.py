@@ -1,0 +1,221 @@
+"""First touchpoint and outcome filters of drivers, quadrants and friction: by hand on a few
+orders, against the journey map's own journeys on the small demo world, and the refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from sqlalchemy import select
+
+from cxm.analytics.backend import Analytics
+from cxm.analytics.drivers import DriverQuery, analyse
+from cxm.analytics.first_touchpoint import keep_orders, orders_starting_at
+from cxm.analytics.friction import NO_EFFECT_UNDER_OUTCOME, FrictionQuery, friction
+from cxm.analytics.friction_evidence import friction_evidence
+from cxm.analytics.journeys import JourneyQuery, journey_events, people
+from cxm.analytics.order_facts import OrderQuery, order_facts
+from cxm.analytics.quadrants import QuadrantQuery, quadrants
+from cxm.core.db import Database, table
+from cxm.core.errors import ValidationError
+from cxm.core.settings import Settings
+from cxm.ingest.events import ingest_batch
+from cxm.ingest.models import CustomerIdentity, Order
+from cxm.ingest.touchpoints import add_rule, add_touchpoint
+from tests.factories import organization, survey_answers, track
+from tests.worlds import World
+
+
+def _order(i: str, user: str, when: str) -> dict[str, object]:
+    return track(f"o{i}", "Order Completed", user_id=user, timestamp=when, order_id=f"W{i}",
+                 total=10, promised_delivery_date="2026-04-01", channel="web")  # fmt: skip
+
+
+def _world(db: Database) -> tuple[int, dict[str, int]]:
+    """u1: an ad, then W1 a day later and W5 18 days after that (one journey from the ad).
+    u2: a store visit, then W2. u3: an ad 59 days before W3 (a new journey starts at the
+    order). u4: W4 with nothing before it, then an ad within the gap."""
+    org = organization(db)
+    with db.writer() as conn:
+        for code, channel, name in (
+            ("ad", "web", "Ad Click"),
+            ("visit", "store", "Store Visit"),
+            ("order", "web", "Order Completed"),
+        ):
+            add_rule(conn, org, add_touchpoint(conn, org, code, code, channel, "purchase"),
+                     event_name=name)  # fmt: skip
+    ingest_batch(
+        db,
+        org,
+        [
+            track("a1", "Ad Click", user_id="u1", timestamp="2026-03-01T09:00:00Z"),
+            _order("1", "u1", "2026-03-02T10:00:00Z"),
+            _order("5", "u1", "2026-03-20T10:00:00Z"),
+            track("v2", "Store Visit", user_id="u2", timestamp="2026-03-01T09:00:00Z"),
+            _order("2", "u2", "2026-03-03T10:00:00Z"),
+            track("a3", "Ad Click", user_id="u3", timestamp="2026-01-01T09:00:00Z"),
+            _order("3", "u3", "2026-03-01T10:00:00Z"),
+            _order("4", "u4", "2026-03-05T10:00:00Z"),
+            track("a4", "Ad Click", user_id="u4", timestamp="2026-03-10T09:00:00Z"),
+        ],
+    )
+    ident = table(CustomerIdentity)
+    with db.session() as s:
+        who = dict(s.execute(select(ident.c.value, ident.c.customer_id)).all())
+    survey_answers(db, org, datetime(2026, 3, 25, tzinfo=UTC), "nps", [10], customer_id=who["u1"])
+    survey_answers(db, org, datetime(2026, 3, 25, tzinfo=UTC), "nps", [3], customer_id=who["u2"])
+    with db.session() as s:
+        orders = dict(s.execute(select(table(Order).c.external_id, table(Order).c.id)).all())
+    return org, orders
+
+
+@pytest.mark.parametrize(
+    ("first", "outcome", "since", "expected"),
+    [
+        ("ad", None, None, {"W1", "W5"}),
+        ("visit", None, None, {"W2"}),
+        ("order", None, None, {"W3", "W4"}),
+        # The journey is cut from all events: a period does not change where an order's
+        # journey starts (u3's ad lies before it, yet W3 still starts at the order).
+        ("order", None, date(2026, 3, 1), {"W3", "W4"}),
+        ("ad", None, date(2026, 3, 10), {"W5"}),
+        (None, "promoter", None, {"W1", "W5"}),
+        (None, "detractor", None, {"W2"}),
+        ("visit", "promoter", None, set()),
+    ],
+)
+def test_orders_are_kept_by_where_their_journey_starts_and_by_outcome(
+    sqlite_db: Database,
+    tmp_path: Path,
+    first: str | None,
+    outcome: str | None,
+    since: date | None,
+    expected: set[str],
+) -> None:
+    org, orders = _world(sqlite_db)
+    names = {v: k for k, v in orders.items()}
+    analytics = Analytics(sqlite_db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            facts = order_facts(con, org, OrderQuery(since=since))
+            kept = keep_orders(con, org, facts, first, outcome)
+    finally:
+        analytics.close()
+    assert {names[int(o)] for o in kept["order_id"]} == expected
+
+
+def test_unknown_first_touchpoint_and_outcome_are_refused_naming_the_field(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    org, _ = _world(sqlite_db)
+    analytics = Analytics(sqlite_db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            with pytest.raises(ValidationError, match="first: no touchpoint 'nowhere'") as e:
+                orders_starting_at(con, org, "nowhere")
+            assert [f.field for f in e.value.faults] == ["first"]
+            with pytest.raises(ValidationError, match="first") as e:
+                analyse(con, org, DriverQuery(first="nowhere"))
+            assert [f.field for f in e.value.faults] == ["first"]
+            with pytest.raises(ValidationError, match="outcome must be one of") as e:
+                friction(con, org, FrictionQuery(outcome="happy"))
+            assert [f.field for f in e.value.faults] == ["outcome"]
+            with pytest.raises(ValidationError, match="first") as e:
+                friction(con, org, FrictionQuery(first="nowhere"))
+    finally:
+        analytics.close()
+
+
+def test_drivers_and_quadrants_refuse_an_outcome_since_it_is_what_they_explain() -> None:
+    with pytest.raises(ValidationError, match="outcome: the driver analysis explains") as e:
+        DriverQuery(outcome="promoter").check()
+    assert [f.field for f in e.value.faults] == ["outcome"]
+    with pytest.raises(ValidationError, match="outcome: the quadrants") as e:
+        QuadrantQuery(outcome="detractor").check()
+    assert [f.field for f in e.value.faults] == ["outcome"]
+    with pytest.raises(ValidationError, match="outcome must be one of") as e:
+        DriverQuery(outcome="fan").check()
+    assert [f.field for f in e.value.faults] == ["outcome"]
+
+
+def _order_starts(con: object, org: int) -> pl.DataFrame:
+    """Each order's first touchpoint, from the journey map's own journeys (the Polars
+    path): the journey holding the order's earliest linked event."""
+    frame = journey_events(con, org, JourneyQuery())
+    linked = pl.from_arrow(
+        con.con.sql(  # type: ignore[attr-defined]
+            "SELECT id AS seq, order_id FROM event WHERE order_id IS NOT NULL"
+        ).to_arrow_table()
+    )
+    assert isinstance(linked, pl.DataFrame)
+    starts = frame.group_by("journey").agg(start=pl.col("step").first())
+    holding = frame.join(linked, on="seq").sort(["ts", "seq"])
+    holding = holding.group_by("order_id").agg(pl.col("journey").first())
+    return holding.join(starts, on="journey").select("order_id", "start")
+
+
+def test_demo_friction_and_drivers_count_the_orders_whose_journey_starts_there(
+    small_world: World, tmp_path: Path
+) -> None:
+    org = small_world.summary.organization_id
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            starts = _order_starts(con, org)
+            facts = order_facts(con, org, OrderQuery()).filter(pl.col("delivery"))
+            facts = facts.join(starts, on="order_id", how="left")
+            first = "ad_click"
+            mine = facts.filter(pl.col("start") == first)
+            everyone = friction(con, org, FrictionQuery())
+            one = friction(con, org, FrictionQuery(first=first))
+            drivers = analyse(con, org, DriverQuery(first=first, bootstrap=0))
+            evidence = friction_evidence(con, org, FrictionQuery(first=first), "late")
+            starters = journey_events(con, org, JourneyQuery(first=first))["person"].unique()
+            panel = quadrants(con, org, QuadrantQuery(first=first))
+    finally:
+        analytics.close()
+    late = next(p for p in one.points if p.name == "late")
+    own_late = mine.filter(pl.col("late"))
+    assert 0 < late.orders == own_late.height < facts.filter(pl.col("late")).height
+    assert late.customers == own_late["person"].n_unique()
+    assert evidence.orders == own_late.height
+    assert drivers.respondents == mine.filter(pl.col("score").is_not_null()).height
+    assert 0 < one.respondents == drivers.respondents < everyone.respondents
+    assert panel.panels and all(p.respondents == drivers.respondents for p in panel.panels)
+    # Event-based sections keep the customers with a journey starting there.
+    attempts = sum(s.attempts for s in one.drop_offs.steps)
+    assert 0 < attempts < sum(s.attempts for s in everyone.drop_offs.steps)
+    assert 0 < one.effort.respondents < everyone.effort.respondents
+    reach_all = {p.touchpoint: p.customers for p in everyone.effort.points}
+    for point in one.effort.points:
+        assert point.customers <= reach_all[point.touchpoint]
+    assert starters.len() < facts["person"].n_unique()
+
+
+def test_demo_friction_under_an_outcome_counts_its_customers_without_an_nps_effect(
+    small_world: World, tmp_path: Path
+) -> None:
+    org = small_world.summary.organization_id
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            facts = order_facts(con, org, OrderQuery()).filter(pl.col("delivery"))
+            who = journey_events(con, org, JourneyQuery(outcome="detractor"))
+            group = people(con, org, JourneyQuery(outcome="detractor")).to_pyarrow()
+            everyone = friction(con, org, FrictionQuery())
+            one = friction(con, org, FrictionQuery(outcome="detractor"))
+    finally:
+        analytics.close()
+    detractors = pl.Series(group.column("who").to_pylist())
+    assert who.height > 0
+    late = next(p for p in one.points if p.name == "late")
+    own_late = facts.filter(pl.col("late") & pl.col("person").is_in(detractors.implode()))
+    assert 0 < late.orders == own_late.height
+    assert late.customers == own_late["person"].n_unique()
+    assert all(p.nps_effect is None and p.score is None for p in one.points)
+    assert late.note == one.message == NO_EFFECT_UNDER_OUTCOME
+    assert 0 < one.effort.respondents < everyone.effort.respondents
+    attempts = sum(s.attempts for s in one.drop_offs.steps)
+    assert 0 < attempts < sum(s.attempts for s in everyone.drop_offs.steps)
