@@ -84,9 +84,7 @@ def test_the_shipped_model_reads_reviews_with_the_lexicon() -> None:
     assert [s.sentiment for s in read] == ["positive", "negative", "negative", "negative"]
 
 
-def test_a_sentiment_model_trained_on_own_labels_does_not_use_the_lexicon(
-    tmp_path: Path,
-) -> None:
+def test_a_sentiment_model_trained_on_own_labels_keeps_the_lexicon(tmp_path: Path) -> None:
     data = Labelled()
     for label, words in (
         ("positive", "чудово дякую"),
@@ -96,10 +94,10 @@ def test_a_sentiment_model_trained_on_own_labels_does_not_use_the_lexicon(
         for i in range(6):
             data.add(f"{words} {i}", label, frozenset(), "uk")
     shipped = BuiltinModel.load(SHIPPED)
-    own = retrain(shipped, data, "sentiment")
-    assert own.polarity == 0.0
+    own = retrain(shipped, data, "sentiment")  # a correction of the shipped weights
+    assert own.polarity == shipped.polarity
     own.save(tmp_path / "org.npz")
-    assert BuiltinModel.load(tmp_path / "org.npz").polarity == 0.0
+    assert BuiltinModel.load(tmp_path / "org.npz").polarity == shipped.polarity
     # Learning emotions keeps the shipped sentiment and its lexicon, saved and read back.
     for i in range(6):
         data.add(f"злий лютий {i}", None, frozenset({"anger"}), "uk")

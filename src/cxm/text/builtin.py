@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from cxm.core.errors import CxmError
+from cxm.text.adaptation import Adaptation, adapt_sentiment
 from cxm.text.cyrillic import CyrillicEmotions, fit_cyrillic
 from cxm.text.features import N_FEATURES, featurize, hashed_counts, scripts
 from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
@@ -54,7 +55,7 @@ class BuiltinModel:
     cyrillic: CyrillicEmotions | None = None  # emotions of Cyrillic-script texts, if any
     # How much the review polarity lexicon moves sentiment (``cxm.text.polarity``): the
     # shipped model's sentiment was learnt from emotion labels of social-media posts, so
-    # it leans on it; a sentiment model trained on the customer's own labels does not.
+    # it leans on it; a customer's sentiment correction is fitted with it and keeps it.
     polarity: float = 0.0
 
     @classmethod
@@ -242,13 +243,11 @@ def with_cyrillic(model: BuiltinModel, cyr: CyrillicEmotions | None) -> BuiltinM
 
 
 def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
-    """``base`` with one task learnt again from ``data`` (a fifth held out tunes thresholds)."""
+    """``base`` with one task learnt again from ``data``: sentiment as a correction of the
+    shipped weights (``cxm.text.adaptation``), emotions anew (a fifth held out tunes the
+    thresholds)."""
     if task == "sentiment":
-        coef, intercept = fit_sentiment(data)
-        return BuiltinModel(
-            _version(coef, base.emotion_coef), coef, intercept, base.emotion_coef,
-            base.emotion_intercept, base.thresholds, base.cyrillic,
-        )  # fmt: skip
+        return adapt(base, data)[0]
     rows = list(range(len(data)))
     tune = data.subset(rows[::5]) if len(rows) >= 25 else None
     e_coef, e_intercept, thresholds = fit_emotions(data, tune)
@@ -259,6 +258,21 @@ def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
         _version(base.sentiment_coef, e_coef) + suffix, base.sentiment_coef,
         base.sentiment_intercept, e_coef, e_intercept, thresholds, polarity=base.polarity,
     )  # fmt: skip
+
+
+def adapt(base: BuiltinModel, data: Labelled) -> tuple[BuiltinModel, Adaptation]:
+    """``base`` with its sentiment moved toward ``data``'s labels; the emotions, the
+    Cyrillic emotion model and the polarity lexicon stay."""
+    found = adapt_sentiment(base, data)
+    if found.strength is None:
+        return base, found
+    suffix = f"-{POLARITY_VERSION}" if base.polarity else ""
+    model = BuiltinModel(
+        _version(found.coef, base.emotion_coef) + suffix, found.coef, found.intercept,
+        base.emotion_coef, base.emotion_intercept, base.thresholds, base.cyrillic,
+        polarity=base.polarity,
+    )  # fmt: skip
+    return model, found
 
 
 def predict_labels(model: Any, texts: list[str]) -> tuple[list[str], list[set[str]]]:

@@ -245,7 +245,7 @@ def train_command(
       cxm text train --task sentiment --labels our-reviews.csv
       cxm text train --task sentiment --from-ratings
     """
-    from cxm.text.builtin import retrain
+    from cxm.text.builtin import adapt, retrain
     from cxm.text.enrichment import forget_models
     from cxm.text.labels import Labelled, check_counts
     from cxm.text.weak_labels import rated_texts
@@ -264,7 +264,11 @@ def train_command(
             check_counts(data, task, "the labelled texts")
         except ValidationError as exc:
             raise click.ClickException(_refusal(exc)) from exc
-    model = retrain(base, data, task)
+    if task == "sentiment":
+        model, found = adapt(base, data)
+        click.echo(f"Sentiment: {found.summary()}.")
+    else:
+        model = retrain(base, data, task)
     target = command_settings(ctx).data_dir / "text" / f"org-{org_id}.npz"
     model.save(target)
     forget_models()
