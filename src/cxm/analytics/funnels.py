@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from cxm.analytics.funnel_attempts import match
 from cxm.core.errors import Fault, ValidationError
 
 MAX_STEPS = 30
@@ -218,63 +219,23 @@ def _step_index(frame: pl.DataFrame, steps: list[Step]) -> np.ndarray:
 def _attempts(frame: pl.DataFrame, masks: np.ndarray, q: FunnelQuery, k: int) -> pl.DataFrame:
     """One row per attempt: person, first row, steps reached and the time each was reached."""
     window = int(q.window_hours * 3_600_000_000)
-    person = frame["person"].to_numpy()
     us = frame["us"].to_numpy()
-    rows: list[tuple[int, int, int]] = []
-    # Each step reached, as (attempt number, step, time): the times become one 2-D array
-    # rather than a Python list per attempt (building those cost more than the pass itself).
-    hit_row: list[int] = []
-    hit_step: list[int] = []
-    hit_us: list[int] = []
-    open_person, start_us, reached, first = -1, 0, 0, 0
-    for i in range(len(masks)):
-        p, t, m = int(person[i]), int(us[i]), int(masks[i])
-        if reached and (p != open_person or t - start_us > window or reached == k):
-            rows.append((open_person, first, reached))
-            reached = 0
-        if reached == 0:
-            if m & 1:
-                open_person, start_us, reached, first = p, t, 1, i
-                hit_row.append(len(rows))
-                hit_step.append(0)
-                hit_us.append(t)
-            continue
-        if m & (1 << reached):
-            hit_row.append(len(rows))
-            hit_step.append(reached)
-            hit_us.append(t)
-            reached += 1
-        elif q.strict and not m & 1:
-            rows.append((open_person, first, reached))
-            reached = 0
-    if reached:
-        rows.append((open_person, first, reached))
-    firsts = [r[1] for r in rows]
-    grid = np.zeros((len(rows), k), dtype=np.int64)
-    seen = np.zeros((len(rows), k), dtype=bool)
-    grid[hit_row, hit_step] = hit_us
-    seen[hit_row, hit_step] = True
-    steps = pl.DataFrame(
-        {f"t{j}": grid[:, j] for j in range(k)} | {f"s{j}": seen[:, j] for j in range(k)}
-    )
+    firsts, reached, rows = match(frame["person"].to_numpy(), us, masks, k, window, q.strict)
+    # Each step's time, null where not reached, as one flat column cut into rows of k.
+    flat = pl.Series(us[rows].ravel(), dtype=pl.Int64)
+    flat = flat.scatter(np.flatnonzero(rows.ravel() < 0), None)
     out = pl.DataFrame(
         {
-            "person": pl.Series([r[0] for r in rows], dtype=pl.Int64),
-            "reached": pl.Series([r[2] for r in rows], dtype=pl.Int64),
-            "times": steps.select(
-                pl.concat_list(
-                    [pl.when(pl.col(f"s{j}")).then(pl.col(f"t{j}")) for j in range(k)]
-                ).alias("times")
-            ).to_series()
-            if rows
-            else pl.Series([], dtype=pl.List(pl.Int64)),
+            "person": frame["person"].gather(firsts).cast(pl.Int64),
+            "reached": pl.Series(reached, dtype=pl.Int64),
+            "times": flat.reshape((firsts.size, k)).cast(pl.List(pl.Int64)),
         }
     )
     return out.with_columns(
-        channel=frame["channel"].gather(firsts) if rows else pl.lit(None, pl.String),
-        store=frame["store"].gather(firsts) if rows else pl.lit(None, pl.String),
-        local_at=frame["local_at"].gather(firsts) if rows else pl.lit(None, pl.Datetime),
-        segment=frame["segment"].gather(firsts) if rows else pl.lit(None, pl.String),
+        channel=frame["channel"].gather(firsts),
+        store=frame["store"].gather(firsts),
+        local_at=frame["local_at"].gather(firsts),
+        segment=frame["segment"].gather(firsts),
     )
 
 
