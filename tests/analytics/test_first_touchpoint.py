@@ -33,11 +33,11 @@ def _order(i: str, user: str, when: str) -> dict[str, object]:
                  total=10, promised_delivery_date="2026-04-01", channel="web")  # fmt: skip
 
 
-def _world(db: Database) -> tuple[int, dict[str, int]]:
+def first_world(db: Database, org: int | None = None) -> tuple[int, dict[str, int]]:
     """u1: an ad, then W1 a day later and W5 18 days after that (one journey from the ad).
     u2: a store visit, then W2. u3: an ad 59 days before W3 (a new journey starts at the
     order). u4: W4 with nothing before it, then an ad within the gap."""
-    org = organization(db)
+    org = organization(db) if org is None else org
     with db.writer() as conn:
         for code, channel, name in (
             ("ad", "web", "Ad Click"),
@@ -94,7 +94,7 @@ def test_orders_are_kept_by_where_their_journey_starts_and_by_outcome(
     since: date | None,
     expected: set[str],
 ) -> None:
-    org, orders = _world(sqlite_db)
+    org, orders = first_world(sqlite_db)
     names = {v: k for k, v in orders.items()}
     analytics = Analytics(sqlite_db, Settings(data_dir=tmp_path))
     try:
@@ -109,7 +109,7 @@ def test_orders_are_kept_by_where_their_journey_starts_and_by_outcome(
 def test_unknown_first_touchpoint_and_outcome_are_refused_naming_the_field(
     sqlite_db: Database, tmp_path: Path
 ) -> None:
-    org, _ = _world(sqlite_db)
+    org, _ = first_world(sqlite_db)
     analytics = Analytics(sqlite_db, Settings(data_dir=tmp_path))
     try:
         with analytics.fresh() as con:

@@ -11,6 +11,15 @@ import click
 from cxm.analytics.commands import run_analysis
 from cxm.analytics.drivers import BUILT_IN
 
+OUTCOME_CHOICES = ("promoter", "passive", "detractor")
+FIRST = (
+    "Only orders whose journey starts at this touchpoint code (journeys cut from all events with "
+    "a 30-day gap); for funnels, effort and comments, customers with such a journey."
+)
+OUTCOME = (
+    "Only customers whose latest NPS answer is in this group (no NPS effect is measured then)."
+)
+REFUSED = "Refused: the outcome is the group of the NPS answer this analysis explains."
 METHODS = {"lmg": "exact LMG (Shapley)", "johnson": "Johnson's relative weights"}
 
 
@@ -50,6 +59,8 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--segment", default=None, help="Only orders of customers in this segment.")
+@click.option("--first", default=None, help=FIRST)
+@click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=REFUSED)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -80,6 +91,8 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
         kw["until"].date() if kw["until"] else None,
         importance=kw["importance"],
         segment=kw["segment"],
+        first=kw["first"],
+        outcome=kw["outcome"],
     )
     found = run_analysis(ctx, org_slug, analyse, q)
     if as_json:
@@ -122,6 +135,8 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--segment", default=None, help="Only customers in this segment.")
+@click.option("--first", default=None, help=FIRST)
+@click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=REFUSED)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -143,6 +158,8 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
         kw["since"].date() if kw["since"] else None,
         kw["until"].date() if kw["until"] else None,
         kw["segment"],
+        kw["first"],
+        kw["outcome"],
     )
     found = run_analysis(ctx, org_slug, quadrants, q)
     if as_json:
@@ -195,6 +212,8 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--segment", default=None, help="Only customers in this segment.")
+@click.option("--first", default=None, help=FIRST)
+@click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=OUTCOME)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -221,6 +240,8 @@ def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: 
         kw["until"].date() if kw["until"] else None,
         tuple(kw["funnels"]),
         kw["segment"],
+        kw["first"],
+        kw["outcome"],
     )
     found = run_analysis(ctx, org_slug, friction, q)
     if as_json:

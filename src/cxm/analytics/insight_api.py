@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from datetime import date
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -25,6 +25,13 @@ from cxm.web.deps import ApiClient
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["journeys"])
 T = TypeVar("T")
+Outcome = Literal["promoter", "passive", "detractor"]
+FIRST = "Only orders whose journey starts at this touchpoint code (journeys cut from all events "
+"with a 30-day gap), and, for sections built on events, answers or comments, customers with "
+"a journey in the period starting there."
+REFUSED = "Refused (422): the outcome is the group of the NPS answer this analysis explains."
+OUTCOME = "Only customers whose latest NPS answer is in this group; no NPS effect is measured "
+"then (`message` says so), reach and churn are."
 
 
 def _run(analytics: Analytics, org_id: int, fn: Callable[[Any, int, Any], T], q: Any) -> T:
@@ -95,6 +102,8 @@ async def drivers_route(
     since: date | None = None,
     until: date | None = None,
     segment: str | None = Query(default=None, description="only customers in this segment"),
+    first: str | None = Query(default=None, description=FIRST),
+    outcome: Annotated[Outcome | None, Query(description=REFUSED)] = None,
 ) -> dict[str, Any]:
     q = DriverQuery(
         tuple(driver or BUILT_IN),
@@ -108,6 +117,8 @@ async def drivers_route(
         until,
         importance=importance,
         segment=segment,
+        first=first,
+        outcome=outcome,
     )
     analytics = request.app.state.analytics
     found = await run_in_threadpool(_run, analytics, client.organization_id, analyse, q)
@@ -148,8 +159,13 @@ async def quadrants_route(
     since: date | None = None,
     until: date | None = None,
     segment: str | None = Query(default=None, description="only customers in this segment"),
+    first: str | None = Query(default=None, description=FIRST),
+    outcome: Annotated[Outcome | None, Query(description=REFUSED)] = None,
 ) -> dict[str, Any]:
-    q = QuadrantQuery(by, tuple(driver or BUILT_IN), loop_contacts, channel, since, until, segment)
+    q = QuadrantQuery(
+        by, tuple(driver or BUILT_IN), loop_contacts, channel, since, until, segment, first,
+        outcome,
+    )  # fmt: skip
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, quadrants, q
     )
@@ -261,6 +277,8 @@ async def friction_route(
         ),
     ] = None,
     segment: str | None = Query(default=None, description="only customers in this segment"),
+    first: str | None = Query(default=None, description=FIRST),
+    outcome: Annotated[Outcome | None, Query(description=OUTCOME)] = None,
 ) -> dict[str, Any]:
     q = FrictionQuery(
         tuple(touchpoint or ()),
@@ -271,6 +289,8 @@ async def friction_route(
         until,
         tuple(funnel or ()),
         segment,
+        first,
+        outcome,
     )
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, friction, q
@@ -285,6 +305,8 @@ async def friction_route(
             "since": since,
             "until": until,
             "segment": segment,
+            "first": first,
+            "outcome": outcome,
         }.items()
         if v is not None
     }
@@ -336,8 +358,13 @@ async def friction_evidence_route(
     since: date | None = None,
     until: date | None = None,
     segment: str | None = Query(default=None, description="only customers in this segment"),
+    first: str | None = Query(default=None, description=FIRST),
+    outcome: Annotated[Outcome | None, Query(description=OUTCOME)] = None,
 ) -> dict[str, Any]:
-    q = FrictionQuery((), loop_contacts, store, channel, since, until, segment=segment)
+    q = FrictionQuery(
+        (), loop_contacts, store, channel, since, until, segment=segment, first=first,
+        outcome=outcome,
+    )  # fmt: skip
     found = await run_in_threadpool(
         _evidence, request.app.state.analytics, client.organization_id, q, name
     )

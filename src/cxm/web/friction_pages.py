@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from cxm.analytics.friction import FrictionList, FrictionQuery, friction
 from cxm.analytics.friction_dropoff import WINDOW_HOURS, DropOff
 from cxm.analytics.friction_evidence import FrictionEvidence, friction_evidence
+from cxm.analytics.journeys import OUTCOMES
 from cxm.core.errors import CxmError, ValidationError
 from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
@@ -55,6 +56,8 @@ async def friction_page(
     channel: str = "",
     funnels: str = "",
     segment: str = "",
+    first: str = "",
+    outcome: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -66,6 +69,8 @@ async def friction_page(
         until=_day(until),
         funnels=given,
         segment=segment.strip()[:64] or None,
+        first=first.strip()[:100] or None,
+        outcome=outcome.strip() if outcome.strip() in OUTCOMES else None,
     )
     org_id = user.organization_id
     error: str | None = None
@@ -96,6 +101,10 @@ async def friction_page(
         filters["channel"] = q.channel
     if q.segment:
         filters["segment"] = q.segment
+    if q.first:
+        filters["first"] = q.first
+    if q.outcome:
+        filters["outcome"] = q.outcome
     if given:
         filters["funnels"] = "\n".join(given)
     ctx = page_context(
@@ -106,6 +115,8 @@ async def friction_page(
         stores=stores,
         channels=CHANNELS,
         segments=choices["segments"],
+        touchpoints=sorted(choices["stage_of"]),
+        outcomes=list(OUTCOMES),
         filters=filters,
         funnel_links=[funnel_link(d, filters) for d in found.drop_offs.steps],
         responses_links=[
@@ -128,6 +139,8 @@ async def friction_evidence_page(
     since: str = "",
     until: str = "",
     segment: str = "",
+    first: str = "",
+    outcome: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     q = FrictionQuery(
@@ -135,6 +148,8 @@ async def friction_evidence_page(
         since=_day(since),
         until=_day(until),
         segment=segment.strip()[:64] or None,
+        first=first.strip()[:100] or None,
+        outcome=outcome.strip() if outcome.strip() in OUTCOMES else None,
     )
     try:
         found = await run_in_threadpool(
@@ -152,6 +167,8 @@ async def friction_evidence_page(
             "since": since.strip(),
             "until": until.strip(),
             "segment": q.segment or "",
+            "first": q.first or "",
+            "outcome": q.outcome or "",
         },
         known_names=KNOWN_NAMES,
     )

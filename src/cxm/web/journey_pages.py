@@ -227,6 +227,8 @@ async def moments_page(
     by: str = "stage",
     format: str = "",
     segment: str = "",
+    first: str = "",
+    outcome: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -239,6 +241,8 @@ async def moments_page(
         since=_day(since),
         until=_day(until),
         segment=segment.strip()[:64] or None,
+        first=first.strip()[:100] or None,
+        outcome=outcome.strip() if outcome.strip() in OUTCOMES else None,
     )
     org_id, per = user.organization_id, by if by == "store" else "stage"
 
@@ -283,6 +287,8 @@ async def moments_page(
         q_charts=q_charts,
         stores=stores,
         segments=choices["segments"],
+        touchpoints=sorted(choices["stage_of"]),
+        outcomes=list(OUTCOMES),
         known_names=KNOWN_NAMES,
         filters={
             "store": q.store or "",
@@ -290,6 +296,8 @@ async def moments_page(
             "until": until.strip(),
             "also": ", ".join(extra),
             "segment": q.segment or "",
+            "first": q.first or "",
+            "outcome": q.outcome or "",
         },
     )
     page = render(request, "moments.html", ctx, lang)
