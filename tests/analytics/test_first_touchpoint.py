@@ -219,3 +219,26 @@ def test_demo_friction_under_an_outcome_counts_its_customers_without_an_nps_effe
     assert 0 < one.effort.respondents < everyone.effort.respondents
     attempts = sum(s.attempts for s in one.drop_offs.steps)
     assert 0 < attempts < sum(s.attempts for s in everyone.drop_offs.steps)
+
+
+def test_emotion_section_counts_only_the_customers_the_filters_keep(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    from cxm.analytics.friction_emotion import negative_emotion
+    from tests.analytics.test_friction_emotion import emotion_world
+
+    org = emotion_world(sqlite_db)
+    analytics = Analytics(sqlite_db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            rows = con.con.execute(
+                "SELECT customer_id, count(*) FROM feedback GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+            everyone = negative_emotion(con, org)
+            one = negative_emotion(con, org, persons=[int(rows[0][0])])
+            nobody = negative_emotion(con, org, persons=[])
+    finally:
+        analytics.close()
+    assert everyone.comments == sum(int(n) for _, n in rows)
+    assert one.comments == int(rows[0][1]) and [p.customers for p in one.points] == [1]
+    assert nobody.comments == 0 and nobody.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from cxm.cli import main
 from cxm.core.settings import get_settings
 from tests.analytics.test_first_touchpoint import first_world
-from tests.web.conftest import Site, log_in
+from tests.web.conftest import PASSWORD, Site, log_in
 
 
 def _order_point(body: dict[str, object]) -> dict[str, object]:
@@ -105,3 +106,26 @@ def test_cli_takes_first_and_outcome_with_json(
         assert unknown.exit_code != 0 and "first: no touchpoint 'nowhere'" in unknown.output
     finally:
         get_settings.cache_clear()
+
+
+@pytest.mark.browser
+def test_friction_form_in_chromium_keeps_the_first_touchpoint_and_outcome_chosen(
+    live_url: str, site: Site, browser_page: Any
+) -> None:
+    first_world(site.app.state.db, site.org_id)
+    page = browser_page
+    page.goto(live_url + "/login")
+    page.fill("#email", site.email)
+    page.fill("#password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_selector("h1")
+    page.goto(live_url + "/friction")
+    form = page.locator("form.filters")
+    form.locator("select[name=first]").select_option("visit")
+    form.locator("select[name=outcome]").select_option("detractor")
+    form.locator("button.primary").click()
+    page.wait_for_url("**/friction?**first=visit**")
+    assert page.locator("select[name=first]").input_value() == "visit"
+    assert page.locator("select[name=outcome]").input_value() == "detractor"
+    link = page.locator("[data-testid=evidence-link]").first.get_attribute("href") or ""
+    assert "first=visit" in link and "outcome=detractor" in link
