@@ -3,6 +3,7 @@ charts drawn on the server (SVG, no script) per stage and per store, with a tabl
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,23 @@ def test_moments_page_draws_the_quadrants(site: Site, client: TestClient) -> Non
     assert "<script" not in page.text.split('data-testid="quadrants"')[1]
     per_store = client.get("/moments", params={"also": "t1", "by": "store"})
     assert per_store.status_code == 200 and 'value="store" selected' in per_store.text
+
+
+def test_quadrant_labels_stay_inside_their_chart(site: Site, client: TestClient) -> None:
+    db = site.app.state.db
+    driver_world(db, drivers=3, org=site.org_id)
+    ratings(db, site.org_id, "t1", [5, 5, 4, 2, 1])
+    ratings(db, site.org_id, "t2", [5, 5, 5, 5, 5])
+    log_in(client, site.email)
+    page = client.get("/moments", params={"also": "t0, t1, t2"})
+    chart = page.text.split('data-testid="quadrants"')[1].split("quadrant-table")[0]
+    found = re.findall(
+        r'<circle cx="([\d.]+)".*?<title>(\w+)</title></circle>\s*(<text [^>]*>)', chart, re.S
+    )
+    placed = {name: (float(cx), label) for cx, name, label in found}
+    # t2 (all ratings good) sits right of the middle: its label ends at its dot; t1's starts.
+    assert placed["t2"][0] > 140 and 'text-anchor="end"' in placed["t2"][1]
+    assert placed["t1"][0] < 140 and 'text-anchor="end"' not in placed["t1"][1]
 
 
 def test_moments_page_shows_intervals_when_the_background_job_is_done(
