@@ -3,6 +3,8 @@ months come out as one cluster, and promoting it puts them in the taxonomy."""
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -64,6 +66,10 @@ def test_the_planted_packaging_topic_is_one_cluster_and_can_be_promoted(
     assert len(hits) / len(planted) >= 0.6  # and most of it in one cluster
     assert sum(1 for c in clusters if len(planted & set(c.ids)) >= 0.2 * len(planted)) == 1
     assert {"упаковка", "коробка", "скотч", "посилка"} & set(best.terms[:6])
+    # Named by words its comments use (no cut stems), keywords readable in the promote form.
+    said = {w for i in best.ids for w in re.findall(r"\w+", texts[i].lower())}
+    assert all(word in said for word in best.name.split(" · ")), best.name
+    assert "\\u" not in best.keywords_json and json.loads(best.keywords_json) == best.keywords
     taxonomy = promote(db, org, "packaging", "damaged", "Damaged packaging", best.keywords)
     assert "packaging/damaged" in taxonomy.theme_keys()
     with pytest.raises(ValidationError) as twice:

@@ -7,13 +7,16 @@ or the stemmer; words under three letters and a short stop list left out) and cl
 average-linkage agglomeration on cosine distance: groups join while their texts are on
 average more alike than ``DISTANCE`` allows, so one topic told in several wordings stays one
 cluster, and no number of clusters has to be guessed.
-A cluster is named by the terms that weigh most in its centre; per language, its keywords
+A cluster is named by the terms that weigh most in its centre, each as its lemma when the
+comments use that word, else as the word they use most for it (never a cut stem); per
+language, its keywords
 are those terms in the form its comments in that language use, ready to be promoted into
 the taxonomy.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -60,12 +63,18 @@ class Cluster:
     keywords: dict[str, list[str]]  # language -> lemmas in that language's form
     by_month: dict[str, int] = field(default_factory=dict)
     languages: dict[str, int] = field(default_factory=dict)
+    words: list[str] = field(default_factory=list)  # the terms as the comments say them
+
+    @property
+    def keywords_json(self) -> str:
+        """The keywords as the promote form shows them (readable, not \\u-escaped)."""
+        return json.dumps(self.keywords, ensure_ascii=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "number": self.number, "name": self.name, "terms": self.terms, "size": self.size,
             "examples": self.examples, "keywords": self.keywords, "by_month": self.by_month,
-            "languages": self.languages, "ids": self.ids[:200],
+            "languages": self.languages, "ids": self.ids[:200], "words": self.words,
         }  # fmt: skip
 
 
@@ -86,6 +95,26 @@ def _shown_form(forms: Counter[str] | None, term: str) -> str:
         return term
     whole = [(n, w) for w, n in forms.items() if len(w) > CYRILLIC_ROOT + 1]
     return max(whole)[1] if whole else forms.most_common(1)[0][0]
+
+
+def _spoken_forms(members: list[Uncovered]) -> dict[str, Counter[str]]:
+    """Per term, the words the members' texts use for it, lower case."""
+    from cxm.text.lemmas import analyser_language, tokens
+
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for m in members:
+        for t in tokens(m.text, analyser_language(m.text, m.language)):
+            found[_key(t.lemma)][m.text[t.start : t.end].lower()] += 1
+    return found
+
+
+def _spoken(term: str, lemma: str, spoken: dict[str, Counter[str]]) -> str:
+    """How a term reads in a name: its lemma when the texts use that word, else the word they
+    use most for it (a stem such as "пошко" or "damag" is no name)."""
+    words = spoken.get(term)
+    if not words or lemma in words:
+        return lemma
+    return words.most_common(1)[0][0]
 
 
 def discover(items: list[Uncovered], min_size: int | None = None) -> list[Cluster]:
@@ -129,6 +158,8 @@ def discover(items: list[Uncovered], min_size: int | None = None) -> list[Cluste
         sims = np.asarray(x[rows] @ centre).ravel()
         examples = [members[j].text[:300] for j in np.argsort(-sims)[:3]]
         languages = Counter(m.language for m in members)
+        spoken = _spoken_forms(members)
+        title = [_spoken(t, n, spoken) for t, n in zip(top, named, strict=True)]
         keywords: dict[str, list[str]] = {}
         for language in ("uk", "ru", "en"):
             if languages.get(language, 0) < 2:
@@ -141,7 +172,7 @@ def discover(items: list[Uncovered], min_size: int | None = None) -> list[Cluste
         clusters.append(
             Cluster(
                 c,
-                " · ".join(named[:3]),
+                " · ".join(title[:3]),
                 named,
                 len(rows),
                 [m.id for m in members],
@@ -149,6 +180,7 @@ def discover(items: list[Uncovered], min_size: int | None = None) -> list[Cluste
                 keywords,
                 dict(sorted(months.items())),
                 dict(languages),
+                title,
             )  # fmt: skip
         )
     clusters.sort(key=lambda cl: -cl.size)
