@@ -13,7 +13,12 @@ from sqlalchemy import select
 from cxm.analytics.backend import Analytics
 from cxm.analytics.drivers import DriverQuery, analyse
 from cxm.analytics.first_touchpoint import keep_orders, orders_starting_at
-from cxm.analytics.friction import NO_EFFECT_UNDER_OUTCOME, FrictionQuery, friction
+from cxm.analytics.friction import (
+    NO_EFFECT_UNDER_OUTCOME,
+    UNDER_OUTCOME_NOTE,
+    FrictionQuery,
+    friction,
+)
 from cxm.analytics.friction_evidence import friction_evidence
 from cxm.analytics.journeys import JourneyQuery, journey_events, people
 from cxm.analytics.order_facts import OrderQuery, order_facts
@@ -215,7 +220,7 @@ def test_demo_friction_under_an_outcome_counts_its_customers_without_an_nps_effe
     assert 0 < late.orders == own_late.height
     assert late.customers == own_late["person"].n_unique()
     assert all(p.nps_effect is None and p.score is None for p in one.points)
-    assert late.note == one.message == NO_EFFECT_UNDER_OUTCOME
+    assert late.note == UNDER_OUTCOME_NOTE and one.message == NO_EFFECT_UNDER_OUTCOME
     assert 0 < one.effort.respondents < everyone.effort.respondents
     attempts = sum(s.attempts for s in one.drop_offs.steps)
     assert 0 < attempts < sum(s.attempts for s in everyone.drop_offs.steps)

@@ -42,6 +42,7 @@ from cxm.analytics.friction_effort import EffortList, effort
 from cxm.analytics.friction_emotion import EmotionList, negative_emotion
 from cxm.analytics.order_facts import OrderQuery, order_facts
 
+UNDER_OUTCOME_NOTE = "no NPS effect under an outcome filter"
 NO_EFFECT_UNDER_OUTCOME = (
     "No NPS effect under an outcome filter: its customers all answer in one NPS group, so "
     "there is no variation to explain; reach and churn are counted."
@@ -122,6 +123,7 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
         "returned": pl.col("returned"),
     }
     drivers = {d.name: d for d in kpi.drivers}
+    unmeasured = UNDER_OUTCOME_NOTE if q.outcome else kpi.message
     points: list[FrictionPoint] = []
     for name in names:
         had = facts.filter(flags.get(name, pl.col(f"tp_{name}")))
@@ -152,7 +154,7 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
                 float(others["churned"].mean()) if others.height else None,  # type: ignore[arg-type]
                 float(days.median()) if days is not None and days.len() else None,  # type: ignore[arg-type]
                 harm,
-                None if harm else (d.note if d and d.note else kpi.message or "no measured harm"),
+                None if harm else (d.note if d and d.note else unmeasured or "no measured harm"),
             )
         )
     points.sort(key=lambda p: (p.score is None, -(p.score or 0.0), p.name))
