@@ -15,6 +15,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from cxm.web import analysis_notes
 from cxm.web.navigation import NAVIGATION
 
 HERE = Path(__file__).resolve().parent
@@ -63,6 +64,7 @@ def environment(language: str) -> Environment:
         number=lambda v, digits=0: number(v, language, digits),
         percent=lambda v: percent(v, language),
         navigation=NAVIGATION,
+        note=lambda text: analysis_notes.translate(text, translations(language).gettext),
     )
     return env
 

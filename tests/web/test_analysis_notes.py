@@ -1,0 +1,55 @@
+"""Notes of the analytics layer read in the page's language, figures and driver names kept."""
+
+from __future__ import annotations
+
+import pandas as pd
+import polars as pl
+from fastapi.testclient import TestClient
+
+from cxm.analytics.drivers import _collinear, _dependent
+from cxm.web.analysis_notes import translate
+from cxm.web.i18n import translations
+from tests.analytics.driver_world import driver_world
+from tests.web.conftest import Site, log_in
+
+UK = translations("uk").gettext
+EN = translations("en").gettext
+
+
+def test_notes_with_figures_and_driver_names_are_translated() -> None:
+    twins = _collinear(pl.DataFrame({"late": [0, 1, 0, 1], "copy": [0, 1, 0, 1]}), ["late", "copy"])
+    said = "Collinear drivers: " + "; ".join(twins) + "."
+    assert translate(said, UK) == (
+        "Колінеарні чинники: запізнення доставки і copy трапляються разом (кореляція 1.00); "
+        "їхні впливи не розрізнити: залиште один."
+    )
+    assert translate(said, EN) == said.replace("late and", "late delivery and")
+    x = pd.DataFrame(
+        {"late": [0.0, 1, 0, 1, 1], "early": [1.0, 0, 1, 0, 0], "z": [1.0, 2, 3, 4, 6]}
+    )
+    dependent = _dependent(x, ["late", "early"])
+    assert dependent is not None
+    assert translate(dependent, UK).startswith("Колінеарні чинники: запізнення доставки, early ")
+    skipped = "4 of 120 respondents had it; at least 10 with and without it are needed"
+    assert translate(skipped, UK) == (
+        "це мали 4 з 120 респондентів; потрібно щонайменше 10 з цим і без цього"
+    )
+    assert translate("Importance from all stores: " + skipped, UK).startswith(
+        "Важливість за всіма магазинами: це мали 4 з 120"
+    )
+    assert translate("not significant at 5%", UK) == "незначущий на рівні 5%"
+    assert translate("Something new the catalogue does not know.", UK) == (
+        "Something new the catalogue does not know."
+    )
+    assert translate(None, UK) == ""
+
+
+def test_the_moments_page_says_too_few_respondents_in_ukrainian(
+    site: Site, client: TestClient
+) -> None:
+    driver_world(site.app.state.db, drivers=3, orders=30, org=site.org_id)
+    log_in(client, site.email)
+    page = client.get("/moments")
+    assert page.status_code == 200
+    assert "Замало респондентів (30; потрібно щонайменше 100)" in page.text
+    assert "Too few respondents" not in page.text
