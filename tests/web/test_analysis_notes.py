@@ -41,6 +41,9 @@ def test_notes_with_figures_and_driver_names_are_translated() -> None:
     assert translate("Something new the catalogue does not know.", UK) == (
         "Something new the catalogue does not know."
     )
+    assert translate("no NPS effect under an outcome filter", UK) == (
+        "немає ефекту на NPS з фільтром за результатом"
+    )
     assert translate(None, UK) == ""
 
 

@@ -53,6 +53,7 @@ _PLAIN = (
     "No driver varies enough among respondents.",
     "no CSAT ratings at this touchpoint",
     "no measured harm",
+    "no NPS effect under an outcome filter",
     "No NPS effect under an outcome filter: its customers all answer in one NPS group, so "
     "there is no variation to explain; reach and churn are counted.",
 )
