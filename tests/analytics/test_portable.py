@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,6 +25,7 @@ from cxm.analytics.portable import portable_dfg, portable_variants
 from cxm.analytics.spark import export_parquet
 from cxm.core.db import Database
 from cxm.core.settings import Settings
+from tests.analytics.engines import need_spark, spark_cli
 from tests.analytics.test_journeys import _world
 from tests.analytics.test_portable_funnel import same_funnel
 from tests.worlds import World
@@ -125,25 +122,11 @@ def test_portable_duckdb_equals_the_fast_path_on_the_demo_world(
         analytics.close()
 
 
-def _spark_ready() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed: pip install -e '.[dev]' installs it"
-    if not any((Path(p) / "java").exists() for p in os.environ.get("PATH", "").split(os.pathsep)):
-        return "Java is not installed: Spark local mode needs Java 17"
-    return None
-
-
 @pytest.mark.spark
 def test_pyspark_local_mode_equals_duckdb_on_the_demo_world(
     small_world: World, tmp_path: Path
 ) -> None:
-    reason = _spark_ready()
-    if reason:
-        if os.environ.get("CXM_TEST_SPARK") == "1":
-            pytest.fail(f"CXM_TEST_SPARK=1 but {reason}")
-        pytest.skip(reason)
+    need_spark()
     org = small_world.summary.organization_id
     analytics = Analytics(small_world.db, Settings(data_dir=tmp_path / "duck"))
     try:
@@ -160,7 +143,7 @@ def test_pyspark_local_mode_equals_duckdb_on_the_demo_world(
         options = ["--org-id", str(org), "--gap-days", str(q.gap_days), "--master", "local[2]"]
         if q.store:
             options += ["--store", q.store, "--since", "2026-01-01"]
-        result = _spark_cli(tmp_path / "parquet", options)
+        result = spark_cli(tmp_path / "parquet", options)
         _same_edges([Edge(**e) for e in result["dfg"]], fast_edges)
         _same_variants([Variant(**v) for v in result["variants"]], kept, outcomes=True)
     # The funnel, gaps allowed and strict, with its window, filters and breakdowns.
@@ -168,7 +151,7 @@ def test_pyspark_local_mode_equals_duckdb_on_the_demo_world(
         options = ["--org-id", str(org), "--master", "local[2]", "--window-hours", "72"]
         options += [a for s in q.steps for a in ("--step", s)]
         options += ["--strict", "--channel", "web"] if q.strict else []
-        body = _spark_cli(tmp_path / "parquet", options, "funnel")
+        body = spark_cli(tmp_path / "parquet", options, "funnel")
         body.pop("drop_offs")
         same_funnel(_funnel(body), fast_funnels[q])
 
@@ -183,17 +166,3 @@ def _funnel(body: dict[str, Any]) -> Funnel:
         by_channel={g: steps(rows) for g, rows in body["by_channel"].items()},
         by_segment={g: steps(rows) for g, rows in body["by_segment"].items()},
     )
-
-
-def _spark_cli(directory: Path, options: list[str], what: str = "journeys") -> dict[str, Any]:
-    command = [sys.executable, "-m", "cxm.cli", "analytics", "spark", what]
-    done = subprocess.run(
-        [*command, str(directory), *options, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,6 +16,7 @@ from cxm.core.db import Database
 from cxm.core.errors import ValidationError
 from cxm.core.settings import Settings
 from cxm.ingest.events import ingest_batch
+from tests.analytics.engines import same_figures
 from tests.analytics.test_funnels import STEPS, _segment, _world
 from tests.factories import track
 from tests.worlds import World
@@ -31,24 +31,9 @@ DEMO_QUERIES = (
 )
 
 
-def _same(x: Any, y: Any, where: str) -> None:
-    if isinstance(x, float) and isinstance(y, float):
-        assert x == pytest.approx(y, rel=1e-9, abs=1e-12), where
-    elif isinstance(x, dict) and isinstance(y, dict):
-        assert list(x) == list(y), where
-        for key in x:
-            _same(x[key], y[key], f"{where}.{key}")
-    elif isinstance(x, list) and isinstance(y, list):
-        assert len(x) == len(y), where
-        for i, (a, b) in enumerate(zip(x, y, strict=True)):
-            _same(a, b, f"{where}[{i}]")
-    else:
-        assert x == y, where
-
-
 def same_funnel(a: Funnel, b: Funnel) -> None:
     """Equal counts, labels and groups; medians equal up to the engines' float rounding."""
-    _same(asdict(a), asdict(b), "funnel")
+    same_figures(asdict(a), asdict(b), "funnel")
 
 
 def _both(db: Database, tmp_path: Path, org: int, q: FunnelQuery) -> tuple[Funnel, Funnel]:

@@ -59,10 +59,16 @@ class CurvePoint:
         }
 
 
-def _persons(con: Any, org_id: int, q: JourneyQuery | None) -> Any:
-    """The customers (an Ibis table of ``who``) the journey filters allow; None for all."""
+def _persons(con: Any, org_id: int, q: JourneyQuery | None, portable: bool = False) -> Any:
+    """The customers (an Ibis table of ``who``) the journey filters allow; None for all.
+    ``portable`` finds the journeys with window functions (any engine) instead of the
+    embedded one-pass path."""
     if q is None:
         return None
+    if (q.store or q.channel or q.first) and portable:
+        from cxm.analytics.portable import journey_table
+
+        return journey_table(con, org_id, q).select(who=_.person).distinct()
     if q.store or q.channel or q.first:
         frame = journey_events(con, org_id, q)
         who = frame["person"].unique().to_list() if frame.height else []
@@ -94,23 +100,52 @@ def _comments(con: Any, org_id: int, since: datetime | None, until: datetime | N
 
 
 def _with_stage(con: Any, org_id: int, comments: Any, lookback_days: int) -> Any:
-    """Each comment's stage: its touchpoint's, or the customer's last event's before it."""
+    """Each comment's stage: its touchpoint's, or the customer's last event's before it.
+
+    Written with window functions only (Spark has no as-of join): the customer's mapped
+    events are numbered in their order (time, then event id), comments and events are put in
+    one time line per customer, and a running count of events gives each comment the
+    number of the last event up to it, joined back to that event. An event at the same
+    instant as the comment counts as before it; of several events at one instant the one
+    with the highest id (the last to arrive) is the last.
+    """
     customers = con.table("customer").select(cid=_.id, person=_.merged_into.fill_null(_.id))
     touchpoints = con.table("touchpoint").select(tp=_.id, stage=_.stage)
+    anonymous = comments.filter(comments.own_stage.isnull() & comments.person.notnull())
     ev = con.table("event").filter((_.organization_id == org_id) & _.touchpoint_id.notnull())
     ev = ev.join(customers, ev.customer_id == customers.cid)
+    writers = anonymous.select(writer=_.person).distinct()
+    ev = ev.semi_join(writers, ev.person == writers.writer)
     ev = ev.join(touchpoints, ev.touchpoint_id == touchpoints.tp)
-    ev = ev.select(ev_person=_.person, ev_at=_.occurred_at, ev_stage=_.stage)
-    anonymous = comments.filter(comments.own_stage.isnull() & comments.person.notnull())
-    matched = anonymous.asof_join(
-        ev, on=anonymous.occurred_at >= ev.ev_at, predicates=anonymous.person == ev.ev_person
+    in_order = ibis.window(group_by=ev.person, order_by=[ev.occurred_at, ev.id])
+    ev = ev.select(
+        ev_person=ev.person,
+        ev_at=ev.occurred_at,
+        ev_stage=ev.stage,
+        ev_n=ibis.row_number().over(in_order).cast("int64"),
     )
-    recent = matched.ev_at >= matched.occurred_at - ibis.interval(days=lookback_days)
+    line = ev.select(
+        who=ev.ev_person, at=ev.ev_at, first=ibis.literal(0, "int64"),
+        seq=ev.ev_n, is_event=ibis.literal(1, "int64"),
+    ).union(
+        anonymous.select(
+            who=_.person, at=_.occurred_at, first=ibis.literal(1, "int64"),
+            seq=_.id.cast("int64"), is_event=ibis.literal(0, "int64"),
+        )
+    )  # fmt: skip
+    so_far = ibis.cumulative_window(group_by=line.who, order_by=[line.at, line.first, line.seq])
+    line = line.mutate(events=line.is_event.sum().over(so_far))
+    placed = line.filter((line.is_event == 0) & (line.events > 0))
+    placed = placed.select(inf_id=_.seq, inf_who=_.who, inf_at=_.at, last_n=_.events - 1)
+    matched = placed.join(ev, (placed.inf_who == ev.ev_person) & (placed.last_n == ev.ev_n))
+    recent = matched.ev_at >= matched.inf_at - ibis.interval(days=lookback_days)
     inferred = matched.select(
-        inf_id=matched.id, inferred=ibis.ifelse(recent, matched.ev_stage, ibis.null("string"))
+        "inf_id", inferred=ibis.ifelse(recent, matched.ev_stage, ibis.null("string"))
     )
     t = comments.left_join(inferred, comments.id == inferred.inf_id)
-    return t.mutate(stage=t.own_stage.fill_null(t.inferred).fill_null("unknown"))
+    return t.mutate(stage=t.own_stage.fill_null(t.inferred).fill_null("unknown")).drop(
+        "inf_id", "inferred"
+    )
 
 
 def stage_comments(
@@ -120,11 +155,12 @@ def stage_comments(
     until: datetime | None,
     journeys: JourneyQuery | None = None,
     lookback_days: int = LOOKBACK_DAYS,
+    portable: bool = False,
 ) -> Any:
     """The enriched comments in [since, until) with their ``stage`` (as on the curve), of
     the customers ``journeys`` allows: id, channel, occurred_at, person, sentiment, score
-    and labels (an Ibis table)."""
-    persons = _persons(con, org_id, journeys)
+    and labels (an Ibis table; ``portable``: on any engine)."""
+    persons = _persons(con, org_id, journeys, portable)
     comments = _comments(con, org_id, since, until)
     if persons is not None:
         comments = comments.semi_join(persons, comments.person == persons.who)
@@ -161,18 +197,10 @@ def _nps_by(
     return {str(r["key"]): stats.nps(r["p"], r["n"] - r["p"] - r["d"], r["d"]) for r in rows}
 
 
-def emotion_curve(
-    analytics: Analytics,
-    org_id: int,
-    by: str = "stage",
-    since: Any = None,
-    until: Any = None,
-    lookback_days: int = LOOKBACK_DAYS,
-    journeys: JourneyQuery | None = None,
-) -> list[CurvePoint]:
-    """One point per stage (in journey order) or channel, for comments in [since, until];
-    ``journeys`` (its segment, channel, store, first touchpoint and outcome; the dates and gap
-    of its journeys are ``since``, ``until`` and its ``gap_days``) narrows them to customers."""
+def curve_query(
+    by: str, since: Any, until: Any, lookback_days: int, journeys: JourneyQuery | None
+) -> tuple[datetime | None, datetime | None, JourneyQuery | None]:
+    """Checks the curve's parameters; its [start, end) times and journey filters."""
     if by not in ("stage", "channel"):
         raise ValidationError(f"by must be stage or channel, not {by!r}")
     if not 1 <= lookback_days <= 90:
@@ -185,33 +213,77 @@ def emotion_curve(
             journeys.channel, journeys.first, journeys.outcome,
         )  # fmt: skip
         journeys.check()
+    return start, end, journeys
+
+
+def emotion_curve(
+    analytics: Analytics,
+    org_id: int,
+    by: str = "stage",
+    since: Any = None,
+    until: Any = None,
+    lookback_days: int = LOOKBACK_DAYS,
+    journeys: JourneyQuery | None = None,
+) -> list[CurvePoint]:
+    """One point per stage (in journey order) or channel, for comments in [since, until];
+    ``journeys`` (its segment, channel, store, first touchpoint and outcome; the dates and gap
+    of its journeys are ``since``, ``until`` and its ``gap_days``) narrows them to customers."""
+    start, end, journeys = curve_query(by, since, until, lookback_days, journeys)
     with analytics.fresh() as con:
-        persons = _persons(con, org_id, journeys)
-        comments = _comments(con, org_id, start, end)
-        if persons is not None:
-            comments = comments.semi_join(persons, comments.person == persons.who)
-        if by == "stage":
-            comments = _with_stage(con, org_id, comments, lookback_days)
-            key = comments.stage
-        else:
-            key = comments.channel.fill_null("unknown")
-        per_emotion = {
-            e: (" " + comments.labels + " ").contains(f" {e} ").cast("int64").sum()
-            for e in EMOTIONS
-        }
-        rows = (
-            comments.group_by(key=key)
-            .aggregate(
-                n=comments.count(),
-                total=comments.score.sum(),
-                total_sq=(comments.score * comments.score).sum(),
-                negative=(comments.sentiment == "negative").cast("int64").sum(),
-                **per_emotion,
-            )
-            .to_pyarrow()
-            .to_pylist()
+        return curve_points(con, org_id, by, start, end, lookback_days, journeys)
+
+
+def portable_emotion_curve(
+    con: Any,
+    org_id: int,
+    by: str = "stage",
+    since: Any = None,
+    until: Any = None,
+    lookback_days: int = LOOKBACK_DAYS,
+    journeys: JourneyQuery | None = None,
+) -> list[CurvePoint]:
+    """``emotion_curve`` on any Ibis connection (DuckDB, PySpark): the same points."""
+    start, end, journeys = curve_query(by, since, until, lookback_days, journeys)
+    return curve_points(con, org_id, by, start, end, lookback_days, journeys, portable=True)
+
+
+def curve_points(
+    con: Any,
+    org_id: int,
+    by: str,
+    start: datetime | None,
+    end: datetime | None,
+    lookback_days: int,
+    journeys: JourneyQuery | None,
+    portable: bool = False,
+) -> list[CurvePoint]:
+    """The curve's points for comments in [start, end) (parameters as ``curve_query``
+    checks them)."""
+    persons = _persons(con, org_id, journeys, portable)
+    comments = _comments(con, org_id, start, end)
+    if persons is not None:
+        comments = comments.semi_join(persons, comments.person == persons.who)
+    if by == "stage":
+        comments = _with_stage(con, org_id, comments, lookback_days)
+        key = comments.stage
+    else:
+        key = comments.channel.fill_null("unknown")
+    per_emotion = {
+        e: (" " + comments.labels + " ").contains(f" {e} ").cast("int64").sum() for e in EMOTIONS
+    }
+    rows = (
+        comments.group_by(key=key)
+        .aggregate(
+            n=comments.count(),
+            total=comments.score.sum(),
+            total_sq=(comments.score * comments.score).sum(),
+            negative=(comments.sentiment == "negative").cast("int64").sum(),
+            **per_emotion,
         )
-        nps = _nps_by(con, org_id, by, start, end, persons)
+        .to_pyarrow()
+        .to_pylist()
+    )
+    nps = _nps_by(con, org_id, by, start, end, persons)
     order = {k: i for i, k in enumerate((*STAGES, *CHANNELS, "unknown"))}
     points = [
         CurvePoint(

@@ -258,3 +258,6 @@ def spark_funnel(
     except CxmError as exc:
         raise click.ClickException(str(exc)) from exc
     echo_funnel(found, by, as_json)
+
+
+from cxm.analytics import spark_voice_commands  # noqa: E402, F401  (registers its commands)

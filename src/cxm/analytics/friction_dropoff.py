@@ -27,7 +27,9 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import polars as pl
+from ibis import _
 
 from cxm.analytics.funnels import FunnelQuery, attempts_of
 from cxm.analytics.stats import adjust, compare_proportions, proportion
@@ -199,6 +201,78 @@ def drop_offs(
         if persons is not None:
             attempts = attempts.filter(pl.col("person").is_in(pl.Series(persons).implode()))
         measured += _measure(attempts, f)
+    if not any(m.attempts for m in measured):
+        return DropOffList([], funnels, "No attempts match these filters.")
+    return DropOffList(rank_drop_offs(measured), funnels)
+
+
+def portable_step_funnels(con: Any, org_id: int, channel: str | None = None) -> list[StepFunnel]:
+    """``step_funnels`` on any Ibis connection (DuckDB, PySpark)."""
+    from cxm.analytics.portable_funnel import json_property
+
+    events = con.table("event").filter(_.organization_id == org_id)
+    events = events.filter(events.properties.cast("string").contains('"step"'))
+    touchpoints = con.table("touchpoint").select(tp=_.id, code=_.code, tp_channel=_.channel)
+    t = events.join(touchpoints, events.touchpoint_id == touchpoints.tp)
+    step = json_property(con)(t.properties.cast("string"), "$.step").try_cast("int32")
+    t = t.select("code", "name", channel=t.tp_channel, step=step).distinct()
+    rows = t.filter(t.step > 0).to_pyarrow().to_pylist()
+    found: dict[tuple[str, str, str], list[int]] = {}
+    for r in sorted(rows, key=lambda r: (r["code"], r["name"], r["step"])):
+        found.setdefault((str(r["code"]), str(r["channel"]), str(r["name"])), []).append(r["step"])
+    out: list[StepFunnel] = []
+    for (code, chan, name), steps in sorted(found.items()):
+        if channel and chan != channel:
+            continue
+        if MIN_STEPS <= len(steps) <= MAX_FUNNEL_STEPS:
+            out.append(StepFunnel(code, chan, tuple(f"{name}[step={s}]" for s in sorted(steps))))
+    return out
+
+
+def _portable_measure(
+    con: Any, org_id: int, q: FunnelQuery, f: StepFunnel, persons: list[int] | None
+) -> list[MeasuredStep]:
+    """Each step's attempts, drops and customers dropping, counted by the engine."""
+    from cxm.analytics.portable_funnel import portable_attempts
+
+    counts: dict[str, Any] = {}
+    with portable_attempts(con, org_id, q) as t:
+        if persons is not None:
+            who = ibis.memtable({"who": persons}, schema={"who": "int64"})
+            t = t.semi_join(who, t.person == who.who)
+        for i in range(len(f.steps) - 1):
+            gone = t.reached == i + 1
+            counts[f"a{i}"] = (t.reached > i).cast("int64").sum()
+            counts[f"d{i}"] = gone.cast("int64").sum()
+            counts[f"c{i}"] = gone.ifelse(t.person, ibis.null("int64")).nunique()
+        [row] = t.aggregate(**counts).to_pyarrow().to_pylist()
+    return [
+        MeasuredStep(f, i, int(row[f"a{i}"] or 0), int(row[f"d{i}"] or 0), int(row[f"c{i}"] or 0))
+        for i in range(len(f.steps) - 1)
+    ]
+
+
+def portable_drop_offs(
+    con: Any,
+    org_id: int,
+    store: str | None = None,
+    channel: str | None = None,
+    since: Any = None,
+    until: Any = None,
+    given: tuple[str, ...] = (),
+    segment: str | None = None,
+    persons: list[int] | None = None,
+) -> DropOffList:
+    """``drop_offs`` on any Ibis connection (DuckDB, PySpark): the attempts of the portable
+    funnel (``portable_funnel``), counted by the engine; the tests run here."""
+    funnels = portable_step_funnels(con, org_id, channel)
+    funnels += [given_funnel(f, channel) for f in given]
+    if not funnels:
+        return DropOffList(message="No touchpoint's events carry a step property to follow.")
+    measured: list[MeasuredStep] = []
+    for f in funnels:
+        q = FunnelQuery(f.steps, WINDOW_HOURS, False, store, f.channel, since, until, segment)
+        measured += _portable_measure(con, org_id, q, f, persons)
     if not any(m.attempts for m in measured):
         return DropOffList([], funnels, "No attempts match these filters.")
     return DropOffList(rank_drop_offs(measured), funnels)

@@ -206,3 +206,61 @@ def effort(
               "persons": persons}  # fmt: skip
     reach = {str(r[0]): int(r[1]) for r in con.con.execute(_REACH, params).fetchall()}
     return EffortList(rank_effort(sums, reach, kinds), sum(s.n for s in sums.values()))
+
+
+def _portable_reach(
+    con: Any,
+    org_id: int,
+    store: str | None,
+    since: date | None,
+    until: date | None,
+    segment: str | None,
+    persons: list[int] | None,
+) -> dict[str, int]:
+    """``_REACH`` as an Ibis expression: distinct customers with an event per touchpoint."""
+    events = con.table("event").filter(_.organization_id == org_id)
+    start, end = _bounds(since, until)
+    if start is not None:
+        events = events.filter(events.occurred_at_local >= start)
+    if end is not None:
+        events = events.filter(events.occurred_at_local < end)
+    touchpoints = con.table("touchpoint").select(tp=_.id, code=_.code)
+    customers = con.table("customer").select(
+        cid=_.id, person=_.merged_into.fill_null(_.id), segment=_.segment
+    )
+    t = events.join(touchpoints, events.touchpoint_id == touchpoints.tp)
+    t = t.join(customers, t.customer_id == customers.cid)
+    if store is not None:
+        locations = con.table("location").select(loc=_.id, store=_.code)
+        t = t.join(locations, t.location_id == locations.loc).filter(_.store == store)
+    if segment is not None:
+        t = t.filter(t.segment == segment)
+    if persons is not None:
+        who = ibis.memtable({"who": persons}, schema={"who": "int64"})
+        t = t.semi_join(who, t.person == who.who)
+    rows = t.group_by("code").aggregate(n=t.person.nunique()).to_pyarrow().to_pylist()
+    return {str(r["code"]): int(r["n"]) for r in rows}
+
+
+def portable_effort(
+    con: Any,
+    org_id: int,
+    store: str | None = None,
+    channel: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    segment: str | None = None,
+    persons: list[int] | None = None,
+) -> EffortList:
+    """``effort`` on any Ibis connection (DuckDB, PySpark): the same touchpoints and tests;
+    the engine sums the answers and counts the customers, the tests run here."""
+    found = con.table("touchpoint").filter(_.organization_id == org_id)
+    rows = found.select("code", "channel", "stage").to_pyarrow().to_pylist()
+    kinds = {str(r["code"]): (r["channel"], r["stage"]) for r in rows}
+    sums = _answers(con, org_id, store, since, until, segment, persons)
+    if channel:
+        sums = {k: s for k, s in sums.items() if kinds.get(k, (None,))[0] == channel}
+    if not sums:
+        return EffortList(message="No effort (CES) answers about a touchpoint match these filters.")
+    reach = _portable_reach(con, org_id, store, since, until, segment, persons)
+    return EffortList(rank_effort(sums, reach, kinds), sum(s.n for s in sums.values()))

@@ -243,3 +243,28 @@ def emotion_evidence(
     return FrictionEvidence(
         name, len(orders), len(people), 0, len(found), people, orders, [], shown
     )
+
+
+def portable_negative_emotion(
+    con: Any,
+    org_id: int,
+    store: str | None = None,
+    channel: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    segment: str | None = None,
+    persons: list[int] | None = None,
+) -> EmotionList:
+    """``negative_emotion`` on any Ibis connection (DuckDB, PySpark): the same stages; the
+    engine places and counts the comments (journeys by window functions), the tests run
+    here."""
+    start, end = _bounds(since, until)
+    journeys = _journeys(store, channel, since, until, segment)
+    t = stage_comments(con, org_id, start, end, journeys, portable=True)
+    if persons is not None:
+        who = ibis.memtable({"who": persons}, schema={"who": "int64"})
+        t = t.semi_join(who, t.person == who.who)
+    sums = _sums(t.filter(t.stage != "unknown"))
+    if not sums:
+        return EmotionList(message="No enriched comments at a known stage match these filters.")
+    return EmotionList(rank_stages(sums), sum(s.comments for s in sums.values()))

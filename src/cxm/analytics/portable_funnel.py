@@ -12,6 +12,8 @@ medians are aggregated by the engine; times are epoch microseconds, as on the fa
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -53,6 +55,11 @@ def _functions(con: Any) -> tuple[Any, Any]:
         utc = dt.Timestamp(timezone="UTC")
         return (lambda ts: _spark_micros(ts.cast(utc))), _spark_property
     return _duck_micros, _duck_property
+
+
+def json_property(con: Any) -> Any:
+    """The engine's function giving a JSON document's value at a path as text."""
+    return _functions(con)[1]
 
 
 def _resolve(con: Any, org_id: int, steps: list[Step]) -> list[Step]:
@@ -267,11 +274,13 @@ def _steps(row: dict[str, Any], labels: list[str]) -> list[StepResult]:
     )
 
 
-def portable_funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:
-    """The funnel on any Ibis backend: the same as ``funnels.funnel`` on the fast path."""
+@contextmanager
+def portable_attempts(con: Any, org_id: int, q: FunnelQuery) -> Iterator[Any]:
+    """The attempts the filters keep, as an Ibis table valid inside the block: ``person``,
+    ``reached`` (steps reached), ``u{i}`` (epoch microseconds step i was reached) and the
+    first event's ``channel``, ``store``, ``local_at`` and ``segment``."""
     steps = _resolve(con, org_id, q.check())
     k = len(steps)
-    labels = [s.label for s in steps]
     look = _lookups(_events(con, org_id, steps, q.strict), k, q.strict, _window_us(q))
     scratch = _Scratch(con)
     try:
@@ -289,6 +298,16 @@ def portable_funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:
         if q.until:
             end = datetime.combine(q.until + timedelta(days=1), time())
             attempts = attempts.filter(attempts.local_at < end)
+        yield attempts
+    finally:
+        scratch.drop()
+
+
+def portable_funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:
+    """The funnel on any Ibis backend: the same as ``funnels.funnel`` on the fast path."""
+    labels = [s.label for s in q.check()]
+    k = len(labels)
+    with portable_attempts(con, org_id, q) as attempts:
         [overall] = attempts.aggregate(**_aggregates(attempts, k)).to_pyarrow().to_pylist()
         if not overall["attempts"]:
             return Funnel([], 0, 0, None, {}, "No attempts match these filters.")
@@ -299,8 +318,6 @@ def portable_funnel(con: Any, org_id: int, q: FunnelQuery) -> Funnel:
             groups[column] = {
                 str(r[column]): _steps(r, labels) for r in sorted(rows, key=lambda r: r[column])
             }
-    finally:
-        scratch.drop()
     total = overall["to_complete"]
     return Funnel(
         _steps(overall, labels),
