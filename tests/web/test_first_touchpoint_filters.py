@@ -71,7 +71,9 @@ def test_pages_keep_the_chosen_filters_and_carry_them_to_the_evidence(
     assert page.status_code == 200
     assert '<option value="ad" selected>' in page.text
     assert '<option value="promoter" selected>' in page.text
-    assert "No NPS effect under an outcome filter" in page.text
+    # The reason, and each row's note, in the user's language (Ukrainian).
+    assert "Ефект на NPS не рахується з фільтром за результатом" in page.text
+    assert "немає ефекту на NPS з фільтром за результатом" in page.text
     links = [
         chunk.rsplit('href="', 1)[1].split('"')[0]
         for chunk in page.text.split('data-testid="evidence-link"')[:-1]
