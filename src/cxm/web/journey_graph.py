@@ -7,17 +7,23 @@ target (within a column an arc on its right, a loop back bends below), as thick 
 count. Friction is
 coloured: red for the map's worst edge, amber for edges in the slowest quarter by median
 hours; a touchpoint where an unusual share of journeys ends (the top quarter, and at least
-10 %) is amber too.
+10 %) is amber too, and so is one the friction list flags (``map_friction``: a funnel step of
+its events with unusual drop-off, or high effort); a stage with negative emotion is marked
+on its column title and its point of the emotion curve.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cxm.analytics.emotion_curve import CurvePoint
+from cxm.analytics.friction_dropoff import DropOff
+from cxm.analytics.friction_effort import EffortPoint
+from cxm.analytics.friction_emotion import EmotionPoint
 from cxm.analytics.journey_map import Node
 from cxm.analytics.journeys import Edge
+from cxm.analytics.map_friction import MapFriction
 from cxm.ingest.models import STAGES
 
 COLUMN = 285  # px between stage columns (room for edge labels between nodes)
@@ -32,7 +38,15 @@ class PlacedNode:
     node: Node
     x: float
     y: float
-    friction: bool
+    ends: bool  # an unusual share of journeys ends here
+    drop_offs: tuple[DropOff, ...] = ()  # its funnel steps with unusual drop-off
+    effort: EffortPoint | None = None  # its high effort (CES)
+
+    @property
+    def friction(self) -> list[str]:
+        """Why the touchpoint is coloured: ``ends``, ``drop_off``, ``effort`` (none: not)."""
+        why = [("ends", self.ends), ("drop_off", bool(self.drop_offs)), ("effort", self.effort)]
+        return [name for name, flagged in why if flagged]
 
 
 @dataclass(frozen=True)
@@ -51,6 +65,7 @@ class CurveMark:
     x: float
     y: float
     point: CurvePoint
+    unhappy: EmotionPoint | None = None  # the stage's negative emotion, if flagged
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,7 @@ class Drawing:
     curve_top: float
     node_width: int = NODE_W
     node_height: int = NODE_H
+    unhappy: dict[str, EmotionPoint] = field(default_factory=dict)  # stages drawn, flagged
 
 
 def _quartile(values: Sequence[float]) -> float:
@@ -78,8 +94,11 @@ def layout(
     stage_of: Mapping[str, str],
     worst: Edge | None,
     curve: Sequence[CurvePoint] = (),
+    friction: MapFriction | None = None,
 ) -> Drawing:
-    """Place the touchpoints that the shown edges join, and route the edges between them."""
+    """Place the touchpoints that the shown edges join, and route the edges between them;
+    ``friction`` marks the touchpoints and stages the friction list flags."""
+    friction = friction or MapFriction()
     used = {e.source for e in edges} | {e.target for e in edges}
     shown = [n for n in nodes if n.step in used]
     order = [s for s in STAGES if any(stage_of.get(n.step) == s for n in shown)]
@@ -95,7 +114,14 @@ def layout(
         rows[stage or "unknown"] = row + 1
         x = 20 + column[stage or "unknown"] * COLUMN
         y = TOP + row * ROW
-        placed[n.step] = PlacedNode(n, x, y, n.end_share >= max(ends, 0.1))
+        placed[n.step] = PlacedNode(
+            n,
+            x,
+            y,
+            n.end_share >= max(ends, 0.1),
+            tuple(friction.drop_offs.get(n.step, ())),
+            friction.effort.get(n.step),
+        )
     slow = _quartile([e.median_hours for e in edges])
     top = max((e.count for e in edges), default=1)
     drawn = []
@@ -127,16 +153,28 @@ def layout(
         drawn.append(PlacedEdge(e, path, 1.5 + 10 * e.count / top, kind, lx, ly))
     width = 40 + max(len(order), 1) * COLUMN
     graph_h = TOP + max(rows.values(), default=1) * ROW + 40
-    marks, curve_path = _curve(curve, column, graph_h)
+    marks, curve_path = _curve(curve, column, graph_h, friction.emotion)
     height = graph_h + (CURVE_H + 50 if marks else 0)
     stages = [(s, 20 + column[s] * COLUMN + NODE_W / 2) for s in order]
+    unhappy = {s: m for s, m in friction.emotion.items() if s in column}
     return Drawing(
-        width, int(height), stages, list(placed.values()), drawn, marks, curve_path, graph_h
+        width,
+        int(height),
+        stages,
+        list(placed.values()),
+        drawn,
+        marks,
+        curve_path,
+        graph_h,
+        unhappy=unhappy,
     )
 
 
 def _curve(
-    points: Sequence[CurvePoint], column: Mapping[str, int], top: float
+    points: Sequence[CurvePoint],
+    column: Mapping[str, int],
+    top: float,
+    unhappy: Mapping[str, EmotionPoint],
 ) -> tuple[list[CurveMark], str]:
     """Mean sentiment per stage (-1 at the bottom, +1 at the top) under the stage columns."""
     marks = []
@@ -145,7 +183,7 @@ def _curve(
             continue
         x = 20 + column[p.key] * COLUMN + NODE_W / 2
         y = top + 20 + (1 - p.sentiment.value) / 2 * CURVE_H
-        marks.append(CurveMark(p.key, x, y, p))
+        marks.append(CurveMark(p.key, x, y, p, unhappy.get(p.key)))
     marks.sort(key=lambda m: m.x)
     path = " ".join(f"{'M' if i == 0 else 'L'}{m.x:.0f},{m.y:.0f}" for i, m in enumerate(marks))
     return marks, path

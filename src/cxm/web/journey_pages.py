@@ -20,6 +20,7 @@ from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.journey_map import edge_customers, load_map_and_paths, worst_edge
 from cxm.analytics.journeys import OUTCOMES, JourneyQuery
+from cxm.analytics.map_friction import MapFriction, load_map_friction
 from cxm.analytics.quadrants import moment_quadrants
 from cxm.core.errors import ValidationError
 from cxm.ingest.models import CHANNELS, STAGES
@@ -113,6 +114,8 @@ def _map(analytics: Any, org_id: int, q: JourneyQuery) -> dict[str, Any]:
     shown = edges[:SHOWN_EDGES]
     worst = worst_edge(shown)
     medians = sorted(e.median_hours for e in shown)
+    # What the friction list's sections flag under the same filters (cached on their own).
+    marks = load_map_friction(analytics, org_id, q) if shown else MapFriction()
     return {
         "edges": shown,
         "total_edges": len(edges),
@@ -120,7 +123,9 @@ def _map(analytics: Any, org_id: int, q: JourneyQuery) -> dict[str, Any]:
         "worst": worst,
         "slow": medians[(3 * len(medians)) // 4] if medians else 0.0,
         "top": max((e.count for e in shown), default=1),
-        "drawing": layout(shown, nodes, choices["stage_of"], worst, curve) if shown else None,
+        "drawing": layout(shown, nodes, choices["stage_of"], worst, curve, marks)
+        if shown
+        else None,
         "curve": curve,
         "stores": _stores(analytics, org_id),
         "segments": choices["segments"],

@@ -1,0 +1,59 @@
+"""The friction list's drop-off, effort and emotion sections under the journey map's filters,
+as marks per touchpoint and stage.
+
+The sections are the friction list's own (``friction_dropoff``, ``friction_effort``,
+``friction_emotion``), run with the map's store, channel, dates and segment, and with its
+first touchpoint and outcome as the customers they keep (``first_touchpoint``), as the
+friction list does. Only what a section flags is kept: funnel steps with unusual drop-off
+(by the touchpoint whose events they are), touchpoints with significantly high effort and
+stages with significantly negative emotion. The driver analysis behind the friction list's
+events is not run: it marks no touchpoint of the map.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from cxm.analytics.first_touchpoint import customers_allowed
+from cxm.analytics.friction_dropoff import DropOff, drop_offs
+from cxm.analytics.friction_effort import EffortPoint, effort
+from cxm.analytics.friction_emotion import EmotionPoint, negative_emotion
+from cxm.analytics.journeys import JourneyQuery
+
+
+@dataclass(frozen=True)
+class MapFriction:
+    drop_offs: dict[str, list[DropOff]] = field(default_factory=dict)  # touchpoint: its steps
+    effort: dict[str, EffortPoint] = field(default_factory=dict)  # touchpoint: its high effort
+    emotion: dict[str, EmotionPoint] = field(default_factory=dict)  # stage: its negative emotion
+
+
+def map_friction(con: Any, org_id: int, q: JourneyQuery) -> MapFriction:
+    """What the friction sections flag for the map's filters (``con``: synced Ibis DuckDB)."""
+    who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, (), q.segment, who)
+    hard = effort(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
+    unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
+    dropping: dict[str, list[DropOff]] = {}
+    for d in steps.steps:  # ranked: the worst step of a touchpoint first
+        if d.unusual and d.touchpoint:
+            dropping.setdefault(d.touchpoint, []).append(d)
+    return MapFriction(
+        dropping,
+        {e.touchpoint: e for e in hard.points if e.harmful},
+        {m.stage: m for m in unhappy.points if m.harmful},
+    )
+
+
+def load_map_friction(analytics: Any, org_id: int, q: JourneyQuery) -> MapFriction:
+    """``map_friction`` reused while the synced data stay the same; the gap that cuts the
+    map's journeys plays no part in it, so every gap shares one result."""
+    key = ("journey-map-friction", org_id, replace(q, gap_days=JourneyQuery.gap_days))
+
+    def compute() -> MapFriction:
+        with analytics.fresh() as con:
+            return map_friction(con, org_id, q)
+
+    found: MapFriction = analytics.cached(key, compute)
+    return found
