@@ -56,3 +56,16 @@ def test_the_moments_page_says_too_few_respondents_in_ukrainian(
     assert page.status_code == 200
     assert "Замало респондентів (30; потрібно щонайменше 100)" in page.text
     assert "Too few respondents" not in page.text
+
+
+def test_the_outcome_refusal_of_the_driver_analysis_is_translated() -> None:
+    from cxm.analytics.first_touchpoint import refuse_outcome
+    from cxm.core.errors import ValidationError
+
+    for analysis in ("the driver analysis", "the quadrants' importance (a driver analysis)"):
+        try:
+            refuse_outcome("detractor", analysis)
+        except ValidationError as exc:
+            said = translate(str(exc), UK)
+        assert said.startswith("Аналіз чинників пояснює відповідь NPS")
+        assert "«критик»" in said

@@ -86,7 +86,7 @@ def test_pages_keep_the_chosen_filters_and_carry_them_to_the_evidence(
     moments = client.get("/moments", params={"first": "visit", "outcome": "detractor"})
     assert moments.status_code == 200
     assert '<option value="visit" selected>' in moments.text
-    assert "outcome: the driver analysis explains the NPS answer" in moments.text
+    assert "Аналіз чинників пояснює відповідь NPS" in moments.text
 
 
 def test_cli_takes_first_and_outcome_with_json(

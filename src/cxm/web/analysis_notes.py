@@ -46,6 +46,14 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"(?P<drivers>.+) follow from the other drivers; drop them\.",
             "%(drivers)s follow from the other drivers; drop them.",
         ),
+        (
+            r"outcome: .+ explains the NPS answer, and the outcome is that answer's group; "
+            r"keeping only (?P<outcome>\w+)s leaves nothing to explain\. Leave the outcome "
+            r"out, or compare groups on the journey map\.",
+            "The driver analysis explains the NPS answer, and the outcome is that answer's "
+            "group; keeping only the %(outcome)s group leaves nothing to explain. Leave the "
+            "outcome out, or compare groups on the journey map.",
+        ),
     )
 )
 _PAIR = _PATTERNS[2][0]
@@ -84,7 +92,7 @@ def _one(text: str, gettext: Gettext) -> str:
         found = pattern.fullmatch(text)
         if found:
             values = found.groupdict()
-            for key in ("a", "b", "drivers"):
+            for key in ("a", "b", "drivers", "outcome"):
                 if key in values:
                     values[key] = _driver(values[key], gettext)
             return gettext(msgid) % values
