@@ -22,10 +22,13 @@ from cxm.analytics.emotion_curve import (
     portable_emotion_curve,
     stage_comments,
 )
+from cxm.analytics.first_touchpoint import customers_allowed
+from cxm.analytics.friction import FrictionQuery, friction
 from cxm.analytics.friction_dropoff import drop_offs, portable_drop_offs
 from cxm.analytics.friction_effort import effort, portable_effort
 from cxm.analytics.friction_emotion import negative_emotion, portable_negative_emotion
 from cxm.analytics.journeys import JourneyQuery
+from cxm.analytics.portable_friction import portable_customers_allowed, portable_sections
 from cxm.analytics.spark import export_parquet
 from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
@@ -255,6 +258,23 @@ def test_portable_duckdb_equals_the_embedded_curve_and_sections_on_the_demo_worl
                 assert asdict(portable_drop_offs(con, org, **kw)) == asdict(
                     drop_offs(con, org, **kw)
                 )
+            # The first-touchpoint and outcome filters, found by the engine as well.
+            for first, outcome, since in (
+                ("web_product", None, None),
+                (None, "detractor", None),
+                ("store_visit", "promoter", date(2026, 3, 1)),
+            ):
+                allowed = customers_allowed(con, org, first, outcome, since)
+                assert portable_customers_allowed(con, org, first, outcome, since) == allowed
+                assert allowed
+            filtered = friction(con, org, FrictionQuery(first="web_product", outcome="detractor"))
+            narrowed = portable_sections(con, org, first="web_product", outcome="detractor")
+            assert asdict(narrowed) == {
+                "drop_offs": asdict(filtered.drop_offs),
+                "effort": asdict(filtered.effort),
+                "emotion": asdict(filtered.emotion),
+            }
+            assert narrowed.drop_offs.steps and narrowed.effort.points and narrowed.emotion.points
             sections = _sections(con, org)
     finally:
         analytics.close()
@@ -267,15 +287,8 @@ def _stages_by_id(con: Any, org: int, lookback_days: int) -> dict[int, str]:
 
 
 def _sections(con: Any, org: int) -> dict[str, Any]:
-    return json.loads(
-        json.dumps(
-            {
-                "drop_offs": asdict(portable_drop_offs(con, org)),
-                "effort": asdict(portable_effort(con, org)),
-                "emotion": asdict(portable_negative_emotion(con, org)),
-            }
-        )
-    )
+    found: dict[str, Any] = json.loads(json.dumps(asdict(portable_sections(con, org))))
+    return found
 
 
 def _planted_truths(sections: dict[str, Any]) -> None:
@@ -299,13 +312,16 @@ def test_pyspark_local_mode_equals_duckdb_for_the_curve_and_the_sections(
         export_parquet(analytics, tmp_path / "parquet")
         curve = [p.as_dict() for p in emotion_curve(analytics, org)]
         with analytics.fresh() as con:
-            sections = _sections(con, org)
+            found = portable_sections(con, org, first="web_product", outcome="detractor")
+            sections = json.loads(json.dumps(asdict(found)))
     finally:
         analytics.close()
-    # Each run starts Spark in its own process (a minute or more): the unfiltered curve and
-    # sections; the journey filters' Spark form is checked by test_portable.
+    # Each run starts Spark in its own process (a minute or more): the unfiltered curve, and
+    # the sections under the first-touchpoint and outcome filters (found by Spark as well;
+    # the DuckDB test checks these against the embedded friction list).
     options = ["--org-id", str(org), "--master", "local[2]"]
     same_figures(spark_cli(tmp_path / "parquet", options, "emotion-curve"), curve, "curve")
-    found = spark_cli(tmp_path / "parquet", options, "friction-sections")
+    filters = ["--first", "web_product", "--outcome", "detractor"]
+    found = spark_cli(tmp_path / "parquet", options + filters, "friction-sections")
     same_figures(found, sections, "sections")
-    _planted_truths(found)
+    assert found["drop_offs"]["steps"] and found["effort"]["points"]

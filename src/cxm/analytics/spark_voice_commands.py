@@ -71,6 +71,13 @@ def spark_emotion_curve(
 @click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--segment", default=None, help="Only customers in this segment.")
+@click.option("--first", default=None, help="Only customers whose journey starts at this code.")
+@click.option(
+    "--outcome",
+    type=click.Choice(["promoter", "passive", "detractor"]),
+    default=None,
+    help="Only customers whose latest NPS answer is in this group.",
+)
 @click.option("--master", default="local[*]", show_default=True, help="Spark master URL.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def spark_friction_sections(
@@ -82,6 +89,8 @@ def spark_friction_sections(
     since: datetime | None,
     until: datetime | None,
     segment: str | None,
+    first: str | None,
+    outcome: str | None,
     master: str,
     as_json: bool,
 ) -> None:
@@ -89,29 +98,25 @@ def spark_friction_sections(
 
     The same sections, with the same filters and results, as `cxm friction` on the embedded
     analytics store: funnel steps with unusual drop-off, touchpoints hard to deal with (CES)
-    and stages customers write unhappily about. The engine counts; the tests run here.
+    and stages customers write unhappily about, narrowed to customers with a journey starting
+    at a touchpoint (--first) or in an NPS group (--outcome) as there. The engine counts; the
+    tests run here.
 
     \b
     Example:
       cxm analytics spark friction-sections ./parquet --org-id 1 --channel web --json
+      cxm analytics spark friction-sections ./parquet --org-id 1 --outcome detractor
     """
-    from cxm.analytics.friction_dropoff import portable_drop_offs
-    from cxm.analytics.friction_effort import portable_effort
-    from cxm.analytics.friction_emotion import portable_negative_emotion
+    from cxm.analytics.portable_friction import portable_sections
 
     start = since.date() if since else None
     end = until.date() if until else None
 
     def run(con: Any) -> dict[str, Any]:
-        return {
-            "drop_offs": asdict(
-                portable_drop_offs(con, org_id, store, channel, start, end, funnels, segment)
-            ),
-            "effort": asdict(portable_effort(con, org_id, store, channel, start, end, segment)),
-            "emotion": asdict(
-                portable_negative_emotion(con, org_id, store, channel, start, end, segment)
-            ),
-        }
+        found = portable_sections(
+            con, org_id, store, channel, start, end, funnels, segment, first, outcome
+        )
+        return asdict(found)
 
     try:
         found = _on_spark(directory, master, run)
