@@ -137,3 +137,27 @@ def test_dfg_api_takes_the_map_filters(site: Site, client: TestClient) -> None:
     assert bad.status_code == 422
     none = client.get("/api/v1/analytics/variants", params={"segment": "x"}, headers=headers)
     assert none.json() == {"variants": [], "message": "No journeys match these filters."}
+
+
+def test_a_form_step_with_unusual_drop_off_colours_its_touchpoint_with_the_reason_escaped(
+    site: Site, client: TestClient
+) -> None:
+    from tests.analytics.test_friction_dropoff import form_world
+    from tests.web.conftest import csrf_of
+
+    form_world(site.app.state.db, site.org_id, event="Form <i>Step</i>")
+    log_in(client, site.email)
+    token = csrf_of(client.get("/").text)
+    client.post("/language", data={"csrf_token": token, "language": "en", "next": "/"})
+    text = client.get("/journeys").text
+    start = text.index('data-step="form"')
+    node = text[text.rindex("<a ", 0, start) : text.index("</a>", start)]
+    # Every journey through the form ends there, so it is amber for that too.
+    assert 'class="node friction"' in node and 'data-friction="ends drop_off"' in node
+    # Step 2 loses 20 of its 38 attempts; the other steps 2 of 40 and 1 of 18 (median 5.3%).
+    assert (
+        "Unusual drop-off at Form &lt;i&gt;Step&lt;/i&gt;[step=2]: 52.6% of the attempts that "
+        "reach it go no further (other steps: 5.3%)." in node
+    )
+    assert "<i>" not in text
+    assert "data-friction" not in text[text.index('data-step="page"') :].split("</a>")[0]
