@@ -35,7 +35,7 @@ import polars as pl
 import statsmodels.api as sm
 
 from cxm.analytics.first_touchpoint import keep_orders, refuse_outcome
-from cxm.analytics.order_facts import OrderQuery, order_facts
+from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
 from cxm.analytics.relimp import EXACT_UP_TO, Method, importance, method_for
 from cxm.analytics.stats import mean
 from cxm.analytics.theme_drivers import is_theme, theme_faults, with_theme_flags
@@ -130,11 +130,13 @@ def fingerprint(data: pl.DataFrame) -> str:
     return hashlib.sha1(rows.encode(), usedforsecurity=False).hexdigest()
 
 
-def respondents(con: Any, org_id: int, q: DriverQuery) -> pl.DataFrame:
+def respondents(
+    con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED
+) -> pl.DataFrame:
     """One row per answered order with each driver as 0/1 and its score."""
     themes = [d for d in q.drivers if is_theme(d)]
     codes = tuple(d for d in q.drivers if d not in BUILT_IN and not is_theme(d))
-    facts = order_facts(
+    facts = source.facts(
         con,
         org_id,
         OrderQuery(
@@ -250,9 +252,9 @@ def _dependent(x: pd.DataFrame, drivers: list[str]) -> str | None:
     )
 
 
-def _prepare(con: Any, org_id: int, q: DriverQuery) -> _Prepared:
+def _prepare(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED) -> _Prepared:
     q.check()
-    data = respondents(con, org_id, q)
+    data = respondents(con, org_id, q, source)
     n = data.height
     if n < MIN_RESPONDENTS:
         return _Prepared(
@@ -329,9 +331,10 @@ def _skipped(data: pl.DataFrame, d: str, why: str) -> Driver:
     )  # fmt: skip
 
 
-def analyse(con: Any, org_id: int, q: DriverQuery) -> DriverResult:
-    """Key driver analysis over the synced analytics store (``con``: Ibis DuckDB)."""
-    prepared = _prepare(con, org_id, q)
+def analyse(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED) -> DriverResult:
+    """Key driver analysis over the synced analytics store (``con``: Ibis DuckDB, or any Ibis
+    backend with ``source=PORTABLE`` from ``cxm.analytics.portable_orders``)."""
+    prepared = _prepare(con, org_id, q, source)
     data, usable = prepared.data, prepared.usable
     n = data.height
     nps = float(data["score"].mean()) if n else None  # type: ignore[arg-type]

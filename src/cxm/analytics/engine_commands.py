@@ -260,4 +260,8 @@ def spark_funnel(
     echo_funnel(found, by, as_json)
 
 
-from cxm.analytics import spark_voice_commands  # noqa: E402, F401  (registers its commands)
+# The modules below register their commands on the spark group (one line each).
+from cxm.analytics import (  # noqa: E402
+    spark_order_commands,  # noqa: F401  (drivers, friction, outcomes)
+    spark_voice_commands,  # noqa: F401  (emotion-curve, friction-sections)
+)

@@ -24,7 +24,7 @@ points keep their reach and churn, unranked, with a note (``first_touchpoint``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -40,7 +40,7 @@ from cxm.analytics.first_touchpoint import (
 from cxm.analytics.friction_dropoff import DropOffList, drop_offs
 from cxm.analytics.friction_effort import EffortList, effort
 from cxm.analytics.friction_emotion import EmotionList, negative_emotion
-from cxm.analytics.order_facts import OrderQuery, order_facts
+from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
 
 UNDER_OUTCOME_NOTE = "no NPS effect under an outcome filter"
 NO_EFFECT_UNDER_OUTCOME = (
@@ -94,6 +94,20 @@ class FrictionList:
 
 def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
     """Ranked friction points over the synced analytics store (``con``: Ibis DuckDB)."""
+    found = order_friction(con, org_id, q)
+    who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, q.funnels, q.segment, who)
+    hard = effort(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
+    unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
+    return replace(found, drop_offs=steps, effort=hard, emotion=unhappy)
+
+
+def order_friction(
+    con: Any, org_id: int, q: FrictionQuery, source: OrderSource = EMBEDDED
+) -> FrictionList:
+    """The ranked friction points of the order facts alone (late, contact loops, returns,
+    touchpoints), without the drop-off, effort and emotion lists; any Ibis backend with
+    ``source=PORTABLE`` from ``cxm.analytics.portable_orders``."""
     names = tuple(dict.fromkeys((*BUILT_IN, *q.touchpoints)))
     check_outcome(q.outcome)
     check_first(con, org_id, q.first)
@@ -105,11 +119,12 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
                 names, q.loop_contacts, True, True, 0, q.store, q.channel, q.since, q.until,
                 segment=q.segment, first=q.first,
             ),
+            source,
         )
         if q.outcome is None
         else DriverResult(0, None, None, message=NO_EFFECT_UNDER_OUTCOME)
     )  # fmt: skip
-    facts = order_facts(
+    facts = source.facts(
         con,
         org_id,
         OrderQuery(q.store, q.channel, q.since, q.until, touchpoints=tuple(q.touchpoints)),
@@ -158,8 +173,4 @@ def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
             )
         )
     points.sort(key=lambda p: (p.score is None, -(p.score or 0.0), p.name))
-    who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
-    steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, q.funnels, q.segment, who)
-    hard = effort(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
-    unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
-    return FrictionList(points, kpi.respondents, kpi.message, steps, hard, unhappy)
+    return FrictionList(points, kpi.respondents, kpi.message)

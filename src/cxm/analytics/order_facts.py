@@ -15,6 +15,7 @@ to the order, scored +100 (9-10), 0 (7-8) or -100 (0-6) per respondent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -152,6 +153,13 @@ def order_facts(con: Any, org_id: int, q: OrderQuery) -> pl.DataFrame:
         frame = frame.filter(pl.col("placed_at_local").dt.date() >= q.since)
     if q.until:
         frame = frame.filter(pl.col("placed_at_local").dt.date() <= q.until)
+    return with_outcomes(frame)
+
+
+def with_outcomes(frame: pl.DataFrame) -> pl.DataFrame:
+    """The facts with the outcomes read from them: ``score`` (from ``nps``), ``churned`` and
+    ``repeat_90`` (from ``followed_up`` and ``next_order_at``); both forms of the facts end
+    here, so the outcome rules have one definition."""
     return frame.with_columns(
         score=nps_score(),
         churned=pl.when(pl.col("followed_up")).then(pl.col("next_order_at").is_null()),
@@ -159,3 +167,63 @@ def order_facts(con: Any, org_id: int, q: OrderQuery) -> pl.DataFrame:
             (pl.col("next_order_at") - pl.col("placed_at")).dt.total_days() <= 90
         ),
     )
+
+
+_VARIANTS = """
+SELECT order_id, string_agg(code, '{sep}' ORDER BY ts, seq) AS variant FROM (
+  SELECT e.order_id, t.code, e.occurred_at AS ts, e.id AS seq,
+         lag(t.code) OVER (PARTITION BY e.order_id ORDER BY e.occurred_at, e.id) AS before
+  FROM event e JOIN touchpoint t ON t.id = e.touchpoint_id
+  WHERE e.organization_id = ? AND e.order_id IS NOT NULL
+) WHERE before IS NULL OR before <> code GROUP BY order_id
+"""
+
+
+_VOICES = """
+SELECT r.order_id, 'csat' AS kind, a.value AS value, NULL AS negative
+FROM survey_answer a JOIN survey_response r ON r.id = a.response_id
+WHERE a.organization_id = $org AND a.kind = 'csat' AND r.order_id IS NOT NULL
+  AND r.status = 'complete'
+UNION ALL
+SELECT f.order_id, 'sentiment', e.sentiment_score, e.sentiment = 'negative'
+FROM feedback f JOIN (
+  SELECT feedback_id, max(id) AS newest FROM text_enrichment
+  WHERE organization_id = $org GROUP BY feedback_id
+) n ON n.feedback_id = f.id JOIN text_enrichment e ON e.id = n.newest
+WHERE f.organization_id = $org AND f.order_id IS NOT NULL
+"""
+
+VARIANT_SEPARATOR = "\u2192"
+
+
+def order_variants(con: Any, org_id: int) -> pl.DataFrame:
+    """``order_id`` and ``variant``: the touchpoint codes of the events about each order, in
+    order of time then arrival, a code repeated back to back kept once, joined by an arrow."""
+    sql = _VARIANTS.format(sep=VARIANT_SEPARATOR)
+    frame = pl.from_arrow(con.con.sql(sql, params=[org_id]).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def order_voices(con: Any, org_id: int) -> pl.DataFrame:
+    """What customers said about orders, one row each: ``order_id``, ``kind`` (``csat``: a
+    completed 1-5 answer in ``value``; ``sentiment``: a comment's newest enrichment, its score
+    in ``value`` and whether it reads ``negative``)."""
+    frame = pl.from_arrow(con.con.sql(_VOICES, params={"org": org_id}).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+@dataclass(frozen=True)
+class OrderSource:
+    """Where the per-order frames come from: the embedded DuckDB SQL (``EMBEDDED``, the fast
+    default) or the portable Ibis expressions that run on DuckDB and Spark
+    (``cxm.analytics.portable_orders.PORTABLE``). Both give the same frames; the analyses on
+    top (drivers, outcomes, friction) are the same Python code on either."""
+
+    facts: Callable[[Any, int, OrderQuery], pl.DataFrame] = order_facts
+    variants: Callable[[Any, int], pl.DataFrame] = order_variants
+    voices: Callable[[Any, int], pl.DataFrame] = order_voices
+
+
+EMBEDDED = OrderSource()

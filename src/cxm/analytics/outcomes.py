@@ -23,7 +23,7 @@ from typing import Any
 import polars as pl
 
 from cxm.analytics.journeys import JourneyQuery, people
-from cxm.analytics.order_facts import OrderQuery, order_facts
+from cxm.analytics.order_facts import EMBEDDED, VARIANT_SEPARATOR, OrderQuery, OrderSource
 from cxm.analytics.stats import (
     Change,
     Estimate,
@@ -37,7 +37,7 @@ from cxm.analytics.stats import (
 from cxm.core.errors import Fault, ValidationError
 
 BUILT_IN = ("late", "contact_loop", "returned")
-SEPARATOR = "\u2192"
+SEPARATOR = VARIANT_SEPARATOR
 
 
 @dataclass(frozen=True)
@@ -101,31 +101,6 @@ class Outcomes:
     sentiment_p_value: float | None = None
 
 
-_VARIANTS = """
-SELECT order_id, string_agg(code, '{sep}' ORDER BY ts, seq) AS variant FROM (
-  SELECT e.order_id, t.code, e.occurred_at AS ts, e.id AS seq,
-         lag(t.code) OVER (PARTITION BY e.order_id ORDER BY e.occurred_at, e.id) AS before
-  FROM event e JOIN touchpoint t ON t.id = e.touchpoint_id
-  WHERE e.organization_id = ? AND e.order_id IS NOT NULL
-) WHERE before IS NULL OR before <> code GROUP BY order_id
-"""
-
-
-_VOICES = """
-SELECT r.order_id, 'csat' AS kind, a.value AS value, NULL AS negative
-FROM survey_answer a JOIN survey_response r ON r.id = a.response_id
-WHERE a.organization_id = $org AND a.kind = 'csat' AND r.order_id IS NOT NULL
-  AND r.status = 'complete'
-UNION ALL
-SELECT f.order_id, 'sentiment', e.sentiment_score, e.sentiment = 'negative'
-FROM feedback f JOIN (
-  SELECT feedback_id, max(id) AS newest FROM text_enrichment
-  WHERE organization_id = $org GROUP BY feedback_id
-) n ON n.feedback_id = f.id JOIN text_enrichment e ON e.id = n.newest
-WHERE f.organization_id = $org AND f.order_id IS NOT NULL
-"""
-
-
 @dataclass(frozen=True)
 class _Voices:
     """CSAT answers and enriched comments about orders, one row each."""
@@ -141,9 +116,7 @@ class _Voices:
         return mean(csat), mean(said["value"].to_list()), negative
 
 
-def _voices(con: Any, org_id: int) -> _Voices:
-    frame = pl.from_arrow(con.con.sql(_VOICES, params={"org": org_id}).to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
+def _voices(frame: pl.DataFrame) -> _Voices:
     return _Voices(
         frame.filter(pl.col("kind") == "csat"), frame.filter(pl.col("kind") == "sentiment")
     )
@@ -192,11 +165,12 @@ def _difference(a: Estimate, b: Estimate) -> Change:
     return tested
 
 
-def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
-    """Outcomes per variant, or with and without an event (``con``: synced Ibis DuckDB)."""
+def outcomes(con: Any, org_id: int, q: OutcomeQuery, source: OrderSource = EMBEDDED) -> Outcomes:
+    """Outcomes per variant, or with and without an event (``con``: synced Ibis DuckDB, or
+    any Ibis backend with ``source=PORTABLE`` from ``cxm.analytics.portable_orders``)."""
     q.check()
     code = (q.event,) if q.event and q.event not in BUILT_IN else ()
-    facts = order_facts(
+    facts = source.facts(
         con,
         org_id,
         OrderQuery(q.store, q.channel, q.since, q.until, q.followup_days, touchpoints=code),
@@ -205,10 +179,7 @@ def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
         allowed = people(con, org_id, q.journey_filter()).to_pyarrow().column("who")
         facts = facts.filter(pl.col("person").is_in(pl.Series(allowed).implode()))
     if q.event is None or q.first:
-        variants = pl.from_arrow(
-            con.con.sql(_VARIANTS.format(sep=SEPARATOR), params=[org_id]).to_arrow_table()
-        )
-        assert isinstance(variants, pl.DataFrame)
+        variants = source.variants(con, org_id)
         facts = facts.join(variants, on="order_id", how="left").with_columns(
             pl.col("variant").fill_null("(no events)")
         )
@@ -217,7 +188,7 @@ def outcomes(con: Any, org_id: int, q: OutcomeQuery) -> Outcomes:
             facts = facts.filter(first == q.first)
     if facts.height == 0:
         return Outcomes(message="No orders match these filters.")
-    voices = _voices(con, org_id)
+    voices = _voices(source.voices(con, org_id))
     if q.event is None:
         ranked = facts.group_by("variant").len().sort(["len", "variant"], descending=[True, False])
         return Outcomes(

@@ -1,0 +1,233 @@
+"""`cxm analytics spark drivers|friction|outcomes`: the per-order analyses computed by Spark.
+
+Spark builds the per-order facts from the Parquet export (``portable_orders``); the
+statistics (regression, importance, intervals, tests) are the same Python code as on the
+embedded analytics store, so the figures are the same.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cxm.analytics.drivers import BUILT_IN
+from cxm.analytics.engine_commands import _on_spark, spark_group
+from cxm.core.errors import CxmError
+
+
+def _order_options(func: Any) -> Any:
+    """The Parquet directory, organization, Spark master, the order filters and --json."""
+    for option in reversed(
+        (
+            click.argument("directory", type=click.Path(path_type=Path, file_okay=False)),
+            click.option("--org-id", type=int, required=True, help="Organization id."),
+            click.option("--store", default=None, help="Only orders placed at this location."),
+            click.option("--channel", default=None, help="Only orders placed in this channel."),
+            click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None),
+            click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None),
+            click.option("--segment", default=None, help="Only customers in this segment."),
+            click.option(
+                "--master", default="local[*]", show_default=True, help="Spark master URL."
+            ),
+            click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+        )
+    ):
+        func = option(func)
+    return func
+
+
+def _day(value: datetime | None) -> Any:
+    return value.date() if value else None
+
+
+def _run(directory: Path, master: str, run: Any) -> Any:
+    try:
+        return _on_spark(directory, master, run)
+    except CxmError as exc:  # bad input names its field; say it as the CLI does
+        raise click.ClickException(str(exc)) from exc
+
+
+def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+@spark_group.command("drivers")
+@_order_options
+@click.option(
+    "--driver",
+    "drivers",
+    multiple=True,
+    help=f"A driver (repeat): {', '.join(BUILT_IN)} or a touchpoint code. "
+    "Default: late, contact_loop, returned.",
+)
+@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option("--all-orders", is_flag=True, help="Include orders without a delivery promise.")
+@click.option("--no-controls", is_flag=True, help="Adjust for the other drivers only.")
+@click.option("--bootstrap", type=click.IntRange(0, 2000), default=200, show_default=True)
+@click.option(
+    "--importance", type=click.Choice(["auto", "lmg", "johnson"]), default="auto",
+    show_default=True,
+)  # fmt: skip
+def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
+    """Moments of truth (key driver analysis of NPS) on order facts computed by Spark.
+
+    The same figures as `cxm drivers`; theme drivers (read from comments) run on the
+    embedded analytics store only.
+
+    \b
+    Example:
+      cxm analytics spark drivers ./parquet --org-id 1 --driver late --driver delay_notice \\
+        --bootstrap 200 --json
+    """
+    from cxm.analytics.drivers import DriverQuery, analyse
+    from cxm.analytics.portable_orders import PORTABLE
+
+    themes = [d for d in kw["drivers"] if d.startswith("theme:")]
+    if themes:
+        raise click.BadParameter(
+            f"{', '.join(themes)}: theme drivers run on the embedded store (cxm drivers)",
+            param_hint="--driver",
+        )
+    q = DriverQuery(
+        tuple(kw["drivers"]) or BUILT_IN,
+        kw["loop_contacts"],
+        not kw["all_orders"],
+        not kw["no_controls"],
+        kw["bootstrap"],
+        kw["store"],
+        kw["channel"],
+        _day(kw["since"]),
+        _day(kw["until"]),
+        importance=kw["importance"],
+        segment=kw["segment"],
+    )
+    found = _run(directory, master, lambda con: analyse(con, org_id, q, PORTABLE))
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    click.echo(f"{found.respondents:,} respondents, NPS {_num(found.nps, '{:+.0f}')}")
+    if found.message:
+        click.echo(found.message)
+    for d in found.drivers:
+        click.echo(
+            f"{d.name:<20} {d.respondents_with:>6,}  raw {_num(d.raw_effect):>6}  "
+            f"adjusted {_num(d.adjusted_effect):>6} [{_num(d.adjusted_low)}, "
+            f"{_num(d.adjusted_high)}]  impact {_num(d.impact):>6}  "
+            f"share {_num(d.importance, '{:.0%}')}" + (f"  ({d.note})" if d.note else "")
+        )
+
+
+@spark_group.command("friction")
+@_order_options
+@click.option(
+    "--touchpoint",
+    "touchpoints",
+    multiple=True,
+    help="A touchpoint code to weigh as well (repeat), e.g. cc_howto.",
+)
+@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option(
+    "--outcome",
+    type=click.Choice(["promoter", "passive", "detractor"]),
+    default=None,
+    help="Only customers whose latest complete NPS answer is in this group (reach and churn; "
+    "no NPS effect).",
+)
+def spark_friction(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
+    """Friction points of the orders (late deliveries, contact loops, returns, touchpoints)
+    computed by Spark, ranked by customers affected x NPS points lost.
+
+    The same points and evidence as `cxm friction` (but the first-touchpoint filter); its
+    drop-off, effort and emotion sections are `cxm analytics spark friction-sections`.
+
+    \b
+    Example:
+      cxm analytics spark friction ./parquet --org-id 1 --touchpoint delay_notice --json
+    """
+    from cxm.analytics.friction import FrictionQuery, order_friction
+    from cxm.analytics.portable_orders import PORTABLE
+
+    q = FrictionQuery(
+        tuple(kw["touchpoints"]),
+        kw["loop_contacts"],
+        kw["store"],
+        kw["channel"],
+        _day(kw["since"]),
+        _day(kw["until"]),
+        segment=kw["segment"],
+        outcome=kw["outcome"],
+    )
+    found = _run(directory, master, lambda con: order_friction(con, org_id, q, PORTABLE))
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    if found.message:
+        click.echo(found.message)
+    for p in found.points:
+        score = "-" if p.score is None else f"{p.score:,.0f}"
+        click.echo(
+            f"{score:>10}  {p.name:<16} {p.customers:>7,} customers  "
+            f"NPS {_num(p.nps_effect)} [{_num(p.nps_low)}, {_num(p.nps_high)}]  "
+            f"churn {_num(p.churn_with, '{:.0%}')} vs {_num(p.churn_without, '{:.0%}')}"
+            + (f"  ({p.note})" if p.note else "")
+        )
+
+
+@spark_group.command("outcomes")
+@_order_options
+@click.option("--event", default=None, help="Split by this: late, contact_loop, returned or a "
+              "touchpoint code. Without it: by order variant.")  # fmt: skip
+@click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--outcome",
+    type=click.Choice(["promoter", "passive", "detractor"]),
+    default=None,
+    help="Only customers whose latest complete NPS answer is in this group.",
+)
+@click.option("--first", default=None, help="Only orders whose path starts at this touchpoint.")
+def spark_outcomes(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
+    """Outcome per path (NPS, repeat purchase, churn, CSAT, sentiment) by order variant or
+    by an event, computed by Spark.
+
+    The same groups and tests as `cxm journeys outcomes`.
+
+    \b
+    Example:
+      cxm analytics spark outcomes ./parquet --org-id 1 --event late --json
+    """
+    from cxm.analytics.outcomes import OutcomeQuery, outcomes
+    from cxm.analytics.portable_orders import PORTABLE
+
+    q = OutcomeQuery(
+        kw["event"],
+        top=kw["top"],
+        store=kw["store"],
+        channel=kw["channel"],
+        since=_day(kw["since"]),
+        until=_day(kw["until"]),
+        segment=kw["segment"],
+        outcome=kw["outcome"],
+        first=kw["first"],
+    )
+    found = _run(directory, master, lambda con: outcomes(con, org_id, q, PORTABLE))
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    if found.message:
+        click.echo(found.message)
+    for g in found.groups:
+        click.echo(
+            f"{g.orders:>8,} orders  NPS {_num(g.nps):>6} (n={g.respondents:,})  "
+            f"again in 90 d {_num(g.repeat_90, '{:.0%}'):>4}  "
+            f"churn {_num(g.churn, '{:.0%}'):>4}  {g.label}"
+        )
+    if found.nps_difference is not None:
+        click.echo(
+            f"Difference: NPS {found.nps_difference:+.1f} (p={found.nps_p_value:.3g}), "
+            f"churn {_num(found.churn_difference, '{:+.1%}')}"
+        )
