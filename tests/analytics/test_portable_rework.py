@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from dataclasses import asdict
@@ -24,8 +23,8 @@ from cxm.analytics.spark import export_parquet
 from cxm.core.db import Database
 from cxm.core.settings import Settings
 from cxm.demo.truths import CONTACT_LOOP
+from tests.analytics.engines import need_spark
 from tests.analytics.test_journeys import _world
-from tests.analytics.test_portable import _spark_ready
 from tests.worlds import World
 
 THROUGHPUT_QUERIES = (
@@ -119,11 +118,7 @@ def portable_rework_default(analytics: Analytics, org: int) -> Any:
 def test_pyspark_rework_and_throughput_equal_the_fast_path(
     small_world: World, tmp_path: Path
 ) -> None:
-    reason = _spark_ready()
-    if reason:
-        if os.environ.get("CXM_TEST_SPARK") == "1":
-            pytest.fail(f"CXM_TEST_SPARK=1 but {reason}")
-        pytest.skip(reason)
+    need_spark()
     org = small_world.summary.organization_id
     analytics = Analytics(small_world.db, Settings(data_dir=tmp_path / "duck"))
     try:
