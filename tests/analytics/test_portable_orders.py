@@ -51,15 +51,15 @@ ORDERS: dict[str, tuple[str, str, str | None, list[tuple[str, str]], int | None]
 }  # fmt: skip
 # What the rule and the facts make of them: delivery, late, days_late, contacts, returned,
 # score, churned (with 30 days of follow-up; the data end on 1 August), repeat_90 (u1 came
-# back after 92 days; null for a customer's last order, as ``order_facts`` has it), tp_call.
+# back after 92 days; a last order did not repeat), tp_call.
 EXPECTED = {
     "on time": (True, False, 0, 0, False, 100.0, False, False, False),
-    "late at midnight": (True, True, 1, 0, False, -100.0, True, None, False),
-    "no promise": (False, False, None, 0, False, None, True, None, False),
-    "contact loop": (True, False, None, 3, False, 0.0, True, None, True),
-    "returned": (True, False, -1, 0, True, -100.0, True, None, False),
-    "placed at midnight": (False, False, None, 0, False, None, True, None, False),
-    "last of u1": (False, False, None, 0, False, None, True, None, False),
+    "late at midnight": (True, True, 1, 0, False, -100.0, True, False, False),
+    "no promise": (False, False, None, 0, False, None, True, False, False),
+    "contact loop": (True, False, None, 3, False, 0.0, True, False, True),
+    "returned": (True, False, -1, 0, True, -100.0, True, False, False),
+    "placed at midnight": (False, False, None, 0, False, None, True, False, False),
+    "last of u1": (False, False, None, 0, False, None, True, False, False),
     "too recent": (False, False, None, 0, False, None, None, None, False),
 }
 COLUMNS = ("delivery", "late", "days_late", "contacts", "returned", "score", "churned",

@@ -163,8 +163,10 @@ def with_outcomes(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(
         score=nps_score(),
         churned=pl.when(pl.col("followed_up")).then(pl.col("next_order_at").is_null()),
+        # A last order did not repeat: False, not null (a null would drop it from the share).
         repeat_90=pl.when(pl.col("followed_up")).then(
-            (pl.col("next_order_at") - pl.col("placed_at")).dt.total_days() <= 90
+            pl.col("next_order_at").is_not_null()
+            & ((pl.col("next_order_at") - pl.col("placed_at")).dt.total_days() <= 90)
         ),
     )
 
