@@ -45,6 +45,7 @@ def test_own_labels_teach_a_complaint_the_shipped_model_reads_as_neutral() -> No
         "negative",
     ]
     assert own.polarity == shipped.polarity and own.cyrillic is shipped.cyrillic
+    assert own.latin is shipped.latin
     assert own.version != shipped.version and own.version.endswith(f"-{POLARITY_VERSION}")
 
 

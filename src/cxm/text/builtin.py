@@ -3,10 +3,10 @@
 Sentiment is a three-class logistic regression (negative, neutral, positive); each emotion
 is its own binary logistic regression with decision thresholds tuned for F1 on held-out
 data, one for Latin-script texts and one for Cyrillic ones (their base rates differ). The
-shipped model reads the emotions of Cyrillic-script texts with a model of their own
-(``cxm.text.cyrillic``). A model is a compressed ``.npz`` of coefficients (float16),
-intercepts, thresholds and its version; ``cxm text train`` writes the organization's own
-into the data directory.
+shipped model reads the emotions of Cyrillic-script and of Latin-script texts with a model of
+each script's own (``cxm.text.script_emotions``); the shared emotion model reads the rest.
+A model is a compressed ``.npz`` of coefficients (float16), intercepts, thresholds and its
+version; ``cxm text train`` writes the organization's own into the data directory.
 """
 
 from __future__ import annotations
@@ -21,13 +21,13 @@ import numpy as np
 
 from cxm.core.errors import CxmError
 from cxm.text.adaptation import Adaptation, adapt_sentiment
-from cxm.text.cyrillic import CyrillicEmotions, fit_cyrillic
 from cxm.text.features import N_FEATURES, featurize, hashed_counts, scripts
 from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
 from cxm.text.lexicon import matrix
 from cxm.text.polarity import VERSION as POLARITY_VERSION
 from cxm.text.polarity import WEIGHT as POLARITY_WEIGHT
 from cxm.text.polarity import adjust
+from cxm.text.script_emotions import ScriptEmotions, fit_cyrillic, fit_latin, of_script
 
 SHIPPED = Path(__file__).resolve().parent / "models" / "builtin.npz"
 
@@ -52,7 +52,8 @@ class BuiltinModel:
     emotion_coef: np.ndarray  # (6, n_features)
     emotion_intercept: np.ndarray
     thresholds: np.ndarray  # (2, 6): Latin-script texts, then Cyrillic
-    cyrillic: CyrillicEmotions | None = None  # emotions of Cyrillic-script texts, if any
+    cyrillic: ScriptEmotions | None = None  # emotions of Cyrillic-script texts, if any
+    latin: ScriptEmotions | None = None  # emotions of Latin-script texts, if any
     # How much the review polarity lexicon moves sentiment (``cxm.text.polarity``): the
     # shipped model's sentiment was learnt from emotion labels of social-media posts, so
     # it leans on it; a customer's sentiment correction is fitted with it and keeps it.
@@ -82,7 +83,8 @@ class BuiltinModel:
                 z["emotion_coef"].astype(np.float32),
                 z["emotion_intercept"].astype(np.float32),
                 np.broadcast_to(z["thresholds"].astype(np.float32), (2, len(EMOTIONS))).copy(),
-                CyrillicEmotions.from_arrays(z),
+                ScriptEmotions.from_arrays(z, "cyrillic"),
+                ScriptEmotions.from_arrays(z, "latin"),
                 float(z["polarity"]) if "polarity" in z else 0.0,
             )
 
@@ -102,6 +104,7 @@ class BuiltinModel:
             "thresholds": self.thresholds,
             "polarity": np.array(self.polarity, dtype=np.float32),
             **(self.cyrillic.arrays() if self.cyrillic else {}),
+            **(self.latin.arrays() if self.latin else {}),
         }
         np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
         path.write_bytes(buffer.getvalue())
@@ -116,10 +119,12 @@ class BuiltinModel:
         sentiment /= sentiment.sum(axis=1, keepdims=True)
         sentiment = adjust(np.asarray(sentiment), texts, self.polarity)
         emotion = np.asarray(1 / (1 + np.exp(-(x @ self.emotion_coef.T + self.emotion_intercept))))
-        if self.cyrillic is not None:
-            rows = np.flatnonzero(scripts(texts)[:, 0] > 0.5)
+        for own in (self.cyrillic, self.latin):
+            if own is None:
+                continue
+            rows = np.flatnonzero(of_script(texts, own.script))
             if len(rows):
-                emotion[rows] = self.cyrillic.probabilities(
+                emotion[rows] = own.probabilities(
                     [texts[i] for i in rows], counts[rows], lexicon[rows]
                 )
         return np.asarray(sentiment), emotion
@@ -128,8 +133,9 @@ class BuiltinModel:
         """(n, 6) each text's emotion thresholds (by its script)."""
         cyrillic = scripts(texts)[:, 0] > 0.5
         cut = np.asarray(self.thresholds[cyrillic.astype(int)])
-        if self.cyrillic is not None:
-            cut[cyrillic] = self.cyrillic.thresholds
+        for own in (self.cyrillic, self.latin):
+            if own is not None:
+                cut[of_script(texts, own.script)] = own.thresholds
         return cut
 
     def score(self, texts: list[str]) -> list[Scores]:
@@ -221,24 +227,28 @@ def _version(*arrays: np.ndarray) -> str:
 
 
 def fit(
-    train: Labelled, tune: Labelled | None = None, c: float = 4.0, cyrillic: bool = True
+    train: Labelled, tune: Labelled | None = None, c: float = 4.0, by_script: bool = True
 ) -> BuiltinModel:
     """Train both models; emotion thresholds are tuned on ``tune`` (else on ``train``). With
-    ``cyrillic``, the Cyrillic rows also train the separate Cyrillic emotion model."""
+    ``by_script``, the Cyrillic and the Latin rows also train their scripts' emotion models."""
     coef, intercept = fit_sentiment(train, c)
     e_coef, e_intercept, thresholds = fit_emotions(train, tune, c)
-    cyr = fit_cyrillic(train) if cyrillic else None
-    version = _version(coef, e_coef, *([cyr.coef] if cyr else []))
-    return BuiltinModel(version, coef, intercept, e_coef, e_intercept, thresholds, cyr)
+    model = BuiltinModel("", coef, intercept, e_coef, e_intercept, thresholds)
+    if by_script:
+        return with_scripts(model, fit_cyrillic(train), fit_latin(train))
+    model.version = _version(coef, e_coef)
+    return model
 
 
-def with_cyrillic(model: BuiltinModel, cyr: CyrillicEmotions | None) -> BuiltinModel:
-    """``model`` with another Cyrillic emotion model (or none), under a new version."""
-    extra = [cyr.coef] if cyr else []
+def with_scripts(
+    model: BuiltinModel, cyrillic: ScriptEmotions | None, latin: ScriptEmotions | None
+) -> BuiltinModel:
+    """``model`` with other emotion models of the scripts (or none), under a new version."""
+    extra = [own.coef for own in (cyrillic, latin) if own is not None]
     return BuiltinModel(
         _version(model.sentiment_coef, model.emotion_coef, *extra), model.sentiment_coef,
         model.sentiment_intercept, model.emotion_coef, model.emotion_intercept,
-        model.thresholds, cyr,
+        model.thresholds, cyrillic, latin, model.polarity,
     )  # fmt: skip
 
 
@@ -262,14 +272,14 @@ def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
 
 def adapt(base: BuiltinModel, data: Labelled) -> tuple[BuiltinModel, Adaptation]:
     """``base`` with its sentiment moved toward ``data``'s labels; the emotions, the
-    Cyrillic emotion model and the polarity lexicon stay."""
+    scripts' emotion models and the polarity lexicon stay."""
     found = adapt_sentiment(base, data)
     if found.strength is None:
         return base, found
     suffix = f"-{POLARITY_VERSION}" if base.polarity else ""
     model = BuiltinModel(
         _version(found.coef, base.emotion_coef) + suffix, found.coef, found.intercept,
-        base.emotion_coef, base.emotion_intercept, base.thresholds, base.cyrillic,
+        base.emotion_coef, base.emotion_intercept, base.thresholds, base.cyrillic, base.latin,
         polarity=base.polarity,
     )  # fmt: skip
     return model, found
@@ -285,6 +295,7 @@ def describe(model: BuiltinModel) -> dict[str, Any]:
         "version": model.version,
         "features": int(model.sentiment_coef.shape[1]),
         "cyrillic_emotion_model": model.cyrillic is not None,
+        "latin_emotion_model": model.latin is not None,
         "thresholds": {
             script: {e: float(t) for e, t in zip(EMOTIONS, row, strict=True)}
             for script, row in zip(("latin", "cyrillic"), model.thresholds, strict=True)
