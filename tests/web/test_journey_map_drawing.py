@@ -82,6 +82,11 @@ def test_emotion_curve_runs_under_the_stage_columns() -> None:
     assert d.curve[0].y < d.curve[1].y and d.curve[0].y > d.curve_top
     assert d.curve_path.startswith("M") and " L" in d.curve_path
     assert d.height > layout(edges, nodes, stage_of, None).height
+    # The best possible stage's value label (11 px, 8 px above its dot) stays under the
+    # curve's title (baseline 14 px below the top), and the dashed zero sits mid-curve.
+    best = layout(edges, nodes, stage_of, None, [point("pre_purchase", 1.0)])
+    assert best.curve[0].y - 8 - 11 > best.curve_top + 14
+    assert best.curve[0].y < best.curve_zero < best.height
 
 
 def test_map_draws_links_that_keep_the_filters(site: Site, client: TestClient) -> None:

@@ -31,6 +31,7 @@ ROW = 64  # px between touchpoints in a column
 NODE_W, NODE_H = 185, 34  # wide enough for "21 158 · 30,3% закінчуються тут"
 TOP = 40  # room for the stage titles
 CURVE_H = 110  # the emotion curve's height
+CURVE_TITLE = 34  # room above the curve for its title, so the top point's label stays clear
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,11 @@ class Drawing:
     node_width: int = NODE_W
     node_height: int = NODE_H
     unhappy: dict[str, EmotionPoint] = field(default_factory=dict)  # stages drawn, flagged
+
+    @property
+    def curve_zero(self) -> float:
+        """Where a mean sentiment of 0 lies (the dashed axis)."""
+        return self.curve_top + CURVE_TITLE + CURVE_H / 2
 
 
 def _quartile(values: Sequence[float]) -> float:
@@ -154,7 +160,7 @@ def layout(
     width = 40 + max(len(order), 1) * COLUMN
     graph_h = TOP + max(rows.values(), default=1) * ROW + 40
     marks, curve_path = _curve(curve, column, graph_h, friction.emotion)
-    height = graph_h + (CURVE_H + 50 if marks else 0)
+    height = graph_h + (CURVE_TITLE + CURVE_H + 30 if marks else 0)
     stages = [(s, 20 + column[s] * COLUMN + NODE_W / 2) for s in order]
     unhappy = {s: m for s, m in friction.emotion.items() if s in column}
     return Drawing(
@@ -182,7 +188,7 @@ def _curve(
         if p.key not in column or p.sentiment.value is None or not p.comments:
             continue
         x = 20 + column[p.key] * COLUMN + NODE_W / 2
-        y = top + 20 + (1 - p.sentiment.value) / 2 * CURVE_H
+        y = top + CURVE_TITLE + (1 - p.sentiment.value) / 2 * CURVE_H
         marks.append(CurveMark(p.key, x, y, p, unhappy.get(p.key)))
     marks.sort(key=lambda m: m.x)
     path = " ".join(f"{'M' if i == 0 else 'L'}{m.x:.0f},{m.y:.0f}" for i, m in enumerate(marks))
