@@ -238,3 +238,17 @@ def test_pyspark_drivers_outcomes_and_friction_equal_duckdb(
     same_figures(got, asdict(by_event), "outcomes by event")
     got = spark_cli(tmp_path / "parquet", [*base, "--touchpoint", "delay_notice"], "friction")
     same_figures(got, asdict(points), "friction")
+
+
+def test_spark_drivers_refuse_theme_drivers_before_starting_spark(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cxm.cli import main
+
+    done = CliRunner().invoke(
+        main,
+        ["analytics", "spark", "drivers", str(tmp_path), "--org-id", "1",
+         "--driver", "late", "--driver", "theme:delivery/late"],
+    )  # fmt: skip
+    assert done.exit_code == 2
+    assert "--driver" in done.output and "theme:delivery/late" in done.output
