@@ -45,6 +45,13 @@ def test_word_forms_and_both_spellings_match_one_entry() -> None:
         ("Больше никогда, деньги на ветер", 0.0, 3.0),  # two phrases of 1.5
         ("Ставлю п'ять зірок", 1.5, 0.0),
         ("Стол стоит в углу", 0.0, 0.0),
+        # Complaints told as facts: repeated tries, a state that has "still" not changed.
+        ("Дзвонила чотири рази", 0.0, 1.0),
+        ("Третий раз звоню в поддержку", 0.0, 1.0),
+        ("Дзвоню втретє", 0.0, 1.0),
+        ("Tracking still says processing", 0.0, 1.4),  # "still" 0.4 and the phrase 1.0
+        ("Нібито було в наявності", 0.0, 0.7),
+        ("Беру тут побутову хімію вже третій рік", 0.0, 0.0),  # a third year is no retry
     ],
 )
 def test_praise_and_complaint_of_a_text(text: str, positive: float, negative: float) -> None:

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-VERSION = "r1"
+VERSION = "r2"
 
 _LETTERS = {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е"}
 _FOLD = str.maketrans({**_LETTERS, "'": "", "’": "", "ʼ": "", "`": ""})
@@ -146,6 +146,21 @@ _PHRASE_LIST: tuple[tuple[str, float], ...] = (
     (r"\bне\s+(витрим|видерж)\w*\s+(критик|никак)", -1.0),
     (r"(?:^|\W)(?:1|2|одн\w*|дв\w*|one|two)\s*(?:зирк|звезд|star)", -1.5),
     (r"(?:^|\W)(?:4|5|чотир\w*|четир\w*|пят\w*|four|five)\s*(?:зир|звезд|star)", 1.5),
+    # Complaints told as facts: the same thing tried again and again, a state that still
+    # has not changed, a promise that was only "supposed" to hold.
+    (
+        r"\b(?:\d+|дв\w*|три|тр[ие]\w*|чотир\w*|четыр\w*|пят\w*|пять|десят\w*|two|three|four|"
+        r"five|several|dozen|a dozen)\s+(?:раз\w*|times|emails|calls|дзвинк\w*|звонк\w*|лист\w*|"
+        r"пис\w*)\b",
+        -1.0,
+    ),
+    (r"\b(?:втрет|вчетверт|впят)\w*", -1.0),
+    (
+        r"\b(?:доси|до сих пор|still)\s+(?:не|ни|нет|нема\w*|no|not|says|shows|stuck|waiting|"
+        r"лежит\w*|лежить|висит\w*|висить|чека\w*|жду|ждем)\b",
+        -1.0,
+    ),
+    (r"\b(?:нибито|якобы|supposedly|allegedly)\b", -0.7),
     (r"👍|❤|😍|🥰|😊|🙂|🔥|💯|👏|🙏", 1.0),
     (r"👎|😡|🤬|😠|😤|💩|🤮|😞|😢|😭", -1.0),
 )
