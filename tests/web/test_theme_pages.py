@@ -44,7 +44,7 @@ def site(small_world: World, tmp_path: Path) -> Site:
 
 
 def test_themes_api_cli_and_page_agree_on_the_planted_truths(
-    site: Site, client: TestClient, monkeypatch: pytest.MonkeyPatch
+    site: Site, client: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     headers = {"Authorization": f"Bearer {site.key}"}
     body = client.get("/api/v1/text/themes", headers=headers).json()
@@ -58,6 +58,9 @@ def test_themes_api_cli_and_page_agree_on_the_planted_truths(
     recent = client.get("/api/v1/text/themes?since=2026-08-01&language=uk", headers=headers)
     assert 0 < recent.json()["comments"] < body["comments"]
     monkeypatch.setenv("CXM_DATABASE_URL", str(site.app.state.db.engine.url))
+    # The site's own data directory: an analytics store left in the working directory by an
+    # earlier run would hold that run's readings.
+    monkeypatch.setenv("CXM_DATA_DIR", str(tmp_path))
     get_settings.cache_clear()
     cli = CliRunner().invoke(main, ["text", "themes", "--since", "2026-08-01",
                                     "--language", "uk", "--json"])  # fmt: skip
@@ -119,7 +122,7 @@ def test_search_a_ukrainian_word_filter_to_anger_and_see_highlights(
 
 
 def test_aspects_on_the_api_cli_themes_page_and_comments(
-    site: Site, client: TestClient, monkeypatch: pytest.MonkeyPatch
+    site: Site, client: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     headers = {"Authorization": f"Bearer {site.key}"}
     body = client.get("/api/v1/text/aspects", headers=headers).json()
@@ -132,6 +135,7 @@ def test_aspects_on_the_api_cli_themes_page_and_comments(
     recent = client.get("/api/v1/text/aspects?since=2026-08-01&language=uk", headers=headers)
     assert 0 < recent.json()["comments"] < body["comments"]
     monkeypatch.setenv("CXM_DATABASE_URL", str(site.app.state.db.engine.url))
+    monkeypatch.setenv("CXM_DATA_DIR", str(tmp_path))  # not a store left by an earlier run
     get_settings.cache_clear()
     cli = CliRunner().invoke(main, ["text", "aspects", "--since", "2026-08-01",
                                     "--language", "uk", "--json"])  # fmt: skip
