@@ -1,12 +1,16 @@
 """What the engine-agreement tests share: figure-by-figure comparison with the engines' float
-rounding, and running the Spark CLI in its own process (a data team's way in)."""
+rounding, and running the Spark CLI in a process of its own (a data team's way in): one
+`cxm analytics spark batch` for the whole run."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shlex
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -49,15 +53,42 @@ def need_spark() -> None:
         pytest.skip(reason)
 
 
+class _SparkBatch:
+    """One `cxm analytics spark batch` process for the whole test run: Spark starts once."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+        self.log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - closed with the run
+
+    def ask(self, args: list[str]) -> Any:
+        if self.process is None or self.process.poll() is not None:
+            command = [sys.executable, "-m", "cxm.cli", "analytics", "spark", "batch"]
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True
+            )
+            atexit.register(self.close)
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(shlex.join(args) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            self.log.seek(0)
+            raise AssertionError(f"the Spark batch process ended: {self.log.read()[-2000:]}")
+        said = json.loads(line)
+        assert said["ok"], said["error"]
+        return said["answer"]
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            self.process.wait(timeout=120)
+
+
+_BATCH = _SparkBatch()
+
+
 def spark_cli(directory: Path, options: list[str], what: str = "journeys") -> Any:
-    """`cxm analytics spark WHAT DIRECTORY OPTIONS --json`, its JSON answer."""
-    command = [sys.executable, "-m", "cxm.cli", "analytics", "spark", what]
-    done = subprocess.run(
-        [*command, str(directory), *options, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads(done.stdout)
+    """`cxm analytics spark WHAT DIRECTORY OPTIONS --json`, its JSON answer; all the tests'
+    commands go to one `cxm analytics spark batch` process, so Spark starts once per run."""
+    return _BATCH.ask([what, str(directory), *options, "--json"])

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -23,7 +21,7 @@ from cxm.analytics.spark import export_parquet
 from cxm.core.db import Database
 from cxm.core.settings import Settings
 from cxm.demo.truths import CONTACT_LOOP
-from tests.analytics.engines import need_spark
+from tests.analytics.engines import need_spark, spark_cli
 from tests.analytics.test_journeys import _world
 from tests.worlds import World
 
@@ -157,16 +155,7 @@ def _rework(body: dict[str, Any]) -> Rework:
 
 
 def _spark_cli(directory: Path, what: str, options: list[str]) -> dict[str, Any]:
-    command = [sys.executable, "-m", "cxm.cli", "analytics", "spark", what]
-    done = subprocess.run(
-        [*command, str(directory), *options, "--json"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result: dict[str, Any] = json.loads(done.stdout)
+    result: dict[str, Any] = spark_cli(directory, options, what)
     return result
 
 

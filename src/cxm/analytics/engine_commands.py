@@ -104,6 +104,10 @@ def _query(
     )
 
 
+# Set by `cxm analytics spark batch`: its commands share one Spark session, stopped at the end.
+KEEP_SESSION = {"on": False}
+
+
 def _on_spark(directory: Path, master: str, run: Any) -> Any:
     from cxm.analytics.spark import spark_connection
 
@@ -114,7 +118,8 @@ def _on_spark(directory: Path, master: str, run: Any) -> Any:
     try:
         return run(con)
     finally:
-        con._session.stop()
+        if not KEEP_SESSION["on"]:
+            con._session.stop()
 
 
 @spark_group.command("journeys")
@@ -262,6 +267,7 @@ def spark_funnel(
 
 # The modules below register their commands on the spark group (one line each).
 from cxm.analytics import (  # noqa: E402
+    spark_batch,  # noqa: F401  (batch: many commands in one Spark session)
     spark_order_commands,  # noqa: F401  (drivers, friction, outcomes)
     spark_voice_commands,  # noqa: F401  (emotion-curve, friction-sections)
 )
