@@ -52,6 +52,11 @@ def test_word_forms_and_both_spellings_match_one_entry() -> None:
         ("Tracking still says processing", 0.0, 1.4),  # "still" 0.4 and the phrase 1.0
         ("Нібито було в наявності", 0.0, 0.7),
         ("Беру тут побутову хімію вже третій рік", 0.0, 0.0),  # a third year is no retry
+        # A count that tells loyalty is no retry: 0.5 of praise, and no complaint.
+        ("Замовляю тут вже п'ятий раз", 0.5, 0.0),
+        ("Заказываю здесь уже пятый раз", 0.5, 0.0),
+        ("I've ordered here five times", 0.5, 0.0),
+        ("Заказываю, и уже третий раз не тот размер", 0.0, 1.0),  # the comma: a retry
     ],
 )
 def test_praise_and_complaint_of_a_text(text: str, positive: float, negative: float) -> None:

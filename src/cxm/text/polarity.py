@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-VERSION = "r2"
+VERSION = "r3"
 
 _LETTERS = {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е"}
 _FOLD = str.maketrans({**_LETTERS, "'": "", "’": "", "ʼ": "", "`": ""})
@@ -146,6 +146,14 @@ _PHRASE_LIST: tuple[tuple[str, float], ...] = (
     (r"\bне\s+(витрим|видерж)\w*\s+(критик|никак)", -1.0),
     (r"(?:^|\W)(?:1|2|одн\w*|дв\w*|one|two)\s*(?:зирк|звезд|star)", -1.5),
     (r"(?:^|\W)(?:4|5|чотир\w*|четир\w*|пят\w*|four|five)\s*(?:зир|звезд|star)", 1.5),
+    # Loyalty told as a count ("замовляю вже п'ятий раз", "ordered here five times"): a
+    # returning customer, not a retry; it starts before the count, so it takes its place.
+    (
+        r"\b(?:замовля|заказива|купу|покупа|order|bought|buy|shop)\w*(?:\s+\w+){0,3}?\s+"
+        r"(?:\d+|дв\w*|три|тр[ие]\w*|чотир\w*|четыр\w*|пят\w*|пять|десят\w*|two|three|four|"
+        r"five|several)\s+(?:раз\w*|times)\b",
+        0.5,
+    ),
     # Complaints told as facts: the same thing tried again and again, a state that still
     # has not changed, a promise that was only "supposed" to hold.
     (
