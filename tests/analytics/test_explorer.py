@@ -171,3 +171,42 @@ def test_api_lists_and_exports_and_the_cli_writes_excel(db: Database, tmp_path: 
          "responses", "list", "--nps-group", "passive", "--org", "acme", "--json"],
     )  # fmt: skip
     assert json.loads(listed.output)["total"] == 1
+
+
+def test_outcome_and_first_touchpoint_keep_the_right_respondents(
+    db: Database, tmp_path: Path
+) -> None:
+    w = answered(db)
+    org, (a, b, c, d) = w["org"], w["ids"]
+    # One answer each: 2 and 0 are detractors, 10 a promoter, 7 a passive.
+    assert _find(db, tmp_path, org, outcome="detractor") == [a, d]
+    assert _find(db, tmp_path, org, outcome="promoter", stage="purchase") == [b]
+    assert _find(db, tmp_path, org, outcome="passive") == [c]
+    # Nobody has a journey here (no events), so a first touchpoint keeps nobody.
+    assert _find(db, tmp_path, org, first="till") == []
+    with pytest.raises(ValidationError) as refused:
+        _find(db, tmp_path, org, first="nowhere")
+    assert refused.value.faults[0].field == "first"
+    with pytest.raises(ValidationError) as refused:
+        _find(db, tmp_path, org, outcome="happy")
+    assert refused.value.faults[0].field == "outcome"
+
+
+def test_first_touchpoint_on_the_demo_world_keeps_the_journeys_customers(
+    small_world: Any, tmp_path: Path
+) -> None:
+    from cxm.analytics.first_touchpoint import customers_starting_at
+
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    org = small_world.summary.organization_id
+    try:
+        found = find_responses(analytics, org, ResponseQuery(first="ad_click"), limit=None)
+        everyone = find_responses(analytics, org, ResponseQuery(), limit=None)
+        with analytics.fresh() as con:
+            starting = set(customers_starting_at(con, org, "ad_click"))
+    finally:
+        analytics.close()
+    assert 0 < found.total < everyone.total
+    kept = {r.id for r in found.rows}
+    expected = {r.id for r in everyone.rows if r.customer_id in starting}
+    assert len(everyone.rows) == everyone.total and kept == expected

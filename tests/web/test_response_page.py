@@ -66,3 +66,23 @@ def test_dashboard_heatmap_cell_drills_down_to_exactly_its_responses(
     row_link = html_lib.unescape(re.search(r'href="(/responses[^"]+)"', table).group(1))  # type: ignore[union-attr]
     assert "store=" in row_link
     assert client.get(row_link).status_code == 200
+
+
+def test_explorer_page_and_api_take_outcome_and_first_touchpoint(
+    site: Site, client: TestClient
+) -> None:
+    from tests.factories import api_key
+
+    db = site.app.state.db
+    answered(db, "demo")
+    log_in(client, site.email)
+    page = client.get("/responses?outcome=detractor")
+    assert page.status_code == 200 and page.text.count('class="comment" data-response=') == 2
+    assert '<option value="detractor" selected>' in page.text
+    unknown = client.get("/responses?first=nowhere")
+    assert unknown.status_code == 422 and "first" in unknown.text
+    headers = {"Authorization": f"Bearer {api_key(db, site.org_id)}"}
+    api = client.get("/api/v1/responses", params={"outcome": "promoter"}, headers=headers)
+    assert api.status_code == 200 and api.json()["total"] == 1
+    refused = client.get("/api/v1/responses", params={"first": "nowhere"}, headers=headers)
+    assert refused.status_code == 422 and "first" in refused.text

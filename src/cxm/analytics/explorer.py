@@ -1,8 +1,11 @@
 """The response explorer: complete survey responses by filter and full text, with their answers.
 
 The filters are the KPIs' (period, survey, channel, stage, touchpoint, store, region,
-language, segment, delivery punctuality) plus the NPS group, a score range on one KPI's
-answer and words searched in the open answers (case-insensitive, every word must occur).
+language, segment, delivery punctuality), the journeys' first touchpoint and outcome (the
+respondent's journey in the period starting at a touchpoint, the group of their latest NPS
+answer; ``first_touchpoint``, as the friction sections read them) plus the response's NPS
+group, a score range on one KPI's answer and words searched in the open answers
+(case-insensitive, every word must occur).
 The same query feeds the page, the API and the exports, so an export holds exactly the rows
 the filters select. A KPI cell's drill-down is this query with the cell's filters.
 """
@@ -10,7 +13,7 @@ the filters select. A KPI cell's drill-down is this query with the cell's filter
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal, get_args
 
 from cxm.analytics.backend import Analytics
@@ -46,6 +49,8 @@ class ResponseQuery:
     customer: int | None = None
     segment: str | None = None  # the respondent's customer segment
     delivery: str | None = None  # punctuality of the response's order (cxm.analytics.punctuality)
+    first: str | None = None  # respondents with a journey (in the period) starting here
+    outcome: str | None = None  # respondents whose latest NPS answer is in this group
 
     def check(self) -> None:
         faults: list[Fault] = []
@@ -56,8 +61,9 @@ class ResponseQuery:
                 months_of(self.period)
             except ValidationError:
                 faults.append(Fault("must be YYYY-MM, YYYY-Qn or YYYY", "period"))
-        if self.nps_group is not None and self.nps_group not in NPS_GROUPS:
-            faults.append(Fault(f"must be one of {', '.join(NPS_GROUPS)}", "nps_group"))
+        for name in ("nps_group", "outcome"):
+            if getattr(self, name) is not None and getattr(self, name) not in NPS_GROUPS:
+                faults.append(Fault(f"must be one of {', '.join(NPS_GROUPS)}", name))
         if self.kpi not in SCORE_KINDS:
             faults.append(Fault(f"must be one of {', '.join(SCORE_KINDS)}", "kpi"))
         else:
@@ -141,12 +147,23 @@ class ResponsePage:
 
 
 def _sql(
-    org: int, q: ResponseQuery, surveys: dict[str, int], punctual: str = ""
+    org: int,
+    q: ResponseQuery,
+    surveys: dict[str, int],
+    punctual: str = "",
+    allowed: list[int] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The query's SQL and parameters; ``punctual``: the SQL of the orders' punctuality
-    (``punctuality.delivery_sql``), needed when ``q.delivery`` is set."""
+    (``punctuality.delivery_sql``), needed when ``q.delivery`` is set; ``allowed``: the
+    customers the first-touchpoint and outcome filters keep (None: everyone)."""
     params: dict[str, Any] = {"org": org}
     cond = []
+    if allowed is not None:
+        if allowed:
+            params["allowed"] = allowed
+            cond.append("coalesce(c.merged_into, r.customer_id) IN (SELECT unnest($allowed))")
+        else:
+            cond.append("FALSE")
     if q.delivery == NO_ORDER:
         cond.append("r.order_id IS NULL")
     elif q.delivery is not None:
@@ -227,6 +244,22 @@ def _answers(duck: Any, ids: list[int]) -> dict[int, list[AnswerRow]]:
     return out
 
 
+def _allowed(con: Any, org_id: int, q: ResponseQuery) -> list[int] | None:
+    """The respondents the first-touchpoint and outcome filters keep (``first_touchpoint``:
+    a journey in the period starting at the touchpoint; the latest NPS answer's group)."""
+    if q.first is None and q.outcome is None:
+        return None
+    from cxm.analytics.first_touchpoint import customers_allowed
+
+    since = until = None
+    if q.period is not None:
+        months = months_of(q.period)
+        since = date(int(months[0][:4]), int(months[0][5:7]), 1)
+        y, m = int(months[-1][:4]), int(months[-1][5:7])
+        until = (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)) - timedelta(days=1)
+    return customers_allowed(con, org_id, q.first, q.outcome, since, until)
+
+
 def find_responses(
     analytics: Analytics,
     org_id: int,
@@ -246,7 +279,8 @@ def find_responses(
     names = {v: k for k, v in surveys.items()}
     with analytics.fresh() as con:
         punctual = delivery_sql(con, org_id) if q.delivery else ""
-        sql, params = _sql(org_id, q, surveys, punctual)
+        allowed = _allowed(con, org_id, q)
+        sql, params = _sql(org_id, q, surveys, punctual, allowed)
         duck = con.con
         total = int(duck.sql(f"SELECT count(*) FROM ({sql})", params=params).fetchall()[0][0])
         params |= {"limit": limit or EXPORT_LIMIT, "offset": offset}

@@ -41,6 +41,14 @@ def response_query(
         default=None,
         description="the response's order: on_time, late, (no delivery) or (no order)",
     ),
+    first: str | None = Query(
+        default=None,
+        description="touchpoint code: respondents with a journey in the period starting there",
+    ),
+    outcome: str | None = Query(
+        default=None,
+        description="promoter, passive or detractor: the respondent's latest NPS answer's group",
+    ),
 ) -> ResponseQuery:
     """The explorer's filters from the query string (empty values mean no filter)."""
     return query_from(locals())
@@ -71,7 +79,7 @@ def query_from(params: Mapping[str, Any]) -> ResponseQuery:
         clean("period"), clean("survey"), clean("channel"), clean("stage"), clean("touchpoint"),
         clean("store"), clean("region"), clean("language"), clean("nps_group"),
         clean("kpi") or "nps", low, high, clean("text"), who, clean("segment"),
-        clean("delivery"),
+        clean("delivery"), clean("first"), clean("outcome"),
     )  # fmt: skip
 
 

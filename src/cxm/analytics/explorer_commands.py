@@ -39,10 +39,15 @@ def _filters(func: Callable[..., Any]) -> Callable[..., Any]:
         ("--language", "Language answered in (uk, ru, en)."),
         ("--text", "Words that must all occur in the open answers."),
         ("--segment", "The respondent's customer segment."),
+        ("--first", "Respondents with a journey in the period starting at this touchpoint."),
     )
     for flag, help_text in reversed(options):
         func = click.option(flag, default=None, help=help_text)(func)
     func = click.option("--nps-group", type=click.Choice(NPS_GROUPS), default=None)(func)
+    func = click.option(
+        "--outcome", type=click.Choice(NPS_GROUPS), default=None,
+        help="Respondents whose latest NPS answer is in this group.",
+    )(func)  # fmt: skip
     func = click.option(
         "--kpi", type=click.Choice(SCORE_KINDS), default="nps", show_default=True,
         help="The answer --score-min/--score-max apply to.",

@@ -39,10 +39,14 @@ def funnel_link(d: DropOff, filters: dict[str, str]) -> str:
     return "/journeys/funnel?" + urlencode(params)
 
 
-def responses_link(touchpoint: str, store: str, segment: str = "") -> str:
-    """The responses page listing the touchpoint's hard CES answers."""
+def responses_link(
+    touchpoint: str, store: str, segment: str = "", first: str = "", outcome: str = ""
+) -> str:
+    """The responses page listing the touchpoint's hard CES answers (under the same store,
+    segment, first touchpoint and outcome)."""
     params = {"touchpoint": touchpoint, "kpi": "ces", "score_max": str(HARD_CES)}
-    params |= {k: v for k, v in (("store", store), ("segment", segment)) if v}
+    chosen = (("store", store), ("segment", segment), ("first", first), ("outcome", outcome))
+    params |= {k: v for k, v in chosen if v}
     return "/responses?" + urlencode(params)
 
 
@@ -122,7 +126,13 @@ async def friction_page(
         filters=filters,
         funnel_links=[funnel_link(d, filters) for d in found.drop_offs.steps],
         responses_links=[
-            responses_link(e.touchpoint, filters["store"], filters.get("segment", ""))
+            responses_link(
+                e.touchpoint,
+                filters["store"],
+                filters.get("segment", ""),
+                filters.get("first", ""),
+                filters.get("outcome", ""),
+            )
             for e in found.effort.points
         ],
         export_query=urlencode(filters),
