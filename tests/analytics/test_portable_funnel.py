@@ -3,7 +3,7 @@ order, windows), and the small demo world's checkout and cart funnels on DuckDB.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +28,8 @@ DEMO_QUERIES = (
     FunnelQuery(("web_cart", "web_order"), window_hours=72, channel="web", segment="loyalty"),
     FunnelQuery(("web_cart", "web_order"), strict=True, since=date(2026, 3, 1)),
     FunnelQuery(("store_visit", "store_purchase"), store="KYIV-2", window_hours=6),
+    FunnelQuery(("web_cart", "web_order"), window_hours=72, first="web_product"),
+    FunnelQuery(CHECKOUT, outcome="detractor", since=date(2026, 1, 1)),
 )
 
 
@@ -96,3 +98,30 @@ def test_portable_funnel_equals_the_fast_path_on_the_demo_world(
             assert fast.attempts > 0, q
     finally:
         analytics.close()
+
+
+def test_first_touchpoint_and_outcome_keep_only_those_customers_attempts(
+    small_world: World, tmp_path: Path
+) -> None:
+    from cxm.analytics.first_touchpoint import customers_starting_at, outcome_customers
+    from cxm.analytics.funnels import attempts_of
+
+    org = small_world.summary.organization_id
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            q = FunnelQuery(("web_cart", "web_order"), window_hours=72)
+            every = attempts_of(con, org, q)
+            starting = set(customers_starting_at(con, org, "web_product"))
+            detractors = set(outcome_customers(con, org, "detractor"))
+            first = attempts_of(con, org, replace(q, first="web_product"))
+            both = attempts_of(con, org, replace(q, first="web_product", outcome="detractor"))
+            with pytest.raises(ValidationError) as refused:
+                funnel(con, org, replace(q, outcome="fans"))
+    finally:
+        analytics.close()
+    people = every["person"].to_list()
+    assert 0 < first.height < every.height
+    assert first.height == sum(1 for p in people if p in starting)
+    assert both.height == sum(1 for p in people if p in starting and p in detractors)
+    assert refused.value.faults[0].field == "outcome"

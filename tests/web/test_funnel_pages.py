@@ -66,3 +66,45 @@ def test_funnel_page_refuses_bad_steps_with_the_reason_escaped(
 def test_funnel_page_needs_a_login(client: TestClient) -> None:
     found = client.get("/journeys/funnel", follow_redirects=False)
     assert "/login" in found.headers["location"]
+
+
+def test_funnel_page_and_api_take_first_touchpoint_and_outcome(
+    site: Site, client: TestClient
+) -> None:
+    from tests.factories import api_key
+
+    _world(site)
+    db, org = site.app.state.db, site.org_id
+    ingest_batch(
+        db,
+        org,
+        [
+            track("5", "C", user_id="u4", timestamp="2026-03-03T08:00:00Z"),
+            track("6", "A", user_id="u4", timestamp="2026-03-03T09:00:00Z", channel="app"),
+            track("7", "B", user_id="u4", timestamp="2026-03-03T10:00:00Z"),
+        ],
+    )
+    log_in(client, site.email)
+    # Only u4's journey starts at C: its one attempt, which completes.
+    page = client.get("/journeys/funnel", params={"steps": "A\nB", "first": "C"})
+    assert page.status_code == 200 and 'name="first" value="C"' in page.text
+    table = page.text.split('data-testid="funnel"')[1].split("</table>")[0]
+    assert "<td>1</td><td>1</td>" in table and "100,0%" in table  # one attempt, completed
+    unknown = client.get("/journeys/funnel", params={"steps": "A\nB", "first": "nowhere"})
+    assert 'data-testid="funnel-error"' in unknown.text and "nowhere" in unknown.text
+    headers = {"Authorization": f"Bearer {api_key(db, org)}"}
+    api = client.get(
+        "/api/v1/analytics/funnel", params={"step": ["A", "B"], "first": "C"}, headers=headers
+    )
+    assert api.status_code == 200 and api.json()["attempts"] == 1
+    # Nobody has answered NPS here: an outcome group keeps no attempt.
+    none = client.get(
+        "/api/v1/analytics/funnel",
+        params={"step": ["A", "B"], "outcome": "promoter"},
+        headers=headers,
+    )
+    assert none.status_code == 200 and none.json()["attempts"] == 0
+    bad = client.get(
+        "/api/v1/analytics/funnel", params={"step": ["A", "B"], "outcome": "fans"}, headers=headers
+    )
+    assert bad.status_code == 422 and "outcome" in bad.text

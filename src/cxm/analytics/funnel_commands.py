@@ -33,6 +33,17 @@ def funnel_options(func: Any) -> Any:
             click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None),
             click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None),
             click.option(
+                "--first",
+                default=None,
+                help="Only customers with a journey in the period starting at this touchpoint.",
+            ),
+            click.option(
+                "--outcome",
+                type=click.Choice(["promoter", "passive", "detractor"]),
+                default=None,
+                help="Only customers whose latest NPS answer is in this group.",
+            ),
+            click.option(
                 "--by",
                 type=click.Choice(["channel", "segment"]),
                 default="channel",
@@ -57,6 +68,8 @@ def funnel_query(kw: dict[str, Any]) -> Any:
         kw["since"].date() if kw["since"] else None,
         kw["until"].date() if kw["until"] else None,
         kw["segment"],
+        kw.get("first"),
+        kw.get("outcome"),
     )
 
 

@@ -27,6 +27,7 @@ from cxm.core.errors import Fault, ValidationError
 
 MAX_STEPS = 30
 BREAKDOWNS = ("channel", "segment")
+OUTCOME_GROUPS = ("promoter", "passive", "detractor")  # journeys.OUTCOMES
 _EVENT_STEP = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[A-Za-z0-9_.]+)=(?P<value>[^\]]*)\]$")
 
 
@@ -59,9 +60,13 @@ class FunnelQuery:
     since: date | None = None  # attempts starting in these organization-time dates
     until: date | None = None
     segment: str | None = None  # only attempts of customers in this segment
+    first: str | None = None  # only customers with a journey in the period starting here
+    outcome: str | None = None  # only customers whose latest NPS answer is in this group
 
     def check(self) -> list[Step]:
         faults: list[Fault] = []
+        if self.outcome is not None and self.outcome not in OUTCOME_GROUPS:
+            faults.append(Fault(f"one of {', '.join(OUTCOME_GROUPS)}", "outcome"))
         if len(self.steps) < 2:
             faults.append(Fault("a funnel needs at least two steps", "steps"))
         if len(self.steps) > MAX_STEPS:
@@ -306,6 +311,11 @@ def attempts_of(con: Any, org_id: int, q: FunnelQuery) -> pl.DataFrame:
     if q.until:
         end = datetime.combine(q.until + timedelta(days=1), time())
         attempts = attempts.filter(pl.col("local_at") < end)
+    if q.first or q.outcome:
+        from cxm.analytics.first_touchpoint import customers_allowed
+
+        allowed = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+        attempts = attempts.filter(pl.col("person").is_in(allowed or []))
     return attempts
 
 

@@ -59,8 +59,19 @@ async def funnel_route(
     since: date | None = None,
     until: date | None = None,
     segment: str | None = Query(default=None, description="Only customers in this segment."),
+    first: str | None = Query(
+        default=None,
+        description="Only customers with a journey in the period starting at this touchpoint.",
+    ),
+    outcome: str | None = Query(
+        default=None,
+        description="promoter, passive or detractor: only customers whose latest NPS answer "
+        "is in this group.",
+    ),
 ) -> dict[str, Any]:
-    q = FunnelQuery(tuple(step), window_hours, strict, store, channel, since, until, segment)
+    q = FunnelQuery(
+        tuple(step), window_hours, strict, store, channel, since, until, segment, first, outcome
+    )
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, funnel, q
     )

@@ -298,6 +298,11 @@ def portable_attempts(con: Any, org_id: int, q: FunnelQuery) -> Iterator[Any]:
         if q.until:
             end = datetime.combine(q.until + timedelta(days=1), time())
             attempts = attempts.filter(attempts.local_at < end)
+        if q.first or q.outcome:
+            from cxm.analytics.portable_friction import portable_customers_allowed
+
+            allowed = portable_customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+            attempts = attempts.filter(attempts.person.isin(allowed or [-1]))
         yield attempts
     finally:
         scratch.drop()

@@ -31,8 +31,7 @@ HARD_CES = 4  # answers up to this are not "easy" (measures.TOP_FROM["ces"] is 5
 def funnel_link(d: DropOff, filters: dict[str, str]) -> str:
     """The funnel page showing the step's funnel with the list's filters."""
     params = {"steps": "\n".join(d.funnel), "window_hours": f"{WINDOW_HOURS:g}"}
-    # The funnel page has no first-touchpoint nor outcome filter: not passed on as if it had.
-    skipped = ("funnels", "first", "outcome")
+    skipped = ("funnels",)
     params.update({k: v for k, v in filters.items() if v and k not in skipped})
     if d.channel:
         params["channel"] = d.channel  # the funnel's own (a channel filter keeps only its own)

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from cxm.analytics.funnels import BREAKDOWNS, MAX_STEPS, Funnel, FunnelQuery, funnel
+from cxm.analytics.funnels import (
+    BREAKDOWNS,
+    MAX_STEPS,
+    OUTCOME_GROUPS,
+    Funnel,
+    FunnelQuery,
+    funnel,
+)
 from cxm.core.errors import CxmError
 from cxm.ingest.models import CHANNELS
 from cxm.web.auth import CurrentUser, page_context
@@ -47,6 +54,8 @@ async def funnel_page(
     since: str = "",
     until: str = "",
     by: str = "channel",
+    first: str = "",
+    outcome: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -68,6 +77,8 @@ async def funnel_page(
             _day(since),
             _day(until),
             segment.strip() or None,
+            first.strip()[:100] or None,
+            outcome.strip() or None,
         )
         try:
             found = await run_in_threadpool(_run, analytics, user.organization_id, q)
@@ -98,6 +109,9 @@ async def funnel_page(
             "since": since.strip(),
             "until": until.strip(),
             "by": by,
+            "first": first.strip(),
+            "outcome": outcome.strip(),
         },
+        outcomes=OUTCOME_GROUPS,
     )
     return render(request, "journey_funnel.html", ctx, lang)
