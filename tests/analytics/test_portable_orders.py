@@ -215,6 +215,7 @@ def test_pyspark_drivers_outcomes_and_friction_equal_duckdb(
                            bootstrap=30, since=date(2026, 1, 1))  # fmt: skip
     outcome_q = OutcomeQuery(event="late", store="KYIV-2")
     friction_q = FrictionQuery(touchpoints=("delay_notice",))
+    first_q = DriverQuery(bootstrap=0, first="web_product")
     try:
         export_parquet(analytics, tmp_path / "parquet")
         with analytics.fresh() as con:
@@ -222,6 +223,7 @@ def test_pyspark_drivers_outcomes_and_friction_equal_duckdb(
             by_variant = outcomes(con, org, OutcomeQuery(top=5))
             by_event = outcomes(con, org, outcome_q)
             points = order_friction(con, org, friction_q)
+            from_product = analyse(con, org, first_q)
     finally:
         analytics.close()
     assert drivers.drivers and by_event.nps_difference is not None and points.points
@@ -238,6 +240,25 @@ def test_pyspark_drivers_outcomes_and_friction_equal_duckdb(
     same_figures(got, asdict(by_event), "outcomes by event")
     got = spark_cli(tmp_path / "parquet", [*base, "--touchpoint", "delay_notice"], "friction")
     same_figures(got, asdict(points), "friction")
+    got = spark_cli(tmp_path / "parquet", [*base, "--bootstrap", "0", "--first", "web_product"],
+                    "drivers")  # fmt: skip
+    assert 0 < from_product.respondents < drivers.respondents
+    same_figures(got, asdict(from_product), "drivers from web_product")
+
+
+def test_order_starts_as_ibis_equal_the_embedded_sql(small_world: World, tmp_path: Path) -> None:
+    from cxm.analytics.first_touchpoint import _portable_order_starts, orders_starting_at
+
+    org = small_world.summary.organization_id
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            for code in ("ad_click", "web_product", "store_visit", "app_product", "cc_order"):
+                embedded = orders_starting_at(con, org, code)
+                assert _portable_order_starts(con, org, code, 30) == embedded, code
+            assert orders_starting_at(con, org, "ad_click")  # the demo's ads start journeys
+    finally:
+        analytics.close()
 
 
 def test_spark_drivers_refuse_theme_drivers_before_starting_spark(tmp_path: Path) -> None:

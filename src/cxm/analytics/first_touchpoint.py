@@ -27,6 +27,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import ibis
 import polars as pl
 
 from cxm.analytics.journeys import OUTCOMES, JourneyQuery, journey_events, people
@@ -62,13 +63,13 @@ WHERE s.first_code = $first ORDER BY h.order_id
 
 
 def check_first(con: Any, org_id: int, first: str | None) -> None:
-    """An unknown touchpoint code is refused, naming the ``first`` field."""
+    """An unknown touchpoint code is refused, naming the ``first`` field (any Ibis engine)."""
     if first is None:
         return
-    found = con.con.execute(
-        "SELECT count(*) FROM touchpoint WHERE organization_id = ? AND code = ?", [org_id, first]
-    ).fetchall()
-    if not found[0][0]:
+    known = con.table("touchpoint").filter(
+        (ibis._.organization_id == org_id) & (ibis._.code == first)
+    )
+    if not known.count().to_pyarrow().as_py():
         raise ValidationError(
             f"first: no touchpoint {first!r} (the first touchpoint is a touchpoint code).",
             [Fault(f"no touchpoint '{first}'", "first")],
@@ -100,8 +101,48 @@ def orders_starting_at(con: Any, org_id: int, first: str, gap_days: int = GAP_DA
     """The orders whose journey starts at the touchpoint ``first`` (``con``: synced Ibis
     DuckDB)."""
     check_first(con, org_id, first)
+    if getattr(con, "name", "") != "duckdb":
+        return _portable_order_starts(con, org_id, first, gap_days)
     params = {"org": org_id, "gap": gap_days * 86400, "first": first}
     return [int(r[0]) for r in con.con.execute(_ORDER_STARTS, params).fetchall()]
+
+
+def _portable_order_starts(con: Any, org_id: int, first: str, gap_days: int) -> list[int]:
+    """``_ORDER_STARTS`` as an Ibis expression (window functions and joins only), for
+    engines other than the embedded DuckDB, e.g. PySpark."""
+    _ = ibis._
+    events = con.table("event").filter((_.organization_id == org_id) & _.touchpoint_id.notnull())
+    customers = con.table("customer").select(cid=_.id, merged_into=_.merged_into)
+    touchpoints = con.table("touchpoint").select(tp=_.id, code=_.code)
+    t = events.join(customers, events.customer_id == customers.cid)
+    t = t.join(touchpoints, t.touchpoint_id == touchpoints.tp)
+    t = t.select(
+        person=t.merged_into.fill_null(t.cid),
+        seq=t.id,
+        ts=t.occurred_at,
+        secs=t.occurred_at.epoch_seconds().floor().cast("int64"),
+        code=t.code,
+        order_id=t.order_id,
+    )
+    by_person = ibis.window(group_by=t.person, order_by=[t.ts, t.seq])
+    so_far = ibis.cumulative_window(group_by=t.person, order_by=[t.ts, t.seq])
+    previous = t.secs.lag().over(by_person)
+    t = t.mutate(new=ibis.ifelse((t.secs - previous) <= gap_days * 86400, 0, 1))
+    t = t.mutate(journey=t.new.sum().over(so_far))
+    in_journey = ibis.window(group_by=[t.person, t.journey], order_by=[t.ts, t.seq])
+    starts = t.mutate(pos=ibis.row_number().over(in_journey))
+    starts = starts.filter((starts.pos == 0) & (starts.code == first))
+    starts = starts.select(s_person=starts.person, s_journey=starts.journey)
+    linked = t.filter(t.order_id.notnull())
+    in_order = ibis.window(group_by=linked.order_id, order_by=[linked.ts, linked.seq])
+    holding = linked.mutate(pos=ibis.row_number().over(in_order))
+    holding = holding.filter(holding.pos == 0)
+    kept = holding.join(
+        starts,
+        (holding.person == starts.s_person) & (holding.journey == starts.s_journey),
+    ).select("order_id")
+    found = kept.to_pyarrow().column("order_id").to_pylist()
+    return sorted(int(v) for v in found)
 
 
 def customers_starting_at(

@@ -66,6 +66,7 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     "Default: late, contact_loop, returned.",
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option("--first", default=None, help="Only orders whose journey starts at this touchpoint.")
 @click.option("--all-orders", is_flag=True, help="Include orders without a delivery promise.")
 @click.option("--no-controls", is_flag=True, help="Adjust for the other drivers only.")
 @click.option("--bootstrap", type=click.IntRange(0, 2000), default=200, show_default=True)
@@ -105,6 +106,7 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
         _day(kw["until"]),
         importance=kw["importance"],
         segment=kw["segment"],
+        first=kw["first"],
     )
     found = _run(directory, master, lambda con: analyse(con, org_id, q, PORTABLE))
     if as_json:
@@ -131,6 +133,7 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
     help="A touchpoint code to weigh as well (repeat), e.g. cc_howto.",
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option("--first", default=None, help="Only orders whose journey starts at this touchpoint.")
 @click.option(
     "--outcome",
     type=click.Choice(["promoter", "passive", "detractor"]),
@@ -142,7 +145,7 @@ def spark_friction(directory: Path, org_id: int, master: str, as_json: bool, **k
     """Friction points of the orders (late deliveries, contact loops, returns, touchpoints)
     computed by Spark, ranked by customers affected x NPS points lost.
 
-    The same points and evidence as `cxm friction` (but the first-touchpoint filter); its
+    The same points and evidence as `cxm friction`; its
     drop-off, effort and emotion sections are `cxm analytics spark friction-sections`.
 
     \b
@@ -160,6 +163,7 @@ def spark_friction(directory: Path, org_id: int, master: str, as_json: bool, **k
         _day(kw["since"]),
         _day(kw["until"]),
         segment=kw["segment"],
+        first=kw["first"],
         outcome=kw["outcome"],
     )
     found = _run(directory, master, lambda con: order_friction(con, org_id, q, PORTABLE))
