@@ -13,11 +13,12 @@ the filters select. A KPI cell's drill-down is this query with the cell's filter
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.measures import SCALES, months_of, survey_codes
+from cxm.analytics.periods import period_bounds
 from cxm.analytics.punctuality import GROUPS, NO_ORDER, delivery_sql
 from cxm.core.errors import Fault, ValidationError
 
@@ -173,10 +174,7 @@ def _sql(
             "WHERE p.delivery = $delivery)"
         )
     if q.period is not None:
-        months = months_of(q.period)
-        y, m = int(months[-1][:4]), int(months[-1][5:7])
-        params["start"] = datetime(int(months[0][:4]), int(months[0][5:7]), 1)
-        params["end"] = datetime(y + 1, 1, 1) if m == 12 else datetime(y, m + 1, 1)
+        params["start"], params["end"] = period_bounds(q.period)
         cond.append("r.completed_at_local >= $start AND r.completed_at_local < $end")
     if q.survey is not None:
         ids = [surveys.get(c.strip(), -1) for c in q.survey.split(",") if c.strip()]
@@ -253,10 +251,8 @@ def _allowed(con: Any, org_id: int, q: ResponseQuery) -> list[int] | None:
 
     since = until = None
     if q.period is not None:
-        months = months_of(q.period)
-        since = date(int(months[0][:4]), int(months[0][5:7]), 1)
-        y, m = int(months[-1][:4]), int(months[-1][5:7])
-        until = (date(y + 1, 1, 1) if m == 12 else date(y, m + 1, 1)) - timedelta(days=1)
+        start, end = period_bounds(q.period)
+        since, until = start.date(), (end - timedelta(days=1)).date()
     return customers_allowed(con, org_id, q.first, q.outcome, since, until)
 
 

@@ -17,7 +17,7 @@ touchpoint and is not in NPS points, so it is ranked on its own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import ibis
@@ -25,6 +25,7 @@ from ibis import _
 
 from cxm.analytics import stats
 from cxm.analytics.measures import SCALES, TOP_FROM, KpiFilter, scoped_answers
+from cxm.analytics.periods import day_bounds
 
 UNKNOWN = "(unknown)"  # the key scoped_answers gives answers without a touchpoint
 
@@ -76,12 +77,6 @@ class EffortSums:
     easy: int
 
 
-def _bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
-    start = datetime.combine(since, time()) if since else None
-    end = datetime.combine(until + timedelta(days=1), time()) if until else None
-    return start, end
-
-
 def _answers(
     con: Any,
     org_id: int,
@@ -100,7 +95,7 @@ def _answers(
         kept = con.table("customer").select(pc=_.id, person=_.merged_into.fill_null(_.id))
         kept = kept.semi_join(who, kept.person == who.who)
         t = t.semi_join(kept, t.customer_id == kept.pc)
-    start, end = _bounds(since, until)
+    start, end = day_bounds(since, until)
     if start is not None:
         t = t.filter(t.completed_at_local >= start)
     if end is not None:
@@ -201,7 +196,7 @@ def effort(
         sums = {k: s for k, s in sums.items() if kinds.get(k, (None,))[0] == channel}
     if not sums:
         return EffortList(message="No effort (CES) answers about a touchpoint match these filters.")
-    start, end = _bounds(since, until)
+    start, end = day_bounds(since, until)
     params = {"org": org_id, "store": store, "since": start, "until": end, "segment": segment,
               "persons": persons}  # fmt: skip
     reach = {str(r[0]): int(r[1]) for r in con.con.execute(_REACH, params).fetchall()}
@@ -219,7 +214,7 @@ def _portable_reach(
 ) -> dict[str, int]:
     """``_REACH`` as an Ibis expression: distinct customers with an event per touchpoint."""
     events = con.table("event").filter(_.organization_id == org_id)
-    start, end = _bounds(since, until)
+    start, end = day_bounds(since, until)
     if start is not None:
         events = events.filter(events.occurred_at_local >= start)
     if end is not None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import ibis
@@ -28,6 +28,7 @@ from cxm.analytics import stats
 from cxm.analytics.emotion_curve import stage_comments
 from cxm.analytics.friction_evidence import SHOWN, EvidenceComment, FrictionEvidence
 from cxm.analytics.journeys import JourneyQuery
+from cxm.analytics.periods import day_bounds
 from cxm.ingest.models import STAGES
 from cxm.text.labels import EMOTIONS
 
@@ -72,12 +73,6 @@ class StageSums:
     emotions: dict[str, int] = field(default_factory=dict)
 
 
-def _bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
-    start = datetime.combine(since, time()) if since else None
-    end = datetime.combine(until + timedelta(days=1), time()) if until else None
-    return start, end
-
-
 def _journeys(
     store: str | None, channel: str | None, since: Any, until: Any, segment: str | None = None
 ) -> Any:
@@ -98,7 +93,7 @@ def _comments(
     segment: str | None = None,
     persons: list[int] | None = None,
 ) -> Any:
-    start, end = _bounds(since, until)
+    start, end = day_bounds(since, until)
     journeys = _journeys(store, channel, since, until, segment)
     t = stage_comments(con, org_id, start, end, journeys)
     if persons is not None:
@@ -258,7 +253,7 @@ def portable_negative_emotion(
     """``negative_emotion`` on any Ibis connection (DuckDB, PySpark): the same stages; the
     engine places and counts the comments (journeys by window functions), the tests run
     here."""
-    start, end = _bounds(since, until)
+    start, end = day_bounds(since, until)
     journeys = _journeys(store, channel, since, until, segment)
     t = stage_comments(con, org_id, start, end, journeys, portable=True)
     if persons is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from cxm.core.errors import ValidationError
 
@@ -26,6 +26,21 @@ def months_of(period: str) -> list[str]:
         return [period]
     first, count = ((int(quarter) - 1) * 3 + 1, 3) if quarter else (1, 12)
     return [f"{year}-{m:02d}" for m in range(first, first + count)]
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """The period's first instant and the first instant after it (organization time)."""
+    months = months_of(period)
+    start = datetime(int(months[0][:4]), int(months[0][5:7]), 1)
+    y, m = int(months[-1][:4]), int(months[-1][5:7])
+    return start, (datetime(y + 1, 1, 1) if m == 12 else datetime(y, m + 1, 1))
+
+
+def day_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """The first instant of ``since`` and the first after ``until`` (either may be open)."""
+    start = datetime.combine(since, time()) if since else None
+    end = datetime.combine(until + timedelta(days=1), time()) if until else None
+    return start, end
 
 
 def previous_period(period: str) -> str:

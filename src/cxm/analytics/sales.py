@@ -29,6 +29,7 @@ from typing import Any, Literal, get_args
 from cxm.analytics import stats
 from cxm.analytics.backend import Analytics
 from cxm.analytics.measures import KpiFilter, latest_period, months_of, previous_period
+from cxm.analytics.periods import period_bounds
 from cxm.analytics.punctuality import delivery_sql
 from cxm.analytics.sales_cells import (
     NEXT_STAGE,
@@ -105,14 +106,6 @@ class SalesFigure:
         return out
 
 
-def _bounds(period: str) -> tuple[datetime, datetime]:
-    months = months_of(period)
-    start = datetime(int(months[0][:4]), int(months[0][5:7]), 1)
-    y, m = int(months[-1][:4]), int(months[-1][5:7])
-    end = datetime(y + 1, 1, 1) if m == 12 else datetime(y, m + 1, 1)
-    return start, end
-
-
 def _estimate(metric: str, c: Cell) -> stats.Estimate:
     if metric == "aov":
         return stats.mean_from_moments(c.n, c.total, c.total_sq)
@@ -174,7 +167,7 @@ class _Run:
         self._memo: dict[str, dict[str, Cell]] = {}
 
     def as_of(self, period: str) -> datetime:
-        end = _bounds(period)[1]
+        end = period_bounds(period)[1]
         if self.newest is not None and self.newest + timedelta(days=1) < end:
             day = self.newest.date() + timedelta(days=1)
             return datetime(day.year, day.month, day.day)
@@ -187,7 +180,7 @@ class _Run:
         return self._memo[period]
 
     def _cells(self, period: str) -> dict[str, Cell]:
-        start, end = _bounds(period)
+        start, end = period_bounds(period)
         m, d, p = self.metric, self.duck, self.people
         if m in ("aov", "returns"):
             return order_cells(d, p, self.org, m, self.by, self.where, start, end, self.currency)
