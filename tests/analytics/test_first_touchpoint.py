@@ -12,7 +12,12 @@ from sqlalchemy import select
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.drivers import DriverQuery, analyse
-from cxm.analytics.first_touchpoint import keep_orders, orders_starting_at
+from cxm.analytics.first_touchpoint import (
+    _portable_order_starts,
+    keep_orders,
+    one_reading,
+    orders_starting_at,
+)
 from cxm.analytics.friction import (
     NO_EFFECT_UNDER_OUTCOME,
     UNDER_OUTCOME_NOTE,
@@ -77,18 +82,25 @@ def first_world(db: Database, org: int | None = None) -> tuple[int, dict[str, in
 
 
 @pytest.mark.parametrize(
-    ("first", "outcome", "since", "expected"),
+    ("first", "outcome", "since", "gap_days", "expected"),
     [
-        ("ad", None, None, {"W1", "W5"}),
-        ("visit", None, None, {"W2"}),
-        ("order", None, None, {"W3", "W4"}),
+        ("ad", None, None, 30, {"W1", "W5"}),
+        ("visit", None, None, 30, {"W2"}),
+        ("order", None, None, 30, {"W3", "W4"}),
         # The journey is cut from all events: a period does not change where an order's
         # journey starts (u3's ad lies before it, yet W3 still starts at the order).
-        ("order", None, date(2026, 3, 1), {"W3", "W4"}),
-        ("ad", None, date(2026, 3, 10), {"W5"}),
-        (None, "promoter", None, {"W1", "W5"}),
-        (None, "detractor", None, {"W2"}),
-        ("visit", "promoter", None, set()),
+        ("order", None, date(2026, 3, 1), 30, {"W3", "W4"}),
+        ("ad", None, date(2026, 3, 10), 30, {"W5"}),
+        (None, "promoter", None, 30, {"W1", "W5"}),
+        (None, "detractor", None, 30, {"W2"}),
+        ("visit", "promoter", None, 30, set()),
+        # The gap cuts the journeys: at 60 days u3's ad (59 days and an hour before W3) opens
+        # W3's journey; at one day u1's ad (25 hours before W1) and u2's visit (49 hours)
+        # are journeys of their own, so every order opens its journey.
+        ("ad", None, None, 60, {"W1", "W5", "W3"}),
+        ("order", None, None, 60, {"W4"}),
+        ("ad", None, None, 1, set()),
+        ("order", None, None, 1, {"W1", "W2", "W3", "W4", "W5"}),
     ],
 )
 def test_orders_are_kept_by_where_their_journey_starts_and_by_outcome(
@@ -97,6 +109,7 @@ def test_orders_are_kept_by_where_their_journey_starts_and_by_outcome(
     first: str | None,
     outcome: str | None,
     since: date | None,
+    gap_days: int,
     expected: set[str],
 ) -> None:
     org, orders = first_world(sqlite_db)
@@ -105,10 +118,49 @@ def test_orders_are_kept_by_where_their_journey_starts_and_by_outcome(
     try:
         with analytics.fresh() as con:
             facts = order_facts(con, org, OrderQuery(since=since))
-            kept = keep_orders(con, org, facts, first, outcome)
+            kept = keep_orders(con, org, facts, first, outcome, gap_days)
+            if first is not None:  # the Ibis form (other engines) cuts at the same gap
+                ibis_form = _portable_order_starts(con, org, first, gap_days)
+                assert ibis_form == orders_starting_at(con, org, first, gap_days)
     finally:
         analytics.close()
     assert {names[int(o)] for o in kept["order_id"]} == expected
+
+
+def test_one_reading_answers_each_question_once_and_only_within_it(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    org, _ = first_world(sqlite_db)
+    analytics = Analytics(sqlite_db, Settings(data_dir=tmp_path))
+    calls: list[int] = []
+    try:
+        with analytics.fresh() as con:
+            real = con.con.execute
+
+            class Counting:  # the DuckDB connection, counting the queries it runs
+                def __getattr__(self, name: str) -> object:
+                    return getattr(real.__self__, name)
+
+                def execute(self, sql: str, *args: object) -> object:
+                    calls.append(1)
+                    return real(sql, *args)
+
+            duck = con.con
+            con.con = Counting()
+            try:
+                with one_reading():
+                    first = orders_starting_at(con, org, "ad", 30)
+                    assert orders_starting_at(con, org, "ad", 30) == first
+                    asked = len(calls)
+                    assert orders_starting_at(con, org, "ad", 60) != first  # another question
+                    assert len(calls) > asked
+                outside = len(calls)
+                orders_starting_at(con, org, "ad", 30)
+                assert len(calls) > outside  # no memory outside the block
+            finally:
+                con.con = duck
+    finally:
+        analytics.close()
 
 
 def test_unknown_first_touchpoint_and_outcome_are_refused_naming_the_field(
@@ -129,6 +181,16 @@ def test_unknown_first_touchpoint_and_outcome_are_refused_naming_the_field(
             assert [f.field for f in e.value.faults] == ["outcome"]
             with pytest.raises(ValidationError, match="first") as e:
                 friction(con, org, FrictionQuery(first="nowhere"))
+            for bad in (0, 366):
+                with pytest.raises(ValidationError, match="gap_days") as e:
+                    analyse(con, org, DriverQuery(first="ad", gap_days=bad))
+                assert [f.field for f in e.value.faults] == ["gap_days"]
+                with pytest.raises(ValidationError, match="gap_days") as e:
+                    friction(con, org, FrictionQuery(first="ad", gap_days=bad))
+                assert [f.field for f in e.value.faults] == ["gap_days"]
+                with pytest.raises(ValidationError, match="gap_days") as e:
+                    quadrants(con, org, QuadrantQuery(first="ad", gap_days=bad))
+                assert [f.field for f in e.value.faults] == ["gap_days"]
     finally:
         analytics.close()
 

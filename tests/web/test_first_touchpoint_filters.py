@@ -36,6 +36,9 @@ def test_api_keeps_the_orders_whose_journey_starts_there_and_refuses_outcome_for
         ({"first": "visit"}, 1),
         ({"outcome": "promoter"}, 2),
         ({"first": "ad", "outcome": "detractor"}, 0),
+        # A 60-day gap joins u3's ad to W3's journey; a one-day gap parts every ad from its order.
+        ({"first": "ad", "gap_days": 60}, 3),
+        ({"first": "order", "gap_days": 1}, 5),
     ]
     for params, orders in cases:
         body = client.get(url, params={"touchpoint": "order", **params}, headers=headers).json()
@@ -56,10 +59,12 @@ def test_api_keeps_the_orders_whose_journey_starts_there_and_refuses_outcome_for
     assert unknown.status_code == 422 and "first: no touchpoint 'nowhere'" in unknown.text
     wrong = client.get(url, params={"outcome": "happy"}, headers=headers)
     assert wrong.status_code == 422 and "outcome" in wrong.text
+    no_gap = client.get(url, params={"first": "ad", "gap_days": 0}, headers=headers)
+    assert no_gap.status_code == 422 and "gap_days" in no_gap.text
     spec = client.get("/api/v1/openapi.json").json()["paths"]
     for path in ("drivers", "drivers/quadrants", "friction", "friction/evidence"):
         names = {p["name"] for p in spec[f"/api/v1/analytics/{path}"]["get"]["parameters"]}
-        assert {"first", "outcome"} <= names, path
+        assert {"first", "outcome", "gap_days"} <= names, path
 
 
 def test_pages_keep_the_chosen_filters_and_carry_them_to_the_evidence(
@@ -83,6 +88,12 @@ def test_pages_keep_the_chosen_filters_and_carry_them_to_the_evidence(
     assert evidence.status_code == 200 and "first=ad&amp;outcome=promoter" in evidence.text
     unknown = client.get("/friction", params={"first": "nowhere"})
     assert unknown.status_code == 422 and "nowhere" in unknown.text
+    wider = client.get("/friction", params={"first": "ad", "gap_days": 60, "touchpoint": "order"})
+    assert 'name="gap_days" min="1" max="365" value="60"' in wider.text
+    link = wider.text.split('data-testid="evidence-link"')[0].rsplit('href="', 1)[1].split('"')[0]
+    assert "first=ad" in link and "gap_days=60" in link
+    behind = client.get(link.replace("&amp;", "&").replace("name=late", "name=returned"))
+    assert behind.status_code == 200 and "gap_days=60" in behind.text
     moments = client.get("/moments", params={"first": "visit", "outcome": "detractor"})
     assert moments.status_code == 200
     assert '<option value="visit" selected>' in moments.text
@@ -101,6 +112,8 @@ def test_cli_takes_first_and_outcome_with_json(
         kept = CliRunner().invoke(main, [*args, "--first", "ad"])
         assert kept.exit_code == 0, kept.output
         assert _order_point(json.loads(kept.stdout))["orders"] == 2
+        wider = CliRunner().invoke(main, [*args, "--first", "ad", "--gap-days", "60"])
+        assert _order_point(json.loads(wider.stdout))["orders"] == 3
         grouped = CliRunner().invoke(main, [*args, "--outcome", "detractor"])
         assert _order_point(json.loads(grouped.stdout))["orders"] == 1
         refused = CliRunner().invoke(main, ["drivers", "--org", "demo", "--outcome", "passive"])

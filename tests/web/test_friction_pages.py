@@ -69,11 +69,15 @@ def test_friction_page_lists_the_hard_touchpoint_with_its_answers(
     assert 'value="contact_centre" selected' in contact.text
     assert contact.text.count('data-testid="effort-row"') == 1  # only the calls
     assert "channel=contact_centre&amp;format=csv" in contact.text
-    # The link to the hard answers keeps first touchpoint and outcome: the explorer takes them.
+    # The link to the hard answers keeps first touchpoint (with its journey gap) and outcome:
+    # the explorer takes them; the gap goes along only with a first touchpoint.
     from cxm.web.friction_pages import responses_link
 
-    link = responses_link("calls", "S1", "", "web_product", "detractor")
-    assert link.endswith("score_max=4&store=S1&first=web_product&outcome=detractor")
+    chosen = {"store": "S1", "first": "web_product", "outcome": "detractor", "gap_days": "7"}
+    link = responses_link("calls", chosen)
+    assert link.endswith("score_max=4&store=S1&first=web_product&outcome=detractor&gap_days=7")
+    plain = responses_link("calls", {"store": "S1", "gap_days": "7"})
+    assert plain.endswith("score_max=4&store=S1")
     export = client.get("/friction", params={"format": "csv", "section": "effort"})
     assert export.text.splitlines()[1].startswith("calls,contact_centre,after_sales,30")
 

@@ -13,12 +13,14 @@ from cxm.analytics.drivers import BUILT_IN
 
 OUTCOME_CHOICES = ("promoter", "passive", "detractor")
 FIRST = (
-    "Only orders whose journey starts at this touchpoint code (journeys cut from all events with "
-    "a 30-day gap); for funnels, effort and comments, customers with such a journey."
+    "Only orders whose journey starts at this touchpoint code (journeys cut from all events "
+    "where a gap exceeds --gap-days); for funnels, effort and comments, customers with such a "
+    "journey in the period."
 )
 OUTCOME = (
     "Only customers whose latest NPS answer is in this group (no NPS effect is measured then)."
 )
+GAP = "Days of inactivity that end a journey, for --first (as on the journey map)."
 REFUSED = "Refused: the outcome is the group of the NPS answer this analysis explains."
 METHODS = {"lmg": "exact LMG (Shapley)", "johnson": "Johnson's relative weights"}
 
@@ -60,6 +62,7 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--segment", default=None, help="Only orders of customers in this segment.")
 @click.option("--first", default=None, help=FIRST)
+@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
 @click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=REFUSED)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -93,6 +96,7 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
         segment=kw["segment"],
         first=kw["first"],
         outcome=kw["outcome"],
+        gap_days=kw["gap_days"],
     )
     found = run_analysis(ctx, org_slug, analyse, q)
     if as_json:
@@ -136,6 +140,7 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--segment", default=None, help="Only customers in this segment.")
 @click.option("--first", default=None, help=FIRST)
+@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
 @click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=REFUSED)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -160,6 +165,7 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
         kw["segment"],
         kw["first"],
         kw["outcome"],
+        kw["gap_days"],
     )
     found = run_analysis(ctx, org_slug, quadrants, q)
     if as_json:
@@ -213,6 +219,7 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
 @click.option("--segment", default=None, help="Only customers in this segment.")
 @click.option("--first", default=None, help=FIRST)
+@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
 @click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=OUTCOME)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -242,6 +249,7 @@ def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: 
         kw["segment"],
         kw["first"],
         kw["outcome"],
+        kw["gap_days"],
     )
     found = run_analysis(ctx, org_slug, friction, q)
     if as_json:

@@ -34,7 +34,7 @@ import pandas as pd
 import polars as pl
 import statsmodels.api as sm
 
-from cxm.analytics.first_touchpoint import keep_orders, refuse_outcome
+from cxm.analytics.first_touchpoint import GAP_DAYS, MAX_GAP_DAYS, keep_orders, refuse_outcome
 from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
 from cxm.analytics.relimp import EXACT_UP_TO, Method, importance, method_for
 from cxm.analytics.stats import mean
@@ -65,6 +65,7 @@ class DriverQuery:
     segment: str | None = None  # only orders of customers in this segment
     first: str | None = None  # only orders whose journey starts at this touchpoint code
     outcome: str | None = None  # refused: NPS is what is explained (``first_touchpoint``)
+    gap_days: int = GAP_DAYS  # inactivity gap cutting the journeys of the first filter
 
     def method(self, drivers: int) -> Method:
         if self.importance == "auto":
@@ -88,6 +89,8 @@ class DriverQuery:
             faults.append(Fault("between 2 and 20", "loop_contacts"))
         if not 0 <= self.bootstrap <= 2000:
             faults.append(Fault("between 0 and 2000", "bootstrap"))
+        if not 1 <= self.gap_days <= MAX_GAP_DAYS:
+            faults.append(Fault(f"between 1 and {MAX_GAP_DAYS}", "gap_days"))
         if faults:
             raise ValidationError("; ".join(f"{f.field}: {f.reason}" for f in faults) + ".", faults)
         refuse_outcome(self.outcome, "the driver analysis")
@@ -152,7 +155,7 @@ def respondents(
         facts = facts.filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
-    facts = keep_orders(con, org_id, facts, q.first)
+    facts = keep_orders(con, org_id, facts, q.first, gap_days=q.gap_days)
     facts = with_theme_flags(con, org_id, facts, themes)
     built = {
         "late": pl.col("late"),

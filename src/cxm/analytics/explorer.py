@@ -52,9 +52,12 @@ class ResponseQuery:
     delivery: str | None = None  # punctuality of the response's order (cxm.analytics.punctuality)
     first: str | None = None  # respondents with a journey (in the period) starting here
     outcome: str | None = None  # respondents whose latest NPS answer is in this group
+    gap_days: int = 30  # inactivity gap cutting the journeys of the first filter
 
     def check(self) -> None:
         faults: list[Fault] = []
+        if not 1 <= self.gap_days <= 365:
+            faults.append(Fault("must lie between 1 and 365", "gap_days"))
         if self.delivery is not None and self.delivery not in GROUPS:
             faults.append(Fault(f"must be one of {', '.join(GROUPS)}", "delivery"))
         if self.period is not None:
@@ -253,7 +256,7 @@ def _allowed(con: Any, org_id: int, q: ResponseQuery) -> list[int] | None:
     if q.period is not None:
         start, end = period_bounds(q.period)
         since, until = start.date(), (end - timedelta(days=1)).date()
-    return customers_allowed(con, org_id, q.first, q.outcome, since, until)
+    return customers_allowed(con, org_id, q.first, q.outcome, since, until, q.gap_days)
 
 
 def find_responses(

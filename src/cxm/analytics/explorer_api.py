@@ -49,6 +49,10 @@ def response_query(
         default=None,
         description="promoter, passive or detractor: the respondent's latest NPS answer's group",
     ),
+    gap_days: str | None = Query(
+        default=None,
+        description="days of inactivity that end a journey, for `first` (default 30)",
+    ),
 ) -> ResponseQuery:
     """The explorer's filters from the query string (empty values mean no filter)."""
     return query_from(locals())
@@ -73,13 +77,14 @@ def query_from(params: Mapping[str, Any]) -> ResponseQuery:
 
     low, high = number("score_min", float), number("score_max", float)
     who = number("customer", int)
+    gap = number("gap_days", int)
     if faults:
         raise ValidationError("The response filters are not valid.", faults)
     return ResponseQuery(
         clean("period"), clean("survey"), clean("channel"), clean("stage"), clean("touchpoint"),
         clean("store"), clean("region"), clean("language"), clean("nps_group"),
         clean("kpi") or "nps", low, high, clean("text"), who, clean("segment"),
-        clean("delivery"), clean("first"), clean("outcome"),
+        clean("delivery"), clean("first"), clean("outcome"), 30 if gap is None else gap,
     )  # fmt: skip
 
 

@@ -56,6 +56,10 @@ def _filters(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--score-max", type=float, default=None)(func)
     func = click.option("--customer", type=int, default=None, help="Customer id.")(func)
     func = click.option(
+        "--gap-days", type=click.IntRange(1, 365), default=30, show_default=True,
+        help="Days of inactivity that end a journey, for --first.",
+    )(func)  # fmt: skip
+    func = click.option(
         "--delivery", type=click.Choice(GROUPS), default=None,
         help="Punctuality of the response's order.",
     )(func)  # fmt: skip

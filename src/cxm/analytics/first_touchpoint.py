@@ -4,8 +4,9 @@ friction points and their evidence) and of the event-based friction sections.
 *First touchpoint of an order*: the touchpoint code at which the journey holding the order
 starts. Journeys are cut as on the journey map (``journeys``: a customer's mapped events,
 merged customers counted as one, ordered by time then arrival, split where the gap to the
-previous event is longer than ``gap_days``, in whole seconds), but from all of the customer's
-events, so an order's first touchpoint does not depend on the period analysed. The journey
+previous event is longer than ``gap_days``, in whole seconds; 30 days unless the analysis
+names another, as the journey map does), but from all of the customer's events, so an
+order's first touchpoint does not depend on the period analysed. The journey
 holding an order is the one holding the earliest mapped event linked to the order (where it
 was placed, as a rule); an order with no mapped event has no journey and no first-touchpoint
 filter keeps it.
@@ -24,6 +25,9 @@ friction list measures no NPS effect under it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 from typing import Any
 
@@ -34,6 +38,7 @@ from cxm.analytics.journeys import OUTCOMES, JourneyQuery, journey_events, peopl
 from cxm.core.errors import Fault, ValidationError
 
 GAP_DAYS = 30  # the journey map's default inactivity gap
+MAX_GAP_DAYS = 365
 
 _ORDER_STARTS = """
 WITH ev AS (
@@ -76,6 +81,15 @@ def check_first(con: Any, org_id: int, first: str | None) -> None:
         )
 
 
+def check_gap(gap_days: int) -> None:
+    """Refuse an inactivity gap outside 1-365 days, naming the field."""
+    if not 1 <= gap_days <= MAX_GAP_DAYS:
+        raise ValidationError(
+            f"gap_days: between 1 and {MAX_GAP_DAYS} days (got {gap_days}).",
+            [Fault(f"between 1 and {MAX_GAP_DAYS}", "gap_days")],
+        )
+
+
 def check_outcome(outcome: str | None) -> None:
     """An outcome that is not promoter, passive or detractor is refused, naming the field."""
     if outcome is not None and outcome not in OUTCOMES:
@@ -97,14 +111,42 @@ def refuse_outcome(outcome: str | None, analysis: str) -> None:
         )
 
 
+_READING: ContextVar[dict[tuple[int, int, str, int], list[int]] | None] = ContextVar(
+    "order_starts", default=None
+)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Within this block (one analysis over one synced state, e.g. the friction list or the
+    quadrants per store) each ``orders_starting_at`` question is answered once."""
+    if _READING.get() is not None:
+        yield
+        return
+    token = _READING.set({})
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
 def orders_starting_at(con: Any, org_id: int, first: str, gap_days: int = GAP_DAYS) -> list[int]:
-    """The orders whose journey starts at the touchpoint ``first`` (``con``: synced Ibis
-    DuckDB)."""
+    """The orders whose journey starts at the touchpoint ``first`` (any Ibis connection;
+    the embedded DuckDB answers with one SQL query)."""
+    memo = _READING.get()
+    key = (id(con), org_id, first, gap_days)
+    if memo is not None and key in memo:
+        return memo[key]
     check_first(con, org_id, first)
+    check_gap(gap_days)
     if getattr(con, "name", "") != "duckdb":
-        return _portable_order_starts(con, org_id, first, gap_days)
-    params = {"org": org_id, "gap": gap_days * 86400, "first": first}
-    return [int(r[0]) for r in con.con.execute(_ORDER_STARTS, params).fetchall()]
+        found = _portable_order_starts(con, org_id, first, gap_days)
+    else:
+        params = {"org": org_id, "gap": gap_days * 86400, "first": first}
+        found = [int(r[0]) for r in con.con.execute(_ORDER_STARTS, params).fetchall()]
+    if memo is not None:
+        memo[key] = found
+    return found
 
 
 def _portable_order_starts(con: Any, org_id: int, first: str, gap_days: int) -> list[int]:
@@ -175,13 +217,15 @@ def customers_allowed(
     outcome: str | None,
     since: date | None = None,
     until: date | None = None,
+    gap_days: int = GAP_DAYS,
 ) -> list[int] | None:
     """The customers an event-based section keeps under both filters; None when neither is
     set (everyone)."""
     check_outcome(outcome)
+    check_gap(gap_days)
     allowed: set[int] | None = None
     if first is not None:
-        allowed = set(customers_starting_at(con, org_id, first, since, until))
+        allowed = set(customers_starting_at(con, org_id, first, since, until, gap_days))
     if outcome is not None:
         grouped = set(outcome_customers(con, org_id, outcome))
         allowed = grouped if allowed is None else allowed & grouped
@@ -189,13 +233,19 @@ def customers_allowed(
 
 
 def keep_orders(
-    con: Any, org_id: int, facts: pl.DataFrame, first: str | None, outcome: str | None = None
+    con: Any,
+    org_id: int,
+    facts: pl.DataFrame,
+    first: str | None,
+    outcome: str | None = None,
+    gap_days: int = GAP_DAYS,
 ) -> pl.DataFrame:
-    """``order_facts`` rows of the orders whose journey starts at ``first`` and of the
-    customers in the ``outcome`` group (either filter may be None)."""
+    """``order_facts`` rows of the orders whose journey (cut at ``gap_days``) starts at
+    ``first`` and of the customers in the ``outcome`` group (either filter may be None)."""
     check_outcome(outcome)
+    check_gap(gap_days)
     if first is not None:
-        orders = orders_starting_at(con, org_id, first)
+        orders = orders_starting_at(con, org_id, first, gap_days)
         facts = facts.filter(pl.col("order_id").is_in(pl.Series(orders, dtype=pl.Int64).implode()))
     if outcome is not None:
         who = outcome_customers(con, org_id, outcome)

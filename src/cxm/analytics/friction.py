@@ -32,10 +32,13 @@ import polars as pl
 
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.first_touchpoint import (
+    GAP_DAYS,
     check_first,
+    check_gap,
     check_outcome,
     customers_allowed,
     keep_orders,
+    one_reading,
 )
 from cxm.analytics.friction_dropoff import DropOffList, drop_offs
 from cxm.analytics.friction_effort import EffortList, effort
@@ -61,6 +64,7 @@ class FrictionQuery:
     segment: str | None = None  # only customers in this segment
     first: str | None = None  # only orders / customers whose journey starts here
     outcome: str | None = None  # only customers of this NPS group (no NPS effect then)
+    gap_days: int = GAP_DAYS  # inactivity gap cutting the journeys of the first filter
 
 
 @dataclass(frozen=True)
@@ -95,13 +99,14 @@ class FrictionList:
 def friction(con: Any, org_id: int, q: FrictionQuery) -> FrictionList:
     """Ranked friction points over the synced analytics store (``con``: Ibis DuckDB)."""
     found = order_friction(con, org_id, q)
-    who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+    who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until, q.gap_days)
     steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, q.funnels, q.segment, who)
     hard = effort(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
     unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
     return replace(found, drop_offs=steps, effort=hard, emotion=unhappy)
 
 
+@one_reading()
 def order_friction(
     con: Any, org_id: int, q: FrictionQuery, source: OrderSource = EMBEDDED
 ) -> FrictionList:
@@ -110,6 +115,7 @@ def order_friction(
     ``source=PORTABLE`` from ``cxm.analytics.portable_orders``."""
     names = tuple(dict.fromkeys((*BUILT_IN, *q.touchpoints)))
     check_outcome(q.outcome)
+    check_gap(q.gap_days)
     check_first(con, org_id, q.first)
     kpi = (
         analyse(
@@ -117,7 +123,7 @@ def order_friction(
             org_id,
             DriverQuery(
                 names, q.loop_contacts, True, True, 0, q.store, q.channel, q.since, q.until,
-                segment=q.segment, first=q.first,
+                segment=q.segment, first=q.first, gap_days=q.gap_days,
             ),
             source,
         )
@@ -131,7 +137,7 @@ def order_friction(
     ).filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
-    facts = keep_orders(con, org_id, facts, q.first, q.outcome)
+    facts = keep_orders(con, org_id, facts, q.first, q.outcome, q.gap_days)
     flags = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,

@@ -68,7 +68,7 @@ def friction_evidence(con: Any, org_id: int, q: FrictionQuery, name: str) -> Fri
     if name.startswith("emotion:"):
         from cxm.analytics.friction_emotion import emotion_evidence
 
-        who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+        who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until, q.gap_days)
         return emotion_evidence(
             con, org_id, name.removeprefix("emotion:"), q.store, q.since, q.until, q.segment, who
         )
@@ -78,7 +78,7 @@ def friction_evidence(con: Any, org_id: int, q: FrictionQuery, name: str) -> Fri
     ).filter(pl.col("delivery") & _flag(name, q))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
-    facts = keep_orders(con, org_id, facts, q.first, q.outcome)
+    facts = keep_orders(con, org_id, facts, q.first, q.outcome, q.gap_days)
     if facts.height == 0:
         return FrictionEvidence(name, 0, 0, 0, 0, message="No orders had it with these filters.")
     orders = sorted(int(v) for v in facts["order_id"].to_list())

@@ -44,6 +44,13 @@ def funnel_options(func: Any) -> Any:
                 help="Only customers whose latest NPS answer is in this group.",
             ),
             click.option(
+                "--gap-days",
+                type=click.IntRange(1, 365),
+                default=30,
+                show_default=True,
+                help="Days of inactivity that end a journey, for --first.",
+            ),
+            click.option(
                 "--by",
                 type=click.Choice(["channel", "segment"]),
                 default="channel",
@@ -70,6 +77,7 @@ def funnel_query(kw: dict[str, Any]) -> Any:
         kw["segment"],
         kw.get("first"),
         kw.get("outcome"),
+        kw.get("gap_days", 30),
     )
 
 

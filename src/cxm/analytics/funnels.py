@@ -62,9 +62,12 @@ class FunnelQuery:
     segment: str | None = None  # only attempts of customers in this segment
     first: str | None = None  # only customers with a journey in the period starting here
     outcome: str | None = None  # only customers whose latest NPS answer is in this group
+    gap_days: int = 30  # inactivity gap cutting the journeys of the first filter
 
     def check(self) -> list[Step]:
         faults: list[Fault] = []
+        if not 1 <= self.gap_days <= 365:
+            faults.append(Fault("between 1 and 365", "gap_days"))
         if self.outcome is not None and self.outcome not in OUTCOME_GROUPS:
             faults.append(Fault(f"one of {', '.join(OUTCOME_GROUPS)}", "outcome"))
         if len(self.steps) < 2:
@@ -314,7 +317,7 @@ def attempts_of(con: Any, org_id: int, q: FunnelQuery) -> pl.DataFrame:
     if q.first or q.outcome:
         from cxm.analytics.first_touchpoint import customers_allowed
 
-        allowed = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+        allowed = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until, q.gap_days)
         attempts = attempts.filter(pl.col("person").is_in(allowed or []))
     return attempts
 

@@ -27,8 +27,9 @@ router = APIRouter(prefix="/api/v1/analytics", tags=["journeys"])
 T = TypeVar("T")
 Outcome = Literal["promoter", "passive", "detractor"]
 FIRST = "Only orders whose journey starts at this touchpoint code (journeys cut from all events "
-"with a 30-day gap), and, for sections built on events, answers or comments, customers with "
-"a journey in the period starting there."
+"cut where the gap between two events is longer than `gap_days`), and, for sections built on "
+"events, answers or comments, customers with a journey in the period starting there."
+GAP = "Days of inactivity that end a journey, for the `first` filter (as on the journey map)."
 REFUSED = "Refused (422): the outcome is the group of the NPS answer this analysis explains."
 OUTCOME = "Only customers whose latest NPS answer is in this group; no NPS effect is measured "
 "then (`message` says so), reach and churn are."
@@ -68,10 +69,12 @@ async def funnel_route(
         description="promoter, passive or detractor: only customers whose latest NPS answer "
         "is in this group.",
     ),
+    gap_days: int = Query(default=30, ge=1, le=365, description=GAP),
 ) -> dict[str, Any]:
     q = FunnelQuery(
-        tuple(step), window_hours, strict, store, channel, since, until, segment, first, outcome
-    )
+        tuple(step), window_hours, strict, store, channel, since, until, segment, first, outcome,
+        gap_days,
+    )  # fmt: skip
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, funnel, q
     )
@@ -115,6 +118,7 @@ async def drivers_route(
     segment: str | None = Query(default=None, description="only customers in this segment"),
     first: str | None = Query(default=None, description=FIRST),
     outcome: Annotated[Outcome | None, Query(description=REFUSED)] = None,
+    gap_days: int = Query(default=30, ge=1, le=365, description=GAP),
 ) -> dict[str, Any]:
     q = DriverQuery(
         tuple(driver or BUILT_IN),
@@ -130,6 +134,7 @@ async def drivers_route(
         segment=segment,
         first=first,
         outcome=outcome,
+        gap_days=gap_days,
     )
     analytics = request.app.state.analytics
     found = await run_in_threadpool(_run, analytics, client.organization_id, analyse, q)
@@ -172,10 +177,11 @@ async def quadrants_route(
     segment: str | None = Query(default=None, description="only customers in this segment"),
     first: str | None = Query(default=None, description=FIRST),
     outcome: Annotated[Outcome | None, Query(description=REFUSED)] = None,
+    gap_days: int = Query(default=30, ge=1, le=365, description=GAP),
 ) -> dict[str, Any]:
     q = QuadrantQuery(
         by, tuple(driver or BUILT_IN), loop_contacts, channel, since, until, segment, first,
-        outcome,
+        outcome, gap_days,
     )  # fmt: skip
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, quadrants, q
@@ -290,6 +296,7 @@ async def friction_route(
     segment: str | None = Query(default=None, description="only customers in this segment"),
     first: str | None = Query(default=None, description=FIRST),
     outcome: Annotated[Outcome | None, Query(description=OUTCOME)] = None,
+    gap_days: int = Query(default=30, ge=1, le=365, description=GAP),
 ) -> dict[str, Any]:
     q = FrictionQuery(
         tuple(touchpoint or ()),
@@ -302,6 +309,7 @@ async def friction_route(
         segment,
         first,
         outcome,
+        gap_days,
     )
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, friction, q
@@ -318,9 +326,11 @@ async def friction_route(
             "segment": segment,
             "first": first,
             "outcome": outcome,
+            "gap_days": gap_days if first else None,
         }.items()
         if v is not None
     }
+    people = {k: v for k, v in filters.items() if k in ("first", "outcome", "gap_days")}
     for point in body["points"]:
         point["evidence_url"] = "/api/v1/analytics/friction/evidence?" + urlencode(
             {"name": point["name"], **filters}
@@ -336,12 +346,14 @@ async def friction_route(
             + [("window_hours", WINDOW_HOURS)]
             + ([("channel", step["channel"])] if step["channel"] else [])
             + list(dates.items())
+            + list(people.items())
         )
     for point in body["effort"]["points"]:
         point["responses_url"] = "/api/v1/responses?" + urlencode(
             {"touchpoint": point["touchpoint"], "kpi": "ces", "score_max": 4}
             | ({"store": store} if store else {})
             | ({"segment": segment} if segment else {})
+            | people
         )
     for point in body["emotion"]["points"]:
         point["evidence_url"] = "/api/v1/analytics/friction/evidence?" + urlencode(
@@ -371,10 +383,11 @@ async def friction_evidence_route(
     segment: str | None = Query(default=None, description="only customers in this segment"),
     first: str | None = Query(default=None, description=FIRST),
     outcome: Annotated[Outcome | None, Query(description=OUTCOME)] = None,
+    gap_days: int = Query(default=30, ge=1, le=365, description=GAP),
 ) -> dict[str, Any]:
     q = FrictionQuery(
         (), loop_contacts, store, channel, since, until, segment=segment, first=first,
-        outcome=outcome,
+        outcome=outcome, gap_days=gap_days,
     )  # fmt: skip
     found = await run_in_threadpool(
         _evidence, request.app.state.analytics, client.organization_id, q, name

@@ -31,7 +31,7 @@ class MapFriction:
 
 def map_friction(con: Any, org_id: int, q: JourneyQuery) -> MapFriction:
     """What the friction sections flag for the map's filters (``con``: synced Ibis DuckDB)."""
-    who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+    who = customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until, q.gap_days)
     steps = drop_offs(con, org_id, q.store, q.channel, q.since, q.until, (), q.segment, who)
     hard = effort(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
     unhappy = negative_emotion(con, org_id, q.store, q.channel, q.since, q.until, q.segment, who)
@@ -48,8 +48,10 @@ def map_friction(con: Any, org_id: int, q: JourneyQuery) -> MapFriction:
 
 def load_map_friction(analytics: Any, org_id: int, q: JourneyQuery) -> MapFriction:
     """``map_friction`` reused while the synced data stay the same; the gap that cuts the
-    map's journeys plays no part in it, so every gap shares one result."""
-    key = ("journey-map-friction", org_id, replace(q, gap_days=JourneyQuery.gap_days))
+    map's journeys plays a part only through the first-touchpoint filter, so without it
+    every gap shares one result."""
+    gap = q.gap_days if q.first else JourneyQuery.gap_days
+    key = ("journey-map-friction", org_id, replace(q, gap_days=gap))
 
     def compute() -> MapFriction:
         with analytics.fresh() as con:

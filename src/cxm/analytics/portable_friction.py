@@ -9,7 +9,7 @@ from typing import Any
 
 from ibis import _
 
-from cxm.analytics.first_touchpoint import GAP_DAYS, check_outcome
+from cxm.analytics.first_touchpoint import GAP_DAYS, check_gap, check_outcome
 from cxm.analytics.friction_dropoff import DropOffList, portable_drop_offs
 from cxm.analytics.friction_effort import EffortList, portable_effort
 from cxm.analytics.friction_emotion import EmotionList, portable_negative_emotion
@@ -33,6 +33,7 @@ def portable_customers_allowed(
     outcome: str | None,
     since: date | None = None,
     until: date | None = None,
+    gap_days: int = GAP_DAYS,
 ) -> list[int] | None:
     """``first_touchpoint.customers_allowed`` on any Ibis connection: the customers with a
     journey in the period starting at ``first`` and those of the ``outcome`` group; None when
@@ -40,6 +41,7 @@ def portable_customers_allowed(
     from cxm.analytics.portable import journey_table
 
     check_outcome(outcome)
+    check_gap(gap_days)
     allowed: set[int] | None = None
     if first is not None:
         known = con.table("touchpoint").filter((_.organization_id == org_id) & (_.code == first))
@@ -48,7 +50,7 @@ def portable_customers_allowed(
                 f"first: no touchpoint {first!r} (the first touchpoint is a touchpoint code).",
                 [Fault(f"no touchpoint '{first}'", "first")],
             )
-        q = JourneyQuery(GAP_DAYS, since=since, until=until, first=first)
+        q = JourneyQuery(gap_days, since=since, until=until, first=first)
         who = journey_table(con, org_id, q).select("person").distinct().to_pyarrow()
         allowed = {int(p) for p in who.column("person").to_pylist()}
     if outcome is not None:
@@ -69,10 +71,11 @@ def portable_sections(
     segment: str | None = None,
     first: str | None = None,
     outcome: str | None = None,
+    gap_days: int = GAP_DAYS,
 ) -> FrictionSections:
     """Drop-off, effort and negative emotion as ``friction.friction`` gives them, with the
     same filters, on any Ibis connection (DuckDB, PySpark)."""
-    who = portable_customers_allowed(con, org_id, first, outcome, since, until)
+    who = portable_customers_allowed(con, org_id, first, outcome, since, until, gap_days)
     return FrictionSections(
         portable_drop_offs(con, org_id, store, channel, since, until, funnels, segment, who),
         portable_effort(con, org_id, store, channel, since, until, segment, who),

@@ -301,7 +301,9 @@ def portable_attempts(con: Any, org_id: int, q: FunnelQuery) -> Iterator[Any]:
         if q.first or q.outcome:
             from cxm.analytics.portable_friction import portable_customers_allowed
 
-            allowed = portable_customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until)
+            allowed = portable_customers_allowed(
+                con, org_id, q.first, q.outcome, q.since, q.until, q.gap_days
+            )
             attempts = attempts.filter(attempts.person.isin(allowed or [-1]))
         yield attempts
     finally:

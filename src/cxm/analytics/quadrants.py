@@ -34,7 +34,14 @@ from typing import Any
 import polars as pl
 
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
-from cxm.analytics.first_touchpoint import customers_starting_at, keep_orders, refuse_outcome
+from cxm.analytics.first_touchpoint import (
+    GAP_DAYS,
+    check_gap,
+    customers_starting_at,
+    keep_orders,
+    one_reading,
+    refuse_outcome,
+)
 from cxm.analytics.order_facts import OrderQuery, known_touchpoints, order_facts
 from cxm.core.errors import Fault, ValidationError
 
@@ -53,9 +60,11 @@ class QuadrantQuery:
     segment: str | None = None  # only customers in this segment
     first: str | None = None  # only orders (ratings: customers) whose journey starts here
     outcome: str | None = None  # refused: importance explains NPS (``first_touchpoint``)
+    gap_days: int = GAP_DAYS  # inactivity gap cutting the journeys of the first filter
 
     def check(self) -> None:
         refuse_outcome(self.outcome, "the quadrants' importance (a driver analysis)")
+        check_gap(self.gap_days)
         if self.by not in ("stage", "store"):
             raise ValidationError("by must be stage or store.", [Fault("stage or store", "by")])
         themes = [d for d in self.drivers if d.startswith("theme:")]
@@ -123,7 +132,7 @@ def _performance(
     ).filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
-    facts = keep_orders(con, org_id, facts, q.first)
+    facts = keep_orders(con, org_id, facts, q.first, gap_days=q.gap_days)
     flags = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
@@ -138,7 +147,7 @@ def _performance(
         raters = (
             None
             if q.first is None
-            else customers_starting_at(con, org_id, q.first, q.since, q.until)
+            else customers_starting_at(con, org_id, q.first, q.since, q.until, q.gap_days)
         )
         rows = con.con.execute(
             """
@@ -205,13 +214,14 @@ def _points(
     return points
 
 
+@one_reading()
 def quadrants(con: Any, org_id: int, q: QuadrantQuery) -> Quadrants:
     """Importance x performance per stage or per store (``con``: synced Ibis DuckDB)."""
     q.check()
     known = known_touchpoints(con, org_id)
     base = DriverQuery(
         q.drivers, q.loop_contacts, True, True, 0, None, q.channel, q.since, q.until,
-        segment=q.segment, first=q.first,
+        segment=q.segment, first=q.first, gap_days=q.gap_days,
     )  # fmt: skip
     overall = analyse(con, org_id, base)  # validates the drivers
     stages = {d: PROBLEM_STAGE.get(d) or str(known[d]["stage"] or "unknown") for d in q.drivers}
@@ -266,6 +276,7 @@ def moment_quadrants(analytics: Any, org_id: int, q: DriverQuery, by: str) -> Qu
                     q.segment,
                     q.first,
                     q.outcome,
+                    q.gap_days,
                 ),  # fmt: skip
             )
     except ValidationError as exc:

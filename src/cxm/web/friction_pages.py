@@ -38,13 +38,13 @@ def funnel_link(d: DropOff, filters: dict[str, str]) -> str:
     return "/journeys/funnel?" + urlencode(params)
 
 
-def responses_link(
-    touchpoint: str, store: str, segment: str = "", first: str = "", outcome: str = ""
-) -> str:
+def responses_link(touchpoint: str, filters: dict[str, str]) -> str:
     """The responses page listing the touchpoint's hard CES answers (under the same store,
-    segment, first touchpoint and outcome)."""
+    segment, first touchpoint with its journey gap, and outcome)."""
     params = {"touchpoint": touchpoint, "kpi": "ces", "score_max": str(HARD_CES)}
-    chosen = (("store", store), ("segment", segment), ("first", first), ("outcome", outcome))
+    chosen = [(k, filters.get(k, "")) for k in ("store", "segment", "first", "outcome")]
+    if filters.get("first"):
+        chosen.append(("gap_days", filters.get("gap_days", "")))
     params |= {k: v for k, v in chosen if v}
     return "/responses?" + urlencode(params)
 
@@ -63,6 +63,7 @@ async def friction_page(
     segment: str = "",
     first: str = "",
     outcome: str = "",
+    gap_days: int = 30,
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -76,6 +77,7 @@ async def friction_page(
         segment=segment.strip()[:64] or None,
         first=first.strip()[:100] or None,
         outcome=outcome.strip() if outcome.strip() in OUTCOMES else None,
+        gap_days=gap_days if 1 <= gap_days <= 365 else 30,
     )
     org_id = user.organization_id
     error: str | None = None
@@ -110,6 +112,8 @@ async def friction_page(
         filters["first"] = q.first
     if q.outcome:
         filters["outcome"] = q.outcome
+    if q.first:  # the gap cuts the journeys of the first-touchpoint filter only
+        filters["gap_days"] = str(q.gap_days)
     if given:
         filters["funnels"] = "\n".join(given)
     ctx = page_context(
@@ -124,16 +128,7 @@ async def friction_page(
         outcomes=list(OUTCOMES),
         filters=filters,
         funnel_links=[funnel_link(d, filters) for d in found.drop_offs.steps],
-        responses_links=[
-            responses_link(
-                e.touchpoint,
-                filters["store"],
-                filters.get("segment", ""),
-                filters.get("first", ""),
-                filters.get("outcome", ""),
-            )
-            for e in found.effort.points
-        ],
+        responses_links=[responses_link(e.touchpoint, filters) for e in found.effort.points],
         export_query=urlencode(filters),
         known_names=KNOWN_NAMES,
         error=error,
@@ -152,6 +147,7 @@ async def friction_evidence_page(
     segment: str = "",
     first: str = "",
     outcome: str = "",
+    gap_days: int = 30,
 ) -> Response:
     lang = request_language(request, user.language)
     q = FrictionQuery(
@@ -161,6 +157,7 @@ async def friction_evidence_page(
         segment=segment.strip()[:64] or None,
         first=first.strip()[:100] or None,
         outcome=outcome.strip() if outcome.strip() in OUTCOMES else None,
+        gap_days=gap_days if 1 <= gap_days <= 365 else 30,
     )
     try:
         found = await run_in_threadpool(
@@ -180,6 +177,7 @@ async def friction_evidence_page(
             "segment": q.segment or "",
             "first": q.first or "",
             "outcome": q.outcome or "",
+            "gap_days": str(q.gap_days),
         },
         known_names=KNOWN_NAMES,
     )

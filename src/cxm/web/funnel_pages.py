@@ -56,6 +56,7 @@ async def funnel_page(
     by: str = "channel",
     first: str = "",
     outcome: str = "",
+    gap_days: int = 30,
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -79,6 +80,7 @@ async def funnel_page(
             segment.strip() or None,
             first.strip()[:100] or None,
             outcome.strip() or None,
+            gap_days if 1 <= gap_days <= 365 else 30,
         )
         try:
             found = await run_in_threadpool(_run, analytics, user.organization_id, q)
@@ -111,6 +113,7 @@ async def funnel_page(
             "by": by,
             "first": first.strip(),
             "outcome": outcome.strip(),
+            "gap_days": str(gap_days if 1 <= gap_days <= 365 else 30),
         },
         outcomes=OUTCOME_GROUPS,
     )

@@ -234,6 +234,7 @@ async def moments_page(
     segment: str = "",
     first: str = "",
     outcome: str = "",
+    gap_days: int = 30,
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -248,6 +249,7 @@ async def moments_page(
         segment=segment.strip()[:64] or None,
         first=first.strip()[:100] or None,
         outcome=outcome.strip() if outcome.strip() in OUTCOMES else None,
+        gap_days=gap_days if 1 <= gap_days <= 365 else 30,
     )
     org_id, per = user.organization_id, by if by == "store" else "stage"
 
@@ -303,6 +305,7 @@ async def moments_page(
             "segment": q.segment or "",
             "first": q.first or "",
             "outcome": q.outcome or "",
+            "gap_days": str(q.gap_days),
         },
     )
     page = render(request, "moments.html", ctx, lang)
