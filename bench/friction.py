@@ -5,7 +5,10 @@ then computes the whole friction list once to warm up and three more times, timi
 section: the driver analysis behind the events, the order facts, funnel drop-off, effort
 (CES) and negative emotion.
 
-Run: python bench/friction.py [--size medium|large] [--data-dir DIR]
+With `--first CODE` the list keeps the orders (and customers) whose journey starts at that
+touchpoint, and the time spent finding them is its own row.
+
+Run: python bench/friction.py [--size medium|large] [--data-dir DIR] [--first CODE]
 """
 
 from __future__ import annotations
@@ -46,10 +49,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=("small", "medium", "large"), default="medium")
     parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--first", default=None, help="a touchpoint code, e.g. ad_click")
     args = parser.parse_args()
     data_dir = args.data_dir or Path(f"/tmp/cxm-bench-journeys-{args.size}")
     _world(args.size, data_dir)
 
+    from cxm.analytics import first_touchpoint
     from cxm.analytics import friction as module
     from cxm.analytics.backend import Analytics
     from cxm.core.db import Database
@@ -58,6 +63,8 @@ def main() -> None:
     spent: dict[str, float] = {}
     for name in SECTIONS:
         setattr(module, name, _timed(spent, name, getattr(module, name)))
+    for name in ("orders_starting_at", "customers_starting_at"):
+        setattr(first_touchpoint, name, _timed(spent, name, getattr(first_touchpoint, name)))
     settings = Settings(data_dir=data_dir)
     analytics = Analytics(Database(settings.resolved_database_url), settings)
     rounds: list[dict[str, float]] = []
@@ -65,14 +72,16 @@ def main() -> None:
         for _ in range(4):
             spent.clear()
             start = time.perf_counter()
-            found = module.friction(con, 1, module.FrictionQuery())
+            found = module.friction(con, 1, module.FrictionQuery(first=args.first))
             rounds.append({**spent, "total": time.perf_counter() - start})
     analytics.close()
     best = min(rounds[1:], key=lambda r: r["total"])
-    print(f"\nFriction list, demo world '{args.size}' ({data_dir}), best of 3 warm rounds")
-    print(f"{'section':<20}{'seconds':>9}")
-    for name in (*SECTIONS, "total"):
-        print(f"{name:<20}{best.get(name, 0.0):>9.2f}")
+    shown = (*SECTIONS, "orders_starting_at", "customers_starting_at") if args.first else SECTIONS
+    within = f", first touchpoint {args.first}" if args.first else ""
+    print(f"\nFriction list, demo world '{args.size}' ({data_dir}){within}, best of 3 warm rounds")
+    print(f"{'section':<22}{'seconds':>9}")
+    for name in (*shown, "total"):
+        print(f"{name:<22}{best.get(name, 0.0):>9.2f}")
     steps = sum(s.attempts for s in found.drop_offs.steps)
     print(f"{found.respondents:,} respondents; {steps:,} funnel step attempts measured")
 
