@@ -267,6 +267,10 @@ def test_portable_duckdb_equals_the_embedded_curve_and_sections_on_the_demo_worl
                 allowed = customers_allowed(con, org, first, outcome, since)
                 assert portable_customers_allowed(con, org, first, outcome, since) == allowed
                 assert allowed
+            # A shorter gap cuts more journeys: more customers have one starting at a touchpoint.
+            short = customers_allowed(con, org, "web_product", None, None, None, 3)
+            assert portable_customers_allowed(con, org, "web_product", None, None, None, 3) == short
+            assert set(short) > set(customers_allowed(con, org, "web_product", None))
             filtered = friction(con, org, FrictionQuery(first="web_product", outcome="detractor"))
             narrowed = portable_sections(con, org, first="web_product", outcome="detractor")
             assert asdict(narrowed) == {
@@ -312,7 +316,9 @@ def test_pyspark_local_mode_equals_duckdb_for_the_curve_and_the_sections(
         export_parquet(analytics, tmp_path / "parquet")
         curve = [p.as_dict() for p in emotion_curve(analytics, org)]
         with analytics.fresh() as con:
-            found = portable_sections(con, org, first="web_product", outcome="detractor")
+            found = portable_sections(
+                con, org, first="web_product", outcome="detractor", gap_days=10
+            )
             sections = json.loads(json.dumps(asdict(found)))
     finally:
         analytics.close()
@@ -321,7 +327,7 @@ def test_pyspark_local_mode_equals_duckdb_for_the_curve_and_the_sections(
     # the DuckDB test checks these against the embedded friction list).
     options = ["--org-id", str(org), "--master", "local[2]"]
     same_figures(spark_cli(tmp_path / "parquet", options, "emotion-curve"), curve, "curve")
-    filters = ["--first", "web_product", "--outcome", "detractor"]
+    filters = ["--first", "web_product", "--outcome", "detractor", "--gap-days", "10"]
     found = spark_cli(tmp_path / "parquet", options + filters, "friction-sections")
     same_figures(found, sections, "sections")
     assert found["drop_offs"]["steps"] and found["effort"]["points"]

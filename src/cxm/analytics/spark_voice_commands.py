@@ -78,6 +78,13 @@ def spark_emotion_curve(
     default=None,
     help="Only customers whose latest NPS answer is in this group.",
 )
+@click.option(
+    "--gap-days",
+    type=click.IntRange(1, 365),
+    default=30,
+    show_default=True,
+    help="Days of inactivity that end a journey, for --first.",
+)
 @click.option("--master", default="local[*]", show_default=True, help="Spark master URL.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def spark_friction_sections(
@@ -91,6 +98,7 @@ def spark_friction_sections(
     segment: str | None,
     first: str | None,
     outcome: str | None,
+    gap_days: int,
     master: str,
     as_json: bool,
 ) -> None:
@@ -114,7 +122,7 @@ def spark_friction_sections(
 
     def run(con: Any) -> dict[str, Any]:
         found = portable_sections(
-            con, org_id, store, channel, start, end, funnels, segment, first, outcome
+            con, org_id, store, channel, start, end, funnels, segment, first, outcome, gap_days
         )
         return asdict(found)
 
