@@ -261,7 +261,7 @@ def test_order_starts_as_ibis_equal_the_embedded_sql(small_world: World, tmp_pat
         analytics.close()
 
 
-def test_spark_drivers_refuse_theme_drivers_before_starting_spark(tmp_path: Path) -> None:
+def test_spark_drivers_refuse_bad_theme_keys_before_starting_spark(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
     from cxm.cli import main
@@ -269,7 +269,10 @@ def test_spark_drivers_refuse_theme_drivers_before_starting_spark(tmp_path: Path
     done = CliRunner().invoke(
         main,
         ["analytics", "spark", "drivers", str(tmp_path), "--org-id", "1",
-         "--driver", "late", "--driver", "theme:delivery/late"],
+         "--driver", "late", "--driver", "theme:delivery/late", "--driver", "theme:Late Parcel"],
     )  # fmt: skip
+    # A well-formed theme driver runs on Spark (test_portable_evidence.py); a bad key is
+    # refused before Spark starts (the directory has no export, which is not reached).
     assert done.exit_code == 2
-    assert "--driver" in done.output and "theme:delivery/late" in done.output
+    assert "--driver" in done.output and "theme:Late Parcel" in done.output
+    assert "theme:KEY" in done.output and "theme:delivery/late'" not in done.output

@@ -156,7 +156,7 @@ def respondents(
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
     facts = keep_orders(con, org_id, facts, q.first, gap_days=q.gap_days)
-    facts = with_theme_flags(con, org_id, facts, themes)
+    facts = with_theme_flags(con, org_id, facts, themes, source.portable)
     built = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,

@@ -221,11 +221,15 @@ class OrderSource:
     """Where the per-order frames come from: the embedded DuckDB SQL (``EMBEDDED``, the fast
     default) or the portable Ibis expressions that run on DuckDB and Spark
     (``cxm.analytics.portable_orders.PORTABLE``). Both give the same frames; the analyses on
-    top (drivers, outcomes, friction) are the same Python code on either."""
+    top (drivers, outcomes, friction) are the same Python code on either. ``portable`` says
+    how the analyses read what they need besides these frames (theme readings of comments,
+    the evidence behind a friction point): as Ibis expressions any engine runs, or with the
+    embedded store's SQL."""
 
     facts: Callable[[Any, int, OrderQuery], pl.DataFrame] = order_facts
     variants: Callable[[Any, int], pl.DataFrame] = order_variants
     voices: Callable[[Any, int], pl.DataFrame] = order_voices
+    portable: bool = False
 
 
 EMBEDDED = OrderSource()

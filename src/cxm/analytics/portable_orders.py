@@ -230,4 +230,6 @@ def portable_order_voices(con: Any, org_id: int) -> pl.DataFrame:
     return frame.with_columns(pl.col("order_id").cast(pl.Int64))
 
 
-PORTABLE = OrderSource(portable_order_facts, portable_order_variants, portable_order_voices)
+PORTABLE = OrderSource(
+    portable_order_facts, portable_order_variants, portable_order_voices, portable=True
+)

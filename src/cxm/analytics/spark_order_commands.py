@@ -62,8 +62,9 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     "--driver",
     "drivers",
     multiple=True,
-    help=f"A driver (repeat): {', '.join(BUILT_IN)} or a touchpoint code. "
-    "Default: late, contact_loop, returned.",
+    help=f"A driver (repeat): {', '.join(BUILT_IN)}, a touchpoint code or theme:KEY (a theme "
+    "of the customers' comments, e.g. theme:delivery/late). Default: late, contact_loop, "
+    "returned.",
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--first", default=None, help="Only orders whose journey starts at this touchpoint.")
@@ -77,23 +78,21 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
 def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
     """Moments of truth (key driver analysis of NPS) on order facts computed by Spark.
 
-    The same figures as `cxm drivers`; theme drivers (read from comments) run on the
-    embedded analytics store only.
+    The same figures as `cxm drivers`, theme drivers included (whether the customer wrote
+    about a theme, from the newest theme reading of their comments).
 
     \b
     Example:
       cxm analytics spark drivers ./parquet --org-id 1 --driver late --driver delay_notice \\
-        --bootstrap 200 --json
+        --driver theme:delivery/late --bootstrap 200 --json
     """
     from cxm.analytics.drivers import DriverQuery, analyse
     from cxm.analytics.portable_orders import PORTABLE
+    from cxm.analytics.theme_drivers import theme_faults
 
-    themes = [d for d in kw["drivers"] if d.startswith("theme:")]
-    if themes:
-        raise click.BadParameter(
-            f"{', '.join(themes)}: theme drivers run on the embedded store (cxm drivers)",
-            param_hint="--driver",
-        )
+    faults = theme_faults(tuple(kw["drivers"]))
+    if faults:  # refused before Spark starts
+        raise click.BadParameter("; ".join(f.reason for f in faults), param_hint="--driver")
     q = DriverQuery(
         tuple(kw["drivers"]) or BUILT_IN,
         kw["loop_contacts"],
