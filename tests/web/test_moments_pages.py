@@ -32,6 +32,11 @@ def test_moments_page_draws_the_quadrants(site: Site, client: TestClient) -> Non
     assert "<script" not in page.text.split('data-testid="quadrants"')[1]
     per_store = client.get("/moments", params={"also": "t1", "by": "store"})
     assert per_store.status_code == 200 and 'value="store" selected' in per_store.text
+    # The "per stage / per store" form keeps the filters chosen above it.
+    kept = client.get("/moments", params={"also": "t1", "gap_days": 45})
+    form = kept.text.split('data-testid="quadrants"')[1].split("</form>")[0]
+    for hidden in ('name="also" value="t1"', 'name="gap_days" value="45"', 'name="first" value=""'):
+        assert hidden in form
 
 
 def test_quadrant_labels_stay_inside_their_chart(site: Site, client: TestClient) -> None:
