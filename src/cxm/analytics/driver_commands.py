@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -22,7 +23,34 @@ OUTCOME = (
 )
 GAP = "Days of inactivity that end a journey, for --first (as on the journey map)."
 REFUSED = "Refused: the outcome is the group of the NPS answer this analysis explains."
+F = TypeVar("F", bound=Callable[..., Any])
 METHODS = {"lmg": "exact LMG (Shapley)", "johnson": "Johnson's relative weights"}
+
+
+def _shared_options(outcome_help: str) -> Callable[[F], F]:
+    """The options the three commands share after their own: the period, the segment, the
+    journey filters (first touchpoint, its gap, outcome), the organization and JSON."""
+    options = [
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None),
+        click.option("--segment", default=None, help="Only customers in this segment."),
+        click.option("--first", default=None, help=FIRST),
+        click.option(
+            "--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP
+        ),
+        click.option(
+            "--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=outcome_help
+        ),
+        click.option("--org", "org_slug", default="demo", show_default=True),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+    ]
+
+    def apply(func: F) -> F:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
 
 
 def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
@@ -58,14 +86,7 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
 )
 @click.option("--store", default=None, help="Only orders placed at this location.")
 @click.option("--channel", default=None, help="Only orders placed in this channel.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--segment", default=None, help="Only orders of customers in this segment.")
-@click.option("--first", default=None, help=FIRST)
-@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
-@click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=REFUSED)
-@click.option("--org", "org_slug", default="demo", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_shared_options(REFUSED)
 @click.pass_context
 def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
     """Moments of truth: which journey events move NPS, raw and adjusted, with intervals.
@@ -136,14 +157,7 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--channel", default=None, help="Only orders placed in this channel.")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--segment", default=None, help="Only customers in this segment.")
-@click.option("--first", default=None, help=FIRST)
-@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
-@click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=REFUSED)
-@click.option("--org", "org_slug", default="demo", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_shared_options(REFUSED)
 @click.pass_context
 def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
     """Importance x performance of the drivers, per journey stage or per store.
@@ -215,14 +229,7 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
     default=None,
     help="Only orders placed (and funnel attempts started) in this channel.",
 )
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None)
-@click.option("--segment", default=None, help="Only customers in this segment.")
-@click.option("--first", default=None, help=FIRST)
-@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
-@click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=OUTCOME)
-@click.option("--org", "org_slug", default="demo", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_shared_options(OUTCOME)
 @click.pass_context
 def friction_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
     """Friction points ranked by customers affected x NPS points lost, with evidence;
