@@ -14,6 +14,8 @@ import pytest
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.drivers import DriverQuery, analyse
+from cxm.analytics.friction import FrictionQuery
+from cxm.analytics.friction_evidence import SHOWN, friction_evidence
 from cxm.analytics.portable_orders import PORTABLE
 from cxm.analytics.spark import export_parquet
 from cxm.core.db import Database
@@ -89,6 +91,59 @@ def test_portable_theme_drivers_equal_the_embedded_ones(
         same_figures(asdict(portable), asdict(embedded), "themes by hand")
 
 
+# Late and contact loops, a touchpoint, and the stage whose comments are the most negative.
+NAMES = ("late", "contact_loop", "delay_notice", "emotion:after_sales")
+FILTERS = (
+    FrictionQuery(),
+    FrictionQuery(first="web_product"),
+    FrictionQuery(outcome="detractor"),
+    FrictionQuery(channel="web", first="web_product", outcome="detractor"),
+)
+
+
+def test_portable_evidence_equals_the_embedded_one(read_world: Any, tmp_path: Path) -> None:
+    world, org = read_world
+    analytics = Analytics(world, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            found = {}
+            for i, q in enumerate(FILTERS):
+                for name in NAMES:
+                    embedded = friction_evidence(con, org, q, name)
+                    portable = friction_evidence(con, org, q, name, PORTABLE)
+                    same_figures(asdict(portable), asdict(embedded), f"{name} {i}")
+                    found[name, i] = embedded
+            gap = FrictionQuery(first="web_product", gap_days=3)  # shorter journeys
+            for name in NAMES:
+                embedded = friction_evidence(con, org, gap, name)
+                portable = friction_evidence(con, org, gap, name, PORTABLE)
+                same_figures(asdict(portable), asdict(embedded), f"{name} gap")
+    finally:
+        analytics.close()
+    for name in NAMES:
+        every, first, detractors, narrow = (found[name, i] for i in range(len(FILTERS)))
+        assert every.orders > first.orders > narrow.orders > 0, name
+        assert every.customers > detractors.customers >= narrow.customers > 0, name
+        assert every.comments and narrow.comments and every.message is None, name
+        assert set(narrow.customer_ids) <= set(first.customer_ids) & set(detractors.customer_ids)
+    late = found["late", 0]
+    # More comments than are listed: the engine's first SHOWN equal the embedded ones.
+    assert late.comments > SHOWN == len(late.shown_comments)
+    assert all(c.sentiment for c in late.shown_comments)
+    assert found["emotion:after_sales", 0].responses == 0
+    assert {c.sentiment for c in found["emotion:after_sales", 0].shown_comments} == {"negative"}
+
+
+# Spark's evidence (each call builds the order facts: a few seconds): names with filters.
+ON_SPARK: tuple[tuple[str, FrictionQuery, list[str]], ...] = (
+    ("late", FrictionQuery(), []),
+    ("contact_loop", FrictionQuery(first="web_product", outcome="detractor"),
+     ["--first", "web_product", "--outcome", "detractor"]),
+    ("emotion:after_sales", FrictionQuery(first="web_product", outcome="detractor", gap_days=3),
+     ["--first", "web_product", "--outcome", "detractor", "--gap-days", "3"]),
+)  # fmt: skip
+
+
 @pytest.mark.spark
 def test_pyspark_theme_drivers_and_evidence_equal_duckdb(read_world: Any, tmp_path: Path) -> None:
     need_spark()
@@ -98,9 +153,15 @@ def test_pyspark_theme_drivers_and_evidence_equal_duckdb(read_world: Any, tmp_pa
         export_parquet(analytics, tmp_path / "parquet")
         with analytics.fresh() as con:
             themes = analyse(con, org, THEMES[0])
+            evidence = [friction_evidence(con, org, q, name) for name, q, _ in ON_SPARK]
     finally:
         analytics.close()
     base = ["--org-id", str(org), "--master", "local[2]"]
+    # Spark runs in its own process, through the CLI a data team would use.
     drivers = [a for d in THEMES[0].drivers for a in ("--driver", d)]
     got = spark_cli(tmp_path / "parquet", [*base, *drivers, "--bootstrap", "20"], "drivers")
     same_figures(got, asdict(themes), "theme drivers")
+    for (name, _, options), duck in zip(ON_SPARK, evidence, strict=True):
+        assert duck.orders and duck.comments, name
+        got = spark_cli(tmp_path / "parquet", [*base, "--name", name, *options], "evidence")
+        same_figures(got, asdict(duck), name)

@@ -268,6 +268,7 @@ def spark_funnel(
 # The modules below register their commands on the spark group (one line each).
 from cxm.analytics import (  # noqa: E402
     spark_batch,  # noqa: F401  (batch: many commands in one Spark session)
+    spark_evidence_commands,  # noqa: F401  (evidence behind a friction point)
     spark_order_commands,  # noqa: F401  (drivers, friction, outcomes)
     spark_voice_commands,  # noqa: F401  (emotion-curve, friction-sections)
 )

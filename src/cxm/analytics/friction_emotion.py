@@ -92,10 +92,13 @@ def _comments(
     until: Any,
     segment: str | None = None,
     persons: list[int] | None = None,
+    portable: bool = False,
 ) -> Any:
+    """The comments at a known stage (``portable``: placed by any engine, journeys by window
+    functions; else as the embedded store places them)."""
     start, end = day_bounds(since, until)
     journeys = _journeys(store, channel, since, until, segment)
-    t = stage_comments(con, org_id, start, end, journeys)
+    t = stage_comments(con, org_id, start, end, journeys, portable=portable)
     if persons is not None:
         who = ibis.memtable({"who": persons}, schema={"who": "int64"})
         t = t.semi_join(who, t.person == who.who)
@@ -217,16 +220,20 @@ def emotion_evidence(
     until: Any,
     segment: str | None = None,
     persons: list[int] | None = None,
+    portable: bool = False,
 ) -> FrictionEvidence:
-    """The negative comments at ``stage`` (newest first) and the customers who wrote them."""
+    """The negative comments at ``stage`` (newest first) and the customers who wrote them
+    (``portable``: found by any Ibis engine, e.g. PySpark)."""
     name = PREFIX + stage
-    t = _comments(con, org_id, store, None, since, until, segment, persons)
+    t = _comments(con, org_id, store, None, since, until, segment, persons, portable)
     t = t.filter((t.stage == stage) & (t.sentiment == "negative"))
     fb = con.table("feedback").select(fid="id", customer_id="customer_id", order_id="order_id",
                                       text="text")  # fmt: skip
-    t = t.join(fb, t.id == fb.fid).order_by([ibis.desc("occurred_at"), "id"])
-    rows = t.select("id", "customer_id", "order_id", "text", "sentiment", "person")
-    found = rows.to_pyarrow().to_pylist()
+    t = t.join(fb, t.id == fb.fid)
+    rows = t.select("id", "customer_id", "order_id", "text", "sentiment", "person", "occurred_at")
+    # Sorted here: an engine need not keep the order of a query's rows when collecting them.
+    found = sorted(rows.to_pyarrow().to_pylist(), key=lambda r: r["id"])
+    found.sort(key=lambda r: r["occurred_at"], reverse=True)
     if not found:
         return FrictionEvidence(name, 0, 0, 0, 0, message="No negative comments at this stage.")
     people = sorted({int(r["person"]) for r in found if r["person"] is not None})
@@ -253,13 +260,7 @@ def portable_negative_emotion(
     """``negative_emotion`` on any Ibis connection (DuckDB, PySpark): the same stages; the
     engine places and counts the comments (journeys by window functions), the tests run
     here."""
-    start, end = day_bounds(since, until)
-    journeys = _journeys(store, channel, since, until, segment)
-    t = stage_comments(con, org_id, start, end, journeys, portable=True)
-    if persons is not None:
-        who = ibis.memtable({"who": persons}, schema={"who": "int64"})
-        t = t.semi_join(who, t.person == who.who)
-    sums = _sums(t.filter(t.stage != "unknown"))
+    sums = _sums(_comments(con, org_id, store, channel, since, until, segment, persons, True))
     if not sums:
         return EmotionList(message="No enriched comments at a known stage match these filters.")
     return EmotionList(rank_stages(sums), sum(s.comments for s in sums.values()))
