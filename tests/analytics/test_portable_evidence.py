@@ -4,7 +4,6 @@ through DuckDB, and on PySpark local mode through the CLI."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -32,12 +31,8 @@ def read_world(small_world: World, tmp_path_factory: pytest.TempPathFactory) -> 
     """A copy of the small demo world with its comments read for themes and sentiment."""
     from cxm.text.enrichment import enrich_pending, load_model, model_path
 
-    copy = tmp_path_factory.mktemp("read") / "world.sqlite3"
-    source = sqlite3.connect(small_world.db.engine.url.database or "")
-    with sqlite3.connect(copy) as target:
-        source.backup(target)
-    source.close()
-    db = Database(f"sqlite:///{copy}")
+    copy = small_world.copy_to(tmp_path_factory.mktemp("read") / "world.sqlite3")
+    db = Database(copy)
     org = small_world.summary.organization_id
     read_pending_themes(db, org)
     enrich_pending(db, org, load_model(model_path(None, org)))

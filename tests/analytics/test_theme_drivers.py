@@ -4,7 +4,6 @@ the demo world's planted late-delivery complaints."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -93,12 +92,8 @@ def test_theme_drivers_on_the_cli_and_api_and_bad_names(
 def test_the_demo_worlds_late_delivery_complaints_echo_late_orders(
     small_world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    copy = tmp_path / "world.sqlite3"
-    source = sqlite3.connect(small_world.db.engine.url.database or "")
-    with sqlite3.connect(copy) as target:
-        source.backup(target)
-    source.close()
-    db = Database(f"sqlite:///{copy}")
+    copy = small_world.copy_to(tmp_path / "world.sqlite3")
+    db = Database(copy)
     org = small_world.summary.organization_id
     read_pending_themes(db, org)
     theme = "theme:delivery/late"

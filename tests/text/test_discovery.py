@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -35,12 +34,8 @@ def packaging(text: str) -> bool:
 @pytest.fixture
 def world(small_world: World, tmp_path: Path) -> tuple[Database, int]:
     """A read copy of the small demo world (the shared one stays untouched)."""
-    copy = tmp_path / "world.sqlite3"
-    source = sqlite3.connect(small_world.db.engine.url.database or "")
-    with sqlite3.connect(copy) as target:
-        source.backup(target)
-    source.close()
-    db = Database(f"sqlite:///{copy}")
+    copy = small_world.copy_to(tmp_path / "world.sqlite3")
+    db = Database(copy)
     org = small_world.summary.organization_id
     enrich_pending(db, org, load_model(model_path(None, org)))
     read_pending_themes(db, org)

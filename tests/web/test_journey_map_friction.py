@@ -4,7 +4,6 @@ world's planted checkout step colours the web checkout, on the page and in Chrom
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +62,8 @@ def test_drop_off_and_effort_colour_touchpoints_and_emotion_marks_its_stage() ->
 @pytest.fixture
 def site(small_world: World, tmp_path: Path) -> Site:
     """An app on a copy of the small demo world (the shared world stays read-only)."""
-    copy = tmp_path / "world.sqlite3"
-    source = sqlite3.connect(small_world.db.engine.url.database or "")
-    with sqlite3.connect(copy) as target:
-        source.backup(target)
-    source.close()
-    app = create_app(Settings(data_dir=tmp_path, database_url=f"sqlite:///{copy}"))
+    copy = small_world.copy_to(tmp_path / "world.sqlite3")
+    app = create_app(Settings(data_dir=tmp_path, database_url=copy))
     org_id = small_world.summary.organization_id
     email = "olena@example.com"
     with app.state.db.session() as s:

@@ -4,7 +4,6 @@ theme, promotion with CSRF, taxonomy edits refused with the path, and Chromium."
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +26,8 @@ from tests.worlds import World
 @pytest.fixture
 def site(small_world: World, tmp_path: Path) -> Site:
     """An app on a read copy of the small demo world (the shared world stays read-only)."""
-    copy = tmp_path / "world.sqlite3"
-    source = sqlite3.connect(small_world.db.engine.url.database or "")
-    with sqlite3.connect(copy) as target:
-        source.backup(target)
-    source.close()
-    app = create_app(Settings(data_dir=tmp_path, database_url=f"sqlite:///{copy}"))
+    copy = small_world.copy_to(tmp_path / "world.sqlite3")
+    app = create_app(Settings(data_dir=tmp_path, database_url=copy))
     db = app.state.db
     org_id = small_world.summary.organization_id
     enrich_pending(db, org_id, load_model(model_path(tmp_path, org_id)))
