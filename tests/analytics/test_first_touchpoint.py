@@ -13,10 +13,10 @@ from sqlalchemy import select
 from cxm.analytics.backend import Analytics
 from cxm.analytics.drivers import DriverQuery, analyse
 from cxm.analytics.first_touchpoint import (
-    _portable_order_starts,
     keep_orders,
     one_reading,
     orders_starting_at,
+    portable_orders_starting_at,
 )
 from cxm.analytics.friction import (
     NO_EFFECT_UNDER_OUTCOME,
@@ -120,7 +120,7 @@ def test_orders_are_kept_by_where_their_journey_starts_and_by_outcome(
             facts = order_facts(con, org, OrderQuery(since=since))
             kept = keep_orders(con, org, facts, first, outcome, gap_days)
             if first is not None:  # the Ibis form (other engines) cuts at the same gap
-                ibis_form = _portable_order_starts(con, org, first, gap_days)
+                ibis_form = portable_orders_starting_at(con, org, first, gap_days)
                 assert ibis_form == orders_starting_at(con, org, first, gap_days)
     finally:
         analytics.close()

@@ -17,6 +17,7 @@ from cxm.analytics.friction import FrictionQuery, order_friction
 from cxm.analytics.order_facts import OrderQuery, order_facts
 from cxm.analytics.outcomes import OutcomeQuery, outcomes
 from cxm.analytics.portable_orders import PORTABLE, portable_order_facts
+from cxm.analytics.quadrants import QuadrantQuery, quadrants
 from cxm.analytics.spark import export_parquet
 from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
@@ -205,7 +206,7 @@ def test_portable_duckdb_facts_and_analyses_equal_the_embedded_ones(
 
 
 @pytest.mark.spark
-def test_pyspark_drivers_outcomes_and_friction_equal_duckdb(
+def test_pyspark_drivers_quadrants_outcomes_and_friction_equal_duckdb(
     small_world: World, tmp_path: Path
 ) -> None:
     need_spark()
@@ -216,6 +217,10 @@ def test_pyspark_drivers_outcomes_and_friction_equal_duckdb(
     outcome_q = OutcomeQuery(event="late", store="KYIV-2")
     friction_q = FrictionQuery(touchpoints=("delay_notice",))
     first_q = DriverQuery(bootstrap=0, first="web_product")
+    # Quadrants per stage from a first touchpoint, and per store with store purchases' CSAT.
+    rated = ("late", "contact_loop", "store_purchase")
+    stage_q = QuadrantQuery("stage", rated, first="web_product", gap_days=14)
+    store_q = QuadrantQuery("store", rated, since=date(2026, 1, 1))
     try:
         export_parquet(analytics, tmp_path / "parquet")
         with analytics.fresh() as con:
@@ -224,6 +229,8 @@ def test_pyspark_drivers_outcomes_and_friction_equal_duckdb(
             by_event = outcomes(con, org, outcome_q)
             points = order_friction(con, org, friction_q)
             from_product = analyse(con, org, first_q)
+            by_stage = quadrants(con, org, stage_q)
+            by_store = quadrants(con, org, store_q)
     finally:
         analytics.close()
     assert drivers.drivers and by_event.nps_difference is not None and points.points
@@ -244,10 +251,20 @@ def test_pyspark_drivers_outcomes_and_friction_equal_duckdb(
                     "drivers")  # fmt: skip
     assert 0 < from_product.respondents < drivers.respondents
     same_figures(got, asdict(from_product), "drivers from web_product")
+    quadrant_options = [*base, "--driver", "late", "--driver", "contact_loop",
+                        "--driver", "store_purchase"]  # fmt: skip
+    got = spark_cli(tmp_path / "parquet", [*quadrant_options, "--first", "web_product",
+                    "--gap-days", "14"], "quadrants")  # fmt: skip
+    assert by_stage.importance_cut is not None
+    same_figures(got, asdict(by_stage), "quadrants by stage from web_product")
+    got = spark_cli(tmp_path / "parquet", [*quadrant_options, "--by", "store", "--since",
+                    "2026-01-01"], "quadrants")  # fmt: skip
+    assert len(by_store.panels) > 1
+    same_figures(got, asdict(by_store), "quadrants by store")
 
 
 def test_order_starts_as_ibis_equal_the_embedded_sql(small_world: World, tmp_path: Path) -> None:
-    from cxm.analytics.first_touchpoint import _portable_order_starts, orders_starting_at
+    from cxm.analytics.first_touchpoint import orders_starting_at, portable_orders_starting_at
 
     org = small_world.summary.organization_id
     analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
@@ -255,7 +272,7 @@ def test_order_starts_as_ibis_equal_the_embedded_sql(small_world: World, tmp_pat
         with analytics.fresh() as con:
             for code in ("ad_click", "web_product", "store_visit", "app_product", "cc_order"):
                 embedded = orders_starting_at(con, org, code)
-                assert _portable_order_starts(con, org, code, 30) == embedded, code
+                assert portable_orders_starting_at(con, org, code, 30) == embedded, code
             assert orders_starting_at(con, org, "ad_click")  # the demo's ads start journeys
     finally:
         analytics.close()
@@ -276,3 +293,18 @@ def test_spark_drivers_refuse_bad_theme_keys_before_starting_spark(tmp_path: Pat
     assert done.exit_code == 2
     assert "--driver" in done.output and "theme:Late Parcel" in done.output
     assert "theme:KEY" in done.output and "theme:delivery/late'" not in done.output
+
+
+def test_spark_quadrants_refuse_theme_drivers_before_starting_spark(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cxm.cli import main
+
+    done = CliRunner().invoke(
+        main,
+        ["analytics", "spark", "quadrants", str(tmp_path), "--org-id", "1",
+         "--driver", "late", "--driver", "theme:delivery/late"],
+    )  # fmt: skip
+    # A theme has no journey stage nor a performance; the missing export is not reached.
+    assert done.exit_code == 2
+    assert "--driver" in done.output and "not drawn in quadrants" in done.output

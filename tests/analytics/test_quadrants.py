@@ -1,9 +1,12 @@
-"""Importance x performance: a hand-computed touchpoint rating, the planted late delivery in
-the quadrant to fix first, far-city stores doing worse on it, the CLI and the API."""
+"""Importance x performance: a hand-computed touchpoint rating (embedded and portable), the
+planted late delivery in the quadrant to fix first, far-city stores doing worse on it, the
+portable form equal to the embedded one on the demo world, the CLI and the API."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 import polars as pl
@@ -12,7 +15,8 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from cxm.analytics.backend import Analytics
-from cxm.analytics.order_facts import OrderQuery, order_facts
+from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource, order_facts
+from cxm.analytics.portable_orders import PORTABLE
 from cxm.analytics.quadrants import QuadrantQuery, Quadrants, quadrants
 from cxm.cli import main
 from cxm.core.db import Database
@@ -20,23 +24,27 @@ from cxm.core.settings import Settings, get_settings
 from cxm.demo.truths import LATE_DELIVERY
 from cxm.web.app import create_app
 from tests.analytics.driver_world import driver_world, ratings
+from tests.analytics.engines import same_figures
 from tests.factories import api_key
 from tests.worlds import World
 
 
-def _run(db: Database, tmp_path: Path, org: int, q: QuadrantQuery) -> Quadrants:
+def _run(
+    db: Database, tmp_path: Path, org: int, q: QuadrantQuery, source: OrderSource = EMBEDDED
+) -> Quadrants:
     analytics = Analytics(db, Settings(data_dir=tmp_path))
     try:
         with analytics.fresh() as con:
-            return quadrants(con, org, q)
+            return quadrants(con, org, q, source)
     finally:
         analytics.close()
 
 
-def test_a_touchpoint_rating_by_hand(db: Database, tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", [EMBEDDED, PORTABLE], ids=["embedded", "portable"])
+def test_a_touchpoint_rating_by_hand(db: Database, tmp_path: Path, source: OrderSource) -> None:
     org = driver_world(db, drivers=3)
-    ratings(db, org, "t1", [5, 5, 4, 2, 1])  # top-2-box: 3 of 5
-    found = _run(db, tmp_path, org, QuadrantQuery("stage", ("t0", "t1", "t2")))
+    ratings(db, org, "t1", [5, 5, 4, 2, 1])  # top-2-box: 3 of 5, given on 6 April
+    found = _run(db, tmp_path, org, QuadrantQuery("stage", ("t0", "t1", "t2")), source)
     assert found.importance_method == "lmg"
     points = {p.driver: p for panel in found.panels for p in panel.points}
     assert {panel.key for panel in found.panels} == {"delivery", "after_sales", "use"}
@@ -47,6 +55,17 @@ def test_a_touchpoint_rating_by_hand(db: Database, tmp_path: Path) -> None:
     assert found.importance_cut == pytest.approx(points["t1"].importance)
     assert found.performance_cut == pytest.approx(0.6)
     assert points["t1"].quadrant == "keep_up"
+    # The ratings' days are the organization's (Kyiv): 6 April is in until 6 April only.
+    for until, base in ((date(2026, 4, 5), 0), (date(2026, 4, 6), 5)):
+        q = QuadrantQuery("stage", ("t0", "t1"), until=until)
+        upto = _run(db, tmp_path / str(until), org, q, source)
+        t1 = next(p for panel in upto.panels for p in panel.points if p.driver == "t1")
+        assert t1.performance_base == base
+    # No store has ratings: each store panel's t1 has none.
+    stores = _run(db, tmp_path / "stores", org, QuadrantQuery("store", ("t0", "t1")), source)
+    assert all(
+        p.performance is None for panel in stores.panels for p in panel.points if p.driver == "t1"
+    )
 
 
 def test_late_delivery_is_the_one_to_fix_first(small_world: World, tmp_path: Path) -> None:
@@ -82,6 +101,45 @@ def test_far_city_stores_deliver_late_more_often(small_world: World, tmp_path: P
         odesa = order_facts(con, org, OrderQuery(home_store="ODESA-1")).filter(pl.col("delivery"))
     analytics.close()
     assert late["ODESA-1"].performance == pytest.approx(1 - odesa["late"].mean())  # type: ignore[operator]
+
+
+PORTABLE_QUERIES = (
+    QuadrantQuery("stage"),
+    QuadrantQuery("stage", ("late", "contact_loop", "delay_notice", "store_purchase")),
+    QuadrantQuery(
+        "stage", ("late", "contact_loop", "store_purchase"), first="web_product", gap_days=3
+    ),
+    QuadrantQuery("store", ("late", "contact_loop", "store_purchase")),
+    QuadrantQuery(
+        "store",
+        ("late", "delay_notice", "store_purchase"),
+        since=date(2026, 1, 1),
+        segment="loyalty",
+        first="store_visit",
+    ),
+)
+
+
+def test_portable_quadrants_on_duckdb_equal_the_embedded_ones(
+    small_world: World, tmp_path: Path
+) -> None:
+    org = small_world.summary.organization_id
+    analytics = Analytics(small_world.db, Settings(data_dir=tmp_path))
+    try:
+        with analytics.fresh() as con:
+            found = [(quadrants(con, org, q), quadrants(con, org, q, PORTABLE))
+                     for q in PORTABLE_QUERIES]  # fmt: skip
+    finally:
+        analytics.close()
+    for q, (embedded, portable) in zip(PORTABLE_QUERIES, found, strict=True):
+        assert embedded.panels, q
+        same_figures(asdict(portable), asdict(embedded), f"quadrants {q}")
+    points = [[p for panel in e.panels for p in panel.points] for e, _ in found]
+    assert any(p.quadrant == "concentrate" for p in points[0])
+    # The CSAT of store purchases, in all and per store, and under the first touchpoint.
+    for i in (1, 2, 3, 4):
+        assert any(p.driver == "store_purchase" and p.performance_base for p in points[i])
+    assert found[2][0].panels[0].respondents < found[0][0].panels[0].respondents
 
 
 def test_cli_and_api_give_the_quadrants(

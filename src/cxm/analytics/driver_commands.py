@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cxm.analytics.commands import run_analysis
 from cxm.analytics.drivers import BUILT_IN
+
+if TYPE_CHECKING:
+    from cxm.analytics.quadrants import Quadrants
 
 OUTCOME_CHOICES = ("promoter", "passive", "detractor")
 FIRST = (
@@ -185,6 +188,11 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return
+    echo_quadrants(found)
+
+
+def echo_quadrants(found: Quadrants) -> None:
+    """The quadrants as a short table: the cut lines, then each panel's points."""
     if found.message:
         click.echo(found.message)
     method = METHODS.get(found.importance_method or "", "-")

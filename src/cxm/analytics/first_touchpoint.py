@@ -140,7 +140,7 @@ def orders_starting_at(con: Any, org_id: int, first: str, gap_days: int = GAP_DA
     check_first(con, org_id, first)
     check_gap(gap_days)
     if getattr(con, "name", "") != "duckdb":
-        found = _portable_order_starts(con, org_id, first, gap_days)
+        found = portable_orders_starting_at(con, org_id, first, gap_days)
     else:
         params = {"org": org_id, "gap": gap_days * 86400, "first": first}
         found = [int(r[0]) for r in con.con.execute(_ORDER_STARTS, params).fetchall()]
@@ -149,9 +149,12 @@ def orders_starting_at(con: Any, org_id: int, first: str, gap_days: int = GAP_DA
     return found
 
 
-def _portable_order_starts(con: Any, org_id: int, first: str, gap_days: int) -> list[int]:
-    """``_ORDER_STARTS`` as an Ibis expression (window functions and joins only), for
-    engines other than the embedded DuckDB, e.g. PySpark."""
+def portable_orders_starting_at(
+    con: Any, org_id: int, first: str, gap_days: int = GAP_DAYS
+) -> list[int]:
+    """``_ORDER_STARTS`` as an Ibis expression (window functions and joins only): the same
+    orders on any engine, e.g. PySpark (``first`` and ``gap_days`` are not checked here:
+    ``orders_starting_at`` checks them)."""
     _ = ibis._
     events = con.table("event").filter((_.organization_id == org_id) & _.touchpoint_id.notnull())
     customers = con.table("customer").select(cid=_.id, merged_into=_.merged_into)

@@ -23,6 +23,11 @@ analysis, else the organization's (``importance_from`` says which).
 The first-touchpoint filter keeps the orders whose journey starts at a touchpoint, and the
 CSAT ratings of the customers with such a journey in the period (``first_touchpoint``); the
 outcome filter is refused, as by the driver analysis.
+
+The same figures come from any Ibis engine with ``source=PORTABLE``
+(``portable_orders``): what the quadrants read besides the driver analyses is in
+``quadrant_reads``, as the embedded SQL and as Ibis expressions (``cxm analytics spark
+quadrants``).
 """
 
 from __future__ import annotations
@@ -37,16 +42,15 @@ from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.first_touchpoint import (
     GAP_DAYS,
     check_gap,
-    customers_starting_at,
     keep_orders,
     one_reading,
     refuse_outcome,
 )
-from cxm.analytics.order_facts import OrderQuery, known_touchpoints, order_facts
+from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
+from cxm.analytics.quadrant_reads import QuadrantReads, embedded_reads, portable_reads
 from cxm.core.errors import Fault, ValidationError
 
 PROBLEM_STAGE = {"late": "delivery", "contact_loop": "after_sales", "returned": "after_sales"}
-GOOD_CSAT = 4  # top-2-box of a 1-5 CSAT
 
 
 @dataclass(frozen=True)
@@ -119,11 +123,11 @@ def _quadrant(
 
 
 def _performance(
-    con: Any, org_id: int, q: QuadrantQuery, store: str | None
+    con: Any, org_id: int, q: QuadrantQuery, store: str | None, reads: QuadrantReads
 ) -> dict[str, tuple[float | None, int]]:
     """Each driver's performance and its base, for one store's customers or all."""
     codes = tuple(d for d in q.drivers if d not in BUILT_IN)
-    facts = order_facts(
+    facts = reads.source.facts(
         con,
         org_id,
         OrderQuery(
@@ -132,7 +136,7 @@ def _performance(
     ).filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
-    facts = keep_orders(con, org_id, facts, q.first, gap_days=q.gap_days)
+    facts = keep_orders(con, org_id, facts, reads.first, gap_days=q.gap_days)
     flags = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
@@ -144,44 +148,10 @@ def _performance(
             n = facts.height
             out[d] = (1 - float(facts.select(flags[d].mean()).item()) if n else None, n)
     if codes:
-        raters = (
-            None
-            if q.first is None
-            else customers_starting_at(con, org_id, q.first, q.since, q.until, q.gap_days)
-        )
-        rows = con.con.execute(
-            """
-            SELECT t.code, count(*) AS n, sum(CASE WHEN a.value >= ? THEN 1 ELSE 0 END) AS good
-            FROM survey_answer a JOIN survey_response r ON r.id = a.response_id
-            JOIN touchpoint t ON t.id = r.touchpoint_id
-            LEFT JOIN location l ON l.id = r.location_id
-            LEFT JOIN customer c ON c.id = r.customer_id
-            WHERE a.organization_id = ? AND a.kind = 'csat' AND r.status = 'complete'
-              AND (? IS NULL OR l.code = ?)
-              AND (? IS NULL OR c.segment = ?)
-              AND (? IS NULL OR list_contains(?, coalesce(c.merged_into, c.id)))
-              AND (? IS NULL OR CAST(r.completed_at_local AS DATE) >= ?)
-              AND (? IS NULL OR CAST(r.completed_at_local AS DATE) <= ?)
-            GROUP BY t.code
-            """,
-            [
-                GOOD_CSAT,
-                org_id,
-                store,
-                store,
-                q.segment,
-                q.segment,
-                raters,
-                raters,
-                q.since,
-                q.since,
-                q.until,
-                q.until,
-            ],  # fmt: skip
-        ).fetchall()
-        found = {str(code): (int(good) / int(n), int(n)) for code, n, good in rows if n}
+        found = reads.ratings(store)
         for d in codes:
-            out[d] = found.get(d, (None, 0))
+            good, n = found.get(d, (0, 0))
+            out[d] = (good / n, n) if n else (None, 0)
     return out
 
 
@@ -215,17 +185,23 @@ def _points(
 
 
 @one_reading()
-def quadrants(con: Any, org_id: int, q: QuadrantQuery) -> Quadrants:
-    """Importance x performance per stage or per store (``con``: synced Ibis DuckDB)."""
+def quadrants(con: Any, org_id: int, q: QuadrantQuery, source: OrderSource = EMBEDDED) -> Quadrants:
+    """Importance x performance per stage or per store (``con``: synced Ibis DuckDB, or any
+    Ibis backend with ``source=PORTABLE`` from ``cxm.analytics.portable_orders``)."""
     q.check()
-    known = known_touchpoints(con, org_id)
+    reads = (
+        portable_reads(con, org_id, q, source)
+        if source.portable
+        else embedded_reads(con, org_id, q)
+    )
     base = DriverQuery(
         q.drivers, q.loop_contacts, True, True, 0, None, q.channel, q.since, q.until,
-        segment=q.segment, first=q.first, gap_days=q.gap_days,
+        segment=q.segment, first=reads.first, gap_days=q.gap_days,
     )  # fmt: skip
-    overall = analyse(con, org_id, base)  # validates the drivers
-    stages = {d: PROBLEM_STAGE.get(d) or str(known[d]["stage"] or "unknown") for d in q.drivers}
-    perf = _performance(con, org_id, q, None)
+    overall = analyse(con, org_id, base, reads.source)  # validates the drivers
+    known = reads.stages()
+    stages = {d: PROBLEM_STAGE.get(d) or str(known[d] or "unknown") for d in q.drivers}
+    perf = _performance(con, org_id, q, None, reads)
     drawn = [
         (d.importance, perf[d.name][0])
         for d in overall.drivers
@@ -244,18 +220,14 @@ def quadrants(con: Any, org_id: int, q: QuadrantQuery) -> Quadrants:
             for stage in dict.fromkeys(p.stage for p in points)
         ]
         return Quadrants("stage", method, cut_i, cut_p, panels, overall.message)
-    rows = con.con.execute(
-        "SELECT code FROM location WHERE organization_id = ? AND kind = 'store' ORDER BY code",
-        [org_id],
-    ).fetchall()
     panels = []
-    for (code,) in rows:
-        own = analyse(con, org_id, replace(base, home_store=str(code)))
-        source = "store" if own.message is None else "organization"
+    for code in reads.stores():
+        own = analyse(con, org_id, replace(base, home_store=code), reads.source)
+        weights_from = "store" if own.message is None else "organization"
         weights = own if own.message is None else overall
-        points = _points(weights, _performance(con, org_id, q, str(code)), stages, cuts)
+        points = _points(weights, _performance(con, org_id, q, code, reads), stages, cuts)
         note = None if own.message is None else f"Importance from all stores: {own.message}"
-        panels.append(QuadrantPanel(str(code), own.respondents, source, points, note))
+        panels.append(QuadrantPanel(code, own.respondents, weights_from, points, note))
     return Quadrants("store", method, cut_i, cut_p, panels, overall.message)
 
 

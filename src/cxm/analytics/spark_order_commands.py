@@ -1,4 +1,5 @@
-"""`cxm analytics spark drivers|friction|outcomes`: the per-order analyses computed by Spark.
+"""`cxm analytics spark drivers|quadrants|friction|outcomes`: the per-order analyses computed
+by Spark.
 
 Spark builds the per-order facts from the Parquet export (``portable_orders``); the
 statistics (regression, importance, intervals, tests) are the same Python code as on the
@@ -10,33 +11,35 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 
+from cxm.analytics.driver_commands import GAP, echo_quadrants
 from cxm.analytics.drivers import BUILT_IN
 from cxm.analytics.engine_commands import _on_spark, spark_group
-from cxm.core.errors import CxmError
+from cxm.core.errors import CxmError, ValidationError
 
 
-def _order_options(func: Any) -> Any:
-    """The Parquet directory, organization, Spark master, the order filters and --json."""
-    for option in reversed(
-        (
-            click.argument("directory", type=click.Path(path_type=Path, file_okay=False)),
-            click.option("--org-id", type=int, required=True, help="Organization id."),
-            click.option("--store", default=None, help="Only orders placed at this location."),
-            click.option("--channel", default=None, help="Only orders placed in this channel."),
-            click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None),
-            click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None),
-            click.option("--segment", default=None, help="Only customers in this segment."),
-            click.option(
-                "--master", default="local[*]", show_default=True, help="Spark master URL."
-            ),
-            click.option("--json", "as_json", is_flag=True, help="Print JSON."),
-        )
-    ):
+def _order_options(func: Any, store: bool = True) -> Any:
+    """The Parquet directory, organization, Spark master, the order filters (``--store``
+    unless ``store`` is False) and --json."""
+    options = [
+        click.argument("directory", type=click.Path(path_type=Path, file_okay=False)),
+        click.option("--org-id", type=int, required=True, help="Organization id."),
+        click.option("--store", default=None, help="Only orders placed at this location."),
+        click.option("--channel", default=None, help="Only orders placed in this channel."),
+        click.option("--since", type=click.DateTime(["%Y-%m-%d"]), default=None),
+        click.option("--until", type=click.DateTime(["%Y-%m-%d"]), default=None),
+        click.option("--segment", default=None, help="Only customers in this segment."),
+        click.option("--master", default="local[*]", show_default=True, help="Spark master URL."),
+        click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+    ]
+    if not store:
+        del options[2]
+    for option in reversed(options):
         func = option(func)
     return func
 
@@ -121,6 +124,62 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
             f"{_num(d.adjusted_high)}]  impact {_num(d.impact):>6}  "
             f"share {_num(d.importance, '{:.0%}')}" + (f"  ({d.note})" if d.note else "")
         )
+
+
+@spark_group.command("quadrants")
+@partial(_order_options, store=False)
+@click.option("--by", type=click.Choice(["stage", "store"]), default="stage", show_default=True)
+@click.option(
+    "--driver",
+    "drivers",
+    multiple=True,
+    help=f"A driver (repeat): {', '.join(BUILT_IN)} or a touchpoint code. "
+    "Default: late, contact_loop, returned.",
+)
+@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
+@click.option(
+    "--first",
+    default=None,
+    help="Only orders whose journey starts at this touchpoint, and CSAT ratings of customers "
+    "with a journey in the period starting there.",
+)
+@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
+def spark_quadrants(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
+    """Importance x performance of the drivers, per journey stage or per store, computed by
+    Spark.
+
+    The same panels, points and cut lines as `cxm drivers quadrants`: the order facts, the
+    CSAT ratings per touchpoint and the first-touchpoint filters come from Spark, the
+    driver analyses are the same Python code.
+
+    \b
+    Example:
+      cxm analytics spark quadrants ./parquet --org-id 1 --by store --driver late \\
+        --driver store_purchase --json
+    """
+    from cxm.analytics.portable_orders import PORTABLE
+    from cxm.analytics.quadrants import QuadrantQuery, quadrants
+
+    q = QuadrantQuery(
+        kw["by"],
+        tuple(kw["drivers"]) or BUILT_IN,
+        kw["loop_contacts"],
+        kw["channel"],
+        _day(kw["since"]),
+        _day(kw["until"]),
+        kw["segment"],
+        kw["first"],
+        gap_days=kw["gap_days"],
+    )
+    try:
+        q.check()  # before Spark starts: theme drivers are not drawn in quadrants
+    except ValidationError as exc:
+        raise click.BadParameter(str(exc), param_hint="--driver") from exc
+    found = _run(directory, master, lambda con: quadrants(con, org_id, q, PORTABLE))
+    if as_json:
+        click.echo(json.dumps(asdict(found)))
+        return
+    echo_quadrants(found)
 
 
 @spark_group.command("friction")
