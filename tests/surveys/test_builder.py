@@ -20,7 +20,7 @@ from cxm.surveys.builder import (
     show_jumps,
 )
 from cxm.surveys.service import export_survey, import_survey
-from tests.web.conftest import PASSWORD, Site, csrf_of, log_in
+from tests.web.conftest import Site, browser_log_in, csrf_of, log_in
 
 
 def test_conditions_and_jumps_read_and_write_as_short_text() -> None:
@@ -187,10 +187,7 @@ def test_a_manager_builds_a_survey_in_chromium(
     live_url: str, site: Site, browser_page: Any
 ) -> None:
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_url(live_url + "/")
     page.goto(live_url + "/surveys")
     page.click("[data-testid=new-survey]")

@@ -81,6 +81,14 @@ def log_in(client: TestClient, email: str, password: str = PASSWORD) -> Any:
     )
 
 
+def browser_log_in(page: Any, live_url: str, email: str, password: str = PASSWORD) -> None:
+    """Log in through the login form in the browser (the caller waits for what comes next)."""
+    page.goto(live_url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button.primary")
+
+
 @pytest.fixture
 def client(site: Site) -> Iterator[TestClient]:
     with TestClient(site.app) as c:

@@ -8,7 +8,7 @@ import httpx2
 import pytest
 
 from tests.factories import track
-from tests.web.conftest import PASSWORD, Site
+from tests.web.conftest import PASSWORD, Site, browser_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -61,10 +61,7 @@ def test_voice_search_finds_a_ukrainian_comment(
     )
     assert r.status_code == 200
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.click("nav.side >> text=Голос клієнта")
     page.fill("input[name=q]", "коробка")

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.analytics.test_timeline import _customer, _story
-from tests.web.conftest import PASSWORD, Site, log_in
+from tests.web.conftest import Site, browser_log_in, log_in
 
 
 def test_timeline_api_cli_and_page(site: Site, client: TestClient) -> None:
@@ -37,10 +37,7 @@ def test_find_a_customer_and_read_the_timeline_in_chromium(
 ) -> None:
     _story(site.app.state.db, site.org_id)
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.click("nav >> a[href='/customers']")
     page.fill("input[name=q]", "olena@example.com")

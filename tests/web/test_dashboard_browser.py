@@ -17,7 +17,7 @@ from cxm.ingest.touchpoints import add_touchpoint
 from cxm.surveys.links import LinkRequest, create_links
 from cxm.surveys.service import import_survey
 from tests.surveys.conftest import DEFINITION
-from tests.web.conftest import PASSWORD, Site
+from tests.web.conftest import Site, browser_log_in
 
 pytestmark = pytest.mark.browser
 
@@ -60,10 +60,7 @@ def test_manager_sees_a_submitted_response_in_the_dashboard_and_the_explorer(
     page = browser_page
     _customer_answers(page, live_url, token)
 
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     month = datetime.now(UTC).astimezone().strftime("%Y-%m")
     page.goto(f"{live_url}/kpis?period={month}")

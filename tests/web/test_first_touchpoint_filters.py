@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from cxm.cli import main
 from cxm.core.settings import get_settings
 from tests.analytics.test_first_touchpoint import first_world
-from tests.web.conftest import PASSWORD, Site, log_in
+from tests.web.conftest import Site, browser_log_in, log_in
 
 
 def _order_point(body: dict[str, object]) -> dict[str, object]:
@@ -130,10 +130,7 @@ def test_friction_form_in_chromium_keeps_the_first_touchpoint_and_outcome_chosen
 ) -> None:
     first_world(site.app.state.db, site.org_id)
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.goto(live_url + "/friction")
     form = page.locator("form.filters")

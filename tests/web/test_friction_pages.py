@@ -20,7 +20,7 @@ from tests.analytics.test_friction_dropoff import form_world
 from tests.analytics.test_friction_effort import effort_world
 from tests.analytics.test_friction_emotion import emotion_world
 from tests.factories import organization
-from tests.web.conftest import PASSWORD, Site, log_in
+from tests.web.conftest import PASSWORD, Site, browser_log_in, log_in
 
 
 def test_friction_page_lists_the_step_that_loses_most_escaped(
@@ -114,10 +114,7 @@ def test_friction_page_in_chromium_puts_the_checkout_step_on_top(
 ) -> None:
     generate(site.app.state.db, "small", seed=3)
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.goto(live_url + "/friction")
     page.wait_for_selector("[data-testid=drop-offs]")

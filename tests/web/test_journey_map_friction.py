@@ -24,7 +24,7 @@ from cxm.demo.truths import CHECKOUT
 from cxm.web.app import create_app
 from cxm.web.journey_graph import layout
 from tests.factories import api_key
-from tests.web.conftest import PASSWORD, Site, csrf_of, log_in
+from tests.web.conftest import PASSWORD, Site, browser_log_in, csrf_of, log_in
 from tests.worlds import World
 
 STEP = f"Checkout Step Viewed[step={CHECKOUT.worst_step}]"
@@ -97,10 +97,7 @@ def test_the_flagged_checkout_node_is_drawn_in_the_friction_colour(
     live_url: str, site: Site, browser_page: Any
 ) -> None:
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.goto(live_url + "/journeys")
     page.wait_for_selector("[data-testid=journey-graph]", timeout=120_000)

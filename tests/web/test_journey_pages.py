@@ -12,7 +12,7 @@ from cxm.demo.world import generate
 from cxm.ingest.events import ingest_batch
 from cxm.ingest.touchpoints import add_location, add_rule, add_touchpoint
 from tests.factories import track
-from tests.web.conftest import PASSWORD, Site, log_in
+from tests.web.conftest import Site, browser_log_in, log_in
 
 
 def _journeys(site: Site) -> None:
@@ -92,10 +92,7 @@ def test_click_the_slowest_edge_at_one_store_and_land_on_its_customers(
 ) -> None:
     generate(site.app.state.db, "small", seed=3)
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.goto(live_url + "/journeys")
     page.wait_for_selector("[data-testid=dfg]")

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import store_location, survey_answers
-from tests.web.conftest import PASSWORD, Site, log_in
+from tests.web.conftest import PASSWORD, Site, browser_log_in, log_in
 
 OCT = datetime(2026, 10, 8, 12, tzinfo=UTC)
 
@@ -54,10 +54,7 @@ def test_kpi_page_in_chromium_switches_to_csat_by_store(
 ) -> None:
     _data(site)
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.goto(live_url + "/kpis?period=2026-10")
     page.select_option("select[name=metric]", "csat")

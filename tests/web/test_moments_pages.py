@@ -15,7 +15,7 @@ from cxm.core.db import table
 from cxm.core.jobs import Job
 from tests.analytics.driver_world import driver_world, ratings
 from tests.analytics.test_friction_evidence import HAD_T0, comment
-from tests.web.conftest import PASSWORD, Site, log_in
+from tests.web.conftest import Site, browser_log_in, log_in
 
 
 def test_moments_page_draws_the_quadrants(site: Site, client: TestClient) -> None:
@@ -95,10 +95,7 @@ def test_friction_page_links_to_the_customers_and_comments(site: Site, client: T
 
 
 def _browser_log_in(page: Any, live_url: str, site: Site) -> None:
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests.analytics.driver_world import driver_world
 from tests.analytics.test_outcome_voices import HAD_T0, _said
-from tests.web.conftest import PASSWORD, Site, log_in
+from tests.web.conftest import Site, browser_log_in, log_in
 
 
 def test_outcome_page_splits_orders_by_an_event(site: Site, client: TestClient) -> None:
@@ -54,10 +54,7 @@ def test_outcome_page_in_chromium_from_the_journey_map(
     driver_world(db, drivers=3, org=site.org_id)
     _said(db, site.org_id)
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.goto(live_url + "/journeys")
     page.click("[data-testid=outcomes-link]")

@@ -15,7 +15,7 @@ from cxm.core.auth import create_user
 from cxm.core.settings import Settings
 from cxm.web.app import create_app
 from tests.factories import organization, track
-from tests.web.conftest import PASSWORD, log_in
+from tests.web.conftest import PASSWORD, browser_log_in, log_in
 
 
 def _slow_site(tmp_path: Path, gate: threading.Event) -> tuple[Any, str]:
@@ -106,10 +106,7 @@ def test_the_progress_page_reloads_itself_into_the_figures_in_chromium(
     try:
         url = f"http://127.0.0.1:{port}"
         page = browser_page
-        page.goto(url + "/login")
-        page.fill("#email", email)
-        page.fill("#password", PASSWORD)
-        page.click("button.primary")
+        browser_log_in(page, url, email)
         page.wait_for_selector("[data-testid=computing]")
         gate.set()
         page.wait_for_selector("[data-testid=computing]", state="detached", timeout=30_000)

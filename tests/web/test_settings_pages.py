@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from cxm.core.auth import create_user
 from tests.factories import track
-from tests.web.conftest import PASSWORD, Site, csrf_of, log_in
+from tests.web.conftest import PASSWORD, Site, browser_log_in, csrf_of, log_in
 
 
 def _batch(client: TestClient, key: str, *messages: dict[str, Any]) -> int:
@@ -108,10 +108,7 @@ def test_an_admin_creates_a_key_in_chromium_and_an_integrator_uses_it(
     with site.app.state.db.session() as s:
         create_user(s, site.org_id, "manager@example.com", PASSWORD, role="manager")
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("nav")
     page.click("nav >> text=Налаштування")
     page.wait_for_selector("[data-testid=create-key]")

@@ -19,7 +19,7 @@ from cxm.text.enrichment import enrich_pending, load_model, model_path
 from cxm.text.theme_store import load_taxonomy, read_pending_themes
 from cxm.web.app import create_app
 from tests.factories import api_key
-from tests.web.conftest import PASSWORD, Site, csrf_of, log_in
+from tests.web.conftest import PASSWORD, Site, browser_log_in, csrf_of, log_in
 from tests.worlds import World
 
 
@@ -94,10 +94,7 @@ def test_search_a_ukrainian_word_filter_to_anger_and_see_highlights(
     live_url: str, site: Site, browser_page: Any
 ) -> None:
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.goto(live_url + "/voice")
     page.fill("input[name=q]", "дзвінки")  # the demo writes "дзвінок": another form

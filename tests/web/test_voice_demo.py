@@ -14,7 +14,7 @@ from cxm.feedback.models import Feedback
 from cxm.text.enrichment import enrich_pending, load_model, model_path
 from cxm.web.app import create_app
 from tests.factories import api_key
-from tests.web.conftest import PASSWORD, Site
+from tests.web.conftest import PASSWORD, Site, browser_log_in
 from tests.worlds import World
 
 
@@ -39,10 +39,7 @@ def test_filter_the_demo_comments_to_anger(
     with small_world.db.session() as s:
         loops = set(s.scalars(select(Feedback.text).where(Feedback.category == "service")))
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.goto(live_url + "/voice")
     page.select_option("select[name=emotion]", "anger")

@@ -9,7 +9,7 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import PASSWORD, Site, log_in
+from tests.web.conftest import Site, browser_log_in, log_in
 
 ITEMS = [
     {"kind": "complaint", "text": "Я в люті! Третій раз дзвоню, жахливий сервіс!",
@@ -58,10 +58,7 @@ def test_filter_voice_to_anger_in_chromium(live_url: str, site: Site, browser_pa
     httpx2.post(f"{live_url}/api/v1/feedback", json={"feedback": ITEMS}, headers=headers)
     _wait_enriched(lambda path, headers: httpx2.get(live_url + path, headers=headers), headers)
     page = browser_page
-    page.goto(live_url + "/login")
-    page.fill("#email", site.email)
-    page.fill("#password", PASSWORD)
-    page.click("button.primary")
+    browser_log_in(page, live_url, site.email)
     page.wait_for_selector("h1")
     page.goto(live_url + "/voice")
     page.select_option("select[name=emotion]", "anger")
