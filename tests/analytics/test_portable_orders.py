@@ -215,7 +215,7 @@ def test_pyspark_drivers_quadrants_outcomes_and_friction_equal_duckdb(
     driver_q = DriverQuery(drivers=("late", "contact_loop", "returned", "delay_notice"),
                            bootstrap=30, since=date(2026, 1, 1))  # fmt: skip
     outcome_q = OutcomeQuery(event="late", store="KYIV-2")
-    friction_q = FrictionQuery(touchpoints=("delay_notice",))
+    friction_q = FrictionQuery(touchpoints=("delay_notice",), first="web_product", gap_days=7)
     first_q = DriverQuery(bootstrap=0, first="web_product")
     # Quadrants per stage from a first touchpoint, and per store with store purchases' CSAT.
     rated = ("late", "contact_loop", "store_purchase")
@@ -245,7 +245,8 @@ def test_pyspark_drivers_quadrants_outcomes_and_friction_equal_duckdb(
     got = spark_cli(tmp_path / "parquet", [*base, "--event", "late", "--store", "KYIV-2"],
                      "outcomes")  # fmt: skip
     same_figures(got, asdict(by_event), "outcomes by event")
-    got = spark_cli(tmp_path / "parquet", [*base, "--touchpoint", "delay_notice"], "friction")
+    got = spark_cli(tmp_path / "parquet", [*base, "--touchpoint", "delay_notice", "--first",
+                    "web_product", "--gap-days", "7"], "friction")  # fmt: skip
     same_figures(got, asdict(points), "friction")
     got = spark_cli(tmp_path / "parquet", [*base, "--bootstrap", "0", "--first", "web_product"],
                     "drivers")  # fmt: skip

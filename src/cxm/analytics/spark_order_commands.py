@@ -71,6 +71,7 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--first", default=None, help="Only orders whose journey starts at this touchpoint.")
+@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
 @click.option("--all-orders", is_flag=True, help="Include orders without a delivery promise.")
 @click.option("--no-controls", is_flag=True, help="Adjust for the other drivers only.")
 @click.option("--bootstrap", type=click.IntRange(0, 2000), default=200, show_default=True)
@@ -109,6 +110,7 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
         importance=kw["importance"],
         segment=kw["segment"],
         first=kw["first"],
+        gap_days=kw["gap_days"],
     )
     found = _run(directory, master, lambda con: analyse(con, org_id, q, PORTABLE))
     if as_json:
@@ -192,6 +194,7 @@ def spark_quadrants(directory: Path, org_id: int, master: str, as_json: bool, **
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--first", default=None, help="Only orders whose journey starts at this touchpoint.")
+@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
 @click.option(
     "--outcome",
     type=click.Choice(["promoter", "passive", "detractor"]),
@@ -222,6 +225,7 @@ def spark_friction(directory: Path, org_id: int, master: str, as_json: bool, **k
         _day(kw["until"]),
         segment=kw["segment"],
         first=kw["first"],
+        gap_days=kw["gap_days"],
         outcome=kw["outcome"],
     )
     found = _run(directory, master, lambda con: order_friction(con, org_id, q, PORTABLE))
