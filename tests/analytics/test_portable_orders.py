@@ -162,6 +162,12 @@ ORDER_QUERIES = (
 DRIVERS = (
     DriverQuery(bootstrap=0),
     DriverQuery(drivers=("late", "contact_loop", "delay_notice"), bootstrap=20, channel="web"),
+    # Store purchases' CSAT: rated orders only, store orders having no delivery promise.
+    DriverQuery(
+        drivers=("rating:store_purchase", "cc_order", "returned"),
+        delivered_only=False,
+        bootstrap=20,
+    ),  # fmt: skip
 )
 OUTCOMES = (
     OutcomeQuery(),
@@ -217,6 +223,8 @@ def test_pyspark_drivers_quadrants_outcomes_and_friction_equal_duckdb(
     outcome_q = OutcomeQuery(event="late", store="KYIV-2")
     friction_q = FrictionQuery(touchpoints=("delay_notice",), first="web_product", gap_days=7)
     first_q = DriverQuery(bootstrap=0, first="web_product")
+    rating_q = DriverQuery(drivers=("rating:store_purchase", "cc_order"), delivered_only=False,
+                           bootstrap=0)  # fmt: skip
     # Quadrants per stage from a first touchpoint, and per store with store purchases' CSAT.
     rated = ("late", "contact_loop", "store_purchase")
     stage_q = QuadrantQuery("stage", rated, first="web_product", gap_days=14)
@@ -229,6 +237,7 @@ def test_pyspark_drivers_quadrants_outcomes_and_friction_equal_duckdb(
             by_event = outcomes(con, org, outcome_q)
             points = order_friction(con, org, friction_q)
             from_product = analyse(con, org, first_q)
+            rated = analyse(con, org, rating_q)
             by_stage = quadrants(con, org, stage_q)
             by_store = quadrants(con, org, store_q)
     finally:
@@ -252,6 +261,10 @@ def test_pyspark_drivers_quadrants_outcomes_and_friction_equal_duckdb(
                     "drivers")  # fmt: skip
     assert 0 < from_product.respondents < drivers.respondents
     same_figures(got, asdict(from_product), "drivers from web_product")
+    got = spark_cli(tmp_path / "parquet", [*base, "--driver", "rating:store_purchase", "--driver",
+                    "cc_order", "--all-orders", "--bootstrap", "0"], "drivers")  # fmt: skip
+    assert rated.note and rated.drivers[0].name == "rating:store_purchase"
+    same_figures(got, asdict(rated), "drivers with a rating")
     quadrant_options = [*base, "--driver", "late", "--driver", "contact_loop",
                         "--driver", "store_purchase"]  # fmt: skip
     got = spark_cli(tmp_path / "parquet", [*quadrant_options, "--first", "web_product",

@@ -65,8 +65,9 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     "--driver",
     "drivers",
     multiple=True,
-    help=f"A driver (repeat): {', '.join(BUILT_IN)}, a touchpoint code, or theme:KEY. "
-    "Default: late, contact_loop, returned.",
+    help=f"A driver (repeat): {', '.join(BUILT_IN)}, a touchpoint code, theme:KEY, or "
+    "rating:CODE (the order's CSAT answer at that touchpoint was 1-3 of 5; only orders with "
+    "every named rating are analysed). Default: late, contact_loop, returned.",
 )
 @click.option(
     "--theme",
@@ -99,6 +100,7 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
       cxm drivers --driver late --driver contact_loop --driver returned --driver delay_notice
       cxm drivers --driver late --driver contact_loop --bootstrap 0 --json
       cxm drivers --theme delivery/late --theme contact_centre/repeat
+      cxm drivers --driver rating:store_purchase --all-orders
       cxm drivers quadrants --by store --json
     """
     if ctx.invoked_subcommand is not None:
@@ -128,6 +130,8 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
         return
     nps = _num(found.nps, "{:+.0f}")
     click.echo(f"{found.respondents:,} respondents, NPS {nps}")
+    if found.note:
+        click.echo(found.note)
     if found.message:
         click.echo(found.message)
         return

@@ -4,13 +4,15 @@ Each respondent of an order's NPS question scores +100, 0 or -100. A driver is a
 about the order: ``late`` (delayed or delivered after the promise), ``contact_loop``
 (``loop_contacts`` or more contacts at one contact-centre touchpoint), ``returned``, the
 presence of a touchpoint code (``delay_notice``), or of a theme in the customer's comments
-(``theme:delivery/late``; ``cxm.analytics.theme_drivers``). For each driver: the raw difference in
-mean score (with it minus without it, Welch interval); the effect adjusted for the other
-drivers and the controls (order channel, customer segment, customer's city) by ordinary
-least squares (statsmodels, 95% interval); and its exact Shapley/LMG share of the variance
-the drivers explain once the controls are partialled out (exact LMG up to ten drivers,
-Johnson's relative weights beyond; ``cxm.analytics.relimp``; the result names the method),
-with a percentile bootstrap interval.
+(``theme:delivery/late``; ``cxm.analytics.theme_drivers``), or a low CSAT answer about the
+order at a touchpoint (``rating:store_purchase``: 1-3 of 5; ``cxm.analytics.rating_drivers``;
+only the orders with every named rating are analysed, as ``note`` says). For each driver:
+the raw difference in mean score (with it minus without it, Welch interval); the effect
+adjusted for the other drivers and the controls (order channel, customer segment,
+customer's city) by ordinary least squares (statsmodels, 95% interval); and its exact
+Shapley/LMG share of the variance the drivers explain once the controls are partialled out
+(exact LMG up to ten drivers, Johnson's relative weights beyond; ``cxm.analytics.relimp``;
+the result names the method), with a percentile bootstrap interval.
 
 Drivers are ranked by their impact: the NPS points they cost overall (the share of
 respondents who had them times the adjusted effect), since the variance share favours rare,
@@ -36,6 +38,12 @@ import statsmodels.api as sm
 
 from cxm.analytics.first_touchpoint import GAP_DAYS, MAX_GAP_DAYS, keep_orders, refuse_outcome
 from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
+from cxm.analytics.rating_drivers import (
+    complete_cases,
+    is_rating,
+    rating_faults,
+    with_rating_flags,
+)
 from cxm.analytics.relimp import EXACT_UP_TO, Method, importance, method_for
 from cxm.analytics.stats import mean
 from cxm.analytics.theme_drivers import is_theme, theme_faults, with_theme_flags
@@ -81,6 +89,7 @@ class DriverQuery:
         if len(self.drivers) > MAX_DRIVERS:
             faults.append(Fault(f"at most {MAX_DRIVERS} drivers", "drivers"))
         faults += theme_faults(self.drivers)
+        faults += rating_faults(self.drivers)
         if self.importance not in ("auto", "lmg", "johnson"):
             faults.append(Fault("auto, lmg or johnson", "importance"))
         elif self.importance == "lmg" and len(self.drivers) > EXACT_UP_TO:
@@ -125,6 +134,7 @@ class DriverResult:
     message: str | None = None
     importance_method: Method | None = None  # lmg (exact Shapley) or johnson (relative weights)
     data_key: str | None = None  # digest of the rows analysed: caches the bootstrap per data
+    note: str | None = None  # what the rating drivers left out (complete cases)
 
 
 def fingerprint(data: pl.DataFrame) -> str:
@@ -137,8 +147,18 @@ def respondents(
     con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED
 ) -> pl.DataFrame:
     """One row per answered order with each driver as 0/1 and its score."""
+    return _respondents(con, org_id, q, source)[0]
+
+
+def _respondents(
+    con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED
+) -> tuple[pl.DataFrame, str | None]:
+    """``respondents`` and, when rating drivers are named, a note on the orders they kept."""
     themes = [d for d in q.drivers if is_theme(d)]
-    codes = tuple(d for d in q.drivers if d not in BUILT_IN and not is_theme(d))
+    ratings = [d for d in q.drivers if is_rating(d)]
+    codes = tuple(
+        d for d in q.drivers if d not in BUILT_IN and not is_theme(d) and not is_rating(d)
+    )
     facts = source.facts(
         con,
         org_id,
@@ -151,29 +171,31 @@ def respondents(
             home_store=q.home_store,
         ),
     ).filter(pl.col("score").is_not_null())
+    facts = with_rating_flags(con, org_id, facts, ratings, source.portable)
+    undelivered = 0  # answered orders with every rating but no delivery promise
     if q.delivered_only:
+        if ratings:
+            rated = facts.drop_nulls(ratings)
+            undelivered = rated.height - int(rated["delivery"].sum())
         facts = facts.filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
     facts = keep_orders(con, org_id, facts, q.first, gap_days=q.gap_days)
     facts = with_theme_flags(con, org_id, facts, themes, source.portable)
+    facts, note = complete_cases(facts, ratings, undelivered)
     built = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
         "returned": pl.col("returned"),
     }
+    column = {d: pl.col(d if is_theme(d) or is_rating(d) else f"tp_{d}") for d in q.drivers}
     return facts.sort("order_id").select(  # a fixed order: the bootstrap is reproducible
         "score",
         "channel",
         "segment",
         "city",
-        *(
-            (built[d] if d in BUILT_IN else pl.col(d if is_theme(d) else f"tp_{d}"))
-            .cast(pl.Float64)
-            .alias(d)
-            for d in q.drivers
-        ),
-    )
+        *((built[d] if d in BUILT_IN else column[d]).cast(pl.Float64).alias(d) for d in q.drivers),
+    ), note
 
 
 def _design(
@@ -232,6 +254,7 @@ class _Prepared:
     usable: list[str]
     skipped: dict[str, str]
     message: str | None
+    note: str | None = None  # what the rating drivers left out
 
 
 def _dependent(x: pd.DataFrame, drivers: list[str]) -> str | None:
@@ -257,7 +280,7 @@ def _dependent(x: pd.DataFrame, drivers: list[str]) -> str | None:
 
 def _prepare(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED) -> _Prepared:
     q.check()
-    data = respondents(con, org_id, q, source)
+    data, note = _respondents(con, org_id, q, source)
     n = data.height
     if n < MIN_RESPONDENTS:
         return _Prepared(
@@ -266,6 +289,7 @@ def _prepare(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDD
             {},
             f"Too few respondents ({n}; at least {MIN_RESPONDENTS} are needed) for a driver "
             "analysis: widen the filters or wait for more answers.",
+            note,
         )
     usable, skipped = [], {}
     for d in q.drivers:
@@ -279,11 +303,12 @@ def _prepare(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDD
             usable.append(d)
     notes = _collinear(data, usable)
     if notes:
-        return _Prepared(data, [], skipped, "Collinear drivers: " + "; ".join(notes) + ".")
+        message = "Collinear drivers: " + "; ".join(notes) + "."
+        return _Prepared(data, [], skipped, message, note)
     if not usable:
-        return _Prepared(data, [], skipped, "No driver varies enough among respondents.")
+        return _Prepared(data, [], skipped, "No driver varies enough among respondents.", note)
     x, _ = _design(data, usable, q.controls)
-    return _Prepared(data, usable, skipped, _dependent(x, usable))
+    return _Prepared(data, usable, skipped, _dependent(x, usable), note)
 
 
 def _bootstrap(
@@ -342,7 +367,7 @@ def analyse(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDE
     n = data.height
     nps = float(data["score"].mean()) if n else None  # type: ignore[arg-type]
     if prepared.message:
-        return DriverResult(n, nps, None, [], [], prepared.message)
+        return DriverResult(n, nps, None, [], [], prepared.message, note=prepared.note)
     method = q.method(len(usable))
     y = data["score"].to_numpy()
     x, controls = _design(data, usable, q.controls)
@@ -383,5 +408,6 @@ def analyse(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDE
     # Moments of truth first: the drivers that cost the most NPS points overall.
     found.sort(key=lambda r: r.impact if r.impact is not None else float("inf"))
     return DriverResult(
-        n, nps, float(fit.rsquared), found, controls, None, method, fingerprint(data)
-    )
+        n, nps, float(fit.rsquared), found, controls, None, method, fingerprint(data),
+        prepared.note,
+    )  # fmt: skip

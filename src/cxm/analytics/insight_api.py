@@ -99,8 +99,10 @@ async def funnel_route(
     "pending (poll `intervals.url`, then ask again), ready (the intervals are filled in), "
     "failed, or none. Built-in "
     f"drivers: {', '.join(BUILT_IN)}; any touchpoint code is a driver too (the order had it), "
-    "and `theme:KEY` (e.g. `theme:delivery/late`): a comment about the order, or by its "
-    "customer about no order, has the theme.",
+    "`theme:KEY` (e.g. `theme:delivery/late`): a comment about the order, or by its "
+    "customer about no order, has the theme, and `rating:CODE` (e.g. "
+    "`rating:store_purchase`): the order's CSAT answer at that touchpoint was low (1-3 of 5); "
+    "only the orders with every named rating are analysed, as `note` says.",
 )
 async def drivers_route(
     request: Request,

@@ -31,11 +31,10 @@ from cxm.analytics.first_touchpoint import (
     portable_orders_starting_at,
 )
 from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource, known_touchpoints
+from cxm.analytics.rating_drivers import GOOD_CSAT
 
 if TYPE_CHECKING:
     from cxm.analytics.quadrants import QuadrantQuery
-
-GOOD_CSAT = 4  # top-2-box of a 1-5 CSAT
 
 Ratings = dict[str, tuple[int, int]]  # touchpoint code: (top-2-box ratings, ratings)
 

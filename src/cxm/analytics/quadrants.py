@@ -48,6 +48,7 @@ from cxm.analytics.first_touchpoint import (
 )
 from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
 from cxm.analytics.quadrant_reads import QuadrantReads, embedded_reads, portable_reads
+from cxm.analytics.rating_drivers import is_rating
 from cxm.core.errors import Fault, ValidationError
 
 PROBLEM_STAGE = {"late": "delivery", "contact_loop": "after_sales", "returned": "after_sales"}
@@ -76,6 +77,14 @@ class QuadrantQuery:
             raise ValidationError(
                 f"Theme drivers ({', '.join(themes)}) are weighed by the driver analysis "
                 "(cxm drivers), not drawn in quadrants.",
+                [Fault("a journey event or touchpoint code", "drivers")],
+            )
+        ratings = [d for d in self.drivers if is_rating(d)]
+        if ratings:  # complete cases would weigh every other point on the rated orders alone
+            raise ValidationError(
+                f"Rating drivers ({', '.join(ratings)}) are weighed by the driver analysis "
+                "(cxm drivers), not drawn in quadrants: its touchpoint code is the point with "
+                "the CSAT top-2-box share as performance.",
                 [Fault("a journey event or touchpoint code", "drivers")],
             )
 

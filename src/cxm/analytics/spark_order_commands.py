@@ -65,9 +65,9 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     "--driver",
     "drivers",
     multiple=True,
-    help=f"A driver (repeat): {', '.join(BUILT_IN)}, a touchpoint code or theme:KEY (a theme "
-    "of the customers' comments, e.g. theme:delivery/late). Default: late, contact_loop, "
-    "returned.",
+    help=f"A driver (repeat): {', '.join(BUILT_IN)}, a touchpoint code, theme:KEY (a theme "
+    "of the customers' comments, e.g. theme:delivery/late) or rating:CODE (the order's CSAT "
+    "answer at that touchpoint was 1-3 of 5). Default: late, contact_loop, returned.",
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--first", default=None, help="Only orders whose journey starts at this touchpoint.")
@@ -92,9 +92,10 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
     """
     from cxm.analytics.drivers import DriverQuery, analyse
     from cxm.analytics.portable_orders import PORTABLE
+    from cxm.analytics.rating_drivers import rating_faults
     from cxm.analytics.theme_drivers import theme_faults
 
-    faults = theme_faults(tuple(kw["drivers"]))
+    faults = theme_faults(tuple(kw["drivers"])) + rating_faults(tuple(kw["drivers"]))
     if faults:  # refused before Spark starts
         raise click.BadParameter("; ".join(f.reason for f in faults), param_hint="--driver")
     q = DriverQuery(
@@ -117,6 +118,8 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
         click.echo(json.dumps(asdict(found)))
         return
     click.echo(f"{found.respondents:,} respondents, NPS {_num(found.nps, '{:+.0f}')}")
+    if found.note:
+        click.echo(found.note)
     if found.message:
         click.echo(found.message)
     for d in found.drivers:

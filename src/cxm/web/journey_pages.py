@@ -235,6 +235,7 @@ async def moments_page(
     first: str = "",
     outcome: str = "",
     gap_days: int = 30,
+    all_orders: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -242,6 +243,7 @@ async def moments_page(
     # Point estimates at once; the bootstrap runs as a background job (below).
     q = DriverQuery(
         drivers=(*BUILT_IN, *(c for c in extra if c not in BUILT_IN)),
+        delivered_only=not all_orders,
         bootstrap=0,
         store=store.strip() or None,
         since=_day(since),
@@ -306,6 +308,7 @@ async def moments_page(
             "first": q.first or "",
             "outcome": q.outcome or "",
             "gap_days": str(q.gap_days),
+            "all_orders": "" if q.delivered_only else "1",
         },
     )
     page = render(request, "moments.html", ctx, lang)
