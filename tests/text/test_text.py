@@ -139,9 +139,11 @@ def test_evaluate_and_train_commands(sqlite_db: Database, tmp_path: Path) -> Non
         runner.invoke(main, [*base, "evaluate", "--task", "sentiment", str(UK), "--json"]).output
     )
     assert before["n"] == 111 and set(before["per_class"]) == {"negative", "neutral", "positive"}
-    # Train on the Ukrainian half of the review set's dev rows: the organization's model is
-    # used from then on, and reads the held-out test rows better than the shipped one.
-    dev, test = _review_halves(tmp_path, "uk")
+    # Train on the English half of the review set's dev rows: the organization's model is
+    # used from then on, and reads the held-out test rows better than the shipped one. (The
+    # shipped model with lexicon r4 reads the Ukrainian and Russian dev rows better out of
+    # fold than a correction learnt from them, so those labels would leave it unchanged.)
+    dev, test = _review_halves(tmp_path, "en")
     held_out = [*base, "evaluate", "--task", "sentiment", str(test), "--json"]
     shipped = json.loads(runner.invoke(main, held_out).output)
     trained = runner.invoke(main, [*base, "train", "--task", "sentiment", "--labels", str(dev)])

@@ -14,7 +14,9 @@ its sentence or inside an "хоча"/"хотя"/"although" clause counts half (t
 conclusion comes after the contrast), and a praise word in quotation marks is sarcasm
 («швидка» доставка) and counts as complaint. A few phrases ("більше ніколи", "деньги на
 ветер", "thanks for nothing", stars) and service failures ("не приїхав", "didn't call")
-count as complaint; a question counts toward neutral.
+count as complaint, and so do the failure states of products and services ("не вмикається",
+"arrived damaged", "charged twice": ``cxm.text.failure_states``); a question counts toward
+neutral.
 
 ``adjust`` combines these with a model's three sentiment probabilities (see
 ``cxm.text.builtin``). Written by the cxm authors.
@@ -27,7 +29,9 @@ from functools import lru_cache
 
 import numpy as np
 
-VERSION = "r3"
+from cxm.text import failure_states
+
+VERSION = "r4"
 
 _LETTERS = {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е"}
 _FOLD = str.maketrans({**_LETTERS, "'": "", "’": "", "ʼ": "", "`": ""})
@@ -110,7 +114,8 @@ def _words(spec: str) -> frozenset[str]:
 # Words that turn the sentiment word after them (within three words) to the other side.
 _NEGATORS = _words(
     """не ни нет без нема немае not no never without dont didnt doesnt wont cant isnt
-    wasnt arent werent wouldnt couldnt hasnt havent nothing"""
+    wasnt arent werent wouldnt couldnt hasnt havent nothing нияких ниякого ниякои жодних
+    жодного жоднои никаких никакого"""
 )
 _INTENSIFIERS = _words(
     """дуже надзвичайно зовсим абсолютно максимально реально неймовирно такий така таке так
@@ -132,6 +137,7 @@ _FAILURES = tuple(
     поспиша спеш дочека дожда застосов применя
     show arriv work call respond reply help deliver turn answer fix explain ring apply"""
         )
+        | _words(failure_states.FAILED_VERBS)
     )
 )
 _PHRASE_LIST: tuple[tuple[str, float], ...] = (
@@ -201,7 +207,7 @@ def _table(spec: str, sign: float) -> dict[str, float]:
 
 
 _LEXICON = {**_table(_POSITIVE, 1.0)}
-for _stem, _w in _table(_NEGATIVE, -1.0).items():
+for _stem, _w in {**_table(_NEGATIVE, -1.0), **_table(failure_states.WORDS, -1.0)}.items():
     _LEXICON[_stem] = _w if _stem not in _LEXICON or _w == 0 else _LEXICON[_stem]
 _LONGEST = max(len(s.rstrip("$")) for s in _LEXICON)
 
@@ -234,6 +240,7 @@ def polarity(text: str) -> tuple[float, float, float, float]:
     for m in _PHRASES.finditer(folded):
         w = _PHRASE_WEIGHT[m.lastgroup or ""]
         positive, negative = positive + max(w, 0.0), negative + max(-w, 0.0)
+    negative += failure_states.complaint(folded)
     question = 1.0 if _QUESTION.search(folded.strip()) else 0.0
     lukewarm = float(len(_LUKEWARM.findall(folded)))
     return positive, negative, question, lukewarm
