@@ -11,6 +11,7 @@ import pytest
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.funnels import Funnel, FunnelQuery, StepResult, funnel
+from cxm.analytics.journey_kernels import FirstThroughput, Throughput, load_throughput
 from cxm.analytics.journeys import (
     Edge,
     JourneyQuery,
@@ -28,6 +29,7 @@ from cxm.core.settings import Settings
 from tests.analytics.engines import need_spark, spark_cli
 from tests.analytics.test_journeys import _world
 from tests.analytics.test_portable_funnel import same_funnel
+from tests.analytics.test_portable_rework import _same_throughput
 from tests.worlds import World
 
 FUNNELS = (
@@ -38,6 +40,8 @@ QUERIES = (
     JourneyQuery(),
     JourneyQuery(gap_days=7, store="KYIV-2", since=date(2026, 1, 1)),
     JourneyQuery(since=date(2026, 8, 1), until=date(2026, 9, 30)),
+    JourneyQuery(split="order"),
+    JourneyQuery(split="order", store="KYIV-2", since=date(2026, 1, 1), channel="contact_centre"),
 )
 
 
@@ -133,6 +137,7 @@ def test_pyspark_local_mode_equals_duckdb_on_the_demo_world(
         counts = export_parquet(analytics, tmp_path / "parquet")
         expected = [_fast(analytics, org, q) for q in QUERIES]
         stored = [load_variants(analytics, org, q) for q in QUERIES]
+        order_spans = load_throughput(analytics, org, QUERIES[3])
         with analytics.fresh() as con:
             fast_funnels = {q: funnel(con, org, q) for q in FUNNELS}
     finally:
@@ -146,6 +151,14 @@ def test_pyspark_local_mode_equals_duckdb_on_the_demo_world(
         result = spark_cli(tmp_path / "parquet", options)
         _same_edges([Edge(**e) for e in result["dfg"]], fast_edges)
         _same_variants([Variant(**v) for v in result["variants"]], kept, outcomes=True)
+    # Journeys by order cycle: the graph, variants with outcomes and throughput time.
+    options = ["--org-id", str(org), "--split", "order", "--master", "local[2]"]
+    result = spark_cli(tmp_path / "parquet", options)
+    _same_edges([Edge(**e) for e in result["dfg"]], expected[3][0])
+    _same_variants([Variant(**v) for v in result["variants"]], stored[3], outcomes=True)
+    spans = result["throughput"]
+    spans["by_first"] = [FirstThroughput(**f) for f in spans["by_first"]]
+    _same_throughput(Throughput(**spans), order_spans)
     # The funnel, gaps allowed and strict, with its window, filters and breakdowns.
     for q in FUNNELS:
         options = ["--org-id", str(org), "--master", "local[2]", "--window-hours", "72"]

@@ -29,6 +29,8 @@ THROUGHPUT_QUERIES = (
     JourneyQuery(),
     JourneyQuery(gap_days=7, store="KYIV-2", since=date(2026, 1, 1)),
     JourneyQuery(segment="loyalty", channel="contact_centre"),
+    JourneyQuery(split="order"),
+    JourneyQuery(split="order", first="web_product", outcome="detractor"),
 )
 REWORK_QUERIES = (ReworkQuery(), ReworkQuery(store="KYIV-2", loop_contacts=2, gap_days=7))
 

@@ -166,3 +166,21 @@ def test_a_form_step_with_unusual_drop_off_colours_its_touchpoint_with_the_reaso
     )
     assert "<i>" not in text
     assert "data-friction" not in text[text.index('data-step="page"') :].split("</a>")[0]
+
+
+def test_map_cuts_journeys_by_order_cycle_when_asked(site: Site, client: TestClient) -> None:
+    from tests.analytics.test_order_cycles import order_events
+
+    order_events(site.app.state.db, site.org_id)
+    log_in(client, site.email)
+    by_gap = client.get("/journeys").text
+    assert "source=D&amp;target=B" in by_gap  # by gap, a browse follows a delivery
+    page = client.get("/journeys", params={"split": "order", "gap_days": "1"})
+    assert page.status_code == 200
+    assert '<option value="order" selected>' in page.text
+    assert "source=D&amp;target=B" not in page.text  # each order's cycle ends at its delivery
+    assert "split=order" in page.text  # the drill-down links keep the split
+    edge = client.get("/journeys/edge", params={"source": "P", "target": "D", "split": "order"})
+    assert edge.status_code == 200
+    unknown = client.get("/journeys", params={"split": "week"})
+    assert '<option value="gap" selected>' in unknown.text

@@ -31,8 +31,16 @@ class JourneyFilters:
         outcome: Literal["promoter", "passive", "detractor"] | None = Query(
             default=None, description="Customers whose latest NPS answer is in this group."
         ),
+        split: Literal["gap", "order"] = Query(
+            default="gap",
+            description="Cut journeys by inactivity (`gap`: longer than `gap_days`) or by order "
+            "cycle (`order`: from the first event since the previous cycle to the end of an "
+            "order's after-sales; `gap_days` is then ignored).",
+        ),
     ) -> None:
-        self.query = JourneyQuery(gap_days, store, since, until, segment, channel, first, outcome)
+        self.query = JourneyQuery(
+            gap_days, store, since, until, segment, channel, first, outcome, split
+        )
 
 
 @journeys_router.get(

@@ -50,6 +50,18 @@ def journey_filter_options(func: Any) -> Any:
     )(func)
 
 
+def split_option(func: Any) -> Any:
+    """--split gap|order: how a customer's events are cut into journeys."""
+    return click.option(
+        "--split",
+        type=click.Choice(["gap", "order"]),
+        default="gap",
+        show_default=True,
+        help="Cut journeys by inactivity (--gap-days) or by order cycle (first touch to the "
+        "end of an order's after-sales; --gap-days is then ignored).",
+    )(func)
+
+
 def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> list[Any]:
     from cxm.analytics.backend import Analytics
     from cxm.analytics.journey_kernels import load_throughput
@@ -68,6 +80,7 @@ def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> lis
         channel=kw["channel"],
         first=kw["first"],
         outcome=kw["outcome"],
+        split=kw["split"],
     )
     try:
         org_id = organization_id(db, org_slug)
@@ -88,6 +101,7 @@ def _journey_run(ctx: click.Context, org_slug: str, what: str, **kw: Any) -> lis
 @journeys_group.command("dfg")
 @_journey_options
 @journey_filter_options
+@split_option
 @click.option("--top", type=int, default=30, show_default=True, help="Edges to print.")
 @click.pass_context
 def journeys_dfg(ctx: click.Context, /, org_slug: str, as_json: bool, top: int, **kw: Any) -> None:
@@ -98,6 +112,7 @@ def journeys_dfg(ctx: click.Context, /, org_slug: str, as_json: bool, top: int, 
       cxm journeys dfg
       cxm journeys dfg --store KYIV-2 --since 2026-08-01 --json
       cxm journeys dfg --segment loyalty --first store_visit --outcome detractor
+      cxm journeys dfg --split order
     """
     from dataclasses import asdict
 
@@ -116,6 +131,7 @@ def journeys_dfg(ctx: click.Context, /, org_slug: str, as_json: bool, top: int, 
 @journeys_group.command("variants")
 @_journey_options
 @journey_filter_options
+@split_option
 @click.option("--top", type=int, default=20, show_default=True, help="Variants to show.")
 @click.option(
     "--churn-days",
@@ -169,6 +185,7 @@ def outcome_text(v: Any) -> str:
 @journeys_group.command("throughput")
 @_journey_options
 @journey_filter_options
+@split_option
 @click.pass_context
 def journeys_throughput(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
     """Throughput time: hours from each journey's first to its last event.

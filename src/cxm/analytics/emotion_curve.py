@@ -15,7 +15,7 @@ has an event in a channel or starts at a touchpoint (journeys as on the journey 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -208,10 +208,7 @@ def curve_query(
     start = datetime.combine(since, time()) if since else None
     end = datetime.combine(until + timedelta(days=1), time()) if until else None
     if journeys is not None:
-        journeys = JourneyQuery(
-            journeys.gap_days, journeys.store, since, until, journeys.segment,
-            journeys.channel, journeys.first, journeys.outcome,
-        )  # fmt: skip
+        journeys = replace(journeys, since=since, until=until)
         journeys.check()
     return start, end, journeys
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from cxm.analytics.commands import journey_filter_options
+from cxm.analytics.commands import journey_filter_options, split_option
 from cxm.analytics.funnel_commands import echo_funnel, funnel_options, funnel_query
 from cxm.analytics.journeys import JourneyQuery
 from cxm.core.commands import command_settings, open_store
@@ -91,6 +91,7 @@ def _query(
     channel: str | None = None,
     first: str | None = None,
     outcome: str | None = None,
+    split: str = "gap",
 ) -> JourneyQuery:
     return JourneyQuery(
         gap_days=gap_days,
@@ -101,6 +102,7 @@ def _query(
         channel=channel,
         first=first,
         outcome=outcome,
+        split=split,
     )
 
 
@@ -125,6 +127,7 @@ def _on_spark(directory: Path, master: str, run: Any) -> Any:
 @spark_group.command("journeys")
 @_spark_options
 @journey_filter_options
+@split_option
 @click.option("--top", type=click.IntRange(1, 1000), default=20, show_default=True)
 @click.option(
     "--churn-days",
@@ -150,6 +153,7 @@ def spark_journeys(
     \b
     Example:
       cxm analytics spark journeys ./parquet --org-id 1 --store KYIV-2 --json
+      cxm analytics spark journeys ./parquet --org-id 1 --split order
     """
     from cxm.analytics.portable import portable_dfg, portable_throughput, portable_variants
 

@@ -1,7 +1,8 @@
 """One-pass journey kernels over the journey store's sorted, integer-encoded events.
 
 The frame holds each person's events together and in order (``journey_store``). A journey
-starts at a person's first event and after every gap longer than ``gap_days``; everything
+starts at a person's first event and after every gap longer than ``gap_days``, or after
+each order cycle's last event (``journeys.cut_journeys``); everything
 else is a shift and a same-journey mask (directly-follows pairs) or a segment reduction
 over each journey's contiguous rows (variants, durations). Variants are grouped by a 64-bit
 hash of (step, position) over each journey, then named from one journey of each; results
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from cxm.analytics.journeys import Edge, JourneyQuery, Variant
+from cxm.analytics.journeys import Edge, JourneyQuery, Variant, cut_journeys
 
 SEPARATOR = "\u2192"
 _EPOCH = datetime(1970, 1, 1)
@@ -47,6 +48,8 @@ def journeys(
     """The query's events with a ``journey`` number (dense, in row order)."""
     q.check()
     picks = picks or Picks()
+    if q.split != "order" and "order_id" in frame.columns:
+        frame = frame.drop("order_id")  # not read from the memory-mapped file at all
     if picks.persons is not None:
         frame = frame.filter(
             pl.col("person").is_in(pl.Series(list(picks.persons), dtype=pl.Int64).implode())
@@ -58,10 +61,7 @@ def journeys(
         frame = frame.filter(pl.col("lsecs") < _local_secs(end))
     if frame.height == 0:
         return frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("journey"))
-    starts = (pl.col("person") != pl.col("person").shift(1)) | (
-        (pl.col("secs") - pl.col("secs").shift(1)) > q.gap_days * 86400
-    )
-    frame = frame.with_columns(starts.fill_null(True).cum_sum().cast(pl.Int64).alias("journey"))
+    frame = cut_journeys(frame, q)
     if q.store:
         store = locations.get(q.store)
         if store is None:

@@ -2,15 +2,17 @@
 
 One Arrow file per organization beside the analytics store holds every mapped event as
 integers only (person, time in microseconds, arrival id, whole UTC and organization-time
-seconds, touchpoint id, location id), sorted by (person, time, arrival), so the journey
-kernels are one pass over memory-mapped columns. Events added since the file was written
+seconds, touchpoint id, location id, the order the event is about or -1), sorted by (person,
+time, arrival), so the journey kernels are one pass over memory-mapped columns (a query by
+inactivity never reads the order column). Events added since the file was written
 are the delta: read from the analytics store at query time and spliced in by person (a
 kernel needs each person's events together and in order, not persons in order). A
 background job (``analytics.journey_store``) writes the delta into the file when it grows.
 
 The file records a signature of what it was built from (counts and sums over the events it
 holds and over merged customers). Anything but new events (a merge, a remapped touchpoint,
-an erased customer) changes the signature, and the file is rebuilt before it is used.
+an erased customer) changes the signature, and the file is rebuilt before it is used; so is
+a file written with other columns (an earlier version's).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import polars as pl
 
 from cxm.core.jobs import JobContext, enqueue, handler
 
-COLUMNS = ("person", "us", "seq", "secs", "lsecs", "step", "location")
+COLUMNS = ("person", "us", "seq", "secs", "lsecs", "step", "location", "order_id")
 DELTA_LIMIT = 200_000  # delta rows before a merge job is queued
 _LOCK = threading.Lock()
 
@@ -36,7 +38,8 @@ SELECT coalesce(c.merged_into, c.id) AS person,
        CAST(floor(epoch_us(e.occurred_at) / 1000000) AS BIGINT) AS secs,
        CAST(floor(epoch_us(e.occurred_at_local) / 1000000) AS BIGINT) AS lsecs,
        CAST(e.touchpoint_id AS INTEGER) AS step,
-       CAST(coalesce(e.location_id, -1) AS INTEGER) AS location
+       CAST(coalesce(e.location_id, -1) AS INTEGER) AS location,
+       CAST(coalesce(e.order_id, -1) AS BIGINT) AS order_id
 FROM event e JOIN customer c ON c.id = e.customer_id
 WHERE e.organization_id = ? AND e.touchpoint_id IS NOT NULL AND e.id {op} ?
 """
@@ -47,6 +50,7 @@ class Built:
     max_id: int
     signature: list[int]
     rows: int
+    columns: list[str] | None = None  # None: written before the file recorded its columns
 
 
 def _analytics_path(analytics: Any) -> Path:
@@ -98,7 +102,7 @@ def build(analytics: Any, org_id: int) -> Built:
     data.parent.mkdir(parents=True, exist_ok=True)
     part = data.with_suffix(".arrow.part")
     frame.write_ipc(part, compression="uncompressed")
-    built = Built(int(max_id), _signature(duck, org_id, int(max_id)), frame.height)
+    built = Built(int(max_id), _signature(duck, org_id, int(max_id)), frame.height, list(COLUMNS))
     part.replace(data)
     meta.write_text(json.dumps(built.__dict__), encoding="utf-8")
     return built
@@ -122,7 +126,11 @@ def sorted_events(analytics: Any, org_id: int) -> pl.DataFrame:
     duck = analytics.duck
     with _LOCK:
         built = _built(analytics, org_id)
-        if built is None or _signature(duck, org_id, built.max_id) != built.signature:
+        if (
+            built is None
+            or built.columns != list(COLUMNS)
+            or _signature(duck, org_id, built.max_id) != built.signature
+        ):
             built = build(analytics, org_id)
     data, _ = _paths(analytics, org_id)
     main = pl.read_ipc(data)

@@ -1,7 +1,9 @@
-"""Journeys from events: discovery by inactivity gaps, directly-follows graph and variants.
+"""Journeys from events: discovery by inactivity gaps or order cycles, directly-follows graph
+and variants.
 
 A journey is one customer's events (merged customers counted as one) split wherever the gap
-to the previous event is longer than ``gap_days``. Events are ordered by time, ties by
+to the previous event is longer than ``gap_days`` (``split="gap"``), or by order cycle
+(``split="order"``, ``cut_journeys``). Events are ordered by time, ties by
 arrival (the event id), as process-mining tools do. Events no touchpoint rule maps are left
 out. This is the embedded default's one-pass path: events sorted once by (customer, time,
 arrival), then a shift with a same-journey mask. Gaps and durations count whole seconds
@@ -23,6 +25,8 @@ from cxm.core.errors import Fault, ValidationError
 
 # A customer's outcome: the group of their latest complete NPS answer.
 OUTCOMES = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+# How a customer's events are cut into journeys: by inactivity, or by order cycle.
+SPLITS = ("gap", "order")
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class JourneyQuery:
     channel: str | None = None  # only journeys with an event in this channel
     first: str | None = None  # only journeys starting at this touchpoint code
     outcome: str | None = None  # only customers whose latest NPS answer is in this group
+    split: str = "gap"  # "order": by order cycle (``cut_journeys``; gap_days is ignored)
 
     def check(self) -> None:
         if not 1 <= self.gap_days <= 365:
@@ -46,10 +51,42 @@ class JourneyQuery:
                 f"outcome must be one of {', '.join(OUTCOMES)}, not {self.outcome!r}.",
                 [Fault(f"one of {', '.join(OUTCOMES)}", "outcome")],
             )
+        if self.split not in SPLITS:
+            raise ValidationError(
+                f"split must be one of {', '.join(SPLITS)}, not {self.split!r}.",
+                [Fault(f"one of {', '.join(SPLITS)}", "split")],
+            )
 
     @property
     def picks_people(self) -> bool:
         return bool(self.segment or self.outcome)
+
+
+def cut_journeys(frame: pl.DataFrame, q: JourneyQuery) -> pl.DataFrame:
+    """``frame`` with a dense ``journey`` number (in row order); each person's events must be
+    together and in order (time, then arrival), persons in any order.
+
+    By gap, a journey starts at a person's first event and after every gap longer than
+    ``gap_days``. By order cycle, an order's span runs from its first to its last event
+    linked to it (``order_id``; null or negative: none), spans of a person that overlap (in
+    event order) merge into one cycle, and a journey ends after a cycle's last event: the
+    events since the previous cycle belong to the next order's journey, and the events after
+    a person's last cycle form a final journey without an order.
+    """
+    changes = pl.col("person") != pl.col("person").shift(1)
+    if q.split == "order":
+        # A row ends a cycle when no span reaching it (started at or before it) reaches
+        # further. Rows of earlier persons lie before, so one running maximum serves all.
+        at = pl.int_range(pl.len(), dtype=pl.Int64)
+        frame = frame.with_columns(_at=at)
+        linked = pl.col("order_id").fill_null(-1) >= 0
+        reach = pl.when(linked).then(pl.col("_at").max().over(["person", "order_id"]))
+        ends = reach.fill_null(-1).cum_max() == pl.col("_at")
+        starts = changes | ends.shift(1)
+        numbered = frame.with_columns(journey=starts.fill_null(True).cum_sum().cast(pl.Int64))
+        return numbered.drop("_at")
+    starts = changes | ((pl.col("secs") - pl.col("secs").shift(1)) > q.gap_days * 86400)
+    return frame.with_columns(journey=starts.fill_null(True).cum_sum().cast(pl.Int64))
 
 
 def people(con: Any, org_id: int, q: JourneyQuery) -> Any:
@@ -144,16 +181,14 @@ def journey_events(con: Any, org_id: int, q: JourneyQuery) -> pl.DataFrame:
         step=t.step,
         location=t.location,
         channel=t.tp_channel,
+        order_id=t.order_id,
     )
     frame = pl.from_arrow(t.to_pyarrow())
     assert isinstance(frame, pl.DataFrame)
     if frame.height == 0:
         return frame.with_columns(pl.lit(0, dtype=pl.Int64).alias("journey"))
     frame = frame.sort(["person", "ts", "seq"]).with_columns(secs=pl.col("ts").dt.epoch("s"))
-    new = (pl.col("person") != pl.col("person").shift(1)) | (
-        (pl.col("secs") - pl.col("secs").shift(1)) > q.gap_days * 86400
-    )
-    frame = frame.with_columns(new.fill_null(True).cum_sum().cast(pl.Int64).alias("journey"))
+    frame = cut_journeys(frame, q)
     if q.store:
         keep = frame.filter(pl.col("location") == q.store)["journey"].unique()
         frame = frame.filter(pl.col("journey").is_in(keep.implode()))

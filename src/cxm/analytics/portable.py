@@ -3,8 +3,9 @@
 The embedded default answers from the one-pass Polars path in ``journeys``; this module is
 the form that runs on any Ibis backend (window functions over the synced tables), for data
 teams whose events live in Spark. Both give identical results: journeys split by inactivity
-gaps, events ordered by time with ties by arrival (the event id), unmapped events left out.
-Gaps and durations count whole seconds (each time floored to its second) on every engine.
+gaps or by order cycle (``journeys.cut_journeys``), events ordered by time with ties by
+arrival (the event id), unmapped events left out. Gaps and durations count whole seconds
+(each time floored to its second) on every engine.
 """
 
 from __future__ import annotations
@@ -47,13 +48,9 @@ def journey_table(con: Any, org_id: int, q: JourneyQuery) -> Any:
         step=t.step,
         location=t.location,
         channel=t.tp_channel,
+        order_id=t.order_id,
     )
-    by_person = ibis.window(group_by=t.person, order_by=[t.ts, t.seq])
-    so_far = ibis.cumulative_window(group_by=t.person, order_by=[t.ts, t.seq])
-    previous = t.secs.lag().over(by_person)
-    starts = previous.isnull() | ((t.secs - previous) > q.gap_days * 86400)
-    t = t.mutate(start=starts.cast("int64"))
-    t = t.mutate(journey=t.start.sum().over(so_far))
+    t = _cut(t, q)
     t = t.mutate(jkey=t.person.cast("string") + ":" + t.journey.cast("string"))
     if q.store:
         keep = t.filter(t.location == q.store).select(keep_key=_.jkey).distinct()
@@ -68,6 +65,29 @@ def journey_table(con: Any, org_id: int, q: JourneyQuery) -> Any:
         keep = keep.select(keep_key=_.jkey)
         t = t.semi_join(keep, t.jkey == keep.keep_key)
     return t
+
+
+def _cut(t: Any, q: JourneyQuery) -> Any:
+    """``t`` with ``journey`` (per person, from 1): a new one after a gap longer than
+    ``gap_days`` or, by order cycle, after the last event of each merged span of orders."""
+    by_person = ibis.window(group_by=t.person, order_by=[t.ts, t.seq])
+    so_far = ibis.cumulative_window(group_by=t.person, order_by=[t.ts, t.seq])
+    if q.split == "order":
+        t = t.mutate(pos=ibis.row_number().over(by_person))
+        # An order's span ends at its last event; a cycle ends where no span started at or
+        # before the event reaches further (a running maximum of the spans' ends).
+        span_end = t.pos.max().over(ibis.window(group_by=[t.person, t.order_id]))
+        t = t.mutate(reach=ibis.ifelse(t.order_id.notnull(), span_end, -1))
+        t = t.mutate(reach=t.reach.max().over(so_far))
+        t = t.mutate(ends=(t.reach == t.pos).cast("int64"))
+        after_end = t.ends.lag().over(by_person)
+        starts = after_end.isnull() | (after_end == 1)
+        t = t.mutate(start=starts.cast("int64")).drop("pos", "reach", "ends")
+    else:
+        previous = t.secs.lag().over(by_person)
+        starts = previous.isnull() | ((t.secs - previous) > q.gap_days * 86400)
+        t = t.mutate(start=starts.cast("int64"))
+    return t.mutate(journey=t.start.sum().over(so_far))
 
 
 def dfg_expr(t: Any) -> Any:

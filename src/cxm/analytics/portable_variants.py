@@ -16,7 +16,7 @@ from ibis import _
 
 from cxm.analytics.journeys import JourneyQuery
 from cxm.analytics.portable import journey_summary
-from cxm.analytics.variant_outcomes import DAY, Tally, grace_secs
+from cxm.analytics.variant_outcomes import DAY, Tally, gap_for_grace, grace_secs
 
 
 def _secs(column: Any) -> Any:
@@ -65,7 +65,7 @@ def variant_tallies(
         a,
         (j.person == a.who)
         & (a.asecs >= j["first"])
-        & (a.asecs <= j["last"] + grace_secs(q.gap_days)),
+        & (a.asecs <= j["last"] + grace_secs(gap_for_grace(q))),
     )
     said = said.group_by("key").aggregate(
         promoters=(said.value >= 9).cast("int64").sum(),

@@ -8,7 +8,9 @@ merged into another counts as that one):
   journey's first event to ``GRACE_DAYS`` (14) days after its last event, since surveys
   follow the journey. The grace is cut to ``gap_days`` when that is shorter, so an answer
   never counts for two journeys of one customer (the next journey starts more than
-  ``gap_days`` after). Every such answer counts; NPS with its 95% interval (``stats.nps``).
+  ``gap_days`` after). By order cycle (``split="order"``) the grace is the full 14 days,
+  and an answer given early in the next journey counts for both. Every such answer counts;
+  NPS with its 95% interval (``stats.nps``).
 - **Conversion**: the share of journeys during which the customer placed an order (an order
   of theirs placed between the journey's first and last event, both included), with its
   Wilson interval. Orders come from the orders table, not from the events, so a journey
@@ -57,6 +59,11 @@ def check_churn_days(churn_days: int) -> None:
         raise ValidationError(
             "churn_days must lie between 1 and 365.", [Fault("1-365", "churn_days")]
         )
+
+
+def gap_for_grace(q: JourneyQuery) -> int:
+    """The gap that cuts the grace: ``gap_days``, or none (the full grace) by order cycle."""
+    return q.gap_days if q.split == "gap" else GRACE_DAYS
 
 
 def grace_secs(gap_days: int) -> int:
@@ -197,5 +204,5 @@ def top_variants(
         return []
     answers = _frame(con.con, _ANSWERS, org_id)
     orders = _frame(con.con, _ORDERS, org_id)
-    counts = tallies(members, answers, orders, events, q.gap_days, churn_days)
+    counts = tallies(members, answers, orders, events, gap_for_grace(q), churn_days)
     return [with_outcomes(v, counts.get(i, Tally())) for i, v in enumerate(found)]

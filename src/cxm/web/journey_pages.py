@@ -19,7 +19,7 @@ from cxm.analytics.driver_intervals import request_intervals
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.journey_map import edge_customers, load_map_and_paths, worst_edge
-from cxm.analytics.journeys import OUTCOMES, JourneyQuery
+from cxm.analytics.journeys import OUTCOMES, SPLITS, JourneyQuery
 from cxm.analytics.map_friction import MapFriction, load_map_friction
 from cxm.analytics.quadrants import moment_quadrants
 from cxm.core.errors import ValidationError
@@ -62,6 +62,7 @@ def _query(
     channel: str = "",
     first: str = "",
     outcome: str = "",
+    split: str = "",
 ) -> JourneyQuery:
     return JourneyQuery(
         gap_days=gap_days if 1 <= gap_days <= 365 else 30,
@@ -72,6 +73,7 @@ def _query(
         channel=channel.strip() if channel.strip() in CHANNELS else None,
         first=first.strip()[:100] or None,
         outcome=outcome.strip() if outcome.strip() in OUTCOMES else None,
+        split=split.strip() if split.strip() in SPLITS else "gap",
     )
 
 
@@ -85,6 +87,7 @@ def _filters(q: JourneyQuery) -> dict[str, str]:
         "channel": q.channel or "",
         "first": q.first or "",
         "outcome": q.outcome or "",
+        "split": q.split,
     }
     found["query"] = urlencode(found)
     return found
@@ -145,9 +148,10 @@ async def journey_map_page(
     channel: str = "",
     first: str = "",
     outcome: str = "",
+    split: str = "gap",
 ) -> Response:
     lang = request_language(request, user.language)
-    q = _query(store, since, until, gap_days, segment, channel, first, outcome)
+    q = _query(store, since, until, gap_days, segment, channel, first, outcome, split)
     analytics, org_id = request.app.state.analytics, user.organization_id
     # The map (graph, drawing, emotion curve) is reused while the synced data stay the same.
     key = ("journey-map", org_id, q)
@@ -182,10 +186,11 @@ async def journey_edge_page(
     channel: str = "",
     first: str = "",
     outcome: str = "",
+    split: str = "gap",
 ) -> Response:
     """The customers behind an edge, or behind one touchpoint when no target is given."""
     lang = request_language(request, user.language)
-    q = _query(store, since, until, gap_days, segment, channel, first, outcome)
+    q = _query(store, since, until, gap_days, segment, channel, first, outcome, split)
     found = await run_in_threadpool(
         edge_customers,
         request.app.state.analytics,
