@@ -154,3 +154,22 @@ def test_friction_evidence_link_in_chromium_lands_on_the_customers_behind_it(
     customers.first.click()
     page.wait_for_url("**/customers/*")
     page.wait_for_selector("h1")
+
+
+def test_moments_page_weighs_a_touchpoint_rating_and_says_which_orders_it_kept(
+    site: Site, client: TestClient
+) -> None:
+    from tests.analytics.test_rating_drivers import _ratings
+
+    db = site.app.state.db
+    driver_world(db, drivers=3, org=site.org_id)
+    _ratings(db, site.org_id, "order", {i: 2 if i % 3 else 5 for i in range(200)})
+    log_in(client, site.email)
+    page = client.get("/moments", params={"also": "rating:order", "all_orders": "1"})
+    assert page.status_code == 200
+    assert 'name="all_orders" value="1" checked' in page.text
+    assert "Чинники-оцінки (rating:order): 200 з 240 респондентів" in page.text
+    rows = page.text.split('data-testid="drivers"')[1].split("</table>")[0]
+    assert '<th scope="row">rating:order</th>' in rows
+    # The quadrants refuse it (the touchpoint code is the point for its ratings).
+    assert "not drawn in quadrants" in page.text

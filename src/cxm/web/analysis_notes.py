@@ -54,6 +54,20 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "group; keeping only the %(outcome)s group leaves nothing to explain. Leave the "
             "outcome out, or compare groups on the journey map.",
         ),
+        (
+            r"Rating drivers \((?P<drivers>.+)\): (?P<k>\d+) of (?P<n>\d+) respondents have "
+            r"every named rating; the others are left out\.",
+            "Rating drivers (%(drivers)s): %(k)s of %(n)s respondents have every named rating; "
+            "the others are left out.",
+        ),
+        (
+            r"Rating drivers \((?P<drivers>.+)\): (?P<k>\d+) of (?P<n>\d+) respondents have "
+            r"every named rating; the others are left out; (?P<u>\d+) rated orders without a "
+            r"delivery promise are not analysed \(all orders: all_orders, --all-orders\)\.",
+            "Rating drivers (%(drivers)s): %(k)s of %(n)s respondents have every named rating; "
+            "the others are left out; %(u)s rated orders without a delivery promise are not "
+            "analysed (tick “Also orders without a delivery promise”).",
+        ),
     )
 )
 _PAIR = _PATTERNS[2][0]
