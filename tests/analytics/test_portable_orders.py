@@ -168,6 +168,18 @@ DRIVERS = (
         delivered_only=False,
         bootstrap=20,
     ),  # fmt: skip
+    # Repeat purchase and churn: the orders with enough follow-up, one NPS group's among them.
+    DriverQuery(bootstrap=20, target="repeat"),
+    DriverQuery(
+        drivers=("late", "contact_loop", "delay_notice"),
+        bootstrap=0,
+        target="churn",
+        outcome="detractor",
+    ),  # fmt: skip
+)
+TARGET_QUADRANTS = (
+    QuadrantQuery(target="churn"),
+    QuadrantQuery("store", ("late", "contact_loop"), target="repeat", outcome="passive"),
 )
 OUTCOMES = (
     OutcomeQuery(),
@@ -197,6 +209,10 @@ def test_portable_duckdb_facts_and_analyses_equal_the_embedded_ones(
                 embedded = analyse(con, org, dq)
                 assert embedded.drivers and embedded.message is None
                 same_figures(asdict(analyse(con, org, dq, PORTABLE)), asdict(embedded), "drivers")
+            for qq in TARGET_QUADRANTS:
+                drawn = quadrants(con, org, qq)
+                assert drawn.panels and drawn.importance_cut is not None
+                same_figures(asdict(quadrants(con, org, qq, PORTABLE)), asdict(drawn), "quadrants")
             for oq in OUTCOMES:
                 found = outcomes(con, org, oq)
                 assert found.groups and found.message is None
@@ -225,6 +241,7 @@ def test_pyspark_drivers_quadrants_outcomes_and_friction_equal_duckdb(
     first_q = DriverQuery(bootstrap=0, first="web_product")
     rating_q = DriverQuery(drivers=("rating:store_purchase", "cc_order"), delivered_only=False,
                            bootstrap=0)  # fmt: skip
+    repeat_q = DriverQuery(bootstrap=0, target="repeat")
     # Quadrants per stage from a first touchpoint, and per store with store purchases' CSAT.
     rated = ("late", "contact_loop", "store_purchase")
     stage_q = QuadrantQuery("stage", rated, first="web_product", gap_days=14)
@@ -238,6 +255,7 @@ def test_pyspark_drivers_quadrants_outcomes_and_friction_equal_duckdb(
             points = order_friction(con, org, friction_q)
             from_product = analyse(con, org, first_q)
             rated = analyse(con, org, rating_q)
+            repeat = analyse(con, org, repeat_q)
             by_stage = quadrants(con, org, stage_q)
             by_store = quadrants(con, org, store_q)
     finally:
@@ -265,6 +283,10 @@ def test_pyspark_drivers_quadrants_outcomes_and_friction_equal_duckdb(
                     "cc_order", "--all-orders", "--bootstrap", "0"], "drivers")  # fmt: skip
     assert rated.note and rated.drivers[0].name == "rating:store_purchase"
     same_figures(got, asdict(rated), "drivers with a rating")
+    got = spark_cli(tmp_path / "parquet", [*base, "--bootstrap", "0", "--target", "repeat"],
+                    "drivers")  # fmt: skip
+    assert repeat.unit == "percentage points" and repeat.drivers
+    same_figures(got, asdict(repeat), "drivers of repeat purchase")
     quadrant_options = [*base, "--driver", "late", "--driver", "contact_loop",
                         "--driver", "store_purchase"]  # fmt: skip
     got = spark_cli(tmp_path / "parquet", [*quadrant_options, "--first", "web_product",

@@ -38,6 +38,16 @@ def test_notes_with_figures_and_driver_names_are_translated() -> None:
         "Важливість за всіма магазинами: це мали 4 з 120"
     )
     assert translate("not significant at 5%", UK) == "незначущий на рівні 5%"
+    # The same notes when repeat purchase or churn is explained count orders.
+    orders = "4 of 120 orders had it; at least 10 with and without it are needed"
+    assert (
+        translate(orders, UK)
+        == "це мали 4 з 120 замовлень; потрібно щонайменше 10 з цим і без цього"
+    )
+    few = ("Too few orders (42; at least 100 are needed) for a driver analysis: widen the "
+           "filters or wait for more follow-up.")  # fmt: skip
+    assert translate(few, UK).startswith("Замало замовлень (42; потрібно щонайменше 100)")
+    assert translate(few, EN) == few
     assert translate("Something new the catalogue does not know.", UK) == (
         "Something new the catalogue does not know."
     )

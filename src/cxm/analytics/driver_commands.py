@@ -1,4 +1,5 @@
-"""`cxm drivers`: moments of truth (key driver analysis of NPS) as a table or JSON."""
+"""`cxm drivers`: moments of truth (key driver analysis of NPS, repeat purchase or churn) as a
+table or JSON."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cxm.analytics.commands import run_analysis
+from cxm.analytics.driver_targets import TARGETS
 from cxm.analytics.drivers import BUILT_IN
 
 if TYPE_CHECKING:
+    from cxm.analytics.drivers import DriverResult
     from cxm.analytics.quadrants import Quadrants
 
 OUTCOME_CHOICES = ("promoter", "passive", "detractor")
@@ -25,7 +28,23 @@ OUTCOME = (
     "Only customers whose latest NPS answer is in this group (no NPS effect is measured then)."
 )
 GAP = "Days of inactivity that end a journey, for --first (as on the journey map)."
-REFUSED = "Refused: the outcome is the group of the NPS answer this analysis explains."
+REFUSED = (
+    "Only customers whose latest NPS answer is in this group, with --target repeat or churn; "
+    "refused with --target nps: the outcome is the group of the NPS answer explained."
+)
+TARGET = (
+    "What the drivers explain: nps (each answer +100/0/-100), repeat (the customer ordered "
+    "again within 90 days) or churn (the order was the customer's last), per order with 120 "
+    "days of follow-up; effects in NPS or percentage points."
+)
+TARGET_OPTION = click.option(
+    "--target", type=click.Choice(TARGETS), default="nps", show_default=True, help=TARGET
+)
+EXPLAINED = {
+    "nps": "NPS",
+    "repeat": "repeat purchase within 90 days",
+    "churn": "churn (last order)",
+}
 F = TypeVar("F", bound=Callable[..., Any])
 METHODS = {"lmg": "exact LMG (Shapley)", "johnson": "Johnson's relative weights"}
 
@@ -90,14 +109,17 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
 )
 @click.option("--store", default=None, help="Only orders placed at this location.")
 @click.option("--channel", default=None, help="Only orders placed in this channel.")
+@TARGET_OPTION
 @_shared_options(REFUSED)
 @click.pass_context
 def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
-    """Moments of truth: which journey events move NPS, raw and adjusted, with intervals.
+    """Moments of truth: which journey events move NPS (or repeat purchase, or churn), raw and
+    adjusted, with intervals.
 
     \b
     Examples:
       cxm drivers --driver late --driver contact_loop --driver returned --driver delay_notice
+      cxm drivers --target churn --outcome detractor
       cxm drivers --driver late --driver contact_loop --bootstrap 0 --json
       cxm drivers --theme delivery/late --theme contact_centre/repeat
       cxm drivers --driver rating:store_purchase --all-orders
@@ -123,13 +145,13 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
         first=kw["first"],
         outcome=kw["outcome"],
         gap_days=kw["gap_days"],
+        target=kw["target"],
     )
     found = run_analysis(ctx, org_slug, analyse, q)
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return
-    nps = _num(found.nps, "{:+.0f}")
-    click.echo(f"{found.respondents:,} respondents, NPS {nps}")
+    click.echo(headline(found))
     if found.note:
         click.echo(found.note)
     if found.message:
@@ -164,6 +186,7 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
 )
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--channel", default=None, help="Only orders placed in this channel.")
+@TARGET_OPTION
 @_shared_options(REFUSED)
 @click.pass_context
 def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: Any) -> None:
@@ -173,6 +196,7 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
     Examples:
       cxm drivers quadrants
       cxm drivers quadrants --by store --driver late --driver contact_loop --json
+      cxm drivers quadrants --target repeat
     """
     from cxm.analytics.quadrants import QuadrantQuery, quadrants
 
@@ -187,6 +211,7 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
         kw["first"],
         kw["outcome"],
         kw["gap_days"],
+        kw["target"],
     )
     found = run_analysis(ctx, org_slug, quadrants, q)
     if as_json:
@@ -195,17 +220,30 @@ def quadrants_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw:
     echo_quadrants(found)
 
 
+def headline(found: DriverResult) -> str:
+    """The rows analysed and the level of what is explained, with the effects' unit."""
+    if found.target == "nps":
+        return f"{found.respondents:,} respondents, NPS {_num(found.mean, '{:+.0f}')}"
+    level = _num(found.mean, "{:.1f}%")
+    return (
+        f"{found.respondents:,} orders analysed, {EXPLAINED[found.target]} {level}; "
+        f"effects in {found.unit}"
+    )
+
+
 def echo_quadrants(found: Quadrants) -> None:
     """The quadrants as a short table: the cut lines, then each panel's points."""
     if found.message:
         click.echo(found.message)
     method = METHODS.get(found.importance_method or "", "-")
+    click.echo(f"Importance: shares of the explained variance of {EXPLAINED[found.target]}")
     click.echo(
         f"Importance by {method}; lines at importance {_num(found.importance_cut, '{:.0%}')} "
         f"and performance {_num(found.performance_cut, '{:.0%}')}"
     )
     for panel in found.panels:
-        click.echo(f"\n{panel.key} ({panel.respondents:,} respondents)")
+        rows = "respondents" if found.target == "nps" else "orders"
+        click.echo(f"\n{panel.key} ({panel.respondents:,} {rows})")
         if panel.message:
             click.echo(f"  {panel.message}")
         for p in panel.points:

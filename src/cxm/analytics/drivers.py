@@ -21,13 +21,19 @@ everybody) had, or two drivers that always go together are reported instead of n
 
 The filters pick the orders: store, channel, period, the customer's segment, and the first
 touchpoint of the journey holding the order (``first_touchpoint``). The outcome filter is
-refused: the outcome is the group of the NPS answer being explained.
+refused when NPS is the target (the outcome is the group of the NPS answer being explained);
+with repeat purchase or churn it keeps the orders of the customers in that NPS group.
+
+What is explained is the analysis' *target* (``driver_targets``): the NPS answer, or, per
+order with enough follow-up, whether the customer bought again within 90 days (``repeat``)
+or it was their last order (``churn``), scored 100 or 0, the effects then in percentage
+points; drivers of churn are ranked by the churn they add, worst first.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -36,7 +42,21 @@ import pandas as pd
 import polars as pl
 import statsmodels.api as sm
 
-from cxm.analytics.first_touchpoint import GAP_DAYS, MAX_GAP_DAYS, keep_orders, refuse_outcome
+from cxm.analytics.driver_targets import (
+    UNITS,
+    analysed,
+    explains_nps,
+    target_faults,
+    target_rows,
+    worse_first,
+)
+from cxm.analytics.first_touchpoint import (
+    GAP_DAYS,
+    MAX_GAP_DAYS,
+    check_outcome,
+    keep_orders,
+    refuse_outcome,
+)
 from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
 from cxm.analytics.rating_drivers import (
     complete_cases,
@@ -72,8 +92,9 @@ class DriverQuery:
     home_store: str | None = None  # customers whose usual store this is
     segment: str | None = None  # only orders of customers in this segment
     first: str | None = None  # only orders whose journey starts at this touchpoint code
-    outcome: str | None = None  # refused: NPS is what is explained (``first_touchpoint``)
+    outcome: str | None = None  # refused for NPS, the answer explained (``first_touchpoint``)
     gap_days: int = GAP_DAYS  # inactivity gap cutting the journeys of the first filter
+    target: str = "nps"  # what is explained: nps, repeat or churn (``driver_targets``)
 
     def method(self, drivers: int) -> Method:
         if self.importance == "auto":
@@ -100,9 +121,13 @@ class DriverQuery:
             faults.append(Fault("between 0 and 2000", "bootstrap"))
         if not 1 <= self.gap_days <= MAX_GAP_DAYS:
             faults.append(Fault(f"between 1 and {MAX_GAP_DAYS}", "gap_days"))
+        faults += target_faults(self.target)
         if faults:
             raise ValidationError("; ".join(f"{f.field}: {f.reason}" for f in faults) + ".", faults)
-        refuse_outcome(self.outcome, "the driver analysis")
+        if explains_nps(self.target):
+            refuse_outcome(self.outcome, "the driver analysis")
+        else:
+            check_outcome(self.outcome)
 
 
 @dataclass(frozen=True)
@@ -126,8 +151,8 @@ class Driver:
 
 @dataclass(frozen=True)
 class DriverResult:
-    respondents: int
-    nps: float | None
+    respondents: int  # answered orders for NPS; orders with enough follow-up otherwise
+    nps: float | None  # the NPS of the respondents (None when another target is explained)
     r_squared: float | None
     drivers: list[Driver] = field(default_factory=list)
     controls: list[str] = field(default_factory=list)
@@ -135,6 +160,9 @@ class DriverResult:
     importance_method: Method | None = None  # lmg (exact Shapley) or johnson (relative weights)
     data_key: str | None = None  # digest of the rows analysed: caches the bootstrap per data
     note: str | None = None  # what the rating drivers left out (complete cases)
+    target: str = "nps"  # what is explained: nps, repeat or churn
+    unit: str = "NPS points"  # of the effects and impacts: NPS or percentage points
+    mean: float | None = None  # mean score: the NPS, or the % of orders bought again/churned
 
 
 def fingerprint(data: pl.DataFrame) -> str:
@@ -146,7 +174,8 @@ def fingerprint(data: pl.DataFrame) -> str:
 def respondents(
     con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED
 ) -> pl.DataFrame:
-    """One row per answered order with each driver as 0/1 and its score."""
+    """One row per order analysed (answered for NPS, with enough follow-up for repeat
+    purchase and churn) with each driver as 0/1 and its score."""
     return _respondents(con, org_id, q, source)[0]
 
 
@@ -170,9 +199,10 @@ def _respondents(
             touchpoints=codes,
             home_store=q.home_store,
         ),
-    ).filter(pl.col("score").is_not_null())
+    )
+    facts = target_rows(facts, q.target)
     facts = with_rating_flags(con, org_id, facts, ratings, source.portable)
-    undelivered = 0  # answered orders with every rating but no delivery promise
+    undelivered = 0  # analysed orders with every rating but no delivery promise
     if q.delivered_only:
         if ratings:
             rated = facts.drop_nulls(ratings)
@@ -180,7 +210,7 @@ def _respondents(
         facts = facts.filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
-    facts = keep_orders(con, org_id, facts, q.first, gap_days=q.gap_days)
+    facts = keep_orders(con, org_id, facts, q.first, q.outcome, q.gap_days)
     facts = with_theme_flags(con, org_id, facts, themes, source.portable)
     facts, note = complete_cases(facts, ratings, undelivered)
     built = {
@@ -281,14 +311,15 @@ def _dependent(x: pd.DataFrame, drivers: list[str]) -> str | None:
 def _prepare(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED) -> _Prepared:
     q.check()
     data, note = _respondents(con, org_id, q, source)
-    n = data.height
+    n, rows = data.height, analysed(q.target)
     if n < MIN_RESPONDENTS:
+        wait = "more answers" if explains_nps(q.target) else "more follow-up"
         return _Prepared(
             data,
             [],
             {},
-            f"Too few respondents ({n}; at least {MIN_RESPONDENTS} are needed) for a driver "
-            "analysis: widen the filters or wait for more answers.",
+            f"Too few {rows} ({n}; at least {MIN_RESPONDENTS} are needed) for a driver "
+            f"analysis: widen the filters or wait for {wait}.",
             note,
         )
     usable, skipped = [], {}
@@ -296,7 +327,7 @@ def _prepare(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDD
         k = int(data[d].sum())
         if k < MIN_WITH_DRIVER or n - k < MIN_WITH_DRIVER:
             skipped[d] = (
-                f"{k} of {n} respondents had it; at least {MIN_WITH_DRIVER} with and without "
+                f"{k} of {n} {rows} had it; at least {MIN_WITH_DRIVER} with and without "
                 "it are needed"
             )
         else:
@@ -306,7 +337,7 @@ def _prepare(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDD
         message = "Collinear drivers: " + "; ".join(notes) + "."
         return _Prepared(data, [], skipped, message, note)
     if not usable:
-        return _Prepared(data, [], skipped, "No driver varies enough among respondents.", note)
+        return _Prepared(data, [], skipped, f"No driver varies enough among {rows}.", note)
     x, _ = _design(data, usable, q.controls)
     return _Prepared(data, usable, skipped, _dependent(x, usable), note)
 
@@ -365,9 +396,11 @@ def analyse(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDE
     prepared = _prepare(con, org_id, q, source)
     data, usable = prepared.data, prepared.usable
     n = data.height
-    nps = float(data["score"].mean()) if n else None  # type: ignore[arg-type]
+    level = float(data["score"].mean()) if n else None  # type: ignore[arg-type]
+    nps = level if explains_nps(q.target) else None
+    said = replace(DriverResult(n, nps, None), target=q.target, unit=UNITS[q.target], mean=level)
     if prepared.message:
-        return DriverResult(n, nps, None, [], [], prepared.message, note=prepared.note)
+        return replace(said, message=prepared.message, note=prepared.note)
     method = q.method(len(usable))
     y = data["score"].to_numpy()
     x, controls = _design(data, usable, q.controls)
@@ -405,9 +438,15 @@ def analyse(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDE
             )
         )
     found.extend(_skipped(data, d, why) for d, why in prepared.skipped.items())
-    # Moments of truth first: the drivers that cost the most NPS points overall.
-    found.sort(key=lambda r: r.impact if r.impact is not None else float("inf"))
-    return DriverResult(
-        n, nps, float(fit.rsquared), found, controls, None, method, fingerprint(data),
-        prepared.note,
-    )  # fmt: skip
+    # Moments of truth first: the drivers that cost the most NPS points (repeat purchases)
+    # overall, or add the most churn.
+    found.sort(key=lambda r: worse_first(q.target, r.impact))
+    return replace(
+        said,
+        r_squared=float(fit.rsquared),
+        drivers=found,
+        controls=controls,
+        importance_method=method,
+        data_key=fingerprint(data),
+        note=prepared.note,
+    )

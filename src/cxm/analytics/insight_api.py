@@ -30,7 +30,13 @@ FIRST = "Only orders whose journey starts at this touchpoint code (journeys cut 
 "cut where the gap between two events is longer than `gap_days`), and, for sections built on "
 "events, answers or comments, customers with a journey in the period starting there."
 GAP = "Days of inactivity that end a journey, for the `first` filter (as on the journey map)."
-REFUSED = "Refused (422): the outcome is the group of the NPS answer this analysis explains."
+REFUSED = "Only customers whose latest NPS answer is in this group, with `target` repeat or "
+"churn; refused (422) with `target=nps`: the outcome is the group of the NPS answer explained."
+Target = Literal["nps", "repeat", "churn"]
+TARGET = "What the drivers explain: `nps` (each answered order +100/0/-100), `repeat` (the "
+"customer ordered again within 90 days: 100, else 0) or `churn` (the order was the customer's "
+"last: 100, else 0), the last two over orders with 120 days of follow-up; `unit` says whether "
+"effects and impacts are NPS points or percentage points."
 OUTCOME = "Only customers whose latest NPS answer is in this group; no NPS effect is measured "
 "then (`message` says so), reach and churn are."
 
@@ -89,9 +95,14 @@ async def funnel_route(
 @router.get(
     "/drivers",
     description="Moments of truth: yes/no journey events as drivers of per-respondent NPS "
-    "scores (+100/0/-100). For each driver: the raw difference and the effect adjusted for "
-    "the other drivers and the controls (ordinary least squares, statsmodels) with 95% "
-    "intervals, the NPS points it costs overall (its impact, which ranks them) and its "
+    "scores (+100/0/-100), or, with `target=repeat` or `target=churn`, of whether the order "
+    "was followed by another within 90 days or was the customer's last (100/0 per order with "
+    "120 days of follow-up; `respondents` counts those orders, effects and impacts are "
+    "percentage points, `mean` is the share in percent; churn ranks the drivers adding the "
+    "most first). `target` and `unit` are in the answer. For each driver: the raw "
+    "difference and the effect adjusted for the other drivers and the controls (ordinary "
+    "least squares, statsmodels) with 95% intervals, the NPS points it costs overall (its "
+    "impact, which ranks them) and its "
     "share of explained variance (exact LMG up to 10 drivers, Johnson's relative weights "
     "beyond, or as `importance` asks; `importance_method` names the one used) with a "
     "bootstrap interval. The point estimates come at once; the bootstrap (`bootstrap` "
@@ -121,6 +132,7 @@ async def drivers_route(
     first: str | None = Query(default=None, description=FIRST),
     outcome: Annotated[Outcome | None, Query(description=REFUSED)] = None,
     gap_days: int = Query(default=30, ge=1, le=365, description=GAP),
+    target: Annotated[Target, Query(description=TARGET)] = "nps",
 ) -> dict[str, Any]:
     q = DriverQuery(
         tuple(driver or BUILT_IN),
@@ -137,6 +149,7 @@ async def drivers_route(
         first=first,
         outcome=outcome,
         gap_days=gap_days,
+        target=target,
     )
     analytics = request.app.state.analytics
     found = await run_in_threadpool(_run, analytics, client.organization_id, analyse, q)
@@ -162,7 +175,8 @@ async def drivers_route(
     "/drivers/quadrants",
     description="Importance x performance of the drivers, per journey stage (`by=stage`) or "
     "per store (`by=store`: the customers whose usual store it is). Importance is the "
-    "driver's share of explained NPS variance (`importance_method` names LMG or Johnson); "
+    "driver's share of the explained variance of NPS, or of repeat purchase or churn with "
+    "`target` (`importance_method` names LMG or Johnson); "
     "performance the share of orders free of a problem, or the CSAT top-2-box share of a "
     "touchpoint's ratings. Each point's quadrant (concentrate, keep_up, low_priority, "
     "overkill) is read against the organization's mean importance and performance.",
@@ -180,10 +194,11 @@ async def quadrants_route(
     first: str | None = Query(default=None, description=FIRST),
     outcome: Annotated[Outcome | None, Query(description=REFUSED)] = None,
     gap_days: int = Query(default=30, ge=1, le=365, description=GAP),
+    target: Annotated[Target, Query(description=TARGET)] = "nps",
 ) -> dict[str, Any]:
     q = QuadrantQuery(
         by, tuple(driver or BUILT_IN), loop_contacts, channel, since, until, segment, first,
-        outcome, gap_days,
+        outcome, gap_days, target,
     )  # fmt: skip
     found = await run_in_threadpool(
         _run, request.app.state.analytics, client.organization_id, quadrants, q

@@ -27,7 +27,7 @@ from ibis import _
 from cxm.analytics.drivers import BUILT_IN
 from cxm.analytics.first_touchpoint import (
     check_first,
-    customers_starting_at,
+    customers_allowed,
     portable_orders_starting_at,
 )
 from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource, known_touchpoints
@@ -71,9 +71,8 @@ def embedded_reads(con: Any, org_id: int, q: QuadrantQuery) -> QuadrantReads:
 
     @cache
     def raters() -> list[int] | None:
-        if q.first is None:
-            return None
-        return customers_starting_at(con, org_id, q.first, q.since, q.until, q.gap_days)
+        # The outcome reaches here only when the quadrants explain repeat purchase or churn.
+        return customers_allowed(con, org_id, q.first, q.outcome, q.since, q.until, q.gap_days)
 
     def ratings(store: str | None) -> Ratings:
         who = raters()
@@ -190,7 +189,7 @@ def portable_reads(con: Any, org_id: int, q: QuadrantQuery, source: OrderSource)
     @cache
     def counts() -> pl.DataFrame:
         raters = portable_customers_allowed(
-            con, org_id, q.first, None, q.since, q.until, q.gap_days
+            con, org_id, q.first, q.outcome, q.since, q.until, q.gap_days
         )
         return rating_counts(con, org_id, q, raters)
 

@@ -1,7 +1,8 @@
 """Importance x performance: the four quadrants CX teams act on, per stage or per store.
 
 Each driver of the moments-of-truth analysis (``drivers``) is a point: its *importance* is
-its share of the explained variance of NPS (exact LMG or Johnson's relative weights, named
+its share of the explained variance of the target: NPS, or repeat purchase or churn
+(``target``, as in ``driver_targets``; exact LMG or Johnson's relative weights, named
 in ``importance_method``); its *performance* is how often customers get it right, 0 to 1:
 for a problem (``late``, ``contact_loop``, ``returned``) the share of orders with a delivery
 promise that were free of it; for a touchpoint the CSAT top-2-box share (4 or 5 of 5) of
@@ -21,8 +22,9 @@ store's own performance, and its own importance when it has enough respondents f
 analysis, else the organization's (``importance_from`` says which).
 
 The first-touchpoint filter keeps the orders whose journey starts at a touchpoint, and the
-CSAT ratings of the customers with such a journey in the period (``first_touchpoint``); the
-outcome filter is refused, as by the driver analysis.
+CSAT ratings of the customers with such a journey in the period (``first_touchpoint``). The
+outcome filter is refused when NPS is the target, as by the driver analysis; with repeat
+purchase or churn it keeps the orders, and the ratings, of the customers in that NPS group.
 
 The same figures come from any Ibis engine with ``source=PORTABLE``
 (``portable_orders``): what the quadrants read besides the driver analyses is in
@@ -38,10 +40,12 @@ from typing import Any
 
 import polars as pl
 
+from cxm.analytics.driver_targets import explains_nps, target_faults
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.first_touchpoint import (
     GAP_DAYS,
     check_gap,
+    check_outcome,
     keep_orders,
     one_reading,
     refuse_outcome,
@@ -64,11 +68,18 @@ class QuadrantQuery:
     until: date | None = None
     segment: str | None = None  # only customers in this segment
     first: str | None = None  # only orders (ratings: customers) whose journey starts here
-    outcome: str | None = None  # refused: importance explains NPS (``first_touchpoint``)
+    outcome: str | None = None  # refused for NPS, the answer explained (``first_touchpoint``)
     gap_days: int = GAP_DAYS  # inactivity gap cutting the journeys of the first filter
+    target: str = "nps"  # what the importance explains: nps, repeat or churn
 
     def check(self) -> None:
-        refuse_outcome(self.outcome, "the quadrants' importance (a driver analysis)")
+        faults = target_faults(self.target)
+        if faults:
+            raise ValidationError(f"target: {faults[0].reason}.", faults)
+        if explains_nps(self.target):
+            refuse_outcome(self.outcome, "the quadrants' importance (a driver analysis)")
+        else:
+            check_outcome(self.outcome)
         check_gap(self.gap_days)
         if self.by not in ("stage", "store"):
             raise ValidationError("by must be stage or store.", [Fault("stage or store", "by")])
@@ -118,6 +129,7 @@ class Quadrants:
     performance_cut: float | None
     panels: list[QuadrantPanel] = field(default_factory=list)
     message: str | None = None
+    target: str = "nps"  # what the importance explains: nps, repeat or churn
 
 
 def _quadrant(
@@ -145,7 +157,7 @@ def _performance(
     ).filter(pl.col("delivery"))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
-    facts = keep_orders(con, org_id, facts, reads.first, gap_days=q.gap_days)
+    facts = keep_orders(con, org_id, facts, reads.first, q.outcome, q.gap_days)
     flags = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,
@@ -205,7 +217,8 @@ def quadrants(con: Any, org_id: int, q: QuadrantQuery, source: OrderSource = EMB
     )
     base = DriverQuery(
         q.drivers, q.loop_contacts, True, True, 0, None, q.channel, q.since, q.until,
-        segment=q.segment, first=reads.first, gap_days=q.gap_days,
+        segment=q.segment, first=reads.first, outcome=q.outcome, gap_days=q.gap_days,
+        target=q.target,
     )  # fmt: skip
     overall = analyse(con, org_id, base, reads.source)  # validates the drivers
     known = reads.stages()
@@ -228,7 +241,7 @@ def quadrants(con: Any, org_id: int, q: QuadrantQuery, source: OrderSource = EMB
             )
             for stage in dict.fromkeys(p.stage for p in points)
         ]
-        return Quadrants("stage", method, cut_i, cut_p, panels, overall.message)
+        return Quadrants("stage", method, cut_i, cut_p, panels, overall.message, q.target)
     panels = []
     for code in reads.stores():
         own = analyse(con, org_id, replace(base, home_store=code), reads.source)
@@ -237,7 +250,7 @@ def quadrants(con: Any, org_id: int, q: QuadrantQuery, source: OrderSource = EMB
         points = _points(weights, _performance(con, org_id, q, code, reads), stages, cuts)
         note = None if own.message is None else f"Importance from all stores: {own.message}"
         panels.append(QuadrantPanel(code, own.respondents, weights_from, points, note))
-    return Quadrants("store", method, cut_i, cut_p, panels, overall.message)
+    return Quadrants("store", method, cut_i, cut_p, panels, overall.message, q.target)
 
 
 def moment_quadrants(analytics: Any, org_id: int, q: DriverQuery, by: str) -> Quadrants:
@@ -258,7 +271,8 @@ def moment_quadrants(analytics: Any, org_id: int, q: DriverQuery, by: str) -> Qu
                     q.first,
                     q.outcome,
                     q.gap_days,
+                    q.target,
                 ),  # fmt: skip
             )
     except ValidationError as exc:
-        return Quadrants(by, None, None, None, [], str(exc))
+        return Quadrants(by, None, None, None, [], str(exc), q.target)

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from cxm.analytics.driver_commands import GAP, echo_quadrants
+from cxm.analytics.driver_commands import GAP, TARGET_OPTION, echo_quadrants, headline
 from cxm.analytics.drivers import BUILT_IN
 from cxm.analytics.engine_commands import _on_spark, spark_group
 from cxm.core.errors import CxmError, ValidationError
@@ -79,8 +79,10 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     "--importance", type=click.Choice(["auto", "lmg", "johnson"]), default="auto",
     show_default=True,
 )  # fmt: skip
+@TARGET_OPTION
 def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
-    """Moments of truth (key driver analysis of NPS) on order facts computed by Spark.
+    """Moments of truth (key driver analysis of NPS, repeat purchase or churn) on order facts
+    computed by Spark.
 
     The same figures as `cxm drivers`, theme drivers included (whether the customer wrote
     about a theme, from the newest theme reading of their comments).
@@ -89,6 +91,7 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
     Example:
       cxm analytics spark drivers ./parquet --org-id 1 --driver late --driver delay_notice \\
         --driver theme:delivery/late --bootstrap 200 --json
+      cxm analytics spark drivers ./parquet --org-id 1 --target churn --json
     """
     from cxm.analytics.drivers import DriverQuery, analyse
     from cxm.analytics.portable_orders import PORTABLE
@@ -112,12 +115,13 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
         segment=kw["segment"],
         first=kw["first"],
         gap_days=kw["gap_days"],
+        target=kw["target"],
     )
     found = _run(directory, master, lambda con: analyse(con, org_id, q, PORTABLE))
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return
-    click.echo(f"{found.respondents:,} respondents, NPS {_num(found.nps, '{:+.0f}')}")
+    click.echo(headline(found))
     if found.note:
         click.echo(found.note)
     if found.message:
@@ -149,6 +153,7 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
     "with a journey in the period starting there.",
 )
 @click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
+@TARGET_OPTION
 def spark_quadrants(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
     """Importance x performance of the drivers, per journey stage or per store, computed by
     Spark.
@@ -175,6 +180,7 @@ def spark_quadrants(directory: Path, org_id: int, master: str, as_json: bool, **
         kw["segment"],
         kw["first"],
         gap_days=kw["gap_days"],
+        target=kw["target"],
     )
     try:
         q.check()  # before Spark starts: theme drivers are not drawn in quadrants

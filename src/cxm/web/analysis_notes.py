@@ -68,11 +68,24 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "the others are left out; %(u)s rated orders without a delivery promise are not "
             "analysed (tick “Also orders without a delivery promise”).",
         ),
+        # The same notes when repeat purchase or churn is explained: orders, not respondents.
+        (
+            r"Too few orders \((?P<n>\d+); at least (?P<min>\d+) are needed\) for a driver "
+            r"analysis: widen the filters or wait for more follow-up\.",
+            "Too few orders (%(n)s; at least %(min)s are needed) for a driver analysis: widen "
+            "the filters or wait for more follow-up.",
+        ),
+        (
+            r"(?P<k>\d+) of (?P<n>\d+) orders had it; at least (?P<min>\d+) with and "
+            r"without it are needed",
+            "%(k)s of %(n)s orders had it; at least %(min)s with and without it are needed",
+        ),
     )
 )
 _PAIR = _PATTERNS[2][0]
 _PLAIN = (
     "No driver varies enough among respondents.",
+    "No driver varies enough among orders.",
     "no CSAT ratings at this touchpoint",
     "no measured harm",
     "no NPS effect under an outcome filter",

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxm.analytics.driver_intervals import request_intervals
+from cxm.analytics.driver_targets import TARGETS
 from cxm.analytics.drivers import BUILT_IN, DriverQuery, DriverResult, analyse
 from cxm.analytics.emotion_curve import emotion_curve
 from cxm.analytics.journey_map import edge_customers, load_map_and_paths, worst_edge
@@ -241,6 +242,7 @@ async def moments_page(
     outcome: str = "",
     gap_days: int = 30,
     all_orders: str = "",
+    target: str = "nps",
 ) -> Response:
     lang = request_language(request, user.language)
     analytics = request.app.state.analytics
@@ -257,6 +259,7 @@ async def moments_page(
         first=first.strip()[:100] or None,
         outcome=outcome.strip() if outcome.strip() in OUTCOMES else None,
         gap_days=gap_days if 1 <= gap_days <= 365 else 30,
+        target=target if target in TARGETS else "nps",
     )
     org_id, per = user.organization_id, by if by == "store" else "stage"
 
@@ -303,6 +306,7 @@ async def moments_page(
         segments=choices["segments"],
         touchpoints=sorted(choices["stage_of"]),
         outcomes=list(OUTCOMES),
+        targets=list(TARGETS),
         known_names=KNOWN_NAMES,
         filters={
             "store": q.store or "",
@@ -314,6 +318,7 @@ async def moments_page(
             "outcome": q.outcome or "",
             "gap_days": str(q.gap_days),
             "all_orders": "" if q.delivered_only else "1",
+            "target": q.target,
         },
     )
     page = render(request, "moments.html", ctx, lang)
