@@ -344,3 +344,22 @@ def test_spark_quadrants_refuse_theme_drivers_before_starting_spark(tmp_path: Pa
     # A theme has no journey stage nor a performance; the missing export is not reached.
     assert done.exit_code == 2
     assert "--driver" in done.output and "not drawn in quadrants" in done.output
+
+
+def test_spark_drivers_and_quadrants_refuse_an_outcome_with_nps_before_starting_spark(
+    tmp_path: Path,
+) -> None:
+    from click.testing import CliRunner
+
+    from cxm.cli import main
+
+    for command in ("drivers", "quadrants"):
+        args = ["analytics", "spark", command, str(tmp_path), "--org-id", "1"]
+        refused = CliRunner().invoke(main, [*args, "--outcome", "detractor"])
+        assert refused.exit_code == 2, refused.output
+        assert "--outcome" in refused.output and "NPS answer" in refused.output
+        unknown = CliRunner().invoke(main, [*args, "--target", "loyalty"])
+        assert unknown.exit_code == 2 and "--target" in unknown.output
+        # With churn an NPS group passes the checks and reaches Spark (no export here).
+        allowed = CliRunner().invoke(main, [*args, "--outcome", "detractor", "--target", "churn"])
+        assert "--outcome" not in allowed.output

@@ -17,7 +17,14 @@ from typing import Any
 
 import click
 
-from cxm.analytics.driver_commands import GAP, TARGET_OPTION, echo_quadrants, headline
+from cxm.analytics.driver_commands import (
+    GAP,
+    OUTCOME_CHOICES,
+    REFUSED,
+    TARGET_OPTION,
+    echo_quadrants,
+    headline,
+)
 from cxm.analytics.drivers import BUILT_IN
 from cxm.analytics.engine_commands import _on_spark, spark_group
 from cxm.core.errors import CxmError, ValidationError
@@ -55,6 +62,17 @@ def _run(directory: Path, master: str, run: Any) -> Any:
         raise click.ClickException(str(exc)) from exc
 
 
+def _check_before_spark(q: Any) -> None:
+    """Refuse a query that cannot run (e.g. an outcome group while NPS is explained) before
+    Spark starts, naming the option at fault."""
+    try:
+        q.check()
+    except ValidationError as exc:
+        field = (exc.faults[0].field if exc.faults else None) or "drivers"
+        option = "--driver" if field == "drivers" else "--" + field.replace("_", "-")
+        raise click.BadParameter(str(exc), param_hint=option) from exc
+
+
 def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     return "-" if value is None else fmt.format(value)
 
@@ -80,6 +98,7 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
     show_default=True,
 )  # fmt: skip
 @TARGET_OPTION
+@click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=REFUSED)
 def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
     """Moments of truth (key driver analysis of NPS, repeat purchase or churn) on order facts
     computed by Spark.
@@ -116,7 +135,9 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
         first=kw["first"],
         gap_days=kw["gap_days"],
         target=kw["target"],
+        outcome=kw["outcome"],
     )
+    _check_before_spark(q)
     found = _run(directory, master, lambda con: analyse(con, org_id, q, PORTABLE))
     if as_json:
         click.echo(json.dumps(asdict(found)))
@@ -154,6 +175,7 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
 )
 @click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
 @TARGET_OPTION
+@click.option("--outcome", type=click.Choice(OUTCOME_CHOICES), default=None, help=REFUSED)
 def spark_quadrants(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
     """Importance x performance of the drivers, per journey stage or per store, computed by
     Spark.
@@ -181,11 +203,9 @@ def spark_quadrants(directory: Path, org_id: int, master: str, as_json: bool, **
         kw["first"],
         gap_days=kw["gap_days"],
         target=kw["target"],
+        outcome=kw["outcome"],
     )
-    try:
-        q.check()  # before Spark starts: theme drivers are not drawn in quadrants
-    except ValidationError as exc:
-        raise click.BadParameter(str(exc), param_hint="--driver") from exc
+    _check_before_spark(q)  # theme drivers are not drawn in quadrants
     found = _run(directory, master, lambda con: quadrants(con, org_id, q, PORTABLE))
     if as_json:
         click.echo(json.dumps(asdict(found)))
