@@ -267,14 +267,31 @@ class Throughput:
     by_first: list[FirstThroughput] = field(default_factory=list)
 
 
+def durations(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each journey's throughput time, in journey order: ``first`` (its first touchpoint),
+    ``events`` and ``hours`` from its first to its last event. A journey's rows are
+    contiguous (``journeys`` numbers them in row order), so this reduces over the segments
+    instead of grouping."""
+    journey, secs = frame["journey"].to_numpy(), frame["secs"].to_numpy()
+    if journey.size == 0:
+        return pl.DataFrame(
+            schema={"first": frame["step"].dtype, "events": pl.Int64, "hours": pl.Float64}
+        )
+    starts = np.flatnonzero(np.r_[True, journey[1:] != journey[:-1]])
+    span = np.maximum.reduceat(secs, starts) - np.minimum.reduceat(secs, starts)
+    return pl.DataFrame(
+        {
+            "first": frame["step"].gather(starts),
+            "events": np.diff(np.r_[starts, journey.size]),
+            "hours": span / 3600,
+        }
+    )
+
+
 def throughput(frame: pl.DataFrame, names: Mapping[int, str]) -> Throughput:
     if frame.height == 0:
         return Throughput(0, 0, None, None, None)
-    per_journey = frame.group_by("journey").agg(
-        first=pl.col("step").first(),
-        events=pl.len(),
-        hours=(pl.col("secs").max() - pl.col("secs").min()) / 3600,
-    )
+    per_journey = durations(frame)
     hours = pl.col("hours")
     overall = per_journey.select(
         mean=hours.mean(), median=hours.median(), p90=hours.quantile(0.9, interpolation="linear")

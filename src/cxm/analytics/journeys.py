@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import ibis
+import numpy as np
 import polars as pl
 from ibis import _
 
@@ -85,8 +86,12 @@ def cut_journeys(frame: pl.DataFrame, q: JourneyQuery) -> pl.DataFrame:
         starts = changes | ends.shift(1)
         numbered = frame.with_columns(journey=starts.fill_null(True).cum_sum().cast(pl.Int64))
         return numbered.drop("_at")
-    starts = changes | ((pl.col("secs") - pl.col("secs").shift(1)) > q.gap_days * 86400)
-    return frame.with_columns(journey=starts.fill_null(True).cum_sum().cast(pl.Int64))
+    # By gap: one pass over two arrays (a new person, or a longer gap, starts a journey).
+    person, secs = frame["person"].to_numpy(), frame["secs"].to_numpy()
+    starts_at = np.ones(person.size, dtype=bool)
+    np.not_equal(person[1:], person[:-1], out=starts_at[1:])
+    starts_at[1:] |= (secs[1:] - secs[:-1]) > q.gap_days * 86400
+    return frame.with_columns(journey=pl.Series(np.cumsum(starts_at, dtype=np.int64)))
 
 
 def people(con: Any, org_id: int, q: JourneyQuery) -> Any:
