@@ -190,6 +190,8 @@ def test_api_and_cli_take_the_split(
         assert [(v["steps"], v["journeys"]) for v in body["variants"]] == VARIANTS
         body = client.get("/api/v1/analytics/throughput?split=order", headers=headers).json()
         assert body["journeys"] == 6
+        body = client.get("/api/v1/analytics/rework?split=order", headers=headers).json()
+        assert [(r["touchpoint"], r["revisits"]) for r in body["revisits"]] == [("B", 1)]
         bad = client.get("/api/v1/analytics/dfg?split=week", headers=headers)
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "split"
     monkeypatch.setenv("CXM_DATABASE_URL", sqlite_db.engine.url.render_as_string(False))
@@ -203,6 +205,11 @@ def test_api_and_cli_take_the_split(
     done = CliRunner().invoke(main, ["journeys", "dfg", "--org", "acme", "--split", "order"])
     assert done.exit_code == 0 and "B -> P " in done.output
     assert "D -> B " not in done.output  # by gap, the browse after a delivery follows it
+    done = CliRunner().invoke(
+        main, ["journeys", "rework", "--org", "acme", "--split", "order", "--json"]
+    )
+    assert done.exit_code == 0, done.output
+    assert [r["touchpoint"] for r in json.loads(done.output)["revisits"]] == ["B"]
     bad = CliRunner().invoke(main, ["journeys", "throughput", "--org", "acme", "--split", "x"])
     assert bad.exit_code == 2
 
@@ -229,3 +236,29 @@ def test_new_events_join_their_order_cycle_from_the_store_delta(
     meta.write_text(json.dumps({k: v for k, v in built.items() if k != "columns"}))
     _same_variants(load_variants(analytics, org, ORDER), found, outcomes=True)
     assert json.loads(meta.read_text())["columns"] == built["columns"]
+
+
+def test_rework_revisits_follow_the_split_on_both_paths(world: tuple[Analytics, int]) -> None:
+    """By order cycle only u3's second browse revisits a touchpoint (B, C, B); by a 30-day
+    gap u1's first month is one journey (B P D B P P D C: B, P and D revisited) and u2's
+    browse after its delivery revisits B."""
+    from cxm.analytics.portable_rework import portable_rework
+    from cxm.analytics.rework import ReworkQuery, rework
+
+    analytics, org = world
+    expected = {
+        "order": {"B": (1, 1, 1)},
+        "gap": {"B": (2, 2, 2), "P": (1, 1, 1), "D": (1, 1, 1)},
+    }
+    for split, revisits in expected.items():
+        q = ReworkQuery(split=split)
+        fast = rework(analytics, org, q)
+        with analytics.fresh() as con:
+            portable = portable_rework(con, org, q)
+        for found in (fast, portable):
+            got = {r.touchpoint: (r.revisits, r.journeys, r.customers) for r in found.revisits}
+            assert got == revisits, split
+            assert found.journeys == (6 if split == "order" else 5)
+    with pytest.raises(ValidationError) as refused:
+        rework(analytics, org, ReworkQuery(split="week"))
+    assert [f.field for f in refused.value.faults] == ["split"]

@@ -32,7 +32,11 @@ THROUGHPUT_QUERIES = (
     JourneyQuery(split="order"),
     JourneyQuery(split="order", first="web_product", outcome="detractor"),
 )
-REWORK_QUERIES = (ReworkQuery(), ReworkQuery(store="KYIV-2", loop_contacts=2, gap_days=7))
+REWORK_QUERIES = (
+    ReworkQuery(),
+    ReworkQuery(store="KYIV-2", loop_contacts=2, gap_days=7),
+    ReworkQuery(store="KYIV-2", split="order"),
+)
 
 
 def _same_throughput(a: Throughput, b: Throughput) -> None:
@@ -125,6 +129,7 @@ def test_pyspark_rework_and_throughput_equal_the_fast_path(
         export_parquet(analytics, tmp_path / "parquet")
         fast_throughput = load_throughput(analytics, org, THROUGHPUT_QUERIES[1])
         fast_rework = rework(analytics, org, REWORK_QUERIES[1])
+        by_cycle = rework(analytics, org, REWORK_QUERIES[2])
     finally:
         analytics.close()
     options = ["--org-id", str(org), "--gap-days", "7", "--store", "KYIV-2", "--master", "local[2]"]
@@ -134,6 +139,8 @@ def test_pyspark_rework_and_throughput_equal_the_fast_path(
     _same_throughput(Throughput(**found), fast_throughput)
     body = _spark_cli(tmp_path / "parquet", "rework", [*options, "--loop-contacts", "2"])
     _same_rework(_rework(body), fast_rework)
+    cycles = ["--org-id", str(org), "--store", "KYIV-2", "--split", "order", "--master", "local[2]"]
+    _same_rework(_rework(_spark_cli(tmp_path / "parquet", "rework", cycles)), by_cycle)
 
 
 def _first(row: dict[str, Any]) -> Any:

@@ -244,6 +244,7 @@ journeys_group.add_command(journeys_funnel)
 
 @journeys_group.command("rework")
 @_journey_options
+@split_option
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.pass_context
@@ -253,6 +254,7 @@ def journeys_rework(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
     \b
     Example:
       cxm journeys rework --loop-contacts 3 --json
+      cxm journeys rework --split order
     """
     from dataclasses import asdict
 
@@ -265,6 +267,7 @@ def journeys_rework(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
         kw["since"].date() if kw["since"] else None,
         kw["until"].date() if kw["until"] else None,
         kw["top"],
+        kw["split"],
     )
     found = run_analysis(ctx, org_slug, rework, q, handle=True)
     if as_json:

@@ -202,6 +202,7 @@ def spark_journeys(
 
 @spark_group.command("rework")
 @_spark_options
+@split_option
 @click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True)
 def spark_rework(
@@ -225,7 +226,7 @@ def spark_rework(
     from cxm.analytics.rework import ReworkQuery
 
     jq = _query(**kw)
-    q = ReworkQuery(jq.gap_days, loop_contacts, jq.store, jq.since, jq.until, top)
+    q = ReworkQuery(jq.gap_days, loop_contacts, jq.store, jq.since, jq.until, top, jq.split)
     found = _on_spark(directory, master, lambda con: portable_rework(con, org_id, q))
     if as_json:
         click.echo(json.dumps(asdict(found)))

@@ -222,8 +222,13 @@ async def rework_route(
     store: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    split: Literal["gap", "order"] = Query(
+        default="gap",
+        description="Revisits and channel switches per journey cut by inactivity (`gap`) or "
+        "by order cycle (`order`; `gap_days` is then ignored). Contact loops are per order.",
+    ),
 ) -> dict[str, Any]:
-    q = ReworkQuery(gap_days, loop_contacts, store, since, until, top)
+    q = ReworkQuery(gap_days, loop_contacts, store, since, until, top, split)
     found = await run_in_threadpool(rework, request.app.state.analytics, client.organization_id, q)
     return asdict(found)
 

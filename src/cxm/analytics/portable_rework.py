@@ -111,7 +111,9 @@ def portable_contact_loops(con: Any, org_id: int, q: ReworkQuery) -> ContactLoop
 def portable_rework(con: Any, org_id: int, q: ReworkQuery) -> Rework:
     """Contact loops, revisits and channel switches: the same as ``rework.rework``."""
     q.check()
-    jq = JourneyQuery(gap_days=q.gap_days, store=q.store, since=q.since, until=q.until)
+    jq = JourneyQuery(
+        gap_days=q.gap_days, store=q.store, since=q.since, until=q.until, split=q.split
+    )
     t = journey_table(con, org_id, jq)
     in_journey = ibis.window(group_by=t.jkey, order_by=[t.ts, t.seq])
     at_step = ibis.window(group_by=[t.jkey, t.step], order_by=[t.ts, t.seq])

@@ -32,8 +32,11 @@ class ReworkQuery:
     since: date | None = None
     until: date | None = None
     top: int = 10
+    split: str = "gap"  # journeys cut by inactivity, or by order cycle ("order")
 
     def check(self) -> None:
+        if self.split not in ("gap", "order"):
+            raise ValidationError("split must be gap or order.", [Fault("gap or order", "split")])
         if not 2 <= self.loop_contacts <= 20:
             raise ValidationError(
                 "loop_contacts must lie between 2 and 20.",
@@ -181,7 +184,9 @@ def rework(analytics: Any, org_id: int, q: ReworkQuery) -> Rework:
     from cxm.analytics import journey_kernels
 
     q.check()
-    jq = JourneyQuery(gap_days=q.gap_days, store=q.store, since=q.since, until=q.until)
+    jq = JourneyQuery(
+        gap_days=q.gap_days, store=q.store, since=q.since, until=q.until, split=q.split
+    )
     frame, names = journey_kernels.load(analytics, org_id, jq)
     with analytics.fresh() as con:
         loops = contact_loops(con, org_id, q)
