@@ -79,3 +79,21 @@ def test_the_outcome_refusal_of_the_driver_analysis_is_translated() -> None:
             said = translate(str(exc), UK)
         assert said.startswith("Аналіз чинників пояснює відповідь NPS")
         assert "«критик»" in said
+
+
+def test_rating_notes_count_orders_when_repeat_purchase_or_churn_is_explained() -> None:
+    from cxm.analytics.rating_drivers import complete_cases
+
+    rows = pl.DataFrame({"rating:calls": [True, None, False], "score": [0, 100, 100]})
+    kept, note = complete_cases(rows, ["rating:calls"], 2, rows="orders")
+    assert kept.height == 2
+    assert note == (
+        "Rating drivers (rating:calls): 2 of 3 orders have every named rating; the others "
+        "are left out; 2 rated orders without a delivery promise are not analysed (all "
+        "orders: all_orders, --all-orders)."
+    )
+    assert translate(note, UK).startswith(
+        "Чинники-оцінки (rating:calls): 2 з 3 замовлень мають усі названі оцінки"
+    )
+    _, said = complete_cases(rows, ["rating:calls"])
+    assert translate(said, UK).startswith("Чинники-оцінки (rating:calls): 2 з 3 респондентів")

@@ -212,7 +212,7 @@ def _respondents(
         facts = facts.filter(pl.col("segment") == q.segment)
     facts = keep_orders(con, org_id, facts, q.first, q.outcome, q.gap_days)
     facts = with_theme_flags(con, org_id, facts, themes, source.portable)
-    facts, note = complete_cases(facts, ratings, undelivered)
+    facts, note = complete_cases(facts, ratings, undelivered, analysed(q.target))
     built = {
         "late": pl.col("late"),
         "contact_loop": pl.col("contacts") >= q.loop_contacts,

@@ -131,15 +131,16 @@ def with_rating_flags(
 
 
 def complete_cases(
-    data: pl.DataFrame, drivers: list[str], undelivered: int = 0
+    data: pl.DataFrame, drivers: list[str], undelivered: int = 0, rows: str = "respondents"
 ) -> tuple[pl.DataFrame, str | None]:
-    """The respondents with every named rating, and a note saying how many were kept (and
-    how many rated orders the delivery-promise filter left out before: ``undelivered``)."""
+    """The rows (``rows``: respondents, or orders when repeat purchase or churn is explained)
+    with every named rating, and a note saying how many were kept (and how many rated orders
+    the delivery-promise filter left out before: ``undelivered``)."""
     if not drivers:
         return data, None
     kept = data.drop_nulls(drivers)
     note = (
-        f"Rating drivers ({', '.join(drivers)}): {kept.height} of {data.height} respondents "
+        f"Rating drivers ({', '.join(drivers)}): {kept.height} of {data.height} {rows} "
         "have every named rating; the others are left out"
     )
     if undelivered:

@@ -70,6 +70,20 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         # The same notes when repeat purchase or churn is explained: orders, not respondents.
         (
+            r"Rating drivers \((?P<drivers>.+)\): (?P<k>\d+) of (?P<n>\d+) orders have "
+            r"every named rating; the others are left out\.",
+            "Rating drivers (%(drivers)s): %(k)s of %(n)s orders have every named rating; "
+            "the others are left out.",
+        ),
+        (
+            r"Rating drivers \((?P<drivers>.+)\): (?P<k>\d+) of (?P<n>\d+) orders have "
+            r"every named rating; the others are left out; (?P<u>\d+) rated orders without a "
+            r"delivery promise are not analysed \(all orders: all_orders, --all-orders\)\.",
+            "Rating drivers (%(drivers)s): %(k)s of %(n)s orders have every named rating; "
+            "the others are left out; %(u)s rated orders without a delivery promise are not "
+            "analysed (tick “Also orders without a delivery promise”).",
+        ),
+        (
             r"Too few orders \((?P<n>\d+); at least (?P<min>\d+) are needed\) for a driver "
             r"analysis: widen the filters or wait for more follow-up\.",
             "Too few orders (%(n)s; at least %(min)s are needed) for a driver analysis: widen "
