@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from cxm.analytics.journeys import JourneyQuery
+from cxm.analytics.journeys import SPLITS, JourneyQuery
 from cxm.analytics.order_facts import OrderQuery, order_facts
 from cxm.analytics.stats import Estimate, compare_nps, nps, nps_groups
 from cxm.core.errors import Fault, ValidationError
@@ -35,7 +35,7 @@ class ReworkQuery:
     split: str = "gap"  # journeys cut by inactivity, or by order cycle ("order")
 
     def check(self) -> None:
-        if self.split not in ("gap", "order"):
+        if self.split not in SPLITS:
             raise ValidationError("split must be gap or order.", [Fault("gap or order", "split")])
         if not 2 <= self.loop_contacts <= 20:
             raise ValidationError(

@@ -48,6 +48,7 @@ from cxm.web.kpi_pages import router as kpi_pages_router
 from cxm.web.outcome_pages import router as outcome_pages_router
 from cxm.web.progress import Progress
 from cxm.web.response_pages import router as response_pages_router
+from cxm.web.rework_pages import router as rework_pages_router
 from cxm.web.settings_pages import router as settings_pages_router
 from cxm.web.theme_pages import router as theme_pages_router
 
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(report_pages_router)
     app.include_router(funnel_pages_router)
     app.include_router(outcome_pages_router)
+    app.include_router(rework_pages_router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
