@@ -16,9 +16,10 @@ from cxm.core.db import Database
 from cxm.core.errors import ValidationError
 from cxm.core.settings import Settings
 from cxm.ingest.events import ingest_batch
+from cxm.ingest.touchpoints import add_rule, add_touchpoint
 from tests.analytics.engines import same_figures
 from tests.analytics.test_funnels import STEPS, _segment, _world
-from tests.factories import track
+from tests.factories import organization, track
 from tests.worlds import World
 
 CHECKOUT = tuple(f"Checkout Step Viewed[step={i}]" for i in range(1, 6)) + ("Order Completed",)
@@ -125,3 +126,45 @@ def test_first_touchpoint_and_outcome_keep_only_those_customers_attempts(
     assert first.height == sum(1 for p in people if p in starting)
     assert both.height == sum(1 for p in people if p in starting and p in detractors)
     assert refused.value.faults[0].field == "outcome"
+
+
+def test_funnel_of_journey_stages_by_hand_on_both_paths(db: Database, tmp_path: Path) -> None:
+    """Stages as steps: an event at any touchpoint of the stage. u1 browses, carts, buys and
+    gets the parcel; u2 browses and carts; u3 only carts (no start); u4 browses and then
+    gets a parcel without buying in between (its attempt stops at the first step)."""
+    org = organization(db)
+    with db.writer() as conn:
+        for code, stage in (("browse", "pre_purchase"), ("cart", "purchase"),
+                            ("buy", "purchase"), ("ship", "delivery")):  # fmt: skip
+            add_rule(conn, org, add_touchpoint(conn, org, code, code, "web", stage),
+                     event_name=code)  # fmt: skip
+
+    def e(i: int, name: str, who: str, hour: int) -> dict[str, object]:
+        return track(f"s{i}", name, user_id=who, timestamp=f"2026-03-01T{hour:02d}:00:00Z")
+
+    ingest_batch(
+        db,
+        org,
+        [
+            e(1, "browse", "u1", 1), e(2, "cart", "u1", 2), e(3, "buy", "u1", 3),
+            e(4, "ship", "u1", 5), e(5, "browse", "u2", 1), e(6, "cart", "u2", 4),
+            e(7, "cart", "u3", 1), e(8, "browse", "u4", 1), e(9, "ship", "u4", 2),
+        ],
+    )  # fmt: skip
+    stages = ("stage:pre_purchase", "stage:purchase", "stage:delivery")
+    fast, portable = _both(db, tmp_path, org, FunnelQuery(stages))
+    same_funnel(portable, fast)
+    assert [s.attempts for s in fast.steps] == [3, 2, 1]
+    assert fast.steps[1].median_hours_from_previous == pytest.approx(2.0)  # 1 h and 3 h
+    assert fast.median_hours_to_complete == pytest.approx(4.0)
+    # Strict: u1's second purchase-stage event (buy after cart) is not the next step, so its
+    # attempt ends there, as a repeated touchpoint step does.
+    fast, portable = _both(db, tmp_path, org, FunnelQuery(stages, strict=True))
+    same_funnel(portable, fast)
+    assert [s.attempts for s in fast.steps] == [3, 2, 0]
+    mixed = _both(db, tmp_path, org, FunnelQuery(("browse", "stage:purchase", "ship")))[0]
+    assert [s.attempts for s in mixed.steps] == [3, 2, 1]
+    with pytest.raises(ValidationError, match="unknown stage 'checkout'") as refused:
+        _both(db, tmp_path, org, FunnelQuery(("browse", "stage:checkout")))
+    assert "delivery, pre_purchase, purchase" in str(refused.value)
+    assert [(f.field, f.index) for f in refused.value.faults] == [("steps", 1)]

@@ -18,8 +18,8 @@ def funnel_options(func: Any) -> Any:
                 "steps",
                 multiple=True,
                 required=True,
-                help="A step, in order (repeat): a touchpoint code, an event name, or "
-                "'Event Name[key=value]'.",
+                help="A step, in order (repeat): a touchpoint code, a journey stage "
+                "(stage:NAME), an event name, or 'Event Name[key=value]'.",
             ),
             click.option("--window-hours", type=float, default=24.0, show_default=True),
             click.option(

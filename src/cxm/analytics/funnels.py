@@ -1,6 +1,7 @@
 """Funnels: how many attempts pass an ordered list of steps within a time window, and when.
 
-A step is a touchpoint code (``web_checkout``) or an event name with one property value
+A step is a touchpoint code (``web_checkout``), a journey stage (``stage:delivery``: an event
+at any touchpoint of that stage) or an event name with one property value
 (``Checkout Step Viewed[step=3]``). Each person's matching events are read in order (time,
 then arrival). An attempt starts at a step-1 event when no attempt of that person is open;
 it stays open until its window (from its first step) ends or it completes, and a step-1
@@ -28,6 +29,7 @@ from cxm.core.errors import Fault, ValidationError
 MAX_STEPS = 30
 BREAKDOWNS = ("channel", "segment")
 OUTCOME_GROUPS = ("promoter", "passive", "detractor")  # journeys.OUTCOMES
+STAGE_PREFIX = "stage:"
 _EVENT_STEP = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[A-Za-z0-9_.]+)=(?P<value>[^\]]*)\]$")
 
 
@@ -38,12 +40,16 @@ class Step:
     event: str | None = None
     key: str | None = None
     value: str | None = None
+    stage: str | None = None  # any touchpoint of this journey stage
 
 
 def parse_step(text: str) -> Step:
-    """``code`` names a touchpoint (or, failing that, an event); ``Event Name[key=value]`` an
-    event with a property value."""
+    """``code`` names a touchpoint (or, failing that, an event); ``stage:NAME`` a journey
+    stage (any of its touchpoints); ``Event Name[key=value]`` an event with a property
+    value."""
     text = text.strip()
+    if text.startswith(STAGE_PREFIX):
+        return Step(text, stage=text[len(STAGE_PREFIX) :].strip())
     m = _EVENT_STEP.match(text)
     if m:
         return Step(text, event=m["name"].strip(), key=m["key"], value=m["value"].strip())
@@ -131,7 +137,7 @@ class Funnel:
 _EVENTS = """
 SELECT coalesce(c.merged_into, c.id) AS person, e.id AS seq,
        epoch_us(e.occurred_at) AS us, e.occurred_at_local AS local_at,
-       e.name, t.code, coalesce(e.channel, t.channel) AS channel, l.code AS store,
+       e.name, t.code, t.stage, coalesce(e.channel, t.channel) AS channel, l.code AS store,
        p.segment, {props}
 FROM event e JOIN customer c ON c.id = e.customer_id
 JOIN customer p ON p.id = coalesce(c.merged_into, c.id)
@@ -151,9 +157,11 @@ def _read(con: Any, org_id: int, steps: list[Step], strict: bool) -> pl.DataFram
     params.update({f"k{i}": f"$.{k}" for i, k in enumerate(keys)})
     names = sorted({s.event for s in steps if s.event})
     codes = sorted({s.touchpoint for s in steps if s.touchpoint})
+    stages = sorted({s.stage for s in steps if s.stage})
     params.update({f"n{i}": n for i, n in enumerate(names)})
     if not strict:
         params.update({f"c{i}": c for i, c in enumerate(codes)})
+        params.update({f"s{i}": st for i, st in enumerate(stages)})
     if strict:
         where = "e.touchpoint_id IS NOT NULL" + (
             " OR e.name IN (" + ", ".join(f"$n{i}" for i in range(len(names))) + ")"
@@ -163,6 +171,7 @@ def _read(con: Any, org_id: int, steps: list[Step], strict: bool) -> pl.DataFram
     else:
         parts = [f"e.name = $n{i}" for i in range(len(names))]
         parts += [f"t.code = $c{i}" for i in range(len(codes))]
+        parts += [f"t.stage = $s{i}" for i in range(len(stages))]
         where = " OR ".join(parts)
     sql = _EVENTS.format(props=props, where=where)
     frame = pl.from_arrow(con.con.sql(sql, params=params).to_arrow_table())
@@ -173,12 +182,10 @@ def _read(con: Any, org_id: int, steps: list[Step], strict: bool) -> pl.DataFram
 
 def _resolve(con: Any, org_id: int, steps: list[Step]) -> list[Step]:
     """Name each step's touchpoint or event; a bare name no touchpoint has may be an event."""
-    codes = {
-        r[0]
-        for r in con.con.execute(
-            "SELECT code FROM touchpoint WHERE organization_id = ?", [org_id]
-        ).fetchall()
-    }
+    rows = con.con.execute(
+        "SELECT code, stage FROM touchpoint WHERE organization_id = ?", [org_id]
+    ).fetchall()
+    codes, stages = {r[0] for r in rows}, {r[1] for r in rows if r[1]}
     names = {s.event or s.label for s in steps}
     seen = {
         r[0]
@@ -188,14 +195,23 @@ def _resolve(con: Any, org_id: int, steps: list[Step]) -> list[Step]:
             [org_id, *names],
         ).fetchall()
     }
-    return resolve_steps(steps, codes, seen)
+    return resolve_steps(steps, codes, seen, stages)
 
 
-def resolve_steps(steps: list[Step], codes: set[str], seen: set[str]) -> list[Step]:
-    """Steps named by touchpoint ``codes`` or by event names ``seen``; the others refused."""
+def resolve_steps(
+    steps: list[Step], codes: set[str], seen: set[str], stages: set[str] | None = None
+) -> list[Step]:
+    """Steps named by touchpoint ``codes``, event names ``seen`` or the touchpoints'
+    ``stages``; the others refused."""
     out: list[Step] = []
     faults: list[Fault] = []
     for i, s in enumerate(steps):
+        if s.stage is not None:
+            if s.stage not in (stages or set()):
+                known = ", ".join(sorted(stages or set())) or "none"
+                faults.append(Fault(f"unknown stage '{s.stage}' (the stages: {known})", "steps", i))
+            out.append(s)
+            continue
         if s.touchpoint and s.touchpoint not in codes and s.touchpoint in seen:
             s = Step(s.label, event=s.touchpoint)
         if (s.touchpoint and s.touchpoint not in codes) or (s.event and s.event not in seen):
@@ -216,6 +232,8 @@ def _step_index(frame: pl.DataFrame, steps: list[Step]) -> np.ndarray:
     for i, s in enumerate(steps):
         if s.touchpoint:
             hit = pl.col("code") == s.touchpoint
+        elif s.stage:
+            hit = pl.col("stage") == s.stage
         elif s.key is None:
             hit = pl.col("name") == s.event
         else:

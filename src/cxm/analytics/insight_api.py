@@ -51,7 +51,8 @@ def _run(analytics: Analytics, org_id: int, fn: Callable[[Any, int, Any], T], q:
     description="Conversion through ordered steps within a time window: per step the "
     "attempts and customers that reached it, conversion, drop-off and median hours from the "
     "previous step, overall and by the channel of each attempt's first event. A step is a "
-    "touchpoint code, an event name, or an event name with a property value "
+    "touchpoint code, a journey stage (`stage:delivery`: any of its touchpoints), an event "
+    "name, or an event name with a property value "
     "(`Checkout Step Viewed[step=3]`). Unknown steps, a window of zero hours or more than "
     f"{MAX_STEPS} steps are refused with the reason.",
 )

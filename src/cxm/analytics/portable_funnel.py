@@ -65,10 +65,12 @@ def json_property(con: Any) -> Any:
 def _resolve(con: Any, org_id: int, steps: list[Step]) -> list[Step]:
     touchpoints = con.table("touchpoint").filter(_.organization_id == org_id)
     codes = set(touchpoints.select("code").distinct().to_pyarrow().column(0).to_pylist())
+    found = touchpoints.select("stage").distinct().to_pyarrow().column(0).to_pylist()
+    stages = {str(st) for st in found if st}
     names = sorted({s.event or s.label for s in steps})
     events = con.table("event").filter((_.organization_id == org_id) & _.name.isin(names))
     seen = set(events.select("name").distinct().to_pyarrow().column(0).to_pylist())
-    return resolve_steps(steps, codes, seen)
+    return resolve_steps(steps, codes, seen, stages)
 
 
 def _events(con: Any, org_id: int, steps: list[Step], strict: bool) -> Any:
@@ -78,7 +80,9 @@ def _events(con: Any, org_id: int, steps: list[Step], strict: bool) -> Any:
     events = con.table("event").filter(_.organization_id == org_id)
     customers = con.table("customer").select(cid=_.id, merged_into=_.merged_into)
     own = con.table("customer").select(pid=_.id, segment=_.segment)
-    touchpoints = con.table("touchpoint").select(tp=_.id, code=_.code, tp_channel=_.channel)
+    touchpoints = con.table("touchpoint").select(
+        tp=_.id, code=_.code, tp_stage=_.stage, tp_channel=_.channel
+    )
     locations = con.table("location").select(loc=_.id, store=_.code)
     t = events.join(customers, events.customer_id == customers.cid)
     t = t.mutate(person=t.merged_into.fill_null(t.cid))
@@ -87,14 +91,18 @@ def _events(con: Any, org_id: int, steps: list[Step], strict: bool) -> Any:
     t = t.left_join(locations, t.location_id == locations.loc)
     names = sorted({s.event for s in steps if s.event})
     codes = sorted({s.touchpoint for s in steps if s.touchpoint})
+    stages = sorted({s.stage for s in steps if s.stage})
     if strict:
         t = t.filter(t.touchpoint_id.notnull() | t.name.isin(names or [""]))
     else:
-        t = t.filter(t.name.isin(names or [""]) | t.code.isin(codes or [""]))
+        named = t.name.isin(names or [""]) | t.code.isin(codes or [""])
+        t = t.filter(named | t.tp_stage.isin(stages or [""]))
     hits: dict[str, Any] = {}
     for i, s in enumerate(steps):
         if s.touchpoint:
             hit = t.code == s.touchpoint
+        elif s.stage:
+            hit = t.tp_stage == s.stage
         elif s.key is None:
             hit = t.name == s.event
         else:
