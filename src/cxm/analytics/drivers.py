@@ -57,7 +57,7 @@ from cxm.analytics.first_touchpoint import (
     keep_orders,
     refuse_outcome,
 )
-from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
+from cxm.analytics.order_facts import EMBEDDED, PROBLEMS, OrderQuery, OrderSource, had
 from cxm.analytics.rating_drivers import (
     complete_cases,
     is_rating,
@@ -69,7 +69,7 @@ from cxm.analytics.stats import mean
 from cxm.analytics.theme_drivers import is_theme, theme_faults, with_theme_flags
 from cxm.core.errors import Fault, ValidationError
 
-BUILT_IN = ("late", "contact_loop", "returned")
+BUILT_IN = PROBLEMS
 MIN_RESPONDENTS = 100  # below this the regression is not shown
 MIN_WITH_DRIVER = 10  # respondents who had the driver (and who did not)
 COLLINEAR = 0.95  # |correlation| at or above which two drivers cannot be told apart
@@ -213,18 +213,15 @@ def _respondents(
     facts = keep_orders(con, org_id, facts, q.first, q.outcome, q.gap_days)
     facts = with_theme_flags(con, org_id, facts, themes, source.portable)
     facts, note = complete_cases(facts, ratings, undelivered, analysed(q.target))
-    built = {
-        "late": pl.col("late"),
-        "contact_loop": pl.col("contacts") >= q.loop_contacts,
-        "returned": pl.col("returned"),
+    column = {
+        d: pl.col(d) if is_theme(d) or is_rating(d) else had(d, q.loop_contacts) for d in q.drivers
     }
-    column = {d: pl.col(d if is_theme(d) or is_rating(d) else f"tp_{d}") for d in q.drivers}
     return facts.sort("order_id").select(  # a fixed order: the bootstrap is reproducible
         "score",
         "channel",
         "segment",
         "city",
-        *((built[d] if d in BUILT_IN else column[d]).cast(pl.Float64).alias(d) for d in q.drivers),
+        *(column[d].cast(pl.Float64).alias(d) for d in q.drivers),
     ), note
 
 

@@ -43,7 +43,7 @@ from cxm.analytics.first_touchpoint import (
 from cxm.analytics.friction_dropoff import DropOffList, drop_offs
 from cxm.analytics.friction_effort import EffortList, effort
 from cxm.analytics.friction_emotion import EmotionList, negative_emotion
-from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
+from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource, had
 
 UNDER_OUTCOME_NOTE = "no NPS effect under an outcome filter"
 NO_EFFECT_UNDER_OUTCOME = (
@@ -138,17 +138,12 @@ def order_friction(
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
     facts = keep_orders(con, org_id, facts, q.first, q.outcome, q.gap_days)
-    flags = {
-        "late": pl.col("late"),
-        "contact_loop": pl.col("contacts") >= q.loop_contacts,
-        "returned": pl.col("returned"),
-    }
     drivers = {d.name: d for d in kpi.drivers}
     unmeasured = UNDER_OUTCOME_NOTE if q.outcome else kpi.message
     points: list[FrictionPoint] = []
     for name in names:
-        had = facts.filter(flags.get(name, pl.col(f"tp_{name}")))
-        rest = facts.filter(~flags.get(name, pl.col(f"tp_{name}")))
+        flag = had(name, q.loop_contacts)
+        with_it, rest = facts.filter(flag), facts.filter(~flag)
         d = drivers.get(name)
         harm = (
             d is not None
@@ -156,16 +151,16 @@ def order_friction(
             and d.adjusted_effect is not None
             and d.adjusted_effect < 0
         )
-        followed, others = had.filter(pl.col("followed_up")), rest.filter(pl.col("followed_up"))
-        customers = had["person"].n_unique()
-        days = had.filter(pl.col("days_late") > 0)["days_late"] if name == "late" else None
+        followed, others = with_it.filter(pl.col("followed_up")), rest.filter(pl.col("followed_up"))
+        customers = with_it["person"].n_unique()
+        days = with_it.filter(pl.col("days_late") > 0)["days_late"] if name == "late" else None
         points.append(
             FrictionPoint(
                 name,
                 customers * -d.adjusted_effect if harm and d and d.adjusted_effect else None,
                 customers,
-                had.height,
-                had.height / facts.height if facts.height else 0.0,
+                with_it.height,
+                with_it.height / facts.height if facts.height else 0.0,
                 d.respondents_with if d else 0,
                 d.adjusted_effect if d else None,
                 d.adjusted_low if d else None,

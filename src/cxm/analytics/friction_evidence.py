@@ -20,13 +20,12 @@ import polars as pl
 from ibis import _
 
 from cxm.analytics.first_touchpoint import customers_allowed, keep_orders
-from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
+from cxm.analytics.order_facts import EMBEDDED, PROBLEMS, OrderQuery, OrderSource, had
 from cxm.core.errors import Fault, ValidationError
 
 if TYPE_CHECKING:
     from cxm.analytics.friction import FrictionQuery
 
-BUILT_IN = ("late", "contact_loop", "returned")
 SHOWN = 200  # rows of each kind listed (the counts are complete)
 
 
@@ -61,14 +60,6 @@ class FrictionEvidence:
     message: str | None = None
 
 
-def _flag(name: str, q: FrictionQuery) -> pl.Expr:
-    return {
-        "late": pl.col("late"),
-        "contact_loop": pl.col("contacts") >= q.loop_contacts,
-        "returned": pl.col("returned"),
-    }.get(name, pl.col(f"tp_{name}"))
-
-
 def friction_evidence(
     con: Any, org_id: int, q: FrictionQuery, name: str, source: OrderSource = EMBEDDED
 ) -> FrictionEvidence:
@@ -90,10 +81,10 @@ def friction_evidence(
         return emotion_evidence(
             con, org_id, stage, q.store, q.since, q.until, q.segment, who, source.portable
         )
-    codes = () if name in BUILT_IN else (name,)
+    codes = () if name in PROBLEMS else (name,)
     facts = source.facts(
         con, org_id, OrderQuery(q.store, q.channel, q.since, q.until, touchpoints=codes)
-    ).filter(pl.col("delivery") & _flag(name, q))
+    ).filter(pl.col("delivery") & had(name, q.loop_contacts))
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
     facts = keep_orders(con, org_id, facts, q.first, q.outcome, q.gap_days)

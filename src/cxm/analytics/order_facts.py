@@ -108,6 +108,18 @@ CROSS JOIN horizon
 """
 
 
+PROBLEMS = ("late", "contact_loop", "returned")  # the order problems read from the facts
+
+
+def had(name: str, loop_contacts: int) -> pl.Expr:
+    """Whether an order had ``name``: one of ``PROBLEMS`` (a contact loop is
+    ``loop_contacts`` or more contacts at one contact-centre touchpoint) or, for any other
+    name, an event at that touchpoint code (its ``tp_`` column)."""
+    if name == "contact_loop":
+        return pl.col("contacts") >= loop_contacts
+    return pl.col(name) if name in ("late", "returned") else pl.col(f"tp_{name}")
+
+
 def nps_score(column: str = "nps") -> pl.Expr:
     """A 0-10 answer as a per-respondent NPS score: +100, 0 or -100 (null stays null)."""
     value = pl.col(column)

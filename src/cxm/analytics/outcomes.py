@@ -23,7 +23,14 @@ from typing import Any
 import polars as pl
 
 from cxm.analytics.journeys import JourneyQuery, people
-from cxm.analytics.order_facts import EMBEDDED, VARIANT_SEPARATOR, OrderQuery, OrderSource
+from cxm.analytics.order_facts import (
+    EMBEDDED,
+    PROBLEMS,
+    VARIANT_SEPARATOR,
+    OrderQuery,
+    OrderSource,
+    had,
+)
 from cxm.analytics.stats import (
     Change,
     Estimate,
@@ -36,7 +43,7 @@ from cxm.analytics.stats import (
 )
 from cxm.core.errors import Fault, ValidationError
 
-BUILT_IN = ("late", "contact_loop", "returned")
+BUILT_IN = PROBLEMS
 SEPARATOR = VARIANT_SEPARATOR
 
 
@@ -197,12 +204,7 @@ def outcomes(con: Any, org_id: int, q: OutcomeQuery, source: OrderSource = EMBED
                 for v in ranked["variant"].head(q.top).to_list()
             ]
         )
-    flag = {
-        "late": pl.col("late"),
-        "contact_loop": pl.col("contacts") >= q.loop_contacts,
-        "returned": pl.col("returned"),
-    }.get(q.event, pl.col(f"tp_{q.event}"))
-    facts = facts.with_columns(flag.alias("had"))
+    facts = facts.with_columns(had(q.event, q.loop_contacts).alias("had"))
     with_it, a, csat_a, said_a = _group(f"with {q.event}", facts.filter(pl.col("had")), voices)
     without, b, csat_b, said_b = _group(f"without {q.event}", facts.filter(~pl.col("had")), voices)
     csat_change = _difference(csat_b, csat_a)

@@ -50,7 +50,7 @@ from cxm.analytics.first_touchpoint import (
     one_reading,
     refuse_outcome,
 )
-from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource
+from cxm.analytics.order_facts import EMBEDDED, OrderQuery, OrderSource, had
 from cxm.analytics.quadrant_reads import QuadrantReads, embedded_reads, portable_reads
 from cxm.analytics.rating_drivers import is_rating
 from cxm.core.errors import Fault, ValidationError
@@ -158,16 +158,12 @@ def _performance(
     if q.segment is not None:
         facts = facts.filter(pl.col("segment") == q.segment)
     facts = keep_orders(con, org_id, facts, reads.first, q.outcome, q.gap_days)
-    flags = {
-        "late": pl.col("late"),
-        "contact_loop": pl.col("contacts") >= q.loop_contacts,
-        "returned": pl.col("returned"),
-    }
     out: dict[str, tuple[float | None, int]] = {}
     for d in q.drivers:
-        if d in flags:
+        if d in BUILT_IN:
             n = facts.height
-            out[d] = (1 - float(facts.select(flags[d].mean()).item()) if n else None, n)
+            free = 1 - float(facts.select(had(d, q.loop_contacts).mean()).item()) if n else None
+            out[d] = (free, n)
     if codes:
         found = reads.ratings(store)
         for d in codes:
