@@ -189,7 +189,7 @@ def test_late_delivery_tops_the_demo_friction_list(small_world: World, tmp_path:
 
 
 def test_drivers_and_quadrants_narrow_to_one_segment(small_world: World, tmp_path: Path) -> None:
-    from cxm.analytics.drivers import respondents
+    from cxm.analytics.driver_rows import respondents
     from cxm.analytics.quadrants import QuadrantQuery, quadrants
 
     org = small_world.summary.organization_id

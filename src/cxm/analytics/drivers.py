@@ -32,7 +32,6 @@ points; drivers of churn are ranked by the churn they add, worst first.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -42,31 +41,27 @@ import pandas as pd
 import polars as pl
 import statsmodels.api as sm
 
+from cxm.analytics.driver_rows import fingerprint, rows_with_note
 from cxm.analytics.driver_targets import (
     UNITS,
     analysed,
     explains_nps,
     target_faults,
-    target_rows,
     worse_first,
 )
 from cxm.analytics.first_touchpoint import (
     GAP_DAYS,
     MAX_GAP_DAYS,
     check_outcome,
-    keep_orders,
     refuse_outcome,
 )
-from cxm.analytics.order_facts import EMBEDDED, PROBLEMS, OrderQuery, OrderSource, had
+from cxm.analytics.order_facts import EMBEDDED, PROBLEMS, OrderSource
 from cxm.analytics.rating_drivers import (
-    complete_cases,
-    is_rating,
     rating_faults,
-    with_rating_flags,
 )
 from cxm.analytics.relimp import EXACT_UP_TO, Method, importance, method_for
 from cxm.analytics.stats import mean
-from cxm.analytics.theme_drivers import is_theme, theme_faults, with_theme_flags
+from cxm.analytics.theme_drivers import theme_faults
 from cxm.core.errors import Fault, ValidationError
 
 BUILT_IN = PROBLEMS
@@ -165,66 +160,6 @@ class DriverResult:
     mean: float | None = None  # mean score: the NPS, or the % of orders bought again/churned
 
 
-def fingerprint(data: pl.DataFrame) -> str:
-    """A digest of the rows an analysis reads, in any order (the same data, the same digest)."""
-    rows = data.sort(data.columns, nulls_last=True).write_csv()
-    return hashlib.sha1(rows.encode(), usedforsecurity=False).hexdigest()
-
-
-def respondents(
-    con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED
-) -> pl.DataFrame:
-    """One row per order analysed (answered for NPS, with enough follow-up for repeat
-    purchase and churn) with each driver as 0/1 and its score."""
-    return _respondents(con, org_id, q, source)[0]
-
-
-def _respondents(
-    con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED
-) -> tuple[pl.DataFrame, str | None]:
-    """``respondents`` and, when rating drivers are named, a note on the orders they kept."""
-    themes = [d for d in q.drivers if is_theme(d)]
-    ratings = [d for d in q.drivers if is_rating(d)]
-    codes = tuple(
-        d for d in q.drivers if d not in BUILT_IN and not is_theme(d) and not is_rating(d)
-    )
-    facts = source.facts(
-        con,
-        org_id,
-        OrderQuery(
-            store=q.store,
-            channel=q.channel,
-            since=q.since,
-            until=q.until,
-            touchpoints=codes,
-            home_store=q.home_store,
-        ),
-    )
-    facts = target_rows(facts, q.target)
-    facts = with_rating_flags(con, org_id, facts, ratings, source.portable)
-    undelivered = 0  # analysed orders with every rating but no delivery promise
-    if q.delivered_only:
-        if ratings:
-            rated = facts.drop_nulls(ratings)
-            undelivered = rated.height - int(rated["delivery"].sum())
-        facts = facts.filter(pl.col("delivery"))
-    if q.segment is not None:
-        facts = facts.filter(pl.col("segment") == q.segment)
-    facts = keep_orders(con, org_id, facts, q.first, q.outcome, q.gap_days)
-    facts = with_theme_flags(con, org_id, facts, themes, source.portable)
-    facts, note = complete_cases(facts, ratings, undelivered, analysed(q.target))
-    column = {
-        d: pl.col(d) if is_theme(d) or is_rating(d) else had(d, q.loop_contacts) for d in q.drivers
-    }
-    return facts.sort("order_id").select(  # a fixed order: the bootstrap is reproducible
-        "score",
-        "channel",
-        "segment",
-        "city",
-        *(column[d].cast(pl.Float64).alias(d) for d in q.drivers),
-    ), note
-
-
 def _design(
     data: pl.DataFrame, drivers: list[str], controls: bool
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -307,7 +242,7 @@ def _dependent(x: pd.DataFrame, drivers: list[str]) -> str | None:
 
 def _prepare(con: Any, org_id: int, q: DriverQuery, source: OrderSource = EMBEDDED) -> _Prepared:
     q.check()
-    data, note = _respondents(con, org_id, q, source)
+    data, note = rows_with_note(con, org_id, q, source)
     n, rows = data.height, analysed(q.target)
     if n < MIN_RESPONDENTS:
         wait = "more answers" if explains_nps(q.target) else "more follow-up"
