@@ -15,6 +15,7 @@ from cxm.analytics.api import journeys_router
 from cxm.analytics.backend import Analytics
 from cxm.analytics.dashboard_api import router as dashboard_router
 from cxm.analytics.explorer_api import router as explorer_router
+from cxm.analytics.friction_api import router as friction_router
 from cxm.analytics.insight_api import router as insight_router
 from cxm.analytics.kpi_api import router as kpi_router
 from cxm.analytics.sales_api import router as sales_router
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(reports_router)
     app.include_router(journeys_router)
     app.include_router(insight_router)
+    app.include_router(friction_router)
     app.include_router(feedback_router)
     app.include_router(jobs_router)
     app.include_router(text_router)
