@@ -10,34 +10,25 @@ from typing import Any
 import click
 
 from cxm.analytics.engine_commands import spark_group
-from cxm.analytics.spark_order_commands import _day, _order_options, _run
+from cxm.analytics.spark_order_commands import (
+    friction_options,
+    friction_query,
+    order_options,
+    run_spark,
+)
 
 LISTED = 10  # rows of each kind the text output lists (--json has all that are shown)
 
 
 @spark_group.command("evidence")
-@_order_options
+@order_options
 @click.option(
     "--name",
     required=True,
     help="The friction point: late, contact_loop, returned, a touchpoint code or "
     "emotion:<stage> (the stage's negative comments).",
 )
-@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
-@click.option("--first", default=None, help="Only orders whose journey starts at this touchpoint.")
-@click.option(
-    "--outcome",
-    type=click.Choice(["promoter", "passive", "detractor"]),
-    default=None,
-    help="Only customers whose latest complete NPS answer is in this group.",
-)
-@click.option(
-    "--gap-days",
-    type=click.IntRange(1, 365),
-    default=30,
-    show_default=True,
-    help="Days of inactivity that end a journey, for --first.",
-)
+@friction_options
 def spark_evidence(
     directory: Path, org_id: int, name: str, master: str, as_json: bool, **kw: Any
 ) -> None:
@@ -57,23 +48,13 @@ def spark_evidence(
       cxm analytics spark evidence ./parquet --org-id 1 --name emotion:after_sales \\
         --first web_product --outcome detractor
     """
-    from cxm.analytics.friction import FrictionQuery
     from cxm.analytics.friction_evidence import friction_evidence
     from cxm.analytics.portable_orders import PORTABLE
 
-    q = FrictionQuery(
-        (),
-        kw["loop_contacts"],
-        kw["store"],
-        kw["channel"],
-        _day(kw["since"]),
-        _day(kw["until"]),
-        segment=kw["segment"],
-        first=kw["first"],
-        outcome=kw["outcome"],
-        gap_days=kw["gap_days"],
+    q = friction_query(kw)
+    found = run_spark(
+        directory, master, lambda con: friction_evidence(con, org_id, q, name, PORTABLE)
     )
-    found = _run(directory, master, lambda con: friction_evidence(con, org_id, q, name, PORTABLE))
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return

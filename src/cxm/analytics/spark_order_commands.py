@@ -30,7 +30,7 @@ from cxm.analytics.engine_commands import _on_spark, spark_group
 from cxm.core.errors import CxmError, ValidationError
 
 
-def _order_options(func: Any, store: bool = True) -> Any:
+def order_options(func: Any, store: bool = True) -> Any:
     """The Parquet directory, organization, Spark master, the order filters (``--store``
     unless ``store`` is False) and --json."""
     options = [
@@ -51,11 +51,53 @@ def _order_options(func: Any, store: bool = True) -> Any:
     return func
 
 
-def _day(value: datetime | None) -> Any:
+def friction_options(func: Any) -> Any:
+    """The friction list's own options (after ``order_options``): loop size, first touchpoint
+    with its journey gap, and outcome."""
+    options = [
+        click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True),
+        click.option(
+            "--first", default=None, help="Only orders whose journey starts at this touchpoint."
+        ),
+        click.option(
+            "--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP
+        ),
+        click.option(
+            "--outcome",
+            type=click.Choice(["promoter", "passive", "detractor"]),
+            default=None,
+            help="Only customers whose latest complete NPS answer is in this group (reach and "
+            "churn; no NPS effect).",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def friction_query(kw: dict[str, Any], touchpoints: tuple[str, ...] = ()) -> Any:
+    """The ``FrictionQuery`` of ``order_options`` and ``friction_options`` values."""
+    from cxm.analytics.friction import FrictionQuery
+
+    return FrictionQuery(
+        touchpoints,
+        kw["loop_contacts"],
+        kw["store"],
+        kw["channel"],
+        day_of(kw["since"]),
+        day_of(kw["until"]),
+        segment=kw["segment"],
+        first=kw["first"],
+        gap_days=kw["gap_days"],
+        outcome=kw["outcome"],
+    )
+
+
+def day_of(value: datetime | None) -> Any:
     return value.date() if value else None
 
 
-def _run(directory: Path, master: str, run: Any) -> Any:
+def run_spark(directory: Path, master: str, run: Any) -> Any:
     try:
         return _on_spark(directory, master, run)
     except CxmError as exc:  # bad input names its field; say it as the CLI does
@@ -78,7 +120,7 @@ def _num(value: float | None, fmt: str = "{:+.1f}") -> str:
 
 
 @spark_group.command("drivers")
-@_order_options
+@order_options
 @click.option(
     "--driver",
     "drivers",
@@ -128,8 +170,8 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
         kw["bootstrap"],
         kw["store"],
         kw["channel"],
-        _day(kw["since"]),
-        _day(kw["until"]),
+        day_of(kw["since"]),
+        day_of(kw["until"]),
         importance=kw["importance"],
         segment=kw["segment"],
         first=kw["first"],
@@ -138,7 +180,7 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
         outcome=kw["outcome"],
     )
     _check_before_spark(q)
-    found = _run(directory, master, lambda con: analyse(con, org_id, q, PORTABLE))
+    found = run_spark(directory, master, lambda con: analyse(con, org_id, q, PORTABLE))
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return
@@ -157,7 +199,7 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
 
 
 @spark_group.command("quadrants")
-@partial(_order_options, store=False)
+@partial(order_options, store=False)
 @click.option("--by", type=click.Choice(["stage", "store"]), default="stage", show_default=True)
 @click.option(
     "--driver",
@@ -197,8 +239,8 @@ def spark_quadrants(directory: Path, org_id: int, master: str, as_json: bool, **
         tuple(kw["drivers"]) or BUILT_IN,
         kw["loop_contacts"],
         kw["channel"],
-        _day(kw["since"]),
-        _day(kw["until"]),
+        day_of(kw["since"]),
+        day_of(kw["until"]),
         kw["segment"],
         kw["first"],
         gap_days=kw["gap_days"],
@@ -206,7 +248,7 @@ def spark_quadrants(directory: Path, org_id: int, master: str, as_json: bool, **
         outcome=kw["outcome"],
     )
     _check_before_spark(q)  # theme drivers are not drawn in quadrants
-    found = _run(directory, master, lambda con: quadrants(con, org_id, q, PORTABLE))
+    found = run_spark(directory, master, lambda con: quadrants(con, org_id, q, PORTABLE))
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return
@@ -214,23 +256,14 @@ def spark_quadrants(directory: Path, org_id: int, master: str, as_json: bool, **
 
 
 @spark_group.command("friction")
-@_order_options
+@order_options
 @click.option(
     "--touchpoint",
     "touchpoints",
     multiple=True,
     help="A touchpoint code to weigh as well (repeat), e.g. cc_howto.",
 )
-@click.option("--loop-contacts", type=click.IntRange(2, 20), default=3, show_default=True)
-@click.option("--first", default=None, help="Only orders whose journey starts at this touchpoint.")
-@click.option("--gap-days", type=click.IntRange(1, 365), default=30, show_default=True, help=GAP)
-@click.option(
-    "--outcome",
-    type=click.Choice(["promoter", "passive", "detractor"]),
-    default=None,
-    help="Only customers whose latest complete NPS answer is in this group (reach and churn; "
-    "no NPS effect).",
-)
+@friction_options
 def spark_friction(directory: Path, org_id: int, master: str, as_json: bool, **kw: Any) -> None:
     """Friction points of the orders (late deliveries, contact loops, returns, touchpoints)
     computed by Spark, ranked by customers affected x NPS points lost.
@@ -242,22 +275,11 @@ def spark_friction(directory: Path, org_id: int, master: str, as_json: bool, **k
     Example:
       cxm analytics spark friction ./parquet --org-id 1 --touchpoint delay_notice --json
     """
-    from cxm.analytics.friction import FrictionQuery, order_friction
+    from cxm.analytics.friction import order_friction
     from cxm.analytics.portable_orders import PORTABLE
 
-    q = FrictionQuery(
-        tuple(kw["touchpoints"]),
-        kw["loop_contacts"],
-        kw["store"],
-        kw["channel"],
-        _day(kw["since"]),
-        _day(kw["until"]),
-        segment=kw["segment"],
-        first=kw["first"],
-        gap_days=kw["gap_days"],
-        outcome=kw["outcome"],
-    )
-    found = _run(directory, master, lambda con: order_friction(con, org_id, q, PORTABLE))
+    q = friction_query(kw, tuple(kw["touchpoints"]))
+    found = run_spark(directory, master, lambda con: order_friction(con, org_id, q, PORTABLE))
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return
@@ -274,7 +296,7 @@ def spark_friction(directory: Path, org_id: int, master: str, as_json: bool, **k
 
 
 @spark_group.command("outcomes")
-@_order_options
+@order_options
 @click.option("--event", default=None, help="Split by this: late, contact_loop, returned or a "
               "touchpoint code. Without it: by order variant.")  # fmt: skip
 @click.option("--top", type=click.IntRange(1, 100), default=10, show_default=True)
@@ -303,13 +325,13 @@ def spark_outcomes(directory: Path, org_id: int, master: str, as_json: bool, **k
         top=kw["top"],
         store=kw["store"],
         channel=kw["channel"],
-        since=_day(kw["since"]),
-        until=_day(kw["until"]),
+        since=day_of(kw["since"]),
+        until=day_of(kw["until"]),
         segment=kw["segment"],
         outcome=kw["outcome"],
         first=kw["first"],
     )
-    found = _run(directory, master, lambda con: outcomes(con, org_id, q, PORTABLE))
+    found = run_spark(directory, master, lambda con: outcomes(con, org_id, q, PORTABLE))
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return
