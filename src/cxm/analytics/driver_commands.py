@@ -151,6 +151,12 @@ def drivers_command(ctx: click.Context, /, org_slug: str, as_json: bool, **kw: A
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return
+    echo_drivers(found)
+
+
+def echo_drivers(found: Any) -> None:
+    """A driver analysis as a table: effects with intervals, impact and variance share (also
+    what `cxm analytics spark drivers` prints)."""
     click.echo(headline(found))
     if found.note:
         click.echo(found.note)

@@ -22,8 +22,8 @@ from cxm.analytics.driver_commands import (
     OUTCOME_CHOICES,
     REFUSED,
     TARGET_OPTION,
+    echo_drivers,
     echo_quadrants,
-    headline,
 )
 from cxm.analytics.drivers import BUILT_IN
 from cxm.analytics.engine_commands import _on_spark, spark_group
@@ -184,18 +184,7 @@ def spark_drivers(directory: Path, org_id: int, master: str, as_json: bool, **kw
     if as_json:
         click.echo(json.dumps(asdict(found)))
         return
-    click.echo(headline(found))
-    if found.note:
-        click.echo(found.note)
-    if found.message:
-        click.echo(found.message)
-    for d in found.drivers:
-        click.echo(
-            f"{d.name:<20} {d.respondents_with:>6,}  raw {_num(d.raw_effect):>6}  "
-            f"adjusted {_num(d.adjusted_effect):>6} [{_num(d.adjusted_low)}, "
-            f"{_num(d.adjusted_high)}]  impact {_num(d.impact):>6}  "
-            f"share {_num(d.importance, '{:.0%}')}" + (f"  ({d.note})" if d.note else "")
-        )
+    echo_drivers(found)
 
 
 @spark_group.command("quadrants")
