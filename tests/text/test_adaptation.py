@@ -61,3 +61,25 @@ def test_labels_that_add_nothing_keep_the_shipped_model() -> None:
     assert found.scores["shipped"] == 1.0 and found.strength is None
     assert np.array_equal(found.coef, shipped.sentiment_coef.astype(np.float32))
     assert retrain(shipped, data, "sentiment") is shipped
+
+
+def test_labels_of_two_classes_move_only_those_two() -> None:
+    # Star-rated reviews often give only negative and positive: the correction learns to
+    # tell them apart and leaves neutral as shipped, so plain statements still read neutral.
+    # Praise told as plain facts leans negative in the shipped model; the labels teach it.
+    praise = ["миттєво закипає", "відмиває все дочиста", "гріє за хвилину"]
+    shipped = BuiltinModel.load(SHIPPED)
+    data = Labelled()
+    for thing in THINGS[:8]:
+        for fault, good in zip(FAULTS, praise, strict=True):
+            data.add(f"{thing} {fault}.", "negative", None, "uk")
+            data.add(f"{thing} {good}.", "positive", None, "uk")
+    unseen = [f"{thing} {good}." for thing in THINGS[8:] for good in praise]
+    assert sum(r.sentiment_score < 0 for r in shipped.score(unseen)) >= len(unseen) // 3
+    own, found = adapt(shipped, data)
+    assert found.strength is not None
+    assert np.array_equal(own.sentiment_coef[1], shipped.sentiment_coef[1])
+    assert own.sentiment_intercept[1] == shipped.sentiment_intercept[1]
+    assert all(r.sentiment_score > 0 for r in own.score(unseen))
+    complaints = [f"{thing} {fault}." for thing in THINGS[8:] for fault in FAULTS]
+    assert all(r.sentiment_score < 0 for r in own.score(complaints))

@@ -25,6 +25,7 @@ class _Fixed:
         class S:
             def __init__(self, sentiment: str) -> None:
                 self.sentiment, self.labels = sentiment, ["none"]
+                self.sentiment_score = {"negative": -0.5, "positive": 0.5}.get(sentiment, 0.0)
 
         return [S(t.split()[0]) for t in texts]
 

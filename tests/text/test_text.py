@@ -120,8 +120,8 @@ def test_labelled_files_are_checked_row_by_row(tmp_path: Path) -> None:
     ) in faults
     no_column = tmp_path / "cols.csv"
     no_column.write_text("body,label\nx,positive\n", encoding="utf-8")
-    with pytest.raises(ValidationError, match="no column sentiment, text"):
-        read_labelled(no_column, "sentiment")
+    with pytest.raises(ValidationError, match="no column text"):
+        read_labelled(no_column, "sentiment")  # `label` stands in for `sentiment`
     thin = tmp_path / "thin.csv"
     thin.write_text("text,sentiment\n" + "good,positive\n" * 6 + "bad,negative\n", "utf-8")
     with pytest.raises(ValidationError, match="too few examples per class"):
@@ -193,3 +193,84 @@ def test_an_unreadable_organization_model_falls_back_to_the_builtin_one(
     assert model.version == load_model(SHIPPED).version
     assert "org-5.npz not used" in caplog.text
     forget_models()
+
+
+def test_labelled_files_take_common_label_spellings(tmp_path: Path) -> None:
+    short = tmp_path / "short.csv"
+    rows = ["good,pos", "bad,NEG", "meh,neu"] * 5
+    short.write_text("text,label\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    read = read_labelled(short, "sentiment")
+    assert read.sentiment[:3] == ["positive", "negative", "neutral"]
+    emotions = tmp_path / "emotions.csv"
+    lines = ['"so glad, thanks","joy,surprise"', "fine,neutral", "ok,no_emotion", "yay,joy"] * 5
+    emotions.write_text("text,labels\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="no column emotions"):
+        read_labelled(emotions, "emotion")  # only `label` stands in for the task's column
+    emotions.write_text("text,label\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    read = read_labelled(emotions, "emotion")
+    assert read.emotions[:4] == [frozenset({"joy", "surprise"}), frozenset(), frozenset(),
+                                 frozenset({"joy"})]  # fmt: skip
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\n" + "\n".join(["good,pos"] * 5 + ["hmm,maybe"]) + "\n", "utf-8")
+    with pytest.raises(ValidationError) as refused:
+        read_labelled(bad, "sentiment")
+    assert [(f.index, f.field) for f in refused.value.faults] == [(6, "label")]
+
+
+def test_a_file_of_two_classes_is_read_two_ways(sqlite_db: Database, tmp_path: Path) -> None:
+    binary = tmp_path / "binary.csv"
+    binary.write_text(
+        "text,sentiment\n" + '"Жахливо, більше ніколи.",negative\n' * 5
+        + '"Дякую, все чудово!",positive\n' * 5, "utf-8",
+    )  # fmt: skip
+    assert read_labelled(binary, "sentiment").sentiment.count("negative") == 5
+    one = tmp_path / "one.csv"
+    one.write_text("text,sentiment\n" + "Жахливо.,negative\n" * 9, "utf-8")
+    with pytest.raises(ValidationError, match="needs at least two of the three classes"):
+        read_labelled(one, "sentiment")
+    organization(sqlite_db, "demo")
+    base = ["--data-dir", str(tmp_path), "--database-url", sqlite_db.url, "text"]
+    runner = CliRunner()
+    shown = runner.invoke(main, [*base, "evaluate", "--task", "sentiment", str(binary)])
+    assert shown.exit_code == 0, shown.output
+    assert "no text is labelled neutral: read two ways" in shown.output
+    asked = [*base, "evaluate", "--task", "sentiment", str(binary), "--json"]
+    report = json.loads(runner.invoke(main, asked).output)
+    assert report["reading"] == "two-way" and set(report["per_class"]) == {"negative", "positive"}
+    assert report["accuracy"] == 1.0 and report["three_way"]["reading"] == "three-way"
+
+
+def test_two_way_reading_by_hand() -> None:
+    from cxm.text.evaluation import sentiment_report
+
+    truth = ["negative", "negative", "positive", "positive", "positive"]
+    three = ["negative", "neutral", "neutral", "positive", "negative"]
+    scores = [-0.8, -0.1, 0.2, 0.9, 0.0]  # the last can lean neither way: counted wrong
+    report = sentiment_report(truth, three, scores)
+    assert report["reading"] == "two-way" and report["accuracy"] == 0.8
+    # negative: precision 2/2, recall 2/2 -> 1; positive: precision 2/2, recall 2/3 -> 0.8
+    assert report["macro_f1"] == pytest.approx(0.9)
+    assert report["confusion"]["matrix"] == [[2, 0], [0, 2]]
+    # Three ways over the two labelled classes: negative P 1/2 R 1/2; positive P 1 R 1/3.
+    assert report["three_way"]["accuracy"] == 0.4
+    assert report["three_way"]["macro_f1"] == pytest.approx((0.5 + 0.5) / 2)
+    assert sentiment_report(truth, three)["reading"] == "three-way"  # no scores: three ways
+
+
+def test_star_rated_reviews_are_weak_sentiment_labels(tmp_path: Path) -> None:
+    reviews = tmp_path / "reviews.csv"
+    rows = ["Жахливо,1", "Погано,2", "Нормально,3", "Добре,4", "Чудово,5", "Супер,4.5"] * 5
+    reviews.write_text("text,stars\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    read = read_labelled(reviews, "sentiment")
+    assert read.sentiment[:6] == ["negative", "negative", "neutral", "positive", "positive",
+                                  "positive"]  # fmt: skip
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,rating\n" + "\n".join([*rows, "Ну,7", "Хм,five", "Без оцінки,"]) + "\n",
+                   encoding="utf-8")  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        read_labelled(bad, "sentiment")
+    assert [(f.index, f.field) for f in refused.value.faults] == [(31, "rating"), (32, "rating")]
+    both = tmp_path / "both.csv"
+    both.write_text("text,sentiment,stars\n" + "Добре,negative,5\n" * 5 + "Ок,positive,1\n" * 5,
+                    encoding="utf-8")  # fmt: skip
+    assert set(read_labelled(both, "sentiment").sentiment) == {"negative", "positive"}

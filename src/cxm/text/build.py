@@ -42,8 +42,9 @@ from cxm.text.builtin import (
     predict_labels,
     with_scripts,
 )
+from cxm.text.corpora import read_cedr, read_goemotions
 from cxm.text.evaluation import evaluate
-from cxm.text.labels import EMOTIONS, Labelled, read_cedr, read_goemotions, read_labelled
+from cxm.text.labels import EMOTIONS, Labelled, read_labelled
 from cxm.text.polarity import WEIGHT as POLARITY_WEIGHT
 from cxm.text.review_set import row_groups, sentiment_by_group
 from cxm.text.script_emotions import fit_cyrillic, fit_latin

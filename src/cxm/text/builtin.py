@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -270,10 +271,12 @@ def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
     )  # fmt: skip
 
 
-def adapt(base: BuiltinModel, data: Labelled) -> tuple[BuiltinModel, Adaptation]:
+def adapt(
+    base: BuiltinModel, data: Labelled, progress: Callable[[int, int], None] | None = None
+) -> tuple[BuiltinModel, Adaptation]:
     """``base`` with its sentiment moved toward ``data``'s labels; the emotions, the
     scripts' emotion models and the polarity lexicon stay."""
-    found = adapt_sentiment(base, data)
+    found = adapt_sentiment(base, data, progress=progress)
     if found.strength is None:
         return base, found
     suffix = f"-{POLARITY_VERSION}" if base.polarity else ""

@@ -33,13 +33,21 @@ def text_group() -> None:
 
 
 def _model(
-    ctx: click.Context, org_slug: str, backend: str | None = "builtin"
+    ctx: click.Context, org_slug: str, backend: str | None = "builtin", need_org: bool = True
 ) -> tuple[Any, int, Any]:
+    """The store, the organization and its model; reading alone (``need_org`` false) needs
+    no organization: without one the shipped model reads."""
     from cxm.text.backends import text_backend
 
     settings = command_settings(ctx)
     db = open_store(settings)
-    org_id = organization_id(db, org_slug)
+    try:
+        org_id = organization_id(db, org_slug)
+    except click.ClickException:
+        if need_org:
+            raise
+        click.echo(f"No organization '{org_slug}': the shipped model reads.", err=True)
+        org_id = 0  # no organization's own model
     return db, org_id, text_backend(settings, org_id, backend)
 
 
@@ -60,7 +68,7 @@ def analyse_command(
     """
     from cxm.text.api import read_with_aspects
 
-    _, _, model = _model(ctx, org_slug, backend)
+    _, _, model = _model(ctx, org_slug, backend, need_org=False)
     results = read_with_aspects(model, list(texts))
     if as_json:
         click.echo(json.dumps([{"text": t, **r} for t, r in zip(texts, results, strict=True)],
@@ -114,10 +122,10 @@ def enrich_command(
 
 
 def _labelled(path: Path, task: str) -> Any:
-    from cxm.text.labels import read_labelled
+    from cxm.text.corpora import read_any
 
     try:
-        return read_labelled(path, task)
+        return read_any(path, task)
     except ValidationError as exc:
         raise click.ClickException(_refusal(exc)) from exc
 
@@ -147,11 +155,15 @@ def evaluate_command(
     (space-separated anger, disgust, fear, joy, sadness, surprise, or none), or for
     aspects `aspects` ("delivery:negative courier:positive"; optional `language`, `split`).
     Sentiment is also reported per `language` and `split` when the file has those columns.
+    A sentiment file labelling no text neutral is read two ways: each text as the likelier
+    of negative and positive (the three-way figures are shown too). The published
+    GoEmotions (.tsv beside its labels.txt) and CEDR (text,labels) files are read as they are.
 
     \b
     Example:
       cxm text evaluate --task sentiment reviews.csv --json
       cxm text evaluate --task aspects tests/data/aspects.csv
+      cxm text evaluate --task emotion goemotions/ekman/dev.tsv
     """
     from cxm.text.evaluation import evaluate
 
@@ -159,7 +171,7 @@ def evaluate_command(
         _evaluate_aspects(ctx, file, org_slug, as_json, backend)
         return
     data = _labelled(file, task)
-    _, _, model = _model(ctx, org_slug, backend)
+    _, _, model = _model(ctx, org_slug, backend, need_org=False)
     report = evaluate(model, data, task)
     report["model"] = model.version
     if task == "sentiment":
@@ -173,7 +185,16 @@ def evaluate_command(
         return
     click.echo(f"{task} on {file.name}: n = {report['n']}, model {model.version}")
     if task == "sentiment":
+        if report["reading"] == "two-way":
+            three = report["three_way"]
+            click.echo("  no text is labelled neutral: read two ways, negative against positive "
+                       f"(three ways: accuracy {three['accuracy']:.3f}, "
+                       f"macro-F1 {three['macro_f1']:.3f})")  # fmt: skip
         click.echo(f"  accuracy {report['accuracy']:.3f}  macro-F1 {report['macro_f1']:.3f}")
+        if "two_way" in report:
+            two = report["two_way"]
+            click.echo(f"  negative against positive (n = {two['n']}): accuracy "
+                       f"{two['accuracy']:.3f}  macro-F1 {two['macro_f1']:.3f}")  # fmt: skip
     else:
         click.echo(f"  macro-F1 {report['macro_f1'] or 0:.3f}")
     for name, v in report["per_class"].items():
@@ -201,7 +222,7 @@ def _evaluate_aspects(
         data = read_aspects(file)
     except ValidationError as exc:
         raise click.ClickException(_refusal(exc)) from exc
-    _, _, model = _model(ctx, org_slug, backend)
+    _, _, model = _model(ctx, org_slug, backend, need_org=False)
     report = evaluate_aspects(model, data)
     report["model"] = model.version
     if as_json:
@@ -221,7 +242,9 @@ def _evaluate_aspects(
 @click.option("--task", type=TASKS, required=True)
 @click.option(
     "--labels", "file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default=None, help="A labelled CSV (text, and sentiment or emotions).",
+    default=None,
+    help="A labelled CSV (text, and sentiment, stars 1-5 or emotions), or a GoEmotions or "
+    "CEDR file.",
 )  # fmt: skip
 @click.option(
     "--from-ratings",
@@ -265,7 +288,13 @@ def train_command(
         except ValidationError as exc:
             raise click.ClickException(_refusal(exc)) from exc
     if task == "sentiment":
-        model, found = adapt(base, data)
+        from rich.progress import Progress
+
+        with Progress(transient=False) as bar:
+            fits = bar.add_task(f"Learning from {len(data):,} texts (cross-validated fits)")
+            model, found = adapt(
+                base, data, lambda done, total: bar.update(fits, completed=done, total=total)
+            )
         click.echo(f"Sentiment: {found.summary()}.")
     else:
         model = retrain(base, data, task)

@@ -11,25 +11,61 @@ from cxm.text.builtin import predict_labels
 from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
 
 
-def sentiment_report(truth: list[str], predicted: list[str]) -> dict[str, Any]:
+def sentiment_report(
+    truth: list[str], predicted: list[str], scores: list[float] | None = None
+) -> dict[str, Any]:
+    """The three-way report; a file labelling no text neutral (``scores`` given) is read
+    two ways instead, see ``two_way``. With ``scores``, a three-way report also gives the
+    two-way figures of its negative and positive texts (``two_way``)."""
+    if scores is not None and truth and "neutral" not in truth:
+        return two_way(truth, predicted, scores)
+    report = _report(truth, predicted, list(SENTIMENTS))
+    if scores is not None:  # the texts labelled negative or positive, read two ways
+        rows = [i for i, t in enumerate(truth) if t != "neutral"]
+        if rows:
+            both = two_way([truth[i] for i in rows], [predicted[i] for i in rows],
+                           [scores[i] for i in rows])  # fmt: skip
+            report["two_way"] = {k: both[k] for k in ("n", "accuracy", "macro_f1")}
+    return report
+
+
+def two_way(truth: list[str], predicted: list[str], scores: list[float]) -> dict[str, Any]:
+    """Negative against positive, for a file whose labels are only those two: each text
+    reads as the likelier of the two (the sign of P(positive) − P(negative); a text the
+    model cannot lean either way, score 0, counts as wrong). The three-way reading of the
+    same texts is kept under ``three_way``."""
+    two = [
+        "positive" if v > 0 else "negative" if v < 0 else "neither"
+        for v in scores
+    ]  # fmt: skip
+    report = _report(truth, two, ["negative", "positive"])
+    report["reading"] = "two-way"
+    report["three_way"] = _report(truth, predicted, list(SENTIMENTS))
+    return report
+
+
+def _report(truth: list[str], predicted: list[str], labels: list[str]) -> dict[str, Any]:
     from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
     from sklearn.metrics import precision_recall_fscore_support as prfs
 
-    p, r, f, n = prfs(truth, predicted, labels=list(SENTIMENTS), zero_division=0)
+    p, r, f, n = prfs(truth, predicted, labels=labels, zero_division=0)
     binary = [(t, q) for t, q in zip(truth, predicted, strict=True) if t != "neutral"]
+    # Macro-F1 over the classes the truth has: a class no text is labelled with has no F1.
+    present = [c for c in labels if c in set(truth)] or labels
     return {
         "n": len(truth),
+        "reading": "three-way",
         "accuracy": float(accuracy_score(truth, predicted)) if truth else None,
         "macro_f1": float(
-            f1_score(truth, predicted, labels=list(SENTIMENTS), average="macro", zero_division=0)
+            f1_score(truth, predicted, labels=present, average="macro", zero_division=0)
         ),  # fmt: skip
         "per_class": {
             s: {"precision": float(p[k]), "recall": float(r[k]), "f1": float(f[k]), "n": int(n[k])}
-            for k, s in enumerate(SENTIMENTS)
+            for k, s in enumerate(labels)
         },  # fmt: skip
         "confusion": {
-            "labels": list(SENTIMENTS),
-            "matrix": confusion_matrix(truth, predicted, labels=list(SENTIMENTS)).tolist(),
+            "labels": labels,
+            "matrix": confusion_matrix(truth, predicted, labels=labels).tolist(),
         },
         # Negative against positive, on texts that are one of the two (neutral predictions
         # count as wrong).
@@ -65,8 +101,12 @@ def evaluate(model: TextBackend, data: Labelled, task: str) -> dict[str, Any]:
     """The report for ``task`` (sentiment or emotion) on the labelled rows of ``data``."""
     if task == "sentiment":
         rows = [i for i, s in enumerate(data.sentiment) if s is not None]
-        predicted, _ = predict_labels(model, [data.texts[i] for i in rows])
-        return sentiment_report([data.sentiment[i] or "" for i in rows], predicted)
+        scored = model.score([data.texts[i] for i in rows])
+        return sentiment_report(
+            [data.sentiment[i] or "" for i in rows],
+            [s.sentiment for s in scored],
+            [s.sentiment_score for s in scored],
+        )
     rows = [i for i, e in enumerate(data.emotions) if e is not None]
     _, emotions = predict_labels(model, [data.texts[i] for i in rows])
     return emotion_report([set(data.emotions[i] or ()) for i in rows], emotions)

@@ -1,8 +1,14 @@
 """Labelled text: the shared training sets and the customer's own labelled files.
 
 A labelled file is a CSV with a ``text`` column and ``sentiment`` (negative, neutral,
-positive) and/or ``emotions`` (space-separated anger, disgust, fear, joy, sadness,
-surprise, or ``none``). Bad files are refused naming the row and column at fault.
+positive; or neg, neu, pos) and/or ``emotions`` (anger, disgust, fear, joy, sadness,
+surprise separated by spaces, commas, semicolons or bars; ``none``, ``neutral`` or
+``no_emotion`` for a text without one). A file whose only label column is ``label`` has it
+read as the column of the task asked for. For sentiment, a file of star-rated reviews with
+``stars`` or ``rating`` (1-5) instead of ``sentiment`` is labelled by its stars
+(``star_sentiment``): weak labels, like the survey comments' of ``cxm.text.weak_labels``.
+A sentiment file may label two of the three classes (star-rated reviews are often only
+negative or positive). Bad files are refused naming the row and column at fault.
 """
 
 from __future__ import annotations
@@ -17,6 +23,11 @@ from cxm.core.errors import Fault, ValidationError
 SENTIMENTS = ("negative", "neutral", "positive")
 EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise")
 MIN_PER_CLASS = 5
+SENTIMENT_NAMES = {"neg": "negative", "neu": "neutral", "pos": "positive"} | {
+    s: s for s in SENTIMENTS
+}
+NO_EMOTION = frozenset({"none", "neutral", "no_emotion"})
+STAR_COLUMNS = ("stars", "rating")  # star-rated reviews: weak sentiment labels
 
 
 @dataclass
@@ -72,7 +83,19 @@ def _read_labelled(path: Path, task: str | None, language: str) -> Labelled:
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         columns = set(reader.fieldnames or [])
-        needed = {"text", "sentiment" if task == "sentiment" else "emotions"} if task else {"text"}
+        column = "sentiment" if task == "sentiment" else "emotions"
+        alias = (
+            "label"
+            if task and column not in columns and "label" in columns
+            and not {"sentiment", "emotions"} & columns
+            else None
+        )  # fmt: skip
+        stars = (
+            next((c for c in STAR_COLUMNS if c in columns), None)
+            if task == "sentiment" and not alias and "sentiment" not in columns
+            else None
+        )  # fmt: skip
+        needed = {"text", column} if task and not alias and not stars else {"text"}
         missing = sorted(needed - columns)
         if missing:
             raise ValidationError(
@@ -84,13 +107,21 @@ def _read_labelled(path: Path, task: str | None, language: str) -> Labelled:
             if not text:
                 faults.append(Fault("is empty", field="text", index=row_number))
                 continue
-            sentiment = (row.get("sentiment") or "").strip().lower() or None
-            if sentiment is not None and sentiment not in SENTIMENTS:
+            if alias:
+                row[column] = row.pop(alias)
+            if stars:
+                rated = _stars(row.get(stars), row_number, faults, stars)
+                if rated is False:
+                    continue
+                row["sentiment"] = rated or ""
+            given = (row.get("sentiment") or "").strip().lower() or None
+            sentiment = SENTIMENT_NAMES.get(given) if given else None
+            if given is not None and sentiment is None:
                 faults.append(
-                    Fault(f"unknown label {sentiment!r}", field="sentiment", index=row_number)
+                    Fault(f"unknown label {given!r}", field=alias or "sentiment", index=row_number)
                 )
                 continue
-            emotions = _emotions(row.get("emotions"), row_number, faults)
+            emotions = _emotions(row.get("emotions"), row_number, faults, alias or "emotions")
             out.add(text, sentiment, emotions, (row.get("language") or language).strip())
     if faults:
         raise ValidationError(f"{path.name}: {len(faults)} row(s) refused", faults[:50])
@@ -99,78 +130,59 @@ def _read_labelled(path: Path, task: str | None, language: str) -> Labelled:
     return out
 
 
-def _emotions(raw: str | None, row: int, faults: list[Fault]) -> frozenset[str] | None:
+def star_sentiment(stars: float) -> str:
+    """The weak label of a rating of 1-5 stars (or CSAT points): 1-2 negative, 3 neutral,
+    4-5 positive."""
+    return "negative" if stars <= 2 else "neutral" if stars < 4 else "positive"
+
+
+def _stars(raw: str | None, row: int, faults: list[Fault], column: str) -> str | None | bool:
+    """The label of a star cell; None for a blank one, False (and a fault) for a bad one."""
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = float(raw.strip().replace(",", "."))
+    except ValueError:
+        value = 0.0
+    if not 1 <= value <= 5:
+        faults.append(Fault(f"not a rating of 1-5 stars: {raw.strip()!r}", field=column,
+                            index=row))  # fmt: skip
+        return False
+    return star_sentiment(value)
+
+
+def _emotions(raw: str | None, row: int, faults: list[Fault], column: str) -> frozenset[str] | None:
     if raw is None or not raw.strip():
         return None
     names = frozenset(re.split(r"[\s,;|]+", raw.strip().lower())) - {""}
-    if names == {"none"}:
+    if names and names <= NO_EMOTION:
         return frozenset()
     unknown = sorted(names - set(EMOTIONS))
     if unknown:
-        faults.append(Fault(f"unknown label {unknown[0]!r}", field="emotions", index=row))
+        faults.append(Fault(f"unknown label {unknown[0]!r}", field=column, index=row))
         return None
     return names
 
 
 def check_counts(data: Labelled, task: str, name: str) -> None:
-    """Refuse a set with too few examples of any class to learn or judge it."""
+    """Refuse a set with too few examples of any class it names to learn or judge it.
+
+    Classes a file never names are left out (a sentiment file of negative and positive
+    reviews only; the emotions it does not label), but sentiment needs two classes."""
     if task == "sentiment":
         counts = {s: sum(1 for x in data.sentiment if x == s) for s in SENTIMENTS}
     else:
         counts = {e: sum(1 for x in data.emotions if x and e in x) for e in EMOTIONS}
-        counts = {e: n for e, n in counts.items() if n}  # emotions a file never names are left
+    counts = {k: n for k, n in counts.items() if n}
     thin = {k: n for k, n in counts.items() if n < MIN_PER_CLASS}
+    if task == "sentiment" and len(counts) == 1:
+        thin |= {s: 0 for s in SENTIMENTS if s not in counts}
     if thin or not counts:
         detail = ", ".join(f"{k}: {n}" for k, n in thin.items()) or "no labelled rows"
+        if task == "sentiment" and len(counts) == 1:
+            detail += "; sentiment needs at least two of the three classes"
         column = "sentiment" if task == "sentiment" else "emotions"
         raise ValidationError(
             f"{name}: too few examples per class (at least {MIN_PER_CLASS}): {detail}",
             [Fault(f"too few examples ({detail})", field=column)],
         )
-
-
-def read_goemotions(directory: Path, split: str) -> Labelled:
-    """GoEmotions (English): Ekman emotions and the positive/negative/neutral grouping."""
-    ekman = (directory / "ekman" / "labels.txt").read_text().split()
-    groups = (directory / "group" / "labels.txt").read_text().split()
-    out = Labelled()
-    with (
-        (directory / "ekman" / f"{split}.tsv").open(encoding="utf-8") as fe,
-        (directory / "group" / f"{split}.tsv").open(encoding="utf-8") as fg,
-    ):
-        for line_e, line_g in zip(fe, fg, strict=True):
-            text, labels, _ = line_e.rstrip("\n").split("\t")
-            _, glabels, _ = line_g.rstrip("\n").split("\t")
-            names = {ekman[int(i)] for i in labels.split(",")}
-            group = {groups[int(i)] for i in glabels.split(",")}
-            sentiment = next(iter(group)) if len(group) == 1 else None
-            out.add(
-                text,
-                None if sentiment == "ambiguous" else sentiment,
-                frozenset(names - {"neutral"}),
-                "en",
-            )
-    return out
-
-
-CEDR_NAMES = ("joy", "sadness", "surprise", "fear", "anger")
-
-
-def read_cedr(path: Path) -> Labelled:
-    """CEDR (Russian): five emotions; sentiment derived (joy positive; sadness, fear and
-    anger negative; none neutral; surprise alone left without a sentiment)."""
-    out = Labelled()
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            ids = [int(x) for x in row["labels"].strip("[]").split()]
-            names = frozenset(CEDR_NAMES[i] for i in ids)
-            if not names:
-                sentiment: str | None = "neutral"
-            elif names & {"sadness", "fear", "anger"} and "joy" not in names:
-                sentiment = "negative"
-            elif names == {"joy"} or names == {"joy", "surprise"}:
-                sentiment = "positive"
-            else:
-                sentiment = None
-            out.add(row["text"], sentiment, names, "ru")
-    return out

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 
 from cxm.core.db import Database, table
 from cxm.surveys.models import Answer
-from cxm.text.labels import Labelled
+from cxm.text.labels import Labelled, star_sentiment
 
 SCORES = ("csat", "nps")
 
@@ -22,7 +22,7 @@ SCORES = ("csat", "nps")
 def sentiment_of(kind: str, value: float) -> str | None:
     """The weak label of one score (None outside the scale)."""
     if kind == "csat" and 1 <= value <= 5:
-        return "negative" if value <= 2 else "neutral" if value < 4 else "positive"
+        return star_sentiment(value)
     if kind == "nps" and 0 <= value <= 10:
         return "negative" if value <= 6 else "neutral" if value < 9 else "positive"
     return None
