@@ -17,6 +17,7 @@ FEEDBACK_KINDS = (
     "social_post",
     "employee_comment",
     "comment",
+    "survey_comment",
 )
 
 

@@ -199,7 +199,8 @@ def import_feedback(
     """Import feedback: kind, text, occurred_at; optionally id, channel, touchpoint, location,
     order_id, category, language and the customer's identities (user_id, email, ...).
 
-    Kinds: complaint, contact_centre_note, chat, social_post, employee_comment, comment.
+    Kinds: complaint, contact_centre_note, chat, social_post, employee_comment, comment,
+    survey_comment (survey answers' comments are copied as these).
 
     \b
     Example:

@@ -13,6 +13,7 @@ from cxm.core.changes import Tombstone, change_mark
 from cxm.core.db import Database, table
 from cxm.surveys import limits
 from cxm.surveys.answering import Values, answer_rows, values_from_rows
+from cxm.surveys.comments import copy_comments
 from cxm.surveys.definition import (
     LINKED_HIDDEN,
     PAIRED_SIDES,
@@ -192,4 +193,6 @@ def save_page(
         ]
         if rows:
             conn.execute(insert(at), rows)
+        if done:  # its comments are feedback from now on, read like every other text
+            copy_comments(conn, r.org_id, [rid], now, mark=mark)
     return rid
