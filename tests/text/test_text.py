@@ -274,3 +274,24 @@ def test_star_rated_reviews_are_weak_sentiment_labels(tmp_path: Path) -> None:
     both.write_text("text,sentiment,stars\n" + "Добре,negative,5\n" * 5 + "Ок,positive,1\n" * 5,
                     encoding="utf-8")  # fmt: skip
     assert set(read_labelled(both, "sentiment").sentiment) == {"negative", "positive"}
+
+
+def test_a_text_of_several_megabytes_is_stored_whole_and_read_on_its_start(
+    db: Database, model: BuiltinModel
+) -> None:
+    org = organization(db)
+    start = "Жахливо! Посилка приїхала розбита, кур'єр нахамив. "
+    huge = start + "Дуже довгий лист без кінця. " * 120_000  # 3.4 million characters
+    assert len(huge) > 3_000_000
+    result = ingest_feedback(db, org, [{"kind": "complaint", "text": huge,
+                                        "occurred_at": "2026-10-01T10:00:00Z"}])  # fmt: skip
+    assert result.accepted == 1
+    assert run_ready(db) == 1
+    with db.session() as s:
+        stored = s.scalar(select(Feedback.text))
+        [reading] = s.scalars(select(Enrichment)).all()
+    assert stored == huge  # whole, to the last character
+    assert reading.sentiment == "negative" and reading.language == "uk"
+    too_big = ingest_feedback(db, org, [{"kind": "comment", "text": "я" * 10_000_001,
+                                         "occurred_at": "2026-10-01T11:00:00Z"}])  # fmt: skip
+    assert too_big.accepted == 0 and too_big.rejected[0]["field"] == "text"

@@ -13,7 +13,7 @@ Kind = Literal[
     "complaint", "contact_centre_note", "chat", "social_post", "employee_comment", "comment",
     "survey_comment",
 ]
-MAX_TEXT = 1_000_000  # stored whole; analysis reads a truncated copy
+MAX_TEXT = 10_000_000  # characters, stored whole; analysis reads a truncated copy
 
 
 class FeedbackIn(BaseModel):
