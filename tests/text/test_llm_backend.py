@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -99,6 +100,27 @@ def test_length_and_cost_caps(
             first, second = tight.score(TEXTS[:2])
     assert first.version == "" and second.version == builtin.version
     assert "daily budget of 500 tokens is spent" in caplog.text
+
+
+def test_processes_sharing_a_data_directory_share_one_budget(
+    builtin: BuiltinModel, tmp_path: Path
+) -> None:
+    # Two backends on one cache file stand for the web server and `cxm text enrich`.
+    path = tmp_path / "llm-cache.sqlite3"
+    with StandIn() as server:
+        first = LlmBackend(server.url, "m", builtin, batch=1, daily_tokens=500,
+                           cache=AnswerCache(path))  # fmt: skip
+        [read] = first.score(TEXTS[:1])
+        spent = AnswerCache(path).spent(datetime.now(UTC).date())
+        assert read.version == "" and 0 < spent <= 500
+        second = LlmBackend(server.url, "m", builtin, batch=1, daily_tokens=500,
+                            cache=AnswerCache(path))  # fmt: skip
+        [other] = second.score(TEXTS[1:2])  # a new text: the shared budget is spent
+    assert other.version == builtin.version and len(server.requests) == 1
+    cache = AnswerCache(path)
+    cache.spend(date(2026, 1, 1), 7)
+    cache.spend(date(2026, 1, 1), 5)
+    assert cache.spent(date(2026, 1, 1)) == 12 and cache.spent(date(2026, 1, 2)) == 0
 
 
 @pytest.mark.parametrize(

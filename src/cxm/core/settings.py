@@ -99,8 +99,8 @@ class Settings(BaseSettings):
     text_llm_daily_tokens: int = Field(
         default=2_000_000,
         ge=0,
-        description="llm: tokens one process may spend per UTC day; beyond it texts are read "
-        "by the builtin model (with a warning).",
+        description="llm: tokens the data directory's processes may spend together per UTC "
+        "day; beyond it texts are read by the builtin model (with a warning).",
     )
     text_llm_timeout: float = Field(default=60.0, gt=0, description="llm: seconds per request.")
 

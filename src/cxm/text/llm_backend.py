@@ -2,11 +2,13 @@
 Ollama or llama.cpp server, or a hosted API) asked for a JSON answer that follows a schema.
 
 Texts go in batches (``text_llm_batch`` a request), each cut to ``text_llm_max_chars``.
-Answers are cached on disk by model version and text, so a text is asked about once. One
-process spends at most ``text_llm_daily_tokens`` tokens per UTC day (the usage the endpoint
-reports, else an estimate of four characters a token). Texts the endpoint does not read
-(unreachable, an error, an answer that breaks the schema, the budget spent) are read by
-the builtin model, with a warning naming the cause, and record the builtin model's version.
+Answers are cached on disk by model version and text, so a text is asked about once. The
+data directory spends at most ``text_llm_daily_tokens`` tokens per UTC day (the usage the
+endpoint reports, else an estimate of four characters a token), counted in the cache file,
+so the web server's workers, ``cxm worker`` and every ``cxm text enrich`` share one budget.
+Texts the endpoint does not read (unreachable, an error, an answer that breaks the schema,
+the budget spent) are read by the builtin model, with a warning naming the cause, and
+record the builtin model's version.
 """
 
 from __future__ import annotations
@@ -100,15 +102,39 @@ class Answer(BaseModel):
 
 
 class AnswerCache:
-    """Answers on disk (SQLite), keyed by model version and the text as sent."""
+    """Answers on disk (SQLite), keyed by model version and the text as sent, and the tokens
+    spent per UTC day (shared by every process using the file)."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._memory: dict[str, str] = {}
+        self._spent: dict[str, int] = {}
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as conn:
                 conn.execute("CREATE TABLE IF NOT EXISTS answer (key TEXT PRIMARY KEY, body TEXT)")
+                conn.execute("CREATE TABLE IF NOT EXISTS spend (day TEXT PRIMARY KEY, tokens INT)")
+
+    def spent(self, day: date) -> int:
+        """Tokens spent on ``day`` (UTC) so far."""
+        if self.path is None:
+            return self._spent.get(day.isoformat(), 0)
+        with self._connect() as conn:
+            row = conn.execute("SELECT tokens FROM spend WHERE day = ?", (day.isoformat(),))
+            found = row.fetchone()
+        return int(found[0]) if found else 0
+
+    def spend(self, day: date, tokens: int) -> None:
+        """Add ``tokens`` to ``day``'s spending (atomically, whoever else adds at once)."""
+        if self.path is None:
+            self._spent[day.isoformat()] = self._spent.get(day.isoformat(), 0) + tokens
+            return
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO spend VALUES (?, ?) "
+                "ON CONFLICT(day) DO UPDATE SET tokens = tokens + excluded.tokens",
+                (day.isoformat(), tokens),
+            )
 
     def _connect(self) -> sqlite3.Connection:
         assert self.path is not None
@@ -164,7 +190,6 @@ class LlmBackend:
         self.version = f"llm-{model[:40]}-{digest[:10]}"
         self.cache = cache or AnswerCache(None)
         self.requests = 0  # how many requests reached the endpoint (for tests and benches)
-        self._spent: tuple[date, int] = (datetime.now(UTC).date(), 0)
         self._lock = threading.Lock()
 
     @classmethod
@@ -280,13 +305,15 @@ class LlmBackend:
         return [by_id.get(k) for k in range(len(texts))]
 
     def _charge(self, tokens: int, *, check: bool) -> None:
+        """Refuse a request of ``tokens`` over today's budget (``check``), or count what one
+        spent."""
         with self._lock:
-            day, spent = self._spent
             today = datetime.now(UTC).date()
-            if day != today:
-                day, spent = today, 0
-            if check and spent + tokens > self.daily_tokens:
+            if not check:
+                self.cache.spend(today, tokens)
+                return
+            spent = self.cache.spent(today)
+            if spent + tokens > self.daily_tokens:
                 raise BackendUnavailable(
                     f"the daily budget of {self.daily_tokens:,} tokens is spent ({spent:,} used)"
                 )
-            self._spent = (day, spent + (0 if check else tokens))
