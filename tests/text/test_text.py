@@ -46,13 +46,25 @@ def test_language_of_ukrainian_russian_english_and_of_nothing() -> None:
 
 
 def test_odd_texts_get_a_defined_reading(model: BuiltinModel) -> None:
-    empty, emoji, huge, mixed = analyse(
-        model, ["", "🙂🙂🙂", "жахливо " * 400_000, "Дуже погано, very bad service"]
-    )
-    assert empty["sentiment"] == "neutral" and empty["labels"] == "none"
-    assert empty["language"] == "" and emoji["language"] == "und"
-    assert huge["sentiment"] in ("negative", "neutral", "positive")
-    assert mixed["language"] in ("uk", "ru", "en")
+    huge_text = "жахливо " * 400_000
+    empty, blank, emoji, huge, start, mixed, greek, chinese = analyse(
+        model,
+        ["", "   \n\t ", "🙂🙂🙂", huge_text, huge_text[:2_000],
+         "Дуже погано, доставка запізнилася на тиждень, very bad",
+         "Ωραία υπηρεσία, ευχαριστώ πολύ", "这个服务很好"],
+    )  # fmt: skip
+    for nothing in (empty, blank, emoji):
+        assert (nothing["sentiment"], nothing["labels"], nothing["confidence"]) == (
+            "neutral", "none", 0.0
+        )  # fmt: skip
+    assert empty["language"] == blank["language"] == "" and emoji["language"] == "und"
+    # Megabytes are read on their start: the same reading as the first 2,000 characters.
+    assert {k: huge[k] for k in huge if k != "text"} == {k: start[k] for k in start if k != "text"}
+    assert huge["sentiment"] == "negative"
+    assert mixed["language"] == "uk" and mixed["sentiment"] == "negative"  # most of it
+    # Languages the models were not trained on: their own code, and no emotion is claimed.
+    assert (greek["language"], chinese["language"]) == ("el", "zh")
+    assert greek["labels"] == chinese["labels"] == "none"
 
 
 def test_clear_texts_in_three_languages(model: BuiltinModel) -> None:
@@ -295,3 +307,24 @@ def test_a_text_of_several_megabytes_is_stored_whole_and_read_on_its_start(
     too_big = ingest_feedback(db, org, [{"kind": "comment", "text": "я" * 10_000_001,
                                          "occurred_at": "2026-10-01T11:00:00Z"}])  # fmt: skip
     assert too_big.accepted == 0 and too_big.rejected[0]["field"] == "text"
+
+
+def test_readings_of_an_earlier_model_are_kept_when_the_model_changes(
+    db: Database, model: BuiltinModel
+) -> None:
+    from dataclasses import replace
+
+    org = organization(db)
+    items = [{"kind": "complaint", "text": t, "occurred_at": "2026-10-01T10:00:00Z"}
+             for t in ("Жахливий сервіс!", "Дякую, все чудово!")]  # fmt: skip
+    ingest_feedback(db, org, items)
+    assert enrich_pending(db, org, model) == 2
+    newer = replace(model, version=model.version + "-newer")  # a retrained model's version
+    assert backlog(db, org, newer) == 2  # the new model has read nothing yet
+    assert enrich_pending(db, org, newer) == 2
+    with db.session() as s:
+        rows = s.execute(select(Enrichment.model_version, Enrichment.sentiment)).all()
+    assert sorted(rows) == sorted(
+        [(model.version, "negative"), (model.version, "positive"),
+         (newer.version, "negative"), (newer.version, "positive")]
+    )  # fmt: skip
