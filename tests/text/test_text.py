@@ -45,6 +45,18 @@ def test_language_of_ukrainian_russian_english_and_of_nothing() -> None:
     assert lang == "uk" and 0 < confidence <= 1
 
 
+def test_short_ukrainian_and_russian_phrases_are_told_apart() -> None:
+    # Without і, ї, є or ґ the compact model takes these for Russian or Kazakh; words only
+    # one of the two languages has settle them.
+    ukrainian = ["Дякую", "Чудово, дякую!", "Все добре, дякую", "погано", "доставка швидка",
+                 "жахливо", "Швидко привезли"]  # fmt: skip
+    russian = ["Спасибо", "Очень хорошо", "Все хорошо", "Заказ пришел вовремя"]
+    assert [detect(t)[0] for t in ukrainian] == ["uk"] * len(ukrainian)
+    assert [detect(t)[0] for t in russian] == ["ru"] * len(russian)
+    # Another Cyrillic language keeps its guess when the text has its own letters.
+    assert detect("Рахмет, бәрі жақсы")[0] == "kk" and detect("Хвала, све је у реду")[0] == "sr"
+
+
 def test_odd_texts_get_a_defined_reading(model: BuiltinModel) -> None:
     huge_text = "жахливо " * 400_000
     empty, blank, emoji, huge, start, mixed, greek, chinese = analyse(

@@ -8,6 +8,7 @@ Long texts are read up to ``MAX_CHARS``; newlines are flattened (the model reads
 from __future__ import annotations
 
 import os
+import re
 
 MAX_CHARS = 2_000
 UNDETERMINED = "und"
@@ -35,17 +36,156 @@ def detect(text: str) -> tuple[str, float]:
 
 _UKRAINIAN_ONLY = frozenset("іїєґ")
 _RUSSIAN_ONLY = frozenset("ыэёъ")
+# Letters of the other Cyrillic languages the compact model guesses for short Ukrainian or
+# Russian texts: a text with none of its guess's own letters is not in that language.
+_OWN_LETTERS = {
+    "kk": "әғқңөұүһ", "ky": "ңөү", "tt": "әөүҗңһ", "ba": "ғҙҡңөҫүһә", "tg": "ғӣқӯҳҷ",
+    "mn": "өү", "be": "ў", "sr": "ђјљњћџ", "mk": "ѓѕјљњќџ",
+}  # fmt: skip
+# Frequent words of customer feedback that only one of the two languages has, spelt without
+# the letters above (which settle a text by themselves): short texts such as "Дякую!" or
+# "Все добре" have nothing else to tell them apart.
+_UKRAINIAN_WORDS = frozenset(
+    [
+        "або",
+        "але",
+        "був",
+        "була",
+        "були",
+        "вже",
+        "вона",
+        "вони",
+        "воно",
+        "вчасно",
+        "гарна",
+        "гарний",
+        "гарно",
+        "добре",
+        "дуже",
+        "дякую",
+        "дякуємо",
+        "жахлива",
+        "жахливий",
+        "жахливо",
+        "задоволена",
+        "задоволений",
+        "замовив",
+        "замовила",
+        "замовили",
+        "замовлення",
+        "запізнився",
+        "запізнилася",
+        "зараз",
+        "зламався",
+        "зламалася",
+        "коли",
+        "купив",
+        "мене",
+        "мені",
+        "немає",
+        "отримав",
+        "отримала",
+        "отримали",
+        "повільно",
+        "погана",
+        "поганий",
+        "погано",
+        "прийшла",
+        "прийшло",
+        "прийшов",
+        "проте",
+        "також",
+        "тиждень",
+        "тижні",
+        "треба",
+        "це",
+        "цей",
+        "ця",
+        "чому",
+        "чудова",
+        "чудовий",
+        "чудово",
+        "швидка",
+        "швидкий",
+        "швидко",
+        "ще",
+        "що",
+    ]
+)
+_RUSSIAN_WORDS = frozenset(
+    [
+        "быстро",
+        "вовремя",
+        "доволен",
+        "довольна",
+        "еще",
+        "заказ",
+        "заказал",
+        "заказала",
+        "заказали",
+        "или",
+        "когда",
+        "купил",
+        "медленно",
+        "меня",
+        "мне",
+        "неделю",
+        "неделя",
+        "нет",
+        "но",
+        "она",
+        "они",
+        "оно",
+        "опоздал",
+        "опоздала",
+        "очень",
+        "плохая",
+        "плохо",
+        "плохой",
+        "пожалуйста",
+        "получил",
+        "получила",
+        "получили",
+        "потому",
+        "почему",
+        "пришел",
+        "пришла",
+        "пришло",
+        "сейчас",
+        "сломалась",
+        "сломался",
+        "спасибо",
+        "тоже",
+        "ужасная",
+        "ужасно",
+        "ужасный",
+        "уже",
+        "хорошая",
+        "хороший",
+        "хорошо",
+        "что",
+    ]
+)
 
 
 def _by_letters(text: str, language: str) -> str:
-    """Settle Ukrainian against Russian by letters only one of them has, where the compact
-    model's guess is another Cyrillic language."""
-    if language not in ("uk", "ru", "bg", "be", "mk", "sr"):
+    """Settle Ukrainian against Russian by letters only one of them has, then by words only
+    one of them has, where the compact model guesses one of them or another Cyrillic
+    language (one whose own letters the text lacks)."""
+    own = _OWN_LETTERS.get(language)
+    if language not in ("uk", "ru", "bg") and own is None:
         return language
     letters = set(text.lower())
+    if own and letters & set(own):
+        return language  # its own letters: the guess stands
     uk, ru = bool(letters & _UKRAINIAN_ONLY), bool(letters & _RUSSIAN_ONLY)
     if uk and not ru:
         return "uk"
     if ru and not uk:
         return "ru"
+    words = re.findall(r"[а-яґєії']+", text.lower())
+    uk_words = sum(w in _UKRAINIAN_WORDS for w in words)
+    ru_words = sum(w in _RUSSIAN_WORDS for w in words)
+    if uk_words != ru_words:
+        return "uk" if uk_words > ru_words else "ru"
     return language
