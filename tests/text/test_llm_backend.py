@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -166,6 +167,41 @@ def test_an_unreachable_endpoint_falls_back_and_stays_pending(
     with sqlite_db.session() as s:
         rows = s.scalars(select(Enrichment).where(Enrichment.model_version.like("llm-%"))).all()
     assert len(rows) == 5 and {r.sentiment for r in rows} == {"negative", "positive", "neutral"}
+
+
+def test_the_enrichment_job_reports_why_texts_fell_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cxm.core.settings import get_settings
+    from cxm.text.enrichment import last_run
+
+    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    for name, value in (("TEXT_BACKEND", "llm"), ("TEXT_LLM_URL", url), ("TEXT_LLM_MODEL", "m")):
+        monkeypatch.setenv(f"CXM_{name}", value)
+    get_settings.cache_clear()  # the job reads the settings of its process
+    try:
+        app = create_app(Settings(data_dir=tmp_path))
+        org = organization(app.state.db, "demo")
+        headers = {"Authorization": f"Bearer {api_key(app.state.db, org)}"}
+        ingest_feedback(app.state.db, org, [
+            {"kind": "complaint", "text": t, "occurred_at": "2026-10-01T10:00:00Z"} for t in TEXTS
+        ], data_dir=tmp_path)  # fmt: skip
+        before = last_run(app.state.db, org)
+        assert before is None
+        with TestClient(app) as client:  # the app's own worker runs the queued job
+            deadline = time.monotonic() + 60
+            status = client.get("/api/v1/text/status", headers=headers).json()
+            while status["last_enrichment"] is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+                status = client.get("/api/v1/text/status", headers=headers).json()
+    finally:
+        get_settings.cache_clear()
+    assert status["backend"] == "llm"
+    run = status["last_enrichment"]
+    assert run["status"] == "done" and run["enriched"] == len(TEXTS)
+    assert run["model"].startswith("llm-") and status["reads_with"] == "llm"
+    [cause] = run["fallbacks"]
+    assert "unreachable" in cause and url in cause and "read by the builtin model" in cause
 
 
 def test_an_llm_backend_without_an_endpoint_is_replaced_by_builtin(

@@ -39,6 +39,27 @@ async def analyse_texts(body: TextsIn, client: ApiClient, settings: SettingsDep)
     return {"model": model.version, "results": results}
 
 
+@router.get(
+    "/text/status",
+    description="The organization's text backend as configured (`backend`) and the model that "
+    "reads its texts now (`model`: the configured one, or the builtin model when it cannot "
+    "be used), and its latest enrichment run: when it finished, how many texts it read, with "
+    "which model, and `fallbacks`, the causes for which texts were read by the builtin model "
+    "instead (an unreachable endpoint, a missing local model, the daily budget spent ...).",
+)
+async def text_status(client: ApiClient, settings: SettingsDep, request: Request) -> dict[str, Any]:
+    from cxm.text.enrichment import last_run
+
+    model = text_backend(settings, client.organization_id)
+    db = request.app.state.db
+    return {
+        "backend": settings.text_backend,
+        "model": model.version,
+        "reads_with": model.name,
+        "last_enrichment": await run_in_threadpool(last_run, db, client.organization_id),
+    }
+
+
 def read_with_aspects(model: TextBackend, texts: list[str]) -> list[dict[str, Any]]:
     """``analyse`` plus aspects. Clauses are scored by the backend itself, except an LLM's:
     its fallback (the builtin model) scores them, so aspects cost no extra requests."""

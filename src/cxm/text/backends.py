@@ -11,6 +11,7 @@ weights (at most 64 characters) and is recorded on every stored reading; a readi
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from cxm.core.settings import Settings
 
 log = logging.getLogger("cxm.text")
+_FALLBACKS: list[str] = []  # causes of texts read by the builtin model, since last taken
+_FALLBACK_LOCK = threading.Lock()
+MAX_FALLBACKS = 20
 BACKENDS = ("builtin", "transformers", "llm")
 MAX_CHARS = 2_000  # what any backend reads of a text; the text itself is stored whole
 _MODELS: dict[Path, BuiltinModel] = {}
@@ -47,6 +51,23 @@ class BackendUnavailable(CxmError):
         super().__init__(detail, [], 503, "Text backend unavailable")
 
 
+def fell_back(cause: str) -> None:
+    """Record (and log) that texts were read by the builtin model instead, and why; the
+    enrichment job reports the causes it saw (see ``take_fallbacks``)."""
+    log.warning("%s", cause)
+    with _FALLBACK_LOCK:
+        if cause not in _FALLBACKS and len(_FALLBACKS) < MAX_FALLBACKS:
+            _FALLBACKS.append(cause)
+
+
+def take_fallbacks() -> list[str]:
+    """The causes recorded since the last call (each once), and forget them."""
+    with _FALLBACK_LOCK:
+        taken = list(_FALLBACKS)
+        _FALLBACKS.clear()
+    return taken
+
+
 def model_path(data_dir: Path | None, org_id: int) -> Path:
     """The organization's own trained builtin model if there is one, else the shipped one."""
     if data_dir is not None:
@@ -65,7 +86,7 @@ def load_model(path: Path) -> BuiltinModel:
         except (CxmError, OSError, ValueError, KeyError) as exc:
             if path == SHIPPED:
                 raise
-            log.warning("text model %s not used (%s); using the builtin model", path, exc)
+            fell_back(f"text model {path} not used ({exc}); using the builtin model")
             _MODELS[path] = load_model(SHIPPED)
     return _MODELS[path]
 
@@ -96,7 +117,7 @@ def text_backend(settings: Settings, org_id: int, kind: str | None = None) -> Te
         try:
             _BACKENDS[key] = _start(settings, kind, builtin)
         except BackendUnavailable as exc:
-            log.warning("text backend %s not used (%s); using the builtin model", kind, exc)
+            fell_back(f"text backend {kind} not used ({exc}); using the builtin model")
             return builtin  # not cached: the cause may be fixed while the process runs
     return _BACKENDS[key]
 

@@ -19,10 +19,17 @@ from sqlalchemy import Connection, and_, func, select
 from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
-from cxm.core.jobs import JobContext, enqueue, handler
+from cxm.core.jobs import Job, JobContext, enqueue, handler
 from cxm.feedback.models import Feedback
 from cxm.text.aspect_store import aspect_rows, read_pending_aspects, store_aspects
-from cxm.text.backends import TextBackend, forget_models, load_model, model_path, text_backend
+from cxm.text.backends import (
+    TextBackend,
+    forget_models,
+    load_model,
+    model_path,
+    take_fallbacks,
+    text_backend,
+)
 from cxm.text.language import detect
 from cxm.text.models import Enrichment
 
@@ -137,6 +144,7 @@ def queue_enrichment(conn: Connection, org_id: int, data_dir: Path | None) -> No
 def _enrich_job(ctx: JobContext) -> dict[str, Any]:
     from cxm.core.settings import get_settings
 
+    take_fallbacks()  # causes seen before this run belong to other work
     org_id = int(ctx.payload["org"])
     given = ctx.payload.get("data_dir")
     settings: Settings = get_settings()
@@ -151,4 +159,26 @@ def _enrich_job(ctx: JobContext) -> dict[str, Any]:
         "aspects": read_pending_aspects(ctx.db, org_id, model),
         "model": model.version,
         "themes": read_pending_themes(ctx.db, org_id),
+        # Why texts were read by the builtin model instead (an unreachable endpoint ...).
+        "fallbacks": take_fallbacks(),
     }
+
+
+def last_run(db: Database, org_id: int) -> dict[str, Any] | None:
+    """The organization's latest finished enrichment job: when, what it read, with which
+    model, and why texts were read by the builtin model instead (``fallbacks``)."""
+    jobs = table(Job)
+    query = (
+        select(jobs.c.finished_at, jobs.c.status, jobs.c.result, jobs.c.last_error)
+        .where(jobs.c.organization_id == org_id, jobs.c.kind == JOB,
+               jobs.c.finished_at.is_not(None))
+        .order_by(jobs.c.finished_at.desc(), jobs.c.id.desc())
+        .limit(1)
+    )  # fmt: skip
+    with db.engine.connect() as conn:
+        found = conn.execute(query).first()
+    if found is None:
+        return None
+    finished, status, result, error = found
+    return {"finished_at": finished.isoformat() if finished else None, "status": status,
+            "error": error, **(result or {})}  # fmt: skip

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from cxm.text.backends import BackendUnavailable, TextBackend
+from cxm.text.backends import BackendUnavailable, TextBackend, fell_back
 from cxm.text.builtin import Scores
 from cxm.text.labels import EMOTIONS, SENTIMENTS
 
@@ -231,7 +231,7 @@ class LlmBackend:
             try:
                 answers = self._ask([t for t, _ in part])
             except BackendUnavailable as exc:
-                log.warning("llm endpoint %s: %s; read by the builtin model", self.url, exc)
+                fell_back(f"llm endpoint {self.url}: {exc}; read by the builtin model")
                 break
             self.cache.put(
                 {keys[i]: a.model_dump_json() for (_, i), a in zip(part, answers, strict=True)
@@ -298,10 +298,10 @@ class LlmBackend:
                 continue
             by_id[reading.id] = reading
         if len(by_id) < len(texts):
-            log.warning(
-                "llm endpoint %s answered %d of %d items within the schema; the rest are read "
-                "by the builtin model", self.url, len(by_id), len(texts),
-            )  # fmt: skip
+            fell_back(
+                f"llm endpoint {self.url} answered {len(by_id)} of {len(texts)} items within "
+                "the schema; the rest are read by the builtin model"
+            )
         return [by_id.get(k) for k in range(len(texts))]
 
     def _charge(self, tokens: int, *, check: bool) -> None:
