@@ -94,8 +94,8 @@ def test_kpi_page_draws_the_emotion_curve(tmp_path: Path) -> None:
     with TestClient(app) as client:
         log_in(client, "reader@example.com")
         html = client.get("/kpis").text
-    assert 'data-testid="emotion-curve"' in html
-    curve = html[html.index('data-testid="emotion-curve"') :]
+    assert 'data-testid="emotion-overview"' in html
+    curve = html[html.index('data-testid="emotion-overview"') :]
     assert "-0.80" in curve and "+0.60" in curve
 
 

@@ -22,6 +22,7 @@ from cxm.analytics.measures import (
     scoped_answers,
     survey_codes,
 )
+from cxm.analytics.periods import period_bounds
 from cxm.core.errors import Fault, ValidationError
 
 HEATMAP_METRICS = ("nps", "csat")
@@ -214,7 +215,6 @@ class DashboardData:
     weekly: list[WeekPoint]
     heat: Heatmap
     gaps: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
-    curve: list[dict[str, Any]] = field(default_factory=list)
 
 
 def dashboard_data(
@@ -228,7 +228,7 @@ def dashboard_data(
     extras: bool = False,
 ) -> DashboardData:
     """Every figure of the dashboard after one sync; reused while no new data arrive.
-    ``extras`` adds the page's gaps and emotion curve (not in the PDF report)."""
+    ``extras`` adds the page's gaps (not in the PDF report)."""
     where = where or KpiFilter()
     key = ("dashboard", org_id, period, metric, by, where, heat_metric, extras, date.today())
     return analytics.cached(
@@ -241,7 +241,6 @@ def _compute(
     analytics: Analytics, org_id: int, period: str | None, metric: str, by: str,
     where: KpiFilter, heat_metric: str, extras: bool,
 ) -> DashboardData:  # fmt: skip
-    from cxm.analytics.emotion_curve import emotion_curve
     from cxm.analytics.gaps import gap_figures
     from cxm.analytics.measures import METRICS, kpi_figures
     from cxm.analytics.sales import SALES_METRICS, sales_figures
@@ -262,18 +261,38 @@ def _compute(
     weekly = weekly_trend(analytics, org_id, trend_metric, period, where)
     heat = heatmap(analytics, org_id, heat_metric, period, KpiFilter(store=where.store))
     gaps: list[tuple[str, list[dict[str, Any]]]] = []
-    curve: list[dict[str, Any]] = []
     if extras:
         gaps = [
             (g, [f.as_dict() for f in gap_figures(analytics, org_id, g, None, period, where)])
             for g in ("expectation", "sacrifice")
         ]
-        # The curve spans every comment, whatever the period: one result per data version.
-        curve = analytics.cached(
-            ("emotion_curve", org_id),
-            lambda: [p.as_dict() for p in emotion_curve(analytics, org_id, "stage")],
-        )
     resolved = period or next((f.period for _, f in cards if f is not None), None)
-    return DashboardData(
-        resolved, metric, by, cards, sales, table, monthly, weekly, heat, gaps, curve
+    return DashboardData(resolved, metric, by, cards, sales, table, monthly, weekly, heat, gaps)
+
+
+def emotion_overview(
+    analytics: Analytics,
+    org_id: int,
+    period: str | None,
+    by: str = "stage",
+    channel: str | None = None,
+) -> list[dict[str, Any]]:
+    """The emotion curve by stage or channel (``emotion_curve``'s points as dicts) of the
+    comments written in ``period`` (every comment when None), of the customers with a journey
+    in it that has an event in ``channel`` (everyone when None): the API's
+    ``/kpis/emotions/curve`` with ``since`` and ``until`` the period's first and last days."""
+    from cxm.analytics.emotion_curve import emotion_curve
+    from cxm.analytics.journeys import JourneyQuery
+
+    since = until = None
+    if period:
+        start, end = period_bounds(period)
+        since, until = start.date(), (end - timedelta(days=1)).date()
+    journeys = JourneyQuery(channel=channel)
+    return analytics.cached(
+        ("emotion_overview", org_id, period, by, channel),
+        lambda: [
+            p.as_dict()
+            for p in emotion_curve(analytics, org_id, by, since, until, journeys=journeys)
+        ],
     )

@@ -1,4 +1,5 @@
-"""The KPIs page: NPS, CSAT, CES and eNPS with intervals, a breakdown table and filters."""
+"""The KPIs page: NPS, CSAT, CES and eNPS with intervals, a breakdown table and filters,
+and the emotions of the period's comments by journey stage or channel."""
 
 from __future__ import annotations
 
@@ -9,9 +10,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from cxm.analytics.dashboard import HEATMAP_METRICS, DashboardData, dashboard_data
+from cxm.analytics.dashboard import (
+    HEATMAP_METRICS,
+    DashboardData,
+    dashboard_data,
+    emotion_overview,
+)
 from cxm.analytics.measures import BREAKDOWNS, METRICS, SCALES, KpiFilter
 from cxm.ingest.models import CHANNELS
+from cxm.text.labels import EMOTIONS
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
 from cxm.web.progress import computing, within
@@ -25,6 +32,7 @@ SALES_TITLES = {
     "churn": "Churn",
 }
 PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$")
+EMOTION_GROUPS = ("stage", "channel")
 
 
 def drill(metric: str, period: str | None, **filters: str | None) -> str:
@@ -65,6 +73,18 @@ def trend_charts(data: DashboardData) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def emotion_chart(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """The emotion overview as charts.js reads it: per stage or channel, the share of its
+    comments showing each emotion, in percent."""
+    return {
+        "labels": [p["key"] for p in points],
+        "series": [
+            {"name": e, "values": [round(100 * p["emotions"][e], 1) for p in points]}
+            for e in EMOTIONS
+        ],
+    }
+
+
 def _scale(metric: str) -> tuple[float, float]:
     """The axis of the interval bars: the metric's whole range."""
     return {"nps": (-100.0, 100.0), "enps": (-100.0, 100.0), "csat": (0.0, 100.0)}.get(
@@ -81,6 +101,7 @@ async def kpis_page(
     period: str = "",
     channel: str = "",
     heat: str = "nps",
+    emotions: str = "stage",
 ) -> Response:
     lang = request_language(request, user.language)
     metric = metric if metric in METRICS else "nps"
@@ -89,16 +110,24 @@ async def kpis_page(
     where = KpiFilter(channel=channel if channel in CHANNELS or channel == "employee" else None)
     analytics = request.app.state.analytics
     heat_metric = heat if heat in HEATMAP_METRICS else "nps"
+    emotions_by = emotions if emotions in EMOTION_GROUPS else "stage"
     org_id = user.organization_id
-    data = await within(
-        request,
-        ("kpis-page", org_id, period_value, metric, by_value, where, heat_metric),
-        lambda: dashboard_data(
+
+    def figures() -> tuple[DashboardData, list[dict[str, Any]]]:
+        data = dashboard_data(
             analytics, org_id, period_value, metric, by_value, where, heat_metric, True
-        ),
+        )
+        return data, emotion_overview(analytics, org_id, data.period, emotions_by, where.channel)
+
+    found = await within(
+        request,
+        ("kpis-page", org_id, period_value, metric, by_value, where, heat_metric, emotions_by),
+        figures,
     )
-    if data is None:
+    if found is None:
         return computing(request, user, "kpis", "Experience KPIs")
+    data, overview = found
+    charts = trend_charts(data) | {"emotions": emotion_chart(overview)}
     low, high = _scale(metric)
     ctx = page_context(
         request,
@@ -110,7 +139,7 @@ async def kpis_page(
         rows=[(f, f.as_dict(), _row_link(f, by_value, where)) for f in data.table],
         heat=data.heat,
         heat_metric=heat_metric,
-        charts=trend_charts(data),
+        charts=charts,
         drill=drill,
         report_query=urlencode(
             {
@@ -128,7 +157,11 @@ async def kpis_page(
         breakdowns=BREAKDOWNS,
         channels=(*CHANNELS, "employee"),
         gaps=data.gaps,
-        curve=data.curve,
+        overview=overview,
+        emotions_by=emotions_by,
+        emotion_period=data.period,
+        emotion_groups=EMOTION_GROUPS,
+        emotion_names=EMOTIONS,
         axis_low=low,
         axis_high=high,
     )

@@ -12,10 +12,11 @@
     var spec = data[canvas.dataset.chart];
     if (!spec || !spec.labels.length) { return; }
     var kind = canvas.dataset.kind;
+    var stacked = kind === "bar" && canvas.dataset.stacked !== "false";
     new Chart(canvas, {
       type: kind,
       data: {
-        labels: spec.labels,
+        labels: spec.labels.map(function (l) { return labels[l] || l; }),
         datasets: spec.series.map(function (s, i) {
           return {
             label: labels[s.name] || s.name,
@@ -33,7 +34,7 @@
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: "index", intersect: false },
-        scales: kind === "bar" ? { x: { stacked: true }, y: { stacked: true } } : {},
+        scales: stacked ? { x: { stacked: true }, y: { stacked: true } } : {},
         plugins: { legend: { position: "bottom" } },
       },
     });
