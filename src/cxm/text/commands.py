@@ -11,7 +11,7 @@ import click
 from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.core.errors import ValidationError
 
-TASKS = click.Choice(["sentiment", "emotion"])
+TASKS = click.Choice(["sentiment", "emotion", "theme"])
 BACKEND = click.option(
     "--backend",
     type=click.Choice(["builtin", "transformers", "llm"]),
@@ -88,16 +88,18 @@ def analyse_command(
 @text_group.command("enrich")
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--limit", type=int, default=None, help="At most this many items.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (and no progress bar).")
 @BACKEND
 @click.pass_context
 def enrich_command(
-    ctx: click.Context, org_slug: str, limit: int | None, backend: str | None
+    ctx: click.Context, org_slug: str, limit: int | None, as_json: bool, backend: str | None
 ) -> None:
     """Enrich the feedback the current model has not read yet (safe to run again).
 
     \b
     Example:
       cxm text enrich --limit 10000
+      cxm text enrich --json
 
     Aspects (what a comment says about delivery, the courier, the price...) are read and
     stored with the rest; items enriched before aspects were stored get theirs too.
@@ -107,10 +109,11 @@ def enrich_command(
     from cxm.text.aspect_store import aspect_backlog, read_pending_aspects
     from cxm.text.enrichment import backlog, enrich_pending
     from cxm.text.theme_commands import read_themes_with_progress
+    from cxm.text.theme_store import load_taxonomy
 
     db, org_id, model = _model(ctx, org_slug, backend)
     total = backlog(db, org_id, model) if limit is None else min(limit, backlog(db, org_id, model))
-    with Progress(transient=False) as bar:
+    with Progress(transient=False, disable=as_json) as bar:
         task = bar.add_task(f"Enriching with {model.version}", total=total)
         done = enrich_pending(db, org_id, model, limit, lambda n: bar.update(task, completed=n))
         older = aspect_backlog(db, org_id, model)
@@ -118,6 +121,11 @@ def enrich_command(
             step = bar.add_task("Reading aspects", total=older)
             read_pending_aspects(db, org_id, model, None, lambda n: bar.update(step, completed=n))
         themed = read_themes_with_progress(bar, db, org_id, limit)
+    if as_json:
+        click.echo(json.dumps({"enriched": done, "aspects_of_older": older,
+                               "themes_read": themed, "model": model.version,
+                               "taxonomy": load_taxonomy(db, org_id).version}))  # fmt: skip
+        return
     click.echo(f"Enriched {done:,} item(s) with {model.version}; read themes of {themed:,}.")
 
 
@@ -140,7 +148,9 @@ def _refusal(exc: ValidationError) -> str:
 
 
 @text_group.command("evaluate")
-@click.option("--task", type=click.Choice(["sentiment", "emotion", "aspects"]), required=True)
+@click.option(
+    "--task", type=click.Choice(["sentiment", "emotion", "aspects", "theme"]), required=True
+)
 @click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -153,7 +163,9 @@ def evaluate_command(
 
     FILE is a CSV with `text` and `sentiment` (negative, neutral, positive) or `emotions`
     (space-separated anger, disgust, fear, joy, sadness, surprise, or none), or for
-    aspects `aspects` ("delivery:negative courier:positive"; optional `language`, `split`).
+    aspects `aspects` ("delivery:negative courier:positive"; optional `language`, `split`),
+    or for theme `themes` (space-separated keys of the organization's taxonomy, e.g.
+    "delivery/late packaging", or none; a sub-theme counts for its theme too).
     Sentiment is also reported per `language` and `split` when the file has those columns.
     A sentiment file labelling no text neutral is read two ways: each text as the likelier
     of negative and positive (the three-way figures are shown too). The published
@@ -164,9 +176,15 @@ def evaluate_command(
       cxm text evaluate --task sentiment reviews.csv --json
       cxm text evaluate --task aspects tests/data/aspects.csv
       cxm text evaluate --task emotion goemotions/ekman/dev.tsv
+      cxm text evaluate --task theme our-themes.csv
     """
     from cxm.text.evaluation import evaluate
 
+    if task == "theme":
+        from cxm.text.theme_learning_commands import evaluate_theme_file
+
+        evaluate_theme_file(ctx, file, org_slug, as_json)
+        return
     if task == "aspects":
         _evaluate_aspects(ctx, file, org_slug, as_json, backend)
         return
@@ -243,8 +261,8 @@ def _evaluate_aspects(
 @click.option(
     "--labels", "file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
     default=None,
-    help="A labelled CSV (text, and sentiment, stars 1-5 or emotions), or a GoEmotions or "
-    "CEDR file.",
+    help="A labelled CSV (text, and sentiment, stars 1-5, emotions or themes), or a "
+    "GoEmotions or CEDR file.",
 )  # fmt: skip
 @click.option(
     "--from-ratings",
@@ -253,55 +271,81 @@ def _evaluate_aspects(
     "on the same response (CSAT 1-2 negative, 3 neutral, 4-5 positive; NPS 0-6, 7-8, 9-10).",
 )
 @click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (and no progress bar).")
 @click.pass_context
 def train_command(
-    ctx: click.Context, task: str, file: Path | None, from_ratings: bool, org_slug: str
-) -> None:
+    ctx: click.Context, task: str, file: Path | None, from_ratings: bool, org_slug: str,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Learn one task from your own labelled texts; the model is used from then on.
 
-    The other task keeps the current model's weights. The model is written to
-    DATA_DIR/text/org-N.npz; new feedback is read with it (run `cxm text enrich` for the
-    backlog).
+    Sentiment and emotion: the other task keeps the current model's weights. The model is
+    written to DATA_DIR/text/org-N.npz. Theme: words strongly tied to a labelled theme that
+    the taxonomy lacks are added as its keywords, when they raise the cross-validated F1,
+    as a new taxonomy version (FILE as for `cxm text evaluate --task theme`). Re-reading of
+    the stored texts is then queued for the background worker.
 
     \b
     Example:
       cxm text train --task sentiment --labels our-reviews.csv
       cxm text train --task sentiment --from-ratings
+      cxm text train --task theme --labels our-themes.csv --json
     """
     from cxm.text.builtin import adapt, retrain
     from cxm.text.enrichment import forget_models
     from cxm.text.labels import Labelled, check_counts
+    from cxm.text.theme_learning_commands import queue_rereading, queued_message
     from cxm.text.weak_labels import rated_texts
 
     if file is None and not from_ratings:
         raise click.UsageError("give --labels FILE, --from-ratings, or both")
     if from_ratings and task != "sentiment":
         raise click.UsageError("--from-ratings gives sentiment labels only (--task sentiment)")
+    if task == "theme":
+        from cxm.text.theme_learning_commands import train_theme_file
+
+        if file is None:
+            raise click.UsageError("--task theme learns from --labels FILE")
+        train_theme_file(ctx, file, org_slug, as_json)
+        return
     data = _labelled(file, task) if file else Labelled()
     db, org_id, base = _model(ctx, org_slug)
     weak = rated_texts(db, org_id) if from_ratings else Labelled()
-    if from_ratings:
+    if from_ratings and not as_json:
         click.echo(f"{len(weak):,} rated survey comments as weak labels.")
         data.extend(weak)
         try:
             check_counts(data, task, "the labelled texts")
         except ValidationError as exc:
             raise click.ClickException(_refusal(exc)) from exc
+    found = None
     if task == "sentiment":
         from rich.progress import Progress
 
-        with Progress(transient=False) as bar:
+        with Progress(transient=False, disable=as_json) as bar:
             fits = bar.add_task(f"Learning from {len(data):,} texts (cross-validated fits)")
             model, found = adapt(
                 base, data, lambda done, total: bar.update(fits, completed=done, total=total)
             )
-        click.echo(f"Sentiment: {found.summary()}.")
     else:
         model = retrain(base, data, task)
     target = command_settings(ctx).data_dir / "text" / f"org-{org_id}.npz"
     model.save(target)
     forget_models()
+    queued = queue_rereading(ctx, db, org_id)
+    if as_json:
+        click.echo(json.dumps({
+            "task": task, "texts": len(data), "weak_labels": len(weak), "model": model.version,
+            "path": str(target), "queued": queued,
+            "cross_validated": None if found is None else {
+                "macro_f1": found.scores, "strength": found.strength,
+                "kept_shipped": found.strength is None},
+        }))  # fmt: skip
+        return
+    if found is not None:
+        click.echo(f"Sentiment: {found.summary()}.")
     click.echo(f"Trained {task} on {len(data):,} texts: {model.version} -> {target}")
+    click.echo(queued_message(queued))
 
 
 def _theme_commands() -> None:

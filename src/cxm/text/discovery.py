@@ -41,6 +41,7 @@ _STOP_WORDS = """але або вже все всі так так цей цьо�
     the and for with this that was were have has had not but you your are our they them
     from about very just all any there their been will would can could again what when"""
 _STOP = frozenset(_STOP_WORDS.split())
+STOP_WORDS = _STOP  # also left out of the keywords learnt from labels
 
 
 @dataclass(frozen=True)

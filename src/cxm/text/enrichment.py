@@ -134,10 +134,11 @@ def enrich_pending(
     return done
 
 
-def queue_enrichment(conn: Connection, org_id: int, data_dir: Path | None) -> None:
-    """Ask for new feedback to be enriched (once per organization while a job is open)."""
+def queue_enrichment(conn: Connection, org_id: int, data_dir: Path | None) -> int:
+    """Ask for new feedback to be enriched (once per organization while a job is open);
+    the job's id."""
     payload = {"org": org_id, "data_dir": str(data_dir) if data_dir else None}
-    enqueue(conn, JOB, payload, organization_id=org_id, key="pending")
+    return enqueue(conn, JOB, payload, organization_id=org_id, key="pending")
 
 
 @handler(JOB)

@@ -48,6 +48,11 @@ def _phrase_lemmas(phrase: str, language: str) -> set[tuple[str, ...]]:
     return {tuple(t.lemma for t in tokens(phrase, r)) for r in readers} - {()}
 
 
+def phrase_lemmas(phrase: str, language: str) -> set[tuple[str, ...]]:
+    """The lemma sequences a taxonomy phrase in ``language`` is matched as."""
+    return _phrase_lemmas(phrase, language)
+
+
 _MATCHERS: dict[str, Matcher] = {}
 
 
