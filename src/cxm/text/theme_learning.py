@@ -28,7 +28,7 @@ from typing import Any
 
 from cxm.text.discovery import STOP_WORDS
 from cxm.text.lemmas import analyser_language, tokens
-from cxm.text.taxonomy import Taxonomy, parse_taxonomy
+from cxm.text.taxonomy import MAX_PHRASES, Taxonomy, parse_taxonomy
 from cxm.text.theme_labels import ThemeLabels, read_all, theme_report
 from cxm.text.themes import phrase_lemmas
 
@@ -199,7 +199,7 @@ def with_keywords(taxonomy: Taxonomy, keywords: Sequence[Keyword]) -> Taxonomy:
             sub = {"key": sub_key, "names": dict(LEARNT_NAMES), "keywords": {}, "examples": {}}
             theme["subthemes"].append(sub)
         words = sub["keywords"].setdefault(k.language, [])
-        if k.word not in words:
+        if k.word not in words and len(words) < MAX_PHRASES:
             words.append(k.word)
     return parse_taxonomy(definition)
 
