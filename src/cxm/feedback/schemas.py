@@ -10,7 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from cxm.ingest.schemas import Channel, CustomerRef
 
 Kind = Literal[
-    "complaint", "contact_centre_note", "chat", "social_post", "employee_comment", "comment",
+    "complaint",
+    "contact_centre_note",
+    "chat",
+    "social_post",
+    "employee_comment",
+    "comment",
     "survey_comment",
 ]
 MAX_TEXT = 10_000_000  # characters, stored whole; analysis reads a truncated copy
