@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 
@@ -81,3 +83,36 @@ def test_copying_again_stores_each_comment_once(db: Database) -> None:
     with db.session() as s:
         kinds = s.scalars(select(Feedback.kind)).all()
     assert kinds == ["survey_comment", "survey_comment"]
+
+
+def test_cxm_text_enrich_catches_up_and_status_reports(sqlite_db: Database, tmp_path: Any) -> None:
+    from click.testing import CliRunner
+
+    from cxm.cli import main
+
+    org = organization(sqlite_db, "demo")
+    import_survey(sqlite_db, org, TWO_PAGES, code="nps")
+    survey, version, _ = live_version(sqlite_db, org, "nps")
+    with sqlite_db.writer() as conn:  # completed before comments were copied on completion
+        rid = conn.execute(
+            insert(table(Response)).values(
+                organization_id=org, survey_id=survey.id, version_id=version.id, status="complete",
+                started_at=datetime.now(UTC), completed_at=datetime.now(UTC), sync_mark=0,
+            ).returning(table(Response).c.id)
+        ).scalar_one()  # fmt: skip
+        conn.execute(insert(table(Answer)), [
+            {"organization_id": org, "response_id": rid, "question": "why", "kind": "text",
+             "value": None, "text": WHY, "sync_mark": 0},
+        ])  # fmt: skip
+    base = ["--data-dir", str(tmp_path), "--database-url", sqlite_db.url, "text"]
+    runner = CliRunner()
+    waiting = json.loads(runner.invoke(main, [*base, "status", "--json"]).output)
+    assert waiting["reads_with"] == "builtin" and waiting["backlog"] == 0
+    done = runner.invoke(main, [*base, "enrich", "--json"])
+    assert done.exit_code == 0, done.output
+    said = json.loads(done.output)
+    assert said["survey_comments_copied"] == 1 and said["enriched"] == 1
+    again = json.loads(runner.invoke(main, [*base, "enrich", "--json"]).output)
+    assert again["survey_comments_copied"] == 0 and again["enriched"] == 0
+    shown = runner.invoke(main, [*base, "status"])
+    assert "texts are read by builtin" in shown.output and "Not read by it yet: 0" in shown.output

@@ -106,12 +106,15 @@ def enrich_command(
     """
     from rich.progress import Progress
 
+    from cxm.surveys.comments import copy_all_comments
     from cxm.text.aspect_store import aspect_backlog, read_pending_aspects
     from cxm.text.enrichment import backlog, enrich_pending
     from cxm.text.theme_commands import read_themes_with_progress
     from cxm.text.theme_store import load_taxonomy
 
     db, org_id, model = _model(ctx, org_slug, backend)
+    # Survey comments completed before they were copied on completion, or imported.
+    copied = copy_all_comments(db, org_id, command_settings(ctx).data_dir)
     total = backlog(db, org_id, model) if limit is None else min(limit, backlog(db, org_id, model))
     with Progress(transient=False, disable=as_json) as bar:
         task = bar.add_task(f"Enriching with {model.version}", total=total)
@@ -122,10 +125,13 @@ def enrich_command(
             read_pending_aspects(db, org_id, model, None, lambda n: bar.update(step, completed=n))
         themed = read_themes_with_progress(bar, db, org_id, limit)
     if as_json:
-        click.echo(json.dumps({"enriched": done, "aspects_of_older": older,
+        click.echo(json.dumps({"enriched": done, "survey_comments_copied": copied,
+                               "aspects_of_older": older,
                                "themes_read": themed, "model": model.version,
                                "taxonomy": load_taxonomy(db, org_id).version}))  # fmt: skip
         return
+    if copied:
+        click.echo(f"Copied {copied:,} survey comment(s) into feedback.")
     click.echo(f"Enriched {done:,} item(s) with {model.version}; read themes of {themed:,}.")
 
 
@@ -349,9 +355,10 @@ def train_command(
 
 
 def _theme_commands() -> None:
+    from cxm.text.status_commands import status_command
     from cxm.text.theme_commands import THEME_COMMANDS
 
-    for command in THEME_COMMANDS:
+    for command in (*THEME_COMMANDS, status_command):
         text_group.add_command(command)
 
 

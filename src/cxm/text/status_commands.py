@@ -1,0 +1,56 @@
+"""`cxm text status`: the text backend in use and the latest enrichment run, with the causes
+for which texts were read by the builtin model instead (as `GET /api/v1/text/status`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from cxm.core.commands import command_settings, open_store, organization_id
+
+
+@click.command("status")
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def status_command(ctx: click.Context, org_slug: str, as_json: bool) -> None:
+    """Which backend reads texts, and how the latest enrichment run went.
+
+    \b
+    Example:
+      cxm text status --json
+    """
+    from cxm.text.backends import take_fallbacks, text_backend
+    from cxm.text.enrichment import backlog, last_run
+
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    org_id = organization_id(db, org_slug)
+    take_fallbacks()
+    model = text_backend(settings, org_id)
+    not_used = take_fallbacks()  # why the configured backend cannot be used, if so
+    run = last_run(db, org_id)
+    status: dict[str, Any] = {
+        "backend": settings.text_backend,
+        "model": model.version,
+        "reads_with": model.name,
+        "not_used": not_used,
+        "backlog": backlog(db, org_id, model),
+        "last_enrichment": run,
+    }
+    if as_json:
+        click.echo(json.dumps(status))
+        return
+    click.echo(f"Backend {status['backend']}: texts are read by {model.name} ({model.version}).")
+    for cause in not_used:
+        click.echo(f"  {cause}")
+    click.echo(f"Not read by it yet: {status['backlog']:,} item(s).")
+    if run is None:
+        click.echo("No enrichment run has finished yet.")
+        return
+    click.echo(f"Latest run: {run['status']} at {run['finished_at']}, {run.get('enriched', 0):,} "
+               f"item(s) read with {run.get('model', '?')}.")  # fmt: skip
+    for cause in run.get("fallbacks") or []:
+        click.echo(f"  read by the builtin model instead: {cause}")
