@@ -167,6 +167,18 @@ def stage_comments(
     return _with_stage(con, org_id, comments, lookback_days)
 
 
+def comment_stages(con: Any, org_id: int, lookback_days: int = LOOKBACK_DAYS) -> Any:
+    """Every comment's ``stage`` by the curve's rule, enriched or not (an Ibis table of
+    ``id`` and ``stage``; "unknown" where no rule gives one)."""
+    fb = con.table("feedback").filter(_.organization_id == org_id)
+    customers = con.table("customer").select(cid=_.id, person=_.merged_into.fill_null(_.id))
+    touchpoints = con.table("touchpoint").select(tp=_.id, own_stage=_.stage)
+    t = fb.left_join(touchpoints, fb.touchpoint_id == touchpoints.tp)
+    t = t.left_join(customers, t.customer_id == customers.cid)
+    comments = t.select("id", "occurred_at", "own_stage", "person")
+    return _with_stage(con, org_id, comments, lookback_days).select("id", "stage")
+
+
 def _nps_by(
     con: Any, org_id: int, by: str, since: Any, until: Any, persons: Any = None
 ) -> dict[str, stats.Estimate]:

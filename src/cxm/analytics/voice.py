@@ -1,4 +1,12 @@
-"""What customers say: feedback listed and counted, with filters, from the analytics store."""
+"""What customers say: feedback listed and counted, with filters, from the analytics store.
+
+Besides what the text analytics read (theme, sentiment, emotion), a comment is filtered by its
+own columns: its channel, its store (the location it names, by code) and its period (a month,
+quarter or year of its organization-time date); by its journey stage as the emotion curve
+places it (its touchpoint's stage, else that of the writer's last event in the two weeks
+before, else "unknown"); and by the NPS group of its writer's latest NPS answer (as the
+journeys' outcome filter reads it).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,9 @@ import ibis
 from ibis import _
 
 from cxm.analytics.backend import Analytics
+from cxm.analytics.emotion_curve import comment_stages
+from cxm.analytics.journeys import JourneyQuery, people
+from cxm.analytics.periods import period_bounds
 
 PAGE_SIZE = 50
 
@@ -25,6 +36,11 @@ class VoiceFilter:
     page: int = 1
     theme: str | None = None  # a taxonomy key, "delivery" or "delivery/late" (newest reading)
     ids: tuple[int, ...] | None = None  # only these items (the hits of a lemma search)
+    channel: str | None = None  # the feedback's own channel
+    stage: str | None = None  # a journey stage or "unknown" (the emotion curve's rule)
+    store: str | None = None  # a location code
+    period: str | None = None  # 2026-10, 2026-Q3 or 2026 (organization time)
+    nps_group: str | None = None  # promoter, passive, detractor: the writer's latest NPS answer
 
 
 @dataclass(frozen=True)
@@ -60,7 +76,9 @@ class Voice:
 
 def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
     fb = con.table("feedback").filter(_.organization_id == org_id)
-    customers = con.table("customer").select(cust_id=_.id, cust_language=_.language)
+    customers = con.table("customer").select(
+        cust_id=_.id, cust_language=_.language, cust_person=_.merged_into.fill_null(_.id)
+    )
     t = fb.left_join(customers, fb.customer_id == customers.cust_id)
     t = t.mutate(lang=t.language.fill_null(t.cust_language))
     enriched = con.table("text_enrichment").filter(_.organization_id == org_id)
@@ -93,6 +111,26 @@ def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
         t = t.filter(t.sentiment == f.sentiment)
     if f.emotion:
         t = t.filter((" " + t.labels + " ").contains(f" {f.emotion} "))
+    return _where_and_when(con, org_id, f, t)
+
+
+def _where_and_when(con: Any, org_id: int, f: VoiceFilter, t: Any) -> Any:
+    """``t`` narrowed by channel, store, period, journey stage and the writer's NPS group."""
+    if f.channel:
+        t = t.filter(t.channel == f.channel)
+    if f.store:
+        at = con.table("location").filter((_.organization_id == org_id) & (_.code == f.store))
+        at = at.select(store_id=_.id)
+        t = t.semi_join(at, t.location_id == at.store_id)
+    if f.period:
+        start, end = period_bounds(f.period)
+        t = t.filter((t.occurred_at_local >= start) & (t.occurred_at_local < end))
+    if f.stage:
+        staged = comment_stages(con, org_id).filter(_.stage == f.stage).select(staged=_.id)
+        t = t.semi_join(staged, t.id == staged.staged)
+    if f.nps_group:
+        writers = people(con, org_id, JourneyQuery(outcome=f.nps_group))
+        t = t.semi_join(writers, t.cust_person == writers.who)
     return t
 
 

@@ -8,7 +8,10 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.explorer import NPS_GROUPS
+from cxm.analytics.periods import PERIOD
 from cxm.analytics.voice import VoiceFilter, load_voice
+from cxm.ingest.models import CHANNELS, STAGES
 from cxm.text.aspect_store import aspects_for, clause_reader
 from cxm.text.aspects import as_dicts, aspects
 from cxm.text.backends import TextBackend, text_backend
@@ -16,6 +19,9 @@ from cxm.text.enrichment import analyse
 from cxm.web.deps import ApiClient, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["text"])
+CHANNEL = f"^({'|'.join(CHANNELS)})$"
+STAGE = f"^({'|'.join((*STAGES, 'unknown'))})$"
+NPS_GROUP = f"^({'|'.join(NPS_GROUPS)})$"
 
 
 class TextsIn(BaseModel):
@@ -72,8 +78,12 @@ def read_with_aspects(model: TextBackend, texts: list[str]) -> list[dict[str, An
 @router.get(
     "/voice",
     description="Feedback with what the text analytics read in it (newest first, 50 a page), "
-    "with counts by kind, category, sentiment and emotion, filtered like the Voice page; "
-    "`q` searches word forms over stored lemmas (Ukrainian, Russian, English). Each item's "
+    "with counts by kind, category, sentiment and emotion, filtered like the Voice page "
+    "(every filter combines with AND); `q` searches word forms over stored lemmas "
+    "(Ukrainian, Russian, English) and combines with the filters. `stage` is the emotion "
+    "curve's: the touchpoint's stage, else that of the writer's last event in the 14 days "
+    "before, else `unknown`. `nps_group` is the group of the writer's latest NPS answer. "
+    "A value outside its list is refused with 422 naming the parameter. Each item's "
     "`aspects` are what it says about each thing it names (sentiment, score and the "
     "character offsets of the clause), read with its newest enrichment.",
 )
@@ -91,14 +101,36 @@ async def voice(
     theme: str | None = Query(
         default=None, max_length=81, description="A taxonomy key: delivery or delivery/late."
     ),
+    channel: str | None = Query(
+        default=None, pattern=CHANNEL, description=f"The feedback's channel: {', '.join(CHANNELS)}."
+    ),
+    stage: str | None = Query(
+        default=None,
+        pattern=STAGE,
+        description=f"Journey stage: {', '.join(STAGES)} or unknown.",
+    ),
+    store: str | None = Query(
+        default=None, max_length=64, description="A location code (the store the feedback names)."
+    ),
+    period: str | None = Query(
+        default=None,
+        pattern=PERIOD.pattern,
+        description="YYYY-MM, YYYY-Qn or YYYY: when it was written (organization time).",
+    ),
+    nps_group: str | None = Query(
+        default=None,
+        pattern=NPS_GROUP,
+        description="promoter, passive or detractor: the writer's latest NPS answer.",
+    ),
 ) -> dict[str, Any]:
     from cxm.text.search import search_ids
 
     db = request.app.state.db
     hits = await run_in_threadpool(search_ids, db, client.organization_id, q) if q else None
     f = VoiceFilter(
-        kind, category, language, None, sentiment, emotion, page, theme,
-        tuple(hits) if hits is not None else None,
+        kind=kind, category=category, language=language, sentiment=sentiment, emotion=emotion,
+        page=page, theme=theme, ids=tuple(hits) if hits is not None else None,
+        channel=channel, stage=stage, store=store, period=period, nps_group=nps_group,
     )  # fmt: skip
     found = await run_in_threadpool(
         load_voice, request.app.state.analytics, client.organization_id, f

@@ -10,8 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from cxm.analytics.explorer import NPS_GROUPS
 from cxm.analytics.kpis import nps_figures
 from cxm.analytics.overview import Overview, load_overview
+from cxm.analytics.periods import PERIOD
 from cxm.analytics.voice import VoiceFilter, load_voice
 from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.ingest.models import CHANNELS, STAGES
@@ -23,6 +25,7 @@ from cxm.text.theme_store import evidence_for, load_taxonomy
 from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect, page_context
 from cxm.web.auth import router as auth_router
 from cxm.web.i18n import HERE, render, request_language
+from cxm.web.journey_pages import _stores
 from cxm.web.navigation import NAVIGATION
 from cxm.web.progress import computing, within
 
@@ -96,10 +99,17 @@ async def voice(
     emotion: str = "",
     theme: str = "",
     page: int = 1,
+    channel: str = "",
+    stage: str = "",
+    store: str = "",
+    period: str = "",
+    nps_group: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     db, org_id = request.app.state.db, user.organization_id
+    analytics = request.app.state.analytics
     taxonomy = await run_in_threadpool(load_taxonomy, db, org_id)
+    stores = await run_in_threadpool(_stores, analytics, org_id)
     hits = await run_in_threadpool(search_ids, db, org_id, q[:200]) if q.strip() else None
     f = VoiceFilter(
         kind=kind if kind in FEEDBACK_KINDS else None,
@@ -110,8 +120,12 @@ async def voice(
         page=max(1, min(page, 10_000)),
         theme=theme if theme in taxonomy.theme_keys() else None,
         ids=tuple(hits) if hits is not None else None,
+        channel=channel if channel in CHANNELS else None,
+        stage=stage if stage in (*STAGES, "unknown") else None,
+        store=store if store in stores else None,
+        period=period.strip() if PERIOD.match(period.strip()) else None,
+        nps_group=nps_group if nps_group in NPS_GROUPS else None,
     )
-    analytics = request.app.state.analytics
     data = await within(
         request, ("voice-page", org_id, f), lambda: load_voice(analytics, org_id, f)
     )
@@ -140,6 +154,11 @@ async def voice(
                 ("sentiment", sentiment),
                 ("emotion", emotion),
                 ("theme", theme),
+                ("channel", f.channel),
+                ("stage", f.stage),
+                ("store", f.store),
+                ("period", f.period),
+                ("nps_group", f.nps_group),
             )
             if v
         }
@@ -154,6 +173,10 @@ async def voice(
         kinds=FEEDBACK_KINDS,
         categories=categories,
         emotions=(*EMOTIONS, "none"),
+        channels=CHANNELS,
+        stages=(*STAGES, "unknown"),
+        stores=stores,
+        groups=NPS_GROUPS,
         query=query,
         q=q,
         taxonomy=taxonomy,

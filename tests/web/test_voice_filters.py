@@ -1,0 +1,90 @@
+"""The Voice filters on the API (bad values refused, naming the parameter) and on the page
+(the controls keep their values, paging keeps the filters), and in Chromium."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.analytics.test_voice_filters import APP, CART, PARCEL, SHOP, voice_world
+from tests.web.conftest import Site, browser_log_in, log_in
+
+
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        ("channel", "fax"),
+        ("stage", "checkout"),
+        ("period", "2026-13"),
+        ("period", "March"),
+        ("nps_group", "happy"),
+        ("store", "x" * 65),
+    ],
+)
+def test_bad_filter_values_are_refused_naming_them(
+    site: Site, client: TestClient, param: str, value: str
+) -> None:
+    headers = {"Authorization": f"Bearer {site.key}"}
+    r = client.get("/api/v1/voice", params={param: value}, headers=headers)
+    assert r.status_code == 422
+    assert param in r.text
+
+
+def test_api_filters_by_channel_store_period_stage_and_nps_group(
+    site: Site, client: TestClient
+) -> None:
+    voice_world(site.app.state.db, site.org_id)
+    headers = {"Authorization": f"Bearer {site.key}"}
+
+    def texts(**params: str) -> list[str]:
+        r = client.get("/api/v1/voice", params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        return [i["text"] for i in r.json()["items"]]
+
+    assert texts(channel="delivery") == [PARCEL]
+    assert texts(store="K1") == [SHOP, CART]
+    assert texts(period="2026-03") == [SHOP, PARCEL]
+    assert texts(stage="unknown") == [APP, SHOP]
+    assert texts(nps_group="promoter") == [PARCEL, CART]
+    assert texts(q="late", store="K1") == [SHOP]
+    spec = client.get("/api/v1/openapi.json").json()
+    names = {p["name"] for p in spec["paths"]["/api/v1/voice"]["get"]["parameters"]}
+    assert {"channel", "stage", "store", "period", "nps_group"} <= names
+
+
+def test_page_filters_keep_their_values_across_pages(
+    site: Site, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    voice_world(site.app.state.db, site.org_id)
+    monkeypatch.setattr("cxm.analytics.voice.PAGE_SIZE", 1)
+    log_in(client, site.email)
+    first = client.get("/voice?store=K1&period=2026-Q1&nps_group=&stage=").text
+    assert SHOP in first and CART not in first
+    assert '<option value="K1" selected>' in first
+    assert 'name="period" value="2026-Q1"' in first
+    assert "?store=K1&amp;period=2026-Q1&page=2" in first
+    second = client.get("/voice?store=K1&period=2026-Q1&page=2").text
+    assert CART in second and SHOP not in second and PARCEL not in second
+    # Values outside the lists are ignored on the page (the API refuses them).
+    assert APP in client.get("/voice?channel=fax&period=soon").text
+    channels = client.get("/voice?channel=delivery&nps_group=promoter").text
+    assert PARCEL in channels and CART not in channels
+
+
+@pytest.mark.browser
+def test_filter_voice_by_store_in_chromium(live_url: str, site: Site, browser_page: Any) -> None:
+    voice_world(site.app.state.db, site.org_id)
+    page = browser_page
+    browser_log_in(page, live_url, site.email)
+    page.wait_for_selector("h1")
+    page.goto(live_url + "/voice")
+    page.wait_for_selector("[data-testid=voice-total]")
+    assert page.locator("li.comment").count() == 4
+    page.select_option("select[name=store]", "K1")
+    page.fill("input[name=q]", "late")
+    page.click("form.filters button.primary")
+    page.wait_for_selector("[data-testid=voice-total]")
+    assert page.locator(".comment-text").all_inner_texts() == [SHOP]
+    assert page.locator("select[name=store]").input_value() == "K1"
