@@ -88,3 +88,44 @@ def test_filter_voice_by_store_in_chromium(live_url: str, site: Site, browser_pa
     page.wait_for_selector("[data-testid=voice-total]")
     assert page.locator(".comment-text").all_inner_texts() == [SHOP]
     assert page.locator("select[name=store]").input_value() == "K1"
+
+
+def test_cxm_text_comments_gives_what_the_api_gives(
+    site: Site, client: TestClient, tmp_path: Any
+) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from cxm.cli import main
+
+    import time
+
+    from cxm.core.jobs import queue_counts
+
+    voice_world(site.app.state.db, site.org_id)
+    deadline = time.monotonic() + 60  # the app's worker reads the texts first
+    while time.monotonic() < deadline:
+        counts = queue_counts(site.app.state.db)
+        if counts["queued"] == counts["running"] == 0:
+            break
+        time.sleep(0.1)
+    headers = {"Authorization": f"Bearer {site.key}"}
+    base = ["--data-dir", str(tmp_path), "--database-url", site.app.state.db.url, "text",
+            "comments", "--json"]  # fmt: skip
+    runner = CliRunner()
+    for cli, params in (
+        ([], {}),
+        (["--store", "K1", "--search", "late"], {"store": "K1", "q": "late"}),
+        (["--nps-group", "promoter", "--period", "2026"], {"nps_group": "promoter",
+                                                           "period": "2026"}),
+        (["--stage", "unknown"], {"stage": "unknown"}),
+    ):  # fmt: skip
+        said = runner.invoke(main, [*base, *cli])
+        assert said.exit_code == 0, said.output
+        api = client.get("/api/v1/voice", params=params, headers=headers).json()
+        assert json.loads(said.output) == api and api["total"] >= 1, cli
+    refused = runner.invoke(main, [*base, "--period", "March"])
+    assert refused.exit_code != 0 and "--period" in refused.output
+    text = runner.invoke(main, [*base[:-1], "--channel", "delivery"])
+    assert "1 comment(s)" in text.output and PARCEL in text.output

@@ -73,6 +73,23 @@ class Voice:
     def pages(self) -> int:
         return max(1, -(-self.total // PAGE_SIZE))
 
+    def as_json(self, aspects: dict[int, list[Any]]) -> dict[str, Any]:
+        """The page as the API and ``cxm text comments --json`` give it (``aspects`` by id)."""
+        return {
+            "total": self.total, "page": self.page, "pages": self.pages,
+            "by_kind": self.by_kind, "by_category": self.by_category,
+            "by_sentiment": self.by_sentiment, "by_emotion": self.by_emotion,
+            "items": [
+                {"id": c.id, "kind": c.kind, "category": c.category, "text": c.text,
+                 "language": c.language, "channel": c.channel,
+                 "occurred_at": c.occurred_at.isoformat(), "customer_id": c.customer_id,
+                 "sentiment": c.sentiment, "sentiment_score": c.sentiment_score,
+                 "emotions": list(c.emotions), "themes": list(c.themes),
+                 "aspects": aspects.get(c.id, [])}
+                for c in self.comments
+            ],
+        }  # fmt: skip
+
 
 def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
     fb = con.table("feedback").filter(_.organization_id == org_id)

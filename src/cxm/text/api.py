@@ -138,30 +138,4 @@ async def voice(
     read = await run_in_threadpool(
         aspects_for, db, client.organization_id, [c.id for c in found.comments]
     )
-    return {
-        "total": found.total,
-        "page": found.page,
-        "pages": found.pages,
-        "by_kind": found.by_kind,
-        "by_category": found.by_category,
-        "by_sentiment": found.by_sentiment,
-        "by_emotion": found.by_emotion,
-        "items": [
-            {
-                "id": c.id,
-                "kind": c.kind,
-                "category": c.category,
-                "text": c.text,
-                "language": c.language,
-                "channel": c.channel,
-                "occurred_at": c.occurred_at.isoformat(),
-                "customer_id": c.customer_id,
-                "sentiment": c.sentiment,
-                "sentiment_score": c.sentiment_score,
-                "emotions": list(c.emotions),
-                "themes": list(c.themes),
-                "aspects": read.get(c.id, []),
-            }
-            for c in found.comments
-        ],  # fmt: skip
-    }
+    return found.as_json(read)

@@ -355,10 +355,11 @@ def train_command(
 
 
 def _theme_commands() -> None:
+    from cxm.text.comment_commands import comments_command
     from cxm.text.status_commands import status_command
     from cxm.text.theme_commands import THEME_COMMANDS
 
-    for command in (*THEME_COMMANDS, status_command):
+    for command in (*THEME_COMMANDS, status_command, comments_command):
         text_group.add_command(command)
 
 

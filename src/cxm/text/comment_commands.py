@@ -1,0 +1,79 @@
+"""`cxm text comments`: the stored feedback with what was read in it, filtered like the Voice
+page and `GET /api/v1/voice` (the same filters, the same JSON)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from cxm.analytics.explorer import NPS_GROUPS
+from cxm.analytics.periods import PERIOD
+from cxm.core.commands import command_settings, open_store, organization_id
+from cxm.ingest.models import CHANNELS, STAGES
+
+EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "none")
+
+
+def _period(_: click.Context, __: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not PERIOD.match(value):
+        raise click.BadParameter(f"{value!r} is not YYYY-MM, YYYY-Qn or YYYY")
+    return value
+
+
+@click.command("comments")
+@click.option("--search", "q", default=None, help="Word forms to find (over stored lemmas).")
+@click.option("--kind", default=None, help="complaint, contact_centre_note, survey_comment ...")
+@click.option("--category", default=None)
+@click.option("--language", default=None, help="uk, ru, en ...")
+@click.option("--sentiment", type=click.Choice(["negative", "neutral", "positive"]))
+@click.option("--emotion", type=click.Choice(EMOTIONS))
+@click.option("--theme", default=None, help="A taxonomy key: delivery or delivery/late.")
+@click.option("--channel", type=click.Choice(CHANNELS), help="The feedback's own channel.")
+@click.option("--stage", type=click.Choice((*STAGES, "unknown")), help="A journey stage.")
+@click.option("--store", default=None, help="A location code.")
+@click.option("--period", default=None, callback=_period, help="YYYY-MM, YYYY-Qn or YYYY.")
+@click.option("--nps-group", type=click.Choice(NPS_GROUPS), help="The writer's latest NPS answer.")
+@click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True)
+@click.option("--org", "org_slug", default="demo", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (as GET /api/v1/voice).")
+@click.pass_context
+def comments_command(
+    ctx: click.Context,
+    /,
+    q: str | None,
+    page: int,
+    org_slug: str,
+    as_json: bool,
+    **given: str | None,
+) -> None:
+    """Stored comments, newest first (50 a page), with their sentiment, emotions and themes.
+
+    \b
+    Example:
+      cxm text comments --search затримка --emotion anger --json
+      cxm text comments --channel web --period 2026-Q3 --nps-group detractor
+    """
+    from cxm.analytics.backend import Analytics
+    from cxm.analytics.voice import VoiceFilter, load_voice
+    from cxm.text.aspect_store import aspects_for
+    from cxm.text.search import search_ids
+
+    settings = command_settings(ctx)
+    db = open_store(settings)
+    org_id = organization_id(db, org_slug)
+    hits = search_ids(db, org_id, q) if q else None
+    f = VoiceFilter(page=page, ids=tuple(hits) if hits is not None else None, **given)
+    found = load_voice(Analytics(db, settings), org_id, f)
+    if as_json:
+        read = aspects_for(db, org_id, [c.id for c in found.comments])
+        click.echo(json.dumps(found.as_json(read), ensure_ascii=False))
+        return
+    click.echo(f"{found.total:,} comment(s); page {found.page} of {found.pages}. "
+               f"Sentiment: {found.by_sentiment}; emotions: {found.by_emotion}")  # fmt: skip
+    for c in found.comments:
+        when = c.occurred_at.strftime("%Y-%m-%d")
+        feelings = " ".join(c.emotions) or "none"
+        click.echo(f"#{c.id} {when} {c.kind} [{c.language or '?'}] {c.sentiment or 'unread'} "
+                   f"({feelings}) {' '.join(c.themes)}")  # fmt: skip
+        click.echo(f"    {' '.join(c.text.split())[:200]}")
