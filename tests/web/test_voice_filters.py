@@ -94,13 +94,11 @@ def test_cxm_text_comments_gives_what_the_api_gives(
     site: Site, client: TestClient, tmp_path: Any
 ) -> None:
     import json
+    import time
 
     from click.testing import CliRunner
 
     from cxm.cli import main
-
-    import time
-
     from cxm.core.jobs import queue_counts
 
     voice_world(site.app.state.db, site.org_id)
@@ -129,3 +127,26 @@ def test_cxm_text_comments_gives_what_the_api_gives(
     assert refused.exit_code != 0 and "--period" in refused.output
     text = runner.invoke(main, [*base[:-1], "--channel", "delivery"])
     assert "1 comment(s)" in text.output and PARCEL in text.output
+
+
+def test_the_voice_page_says_why_texts_fell_back(site: Site, client: TestClient) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import insert
+
+    from cxm.core.db import table
+    from cxm.core.jobs import Job
+
+    log_in(client, site.email)
+    assert 'data-testid="text-fallbacks"' not in client.get("/voice").text
+    now = datetime.now(UTC)
+    cause = "llm endpoint http://10.0.0.9/v1/chat/completions: unreachable <b>refused</b>"
+    with site.app.state.db.writer() as conn:  # a finished enrichment run that fell back
+        conn.execute(insert(table(Job)).values(
+            organization_id=site.org_id, kind="text.enrich", payload={}, status="done",
+            attempts=1, max_attempts=5, run_after=now, created_at=now, finished_at=now,
+            result={"enriched": 3, "model": "builtin-x", "fallbacks": [cause]},
+        ))  # fmt: skip
+    html = client.get("/voice").text
+    assert 'data-testid="text-fallbacks"' in html
+    assert "unreachable &lt;b&gt;refused&lt;/b&gt;" in html and "<b>refused" not in html

@@ -18,6 +18,7 @@ from cxm.analytics.voice import VoiceFilter, load_voice
 from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.ingest.models import CHANNELS, STAGES
 from cxm.text.aspect_store import aspects_for
+from cxm.text.enrichment import last_run
 from cxm.text.highlight import pieces
 from cxm.text.labels import EMOTIONS, SENTIMENTS
 from cxm.text.search import search_ids
@@ -133,6 +134,7 @@ async def voice(
         return computing(request, user, "voice", "Voice of the customer")
     found = await run_in_threadpool(evidence_for, db, org_id, [c.id for c in data.comments])
     read = await run_in_threadpool(aspects_for, db, org_id, [c.id for c in data.comments])
+    run = await run_in_threadpool(last_run, db, org_id)  # texts the builtin model read instead
     marked = {
         c.id: pieces(
             c.text,
@@ -183,6 +185,7 @@ async def voice(
         theme_language=lang,
         marked=marked,
         aspects=read,
+        fallbacks=(run or {}).get("fallbacks") or [],
     )
     return render(request, "voice.html", ctx, lang)
 
