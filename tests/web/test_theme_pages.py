@@ -4,8 +4,10 @@ theme, promotion with CSRF, taxonomy edits refused with the path, and Chromium."
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
@@ -14,10 +16,13 @@ from fastapi.testclient import TestClient
 from cxm.cli import main
 from cxm.core.auth import create_user
 from cxm.core.settings import Settings, get_settings
+from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.feedback.service import ingest_feedback
+from cxm.ingest.models import CHANNELS
 from cxm.text.enrichment import enrich_pending, load_model, model_path
 from cxm.text.theme_store import load_taxonomy, read_pending_themes
 from cxm.web.app import create_app
+from cxm.web.i18n import number, percent
 from tests.factories import api_key
 from tests.web.conftest import PASSWORD, Site, browser_log_in, csrf_of, log_in
 from tests.worlds import World
@@ -153,3 +158,100 @@ def test_aspects_on_the_api_cli_themes_page_and_comments(
                                                           site.org_id)))  # fmt: skip
     newest = client.get("/voice?q=delivery").text
     assert 'title="The &lt;b&gt;delivery&lt;/b&gt; was late"' in newest and "<b>" not in newest
+
+
+def _row(page: str, key: str) -> str:
+    found = re.search(rf'<tr class="[a-z]+" data-theme="{re.escape(key)}">(.*?)</tr>', page, re.S)
+    assert found, f"no row for {key}"
+    return found.group(1)
+
+
+def _cell(row: str, column: str) -> str:
+    found = re.search(rf'<td data-column="{column}">([^<]*)</td>', row)
+    assert found, f"no {column} cell"
+    return found.group(1)
+
+
+def _same_figures(page: str, body: dict[str, Any]) -> None:
+    """Each theme's row shows the API's figures, the positive share and mean score too."""
+    assert f"{number(body['comments'], 'en')} comments" in page
+    for t in body["themes"]:
+        row = _row(page, t["key"])
+        assert f"{number(t['comments'], 'en')} ({percent(t['share'], 'en')})" in row
+        assert _cell(row, "negative") == percent(t["negative"], "en")
+        assert _cell(row, "positive") == percent(t["positive"], "en")
+        assert _cell(row, "mean-score") == number(t["mean_score"], "en", 2)
+
+
+def test_themes_page_filters_columns_and_drivers_link_follow_the_analytics(
+    site: Site, client: TestClient
+) -> None:
+    headers = {"Authorization": f"Bearer {site.key}"}
+    log_in(client, site.email)
+
+    def api(query: str = "") -> dict[str, Any]:
+        body = client.get(f"/api/v1/text/themes?{query}", headers=headers).json()
+        assert isinstance(body, dict)
+        return body
+
+    everything = api()
+    _same_figures(client.get("/themes").text, everything)
+    by_key = {t["key"]: t for t in everything["themes"]}
+    kind_words, late = by_key["staff/courtesy"], by_key["delivery/late"]
+    assert kind_words["positive"] == 1.0 and late["positive"] == 0
+    assert kind_words["mean_score"] > 0.5 > -0.5 > late["mean_score"]
+    # The channel and kind with the most comments, so that the filters keep some.
+    channel = max(CHANNELS, key=lambda c: api(f"channel={c}")["comments"])
+    kind = max(FEEDBACK_KINDS, key=lambda k: api(f"channel={channel}&kind={k}")["comments"])
+    query = f"channel={channel}&kind={kind}&since=2026-06-01"
+    filtered = api(query)
+    assert 0 < filtered["comments"] < everything["comments"] and filtered["themes"]
+    page = client.get(f"/themes?{query}").text
+    assert f'<option value="{channel}" selected>' in page
+    assert f'<option value="{kind}" selected>' in page
+    _same_figures(page, filtered)
+    for t in filtered["themes"]:
+        row = _row(page, t["key"])
+        # The comments keep the channel and kind; the adjusted drivers keep the period.
+        assert f"/voice?theme={quote(t['key'])}&amp;channel={channel}&amp;kind={kind}" in row
+        link = f'href="/moments?also=theme%3A{quote(t["key"])}&amp;since=2026-06-01"'
+        assert link in row and ">drivers</a>" in row
+    # Values outside the lists are ignored, as on the other pages.
+    odd = client.get("/themes?channel=telepathy&kind=gossip").text
+    _same_figures(odd, everything)
+    assert "gossip" not in odd and "telepathy" not in odd
+    # The drivers link opens the theme's adjusted effect on the Moments of truth page.
+    moments = client.get("/moments?also=theme%3Adelivery/late").text
+    assert '<th scope="row">theme:delivery/late</th>' in moments
+
+
+def test_discovered_themes_honour_the_page_period(site: Site, client: TestClient) -> None:
+    headers = {"Authorization": f"Bearer {site.key}"}
+    log_in(client, site.email)
+    seen = []
+    for query in ("", "?since=2026-10-01"):  # the demo's uncovered comments are older
+        api = client.get(f"/api/v1/text/themes/discovered{query}", headers=headers)
+        sizes = [c["size"] for c in api.json()["clusters"]]
+        page = client.get(f"/themes{query}").text
+        shown = re.findall(r'<span class="base">\((\d+)\)</span></h3>', page)
+        assert [int(s) for s in shown] == sizes, query
+        seen.append(sizes)
+    assert seen[0] and seen[0] != seen[1]
+
+
+@pytest.mark.browser
+def test_a_channel_chosen_on_the_themes_page_is_kept(
+    live_url: str, site: Site, browser_page: Any
+) -> None:
+    page = browser_page
+    browser_log_in(page, live_url, site.email)
+    page.wait_for_selector("h1")
+    page.goto(live_url + "/themes")
+    page.select_option("select[name=channel]", "contact_centre")
+    page.click("form.filters button.primary")
+    page.wait_for_url("**/themes?*channel=contact_centre*")
+    assert page.locator("select[name=channel]").input_value() == "contact_centre"
+    comments = page.locator("[data-testid=themes-table] tbody tr td:first-child a").first
+    assert "channel=contact_centre" in (comments.get_attribute("href") or "")
+    drivers = page.locator("[data-testid=theme-drivers]").first
+    assert (drivers.get_attribute("href") or "").startswith("/moments?also=theme%3A")

@@ -4,8 +4,9 @@ to promote; the taxonomy to read and edit."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,6 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from cxm.analytics.aspects import load_aspects
 from cxm.analytics.themes import ThemeFilter, load_themes
 from cxm.core.errors import ValidationError
+from cxm.feedback.models import FEEDBACK_KINDS
+from cxm.ingest.models import CHANNELS
 from cxm.text.enrichment import queue_enrichment
 from cxm.text.theme_store import discovered, load_taxonomy, promote, save_taxonomy
 from cxm.web.auth import CsrfChecked, CurrentUser, page_context
@@ -30,22 +33,50 @@ def _day(value: str) -> date | None:
         return None
 
 
+def theme_filter(
+    since: str = "", until: str = "", channel: str = "", language: str = "", kind: str = ""
+) -> ThemeFilter:
+    """The page's filter: a value outside the known channels, kinds and languages is
+    ignored, as on the other pages."""
+    return ThemeFilter(
+        _day(since),
+        _day(until),
+        channel if channel in CHANNELS else None,
+        language if language in LANGUAGES else None,
+        kind if kind in FEEDBACK_KINDS else None,
+    )
+
+
+def _links(f: ThemeFilter) -> dict[str, str]:
+    """The query strings the page's links carry: the comments of a theme keep the channel,
+    kind and language (the Voice page has no from/to dates); its adjusted drivers on the
+    Moments page keep the period (the driver analysis has no feedback channel or kind)."""
+    voice = (("channel", f.channel), ("kind", f.kind), ("language", f.language))
+    moments = (("since", f.since), ("until", f.until))
+    return {
+        "voice_query": urlencode([(k, str(v)) for k, v in voice if v]),
+        "moments_query": urlencode([(k, str(v)) for k, v in moments if v]),
+    }
+
+
 def _page(
-    request: Request, user: Any, since: str = "", until: str = "", language: str = "",
-    status: int = 200, **extra: Any,
-) -> Response:  # fmt: skip
+    request: Request, user: Any, f: ThemeFilter | None = None, status: int = 200, **extra: Any
+) -> Response:
     lang = request_language(request, user.language)
     db, org_id = request.app.state.db, user.organization_id
-    f = ThemeFilter(_day(since), _day(until), None, language if language in LANGUAGES else None)
+    f = f or ThemeFilter()
+    # Discovery takes a start date (no end, channel or kind): the page's "from" is passed on.
+    start = datetime.combine(f.since, time(0), UTC) if f.since else None
     analytics = request.app.state.analytics
     with analytics.fresh():  # one sync for the page; each part reused until data change
         summary = load_themes(analytics, org_id, f)
         aspects = load_aspects(analytics, org_id, f)
-        clusters = discovered(analytics, db, org_id)
+        clusters = discovered(analytics, db, org_id, start)
     taxonomy = load_taxonomy(db, org_id)
     ctx = page_context(
         request, user, active="themes", summary=summary, aspects=aspects, taxonomy=taxonomy, f=f,
-        clusters=clusters, theme_language=lang,
+        clusters=clusters, theme_language=lang, channels=CHANNELS, kinds=FEEDBACK_KINDS,
+        **_links(f),
         definition=extra.pop("definition", None)
         or json.dumps(taxonomy.as_dict(), ensure_ascii=False, indent=2),
         **extra,
@@ -55,9 +86,16 @@ def _page(
 
 @router.get("/themes", response_class=HTMLResponse)
 async def themes_page(
-    request: Request, user: CurrentUser, since: str = "", until: str = "", language: str = ""
+    request: Request,
+    user: CurrentUser,
+    since: str = "",
+    until: str = "",
+    channel: str = "",
+    language: str = "",
+    kind: str = "",
 ) -> Response:
-    return await run_in_threadpool(_page, request, user, since, until, language)
+    f = theme_filter(since, until, channel.strip(), language, kind.strip())
+    return await run_in_threadpool(_page, request, user, f)
 
 
 def _queue(request: Request, org_id: int) -> None:
