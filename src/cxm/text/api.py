@@ -123,7 +123,7 @@ async def voice(
         description="promoter, passive or detractor: the writer's latest NPS answer.",
     ),
 ) -> dict[str, Any]:
-    from cxm.text.search import search_ids
+    from cxm.text.search import MAX_HITS, search_ids
 
     db = request.app.state.db
     hits = await run_in_threadpool(search_ids, db, client.organization_id, q) if q else None
@@ -138,4 +138,7 @@ async def voice(
     read = await run_in_threadpool(
         aspects_for, db, client.organization_id, [c.id for c in found.comments]
     )
-    return found.as_json(read)
+    answer = found.as_json(read)
+    # More texts match the words than the filters are applied to: say so.
+    answer["search_capped"] = hits is not None and len(hits) >= MAX_HITS
+    return answer

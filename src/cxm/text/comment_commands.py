@@ -57,7 +57,7 @@ def comments_command(
     from cxm.analytics.backend import Analytics
     from cxm.analytics.voice import VoiceFilter, load_voice
     from cxm.text.aspect_store import aspects_for
-    from cxm.text.search import search_ids
+    from cxm.text.search import MAX_HITS, search_ids
 
     settings = command_settings(ctx)
     db = open_store(settings)
@@ -67,8 +67,13 @@ def comments_command(
     found = load_voice(Analytics(db, settings), org_id, f)
     if as_json:
         read = aspects_for(db, org_id, [c.id for c in found.comments])
-        click.echo(json.dumps(found.as_json(read), ensure_ascii=False))
+        answer = found.as_json(read)
+        answer["search_capped"] = hits is not None and len(hits) >= MAX_HITS
+        click.echo(json.dumps(answer, ensure_ascii=False))
         return
+    if hits is not None and len(hits) >= MAX_HITS:
+        click.echo(f"More than {MAX_HITS:,} comments have these words: the filters and counts "
+                   f"apply to the newest {MAX_HITS:,}.")  # fmt: skip
     click.echo(f"{found.total:,} comment(s); page {found.page} of {found.pages}. "
                f"Sentiment: {found.by_sentiment}; emotions: {found.by_emotion}")  # fmt: skip
     for c in found.comments:

@@ -28,9 +28,10 @@ def query_words(query: str) -> list[set[str]]:
     return [query_lemmas(w) for w in WORD.findall(query)[:MAX_WORDS]]
 
 
-def search_ids(db: Database, org_id: int, query: str, limit: int = MAX_HITS) -> list[int]:
+def search_ids(db: Database, org_id: int, query: str, limit: int | None = None) -> list[int]:
     """Ids of the feedback whose text has every word of ``query`` in some form, newest id
-    first; an empty list when the query has no words."""
+    first (at most ``limit``, else ``MAX_HITS``); an empty list when the query has no words."""
+    limit = limit or MAX_HITS
     words = query_words(query)
     if not words:
         return []

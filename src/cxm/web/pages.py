@@ -21,7 +21,7 @@ from cxm.text.aspect_store import aspects_for
 from cxm.text.enrichment import last_run
 from cxm.text.highlight import pieces
 from cxm.text.labels import EMOTIONS, SENTIMENTS
-from cxm.text.search import search_ids
+from cxm.text.search import MAX_HITS, search_ids
 from cxm.text.theme_store import evidence_for, load_taxonomy
 from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect, page_context
 from cxm.web.auth import router as auth_router
@@ -186,6 +186,7 @@ async def voice(
         marked=marked,
         aspects=read,
         fallbacks=(run or {}).get("fallbacks") or [],
+        search_capped=MAX_HITS if hits is not None and len(hits) >= MAX_HITS else None,
     )
     return render(request, "voice.html", ctx, lang)
 
