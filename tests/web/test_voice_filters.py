@@ -71,6 +71,12 @@ def test_page_filters_keep_their_values_across_pages(
     assert APP in client.get("/voice?channel=fax&period=soon").text
     channels = client.get("/voice?channel=delivery&nps_group=promoter").text
     assert PARCEL in channels and CART not in channels
+    # A comment's theme link keeps the other filters.
+    from cxm.text.theme_store import read_pending_themes
+
+    read_pending_themes(site.app.state.db, site.org_id)
+    channels = client.get("/voice?channel=delivery&nps_group=promoter").text
+    assert 'href="/voice?channel=delivery&amp;nps_group=promoter&amp;theme=delivery/' in channels
 
 
 @pytest.mark.browser

@@ -165,6 +165,12 @@ async def voice(
             if v
         }
     )
+    # A comment's theme links keep the other filters (not the search, nor the page).
+    keep = urlencode(
+        {k: v for k, v in (("kind", f.kind), ("language", f.language), ("channel", f.channel),
+                           ("stage", f.stage), ("store", f.store), ("period", f.period),
+                           ("nps_group", f.nps_group)) if v}
+    )  # fmt: skip
     categories = sorted(c for c in data.by_category if c != "-")
     ctx = page_context(
         request,
@@ -180,6 +186,7 @@ async def voice(
         stores=stores,
         groups=NPS_GROUPS,
         query=query,
+        theme_query=keep + "&" if keep else "",
         q=q,
         taxonomy=taxonomy,
         theme_language=lang,
