@@ -44,6 +44,22 @@ def _answer(db: Database, org: int, customer: int, values: dict[str, object]) ->
     return save_page(db, r, 1, values, None)
 
 
+def _completed_elsewhere(db: Database, org: int, why: str) -> None:
+    """A completed response written straight into the tables (as an import would)."""
+    survey, version, _ = live_version(db, org, "nps")
+    with db.writer() as conn:
+        rid = conn.execute(
+            insert(table(Response)).values(
+                organization_id=org, survey_id=survey.id, version_id=version.id, status="complete",
+                started_at=datetime.now(UTC), completed_at=datetime.now(UTC), sync_mark=0,
+            ).returning(table(Response).c.id)
+        ).scalar_one()  # fmt: skip
+        conn.execute(insert(table(Answer)), [
+            {"organization_id": org, "response_id": rid, "question": "why", "kind": "text",
+             "value": None, "text": why, "sync_mark": 0},
+        ])  # fmt: skip
+
+
 def test_a_completed_comment_is_feedback_and_is_read(db: Database) -> None:
     org = organization(db)
     import_survey(db, org, TWO_PAGES, code="nps")
@@ -66,18 +82,7 @@ def test_copying_again_stores_each_comment_once(db: Database) -> None:
     _answer(db, org, 2, {"nps": 9, "why": "Все чудово, дякую!"})
     assert copy_all_comments(db, org) == 0  # copied when completed
     # A response stored another way (an import) is caught up once.
-    survey, version, _ = live_version(db, org, "nps")
-    with db.writer() as conn:
-        rid = conn.execute(
-            insert(table(Response)).values(
-                organization_id=org, survey_id=survey.id, version_id=version.id, status="complete",
-                started_at=datetime.now(UTC), completed_at=datetime.now(UTC), sync_mark=0,
-            ).returning(table(Response).c.id)
-        ).scalar_one()  # fmt: skip
-        conn.execute(insert(table(Answer)), [
-            {"organization_id": org, "response_id": rid, "question": "why", "kind": "text",
-             "value": None, "text": "Довго чекав на відповідь", "sync_mark": 0},
-        ])  # fmt: skip
+    _completed_elsewhere(db, org, "Довго чекав на відповідь")
     assert copy_all_comments(db, org) == 1
     assert copy_all_comments(db, org) == 0
     with db.session() as s:
@@ -92,18 +97,7 @@ def test_cxm_text_enrich_catches_up_and_status_reports(sqlite_db: Database, tmp_
 
     org = organization(sqlite_db, "demo")
     import_survey(sqlite_db, org, TWO_PAGES, code="nps")
-    survey, version, _ = live_version(sqlite_db, org, "nps")
-    with sqlite_db.writer() as conn:  # completed before comments were copied on completion
-        rid = conn.execute(
-            insert(table(Response)).values(
-                organization_id=org, survey_id=survey.id, version_id=version.id, status="complete",
-                started_at=datetime.now(UTC), completed_at=datetime.now(UTC), sync_mark=0,
-            ).returning(table(Response).c.id)
-        ).scalar_one()  # fmt: skip
-        conn.execute(insert(table(Answer)), [
-            {"organization_id": org, "response_id": rid, "question": "why", "kind": "text",
-             "value": None, "text": WHY, "sync_mark": 0},
-        ])  # fmt: skip
+    _completed_elsewhere(sqlite_db, org, WHY)  # before comments were copied on completion
     base = ["--data-dir", str(tmp_path), "--database-url", sqlite_db.url, "text"]
     runner = CliRunner()
     waiting = json.loads(runner.invoke(main, [*base, "status", "--json"]).output)

@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from cxm.core.errors import Fault, ValidationError
 
 SENTIMENTS = ("negative", "neutral", "positive")
 EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise")
 MIN_PER_CLASS = 5
+T = TypeVar("T")
 SENTIMENT_NAMES = {"neg": "negative", "neu": "neutral", "pos": "positive"} | {
     s: s for s in SENTIMENTS
 }
@@ -64,8 +67,13 @@ class Labelled:
 
 def read_labelled(path: Path, task: str | None = None, language: str = "") -> Labelled:
     """A customer's labelled CSV; ``task`` (sentiment or emotion) names the column required."""
+    return refusing_unreadable(path, lambda: _read_labelled(path, task, language))
+
+
+def refusing_unreadable(path: Path, read: Callable[[], T]) -> T:
+    """``read()`` of the CSV file at ``path``; one that is not UTF-8 or not CSV is refused."""
     try:
-        return _read_labelled(path, task, language)
+        return read()
     except UnicodeDecodeError as exc:
         raise ValidationError(
             f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV",

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from cxm.core.errors import Fault, ValidationError
-from cxm.text.labels import MIN_PER_CLASS
+from cxm.text.labels import MIN_PER_CLASS, refusing_unreadable
 from cxm.text.lemmas import LANGUAGES
 from cxm.text.taxonomy import Taxonomy
 from cxm.text.themes import read_themes
@@ -59,18 +59,12 @@ def with_parents(keys: frozenset[str] | set[str]) -> frozenset[str]:
 def read_theme_labels(path: Path, taxonomy: Taxonomy) -> ThemeLabels:
     """A theme-labelled CSV checked against ``taxonomy``; ValidationError names the row and
     column of every fault (rows counted from 1 after the header)."""
-    try:
+
+    def read() -> ThemeLabels:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return _read(csv.DictReader(fh), path.name, taxonomy)
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            f"{path.name} is not UTF-8 text (byte {exc.start}); save it as UTF-8 CSV",
-            [Fault("is not UTF-8", field="file")],
-        ) from exc
-    except csv.Error as exc:
-        raise ValidationError(
-            f"{path.name} is not a readable CSV: {exc}", [Fault(str(exc), field="file")]
-        ) from exc
+
+    return refusing_unreadable(path, read)
 
 
 def _read(reader: csv.DictReader[str], name: str, taxonomy: Taxonomy) -> ThemeLabels:
