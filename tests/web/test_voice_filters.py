@@ -129,6 +129,13 @@ def test_cxm_text_comments_gives_what_the_api_gives(
         assert said.exit_code == 0, said.output
         api = client.get("/api/v1/voice", params=params, headers=headers).json()
         assert json.loads(said.output) == api and api["total"] >= 1, cli
+    # Each item carries its stored reading: model, confidence, every emotion's intensity.
+    item = client.get("/api/v1/voice", headers=headers).json()["items"][0]
+    reading = item["reading"]
+    assert reading["model"].startswith("builtin-") and 0 <= reading["confidence"] <= 1
+    assert set(reading["emotion_intensities"]) == {
+        "anger", "disgust", "fear", "joy", "sadness", "surprise"
+    }  # fmt: skip
     refused = runner.invoke(main, [*base, "--period", "March"])
     assert refused.exit_code != 0 and "--period" in refused.output
     text = runner.invoke(main, [*base[:-1], "--channel", "delivery"])

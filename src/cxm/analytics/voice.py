@@ -73,8 +73,11 @@ class Voice:
     def pages(self) -> int:
         return max(1, -(-self.total // PAGE_SIZE))
 
-    def as_json(self, aspects: dict[int, list[Any]]) -> dict[str, Any]:
-        """The page as the API and ``cxm text comments --json`` give it (``aspects`` by id)."""
+    def as_json(
+        self, aspects: dict[int, list[Any]], readings: dict[int, dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """The page as the API and ``cxm text comments --json`` give it (``aspects`` and the
+        stored ``readings`` by id; a comment not read yet has ``reading`` null)."""
         return {
             "total": self.total, "page": self.page, "pages": self.pages,
             "by_kind": self.by_kind, "by_category": self.by_category,
@@ -85,7 +88,8 @@ class Voice:
                  "occurred_at": c.occurred_at.isoformat(), "customer_id": c.customer_id,
                  "sentiment": c.sentiment, "sentiment_score": c.sentiment_score,
                  "emotions": list(c.emotions), "themes": list(c.themes),
-                 "aspects": aspects.get(c.id, [])}
+                 "aspects": aspects.get(c.id, []),
+                 "reading": (readings or {}).get(c.id)}
                 for c in self.comments
             ],
         }  # fmt: skip

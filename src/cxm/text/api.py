@@ -15,7 +15,7 @@ from cxm.ingest.models import CHANNELS, STAGES
 from cxm.text.aspect_store import aspects_for, clause_reader
 from cxm.text.aspects import as_dicts, aspects
 from cxm.text.backends import TextBackend, text_backend
-from cxm.text.enrichment import analyse
+from cxm.text.enrichment import analyse, readings_for
 from cxm.web.deps import ApiClient, SettingsDep
 
 router = APIRouter(prefix="/api/v1", tags=["text"])
@@ -138,7 +138,10 @@ async def voice(
     read = await run_in_threadpool(
         aspects_for, db, client.organization_id, [c.id for c in found.comments]
     )
-    answer = found.as_json(read)
+    stored = await run_in_threadpool(
+        readings_for, db, client.organization_id, [c.id for c in found.comments]
+    )
+    answer = found.as_json(read, stored)
     # More texts match the words than the filters are applied to: say so.
     answer["search_capped"] = hits is not None and len(hits) >= MAX_HITS
     return answer

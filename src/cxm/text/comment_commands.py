@@ -57,6 +57,7 @@ def comments_command(
     from cxm.analytics.backend import Analytics
     from cxm.analytics.voice import VoiceFilter, load_voice
     from cxm.text.aspect_store import aspects_for
+    from cxm.text.enrichment import readings_for
     from cxm.text.search import MAX_HITS, search_ids
 
     settings = command_settings(ctx)
@@ -67,7 +68,7 @@ def comments_command(
     found = load_voice(Analytics(db, settings), org_id, f)
     if as_json:
         read = aspects_for(db, org_id, [c.id for c in found.comments])
-        answer = found.as_json(read)
+        answer = found.as_json(read, readings_for(db, org_id, [c.id for c in found.comments]))
         answer["search_capped"] = hits is not None and len(hits) >= MAX_HITS
         click.echo(json.dumps(answer, ensure_ascii=False))
         return

@@ -183,3 +183,27 @@ def last_run(db: Database, org_id: int) -> dict[str, Any] | None:
     finished, status, result, error = found
     return {"finished_at": finished.isoformat() if finished else None, "status": status,
             "error": error, **(result or {})}  # fmt: skip
+
+
+def readings_for(db: Database, org_id: int, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Each given item's newest stored reading: the model that made it, when, the language
+    with its confidence, the sentiment's confidence and every emotion's intensity."""
+    if not ids:
+        return {}
+    en = table(Enrichment)
+    newest = (
+        select(func.max(en.c.id))
+        .where(en.c.organization_id == org_id, en.c.feedback_id.in_(ids))
+        .group_by(en.c.feedback_id)
+    )
+    query = select(
+        en.c.feedback_id, en.c.model_version, en.c.created_at, en.c.language_confidence,
+        en.c.confidence, en.c.emotions,
+    ).where(en.c.id.in_(newest))  # fmt: skip
+    with db.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return {
+        int(fid): {"model": model, "read_at": when.isoformat(), "language_confidence": lang,
+                   "confidence": confidence, "emotion_intensities": dict(emotions or {})}
+        for fid, model, when, lang, confidence, emotions in rows
+    }  # fmt: skip
