@@ -140,7 +140,7 @@ def test_labelled_files_are_checked_row_by_row(tmp_path: Path) -> None:
     assert (2, "text", "is empty") in faults and (
         3,
         "sentiment",
-        "unknown label 'furious'",
+        "unknown label 'furious' (use negative, neutral, positive)",
     ) in faults
     no_column = tmp_path / "cols.csv"
     no_column.write_text("body,label\nx,positive\n", encoding="utf-8")

@@ -126,8 +126,9 @@ def _read_labelled(path: Path, task: str | None, language: str) -> Labelled:
             sentiment = SENTIMENT_NAMES.get(given) if given else None
             if given is not None and sentiment is None:
                 faults.append(
-                    Fault(f"unknown label {given!r}", field=alias or "sentiment", index=row_number)
-                )
+                    Fault(f"unknown label {given!r} (use negative, neutral, positive)",
+                          field=alias or "sentiment", index=row_number)
+                )  # fmt: skip
                 continue
             emotions = _emotions(row.get("emotions"), row_number, faults, alias or "emotions")
             out.add(text, sentiment, emotions, (row.get("language") or language).strip())
@@ -167,7 +168,8 @@ def _emotions(raw: str | None, row: int, faults: list[Fault], column: str) -> fr
         return frozenset()
     unknown = sorted(names - set(EMOTIONS))
     if unknown:
-        faults.append(Fault(f"unknown label {unknown[0]!r}", field=column, index=row))
+        faults.append(Fault(f"unknown label {unknown[0]!r} (use {', '.join(EMOTIONS)} or none)",
+                            field=column, index=row))  # fmt: skip
         return None
     return names
 
