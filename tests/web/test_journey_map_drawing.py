@@ -180,6 +180,9 @@ def test_map_cuts_journeys_by_order_cycle_when_asked(site: Site, client: TestCli
     assert '<option value="order" selected>' in page.text
     assert "source=D&amp;target=B" not in page.text  # each order's cycle ends at its delivery
     assert "split=order" in page.text  # the drill-down links keep the split
+    # The ignored days field is hidden (still sent, so switching back keeps its value).
+    assert '<label data-testid="gap-days" hidden>' in page.text
+    assert '<label data-testid="gap-days">' in by_gap
     edge = client.get("/journeys/edge", params={"source": "P", "target": "D", "split": "order"})
     assert edge.status_code == 200
     unknown = client.get("/journeys", params={"split": "week"})
