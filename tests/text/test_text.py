@@ -17,6 +17,7 @@ from cxm.core.jobs import queue_counts, run_ready
 from cxm.feedback.models import Feedback
 from cxm.feedback.service import ingest_feedback
 from cxm.text.builtin import BuiltinModel
+from cxm.text.corpora import read_any
 from cxm.text.enrichment import analyse, backlog, enrich_pending
 from cxm.text.labels import read_labelled
 from cxm.text.language import detect
@@ -228,8 +229,10 @@ def test_labelled_files_take_common_label_spellings(tmp_path: Path) -> None:
     emotions = tmp_path / "emotions.csv"
     lines = ['"so glad, thanks","joy,surprise"', "fine,neutral", "ok,no_emotion", "yay,joy"] * 5
     emotions.write_text("text,labels\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    assert read_any(emotions, "emotion").emotions == read_labelled(emotions, "emotion").emotions
+    emotions.write_text("text,tags\n" + "\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ValidationError, match="no column emotions"):
-        read_labelled(emotions, "emotion")  # only `label` stands in for the task's column
+        read_labelled(emotions, "emotion")  # only `label` or `labels` stand in for it
     emotions.write_text("text,label\n" + "\n".join(lines) + "\n", encoding="utf-8")
     read = read_labelled(emotions, "emotion")
     assert read.emotions[:4] == [frozenset({"joy", "surprise"}), frozenset(), frozenset(),

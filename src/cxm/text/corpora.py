@@ -67,13 +67,16 @@ def _corpus_reader(path: Path) -> Callable[[Path], Labelled] | None:
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             first = fh.readline().rstrip("\r\n")
-    except UnicodeDecodeError:
+            fh.seek(0)
+            row = next(csv.DictReader(fh), None)
+    except (UnicodeDecodeError, csv.Error):
         return None
     cells = first.split("\t")
     if path.suffix == ".tsv" and len(cells) == 3 and _IDS.match(cells[1]):
         return read_goemotions_file
-    header = next(csv.reader([first]), [])
-    if "text" in header and "labels" in header and not {"sentiment", "emotions"} & set(header):
+    # CEDR: text and labels, the labels a bracketed list of ids ("labels" naming emotions
+    # or sentiments is cxm's own format with another column name).
+    if row and "text" in row and (row.get("labels") or "").strip().startswith("["):
         return read_cedr
     return None
 

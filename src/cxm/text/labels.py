@@ -3,10 +3,11 @@
 A labelled file is a CSV with a ``text`` column and ``sentiment`` (negative, neutral,
 positive; or neg, neu, pos) and/or ``emotions`` (anger, disgust, fear, joy, sadness,
 surprise separated by spaces, commas, semicolons or bars; ``none``, ``neutral`` or
-``no_emotion`` for a text without one). A file whose only label column is ``label`` has it
-read as the column of the task asked for. For sentiment, a file of star-rated reviews with
-``stars`` or ``rating`` (1-5) instead of ``sentiment`` is labelled by its stars
-(``star_sentiment``): weak labels, like the survey comments' of ``cxm.text.weak_labels``.
+``no_emotion`` for a text without one). A file whose only label column is ``label`` (or
+``labels``) has it read as the column of the task asked for. For sentiment, a file of
+star-rated reviews with ``stars`` or ``rating`` (1-5) instead of ``sentiment`` is labelled
+by its stars (``star_sentiment``): weak labels, like the survey comments' of
+``cxm.text.weak_labels``.
 A sentiment file may label two of the three classes (star-rated reviews are often only
 negative or positive). Bad files are refused naming the row and column at fault.
 """
@@ -93,11 +94,10 @@ def _read_labelled(path: Path, task: str | None, language: str) -> Labelled:
         columns = set(reader.fieldnames or [])
         column = "sentiment" if task == "sentiment" else "emotions"
         alias = (
-            "label"
-            if task and column not in columns and "label" in columns
-            and not {"sentiment", "emotions"} & columns
+            next((a for a in ("label", "labels") if a in columns), None)
+            if task and column not in columns and not {"sentiment", "emotions"} & columns
             else None
-        )  # fmt: skip
+        )
         stars = (
             next((c for c in STAR_COLUMNS if c in columns), None)
             if task == "sentiment" and not alias and "sentiment" not in columns
