@@ -19,6 +19,13 @@ from cxm.text.theme_store import evidence_for
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CliRunner, Database]]:
+    yield from cli_store(tmp_path, monkeypatch)
+
+
+def cli_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[CliRunner, Database]]:
+    """A migrated SQLite store in ``tmp_path``/data with organization acme, for the CLI."""
     monkeypatch.setenv("CXM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("CXM_DATABASE_URL", raising=False)
     get_settings.cache_clear()

@@ -12,16 +12,15 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cxm.cli import main
-from cxm.core.auth import get_or_create_organization
 from cxm.core.db import Database, table
 from cxm.core.jobs import Job, run_ready
-from cxm.core.settings import get_settings
 from cxm.feedback.service import ingest_feedback
 from cxm.text import lemmas
 from cxm.text.default_taxonomy import DEFAULT_TAXONOMY
 from cxm.text.taxonomy import parse_taxonomy
 from cxm.text.theme_labels import theme_report
 from cxm.text.theme_store import evidence_for, load_taxonomy
+from tests.text.test_theme_cli import cli_store
 
 DATA = Path(__file__).parent.parent / "data"
 TRAIN, HELD_OUT = DATA / "themes_train.csv", DATA / "themes_heldout.csv"
@@ -29,19 +28,10 @@ TRAIN, HELD_OUT = DATA / "themes_train.csv", DATA / "themes_heldout.csv"
 
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[CliRunner, Database]]:
-    monkeypatch.setenv("CXM_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.delenv("CXM_DATABASE_URL", raising=False)
-    monkeypatch.setattr(lemmas, "ukrainian_dictionary", lambda: False)  # the stemmer reads uk
+    """The theme CLI's store, with Ukrainian read by the stemmer."""
+    monkeypatch.setattr(lemmas, "ukrainian_dictionary", lambda: False)
     lemmas.lemma.cache_clear()
-    get_settings.cache_clear()
-    runner = CliRunner()
-    assert runner.invoke(main, ["migrate"]).exit_code == 0
-    db = Database(f"sqlite:///{tmp_path / 'data' / 'cxm.sqlite3'}")
-    with db.session() as s:
-        get_or_create_organization(s, "acme", "Acme")
-    yield runner, db
-    db.dispose()
-    get_settings.cache_clear()
+    yield from cli_store(tmp_path, monkeypatch)
     lemmas.lemma.cache_clear()
 
 

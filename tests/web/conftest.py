@@ -128,3 +128,19 @@ def browser_page() -> Iterator[Any]:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         yield page
         browser.close()
+
+
+def demo_site(small_world: Any, tmp_path: Path) -> Site:
+    """An app on a copy of the small demo world (the shared one stays read-only), its
+    comments read by the builtin model, with a user who reads English."""
+    from cxm.text.enrichment import enrich_pending, load_model, model_path
+
+    copy = small_world.copy_to(tmp_path / "world.sqlite3")
+    app = create_app(Settings(data_dir=tmp_path, database_url=copy))
+    db = app.state.db
+    org_id = small_world.summary.organization_id
+    enrich_pending(db, org_id, load_model(model_path(tmp_path, org_id)))
+    email = "olena@example.com"
+    with db.session() as s:
+        create_user(s, org_id, email, PASSWORD, name="Olena", language="en")
+    return Site(app, org_id, email, api_key(db, org_id))

@@ -10,15 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from cxm.core.auth import create_user
-from cxm.core.settings import Settings
 from cxm.ingest.models import CHANNELS
-from cxm.text.enrichment import enrich_pending, load_model, model_path
 from cxm.text.labels import EMOTIONS
-from cxm.web.app import create_app
 from cxm.web.i18n import number, percent
-from tests.factories import api_key
-from tests.web.conftest import PASSWORD, Site, browser_log_in, log_in
+from tests.web.conftest import Site, browser_log_in, demo_site, log_in
 from tests.worlds import World
 
 ROW = re.compile(r'<tr data-key="([^"]+)"[^>]*>(.*?)</tr>', re.S)
@@ -28,15 +23,7 @@ CELL = re.compile(r'<td data-(figure|emotion)="([^"]+)">([^<]*)</td>')
 @pytest.fixture
 def site(small_world: World, tmp_path: Path) -> Site:
     """An app on a copy of the small demo world, its comments read by the builtin model."""
-    copy = small_world.copy_to(tmp_path / "world.sqlite3")
-    app = create_app(Settings(data_dir=tmp_path, database_url=copy))
-    db = app.state.db
-    org_id = small_world.summary.organization_id
-    enrich_pending(db, org_id, load_model(model_path(tmp_path, org_id)))
-    email = "olena@example.com"
-    with db.session() as s:
-        create_user(s, org_id, email, PASSWORD, name="Olena", language="en")
-    return Site(app, org_id, email, api_key(db, org_id))
+    return demo_site(small_world, tmp_path)
 
 
 def _overview(html: str) -> dict[str, dict[str, str]]:
