@@ -22,8 +22,8 @@ from tests.factories import organization, survey_answers, track
 # text -> what it is: channel, store, when, stage (as the emotion curve places it), writer
 CART = "The cart page was slow"  # web, K1, 20 Feb, purchase (c1's cart the day before), c1
 PARCEL = "Parcel arrived late"  # delivery, L2, 3 Mar, delivery (its touchpoint), c1
-SHOP = "Late opening at the shop"  # store, K1, 10 Mar, unknown (c2 has no events), c2
-APP = "App crashed late at night"  # app, no store, 5 Apr, unknown (nobody's)
+SHOP = "Late opening at the shop"  # store, K1, 10 Mar, unknown (c2 has no events), c2, 2*
+APP = "App crashed late at night"  # app, no store, 5 Apr, unknown (nobody's), 5* (oddly)
 
 
 def voice_world(db: Database, org: int) -> None:
@@ -45,10 +45,10 @@ def voice_world(db: Database, org: int) -> None:
             {"kind": "complaint", "text": PARCEL, "occurred_at": "2026-03-03T10:00:00Z",
              "channel": "delivery", "location": "L2", "touchpoint": "parcel",
              "customer": {"user_id": "c1"}},
-            {"kind": "comment", "text": SHOP, "occurred_at": "2026-03-10T10:00:00Z",
-             "channel": "store", "location": "K1", "customer": {"user_id": "c2"}},
-            {"kind": "comment", "text": APP, "occurred_at": "2026-04-05T10:00:00Z",
-             "channel": "app"},
+            {"kind": "review", "text": SHOP, "occurred_at": "2026-03-10T10:00:00Z",
+             "channel": "store", "location": "K1", "customer": {"user_id": "c2"}, "rating": 2},
+            {"kind": "review", "text": APP, "occurred_at": "2026-04-05T10:00:00Z",
+             "channel": "app", "rating": 5},
         ],
     )  # fmt: skip
     c1, c2 = _customer_id(db, org, "c1"), _customer_id(db, org, "c2")
@@ -79,6 +79,11 @@ CASES = [
     ({"store": "K1", "period": "2026-03"}, [SHOP]),
     ({"stage": "unknown", "nps_group": "passive"}, [SHOP]),
     ({"channel": "web", "stage": "delivery"}, []),
+    ({"rating": 2}, [SHOP]),
+    ({"rating": 5}, [APP]),
+    ({"rating": 3}, []),
+    ({"rating": 2, "store": "L2"}, []),
+    ({"rating": 2, "nps_group": "passive"}, [SHOP]),
 ]
 
 
@@ -92,6 +97,8 @@ def test_each_filter_keeps_exactly_its_comments(db: Database, tmp_path: Path) ->
             assert [c.text for c in found.comments] == expected, filters
             assert found.total == len(expected)
             assert sum(found.by_kind.values()) == len(expected), filters
+            stars = {SHOP: 2, APP: 5}
+            assert [c.rating for c in found.comments] == [stars.get(t) for t in expected]
     finally:
         analytics.close()
 
@@ -105,6 +112,7 @@ def test_each_filter_keeps_exactly_its_comments(db: Database, tmp_path: Path) ->
         ({"period": "2026-04"}, [APP]),
         ({"stage": "unknown", "nps_group": "passive"}, [SHOP]),
         ({"nps_group": "promoter", "store": "K1"}, []),
+        ({"rating": 5}, [APP]),
     ],
 )
 def test_a_word_search_combines_with_the_filters(

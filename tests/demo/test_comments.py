@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cxm.demo import truths as T
 from cxm.demo.experience import latent_ces, latent_csat
@@ -10,6 +10,7 @@ from cxm.demo.journeys import simulate
 from cxm.feedback.models import Feedback
 from cxm.ingest.models import Customer, Order, ShipmentUpdate, Touchpoint
 from cxm.surveys.models import Answer, Response
+from cxm.text.weak_labels import rated_texts
 from tests.worlds import SEED, World
 
 ANGRY = (
@@ -93,3 +94,23 @@ def test_stored_answers_are_the_latent_experience_of_their_order(small_world: Wo
             assert value == latent_csat(SEED, exp, person.base_ltr)
     assert {kind for *_, kind, _ in answers} == {"nps", "csat", "ces"}
     assert {"store_purchase", "delivered", "pickup", "cc_order"} == {a[2] for a in answers}
+
+
+def test_demo_reviews_carry_stars_that_follow_the_experience(small_world: World) -> None:
+    with small_world.db.session() as s:
+        reviews = s.execute(
+            select(Feedback.category, Feedback.rating, Feedback.channel).where(
+                Feedback.kind == "review"
+            )
+        ).all()
+        unrated_elsewhere = s.scalar(
+            select(func.count()).where(Feedback.kind != "review", Feedback.rating.is_not(None))
+        )
+    praise = [r for r in reviews if r.category is None]
+    late = [r for r in reviews if r.category == "delivery"]
+    assert len(praise) > 10 and len(late) > 5 and len(praise) + len(late) == len(reviews)
+    assert {r.rating for r in praise} == {4, 5} and {r.rating for r in late} == {1, 2}
+    assert {r.channel for r in reviews} == {"web"} and unrated_elsewhere == 0
+    labels = rated_texts(small_world.db, small_world.summary.organization_id)
+    assert labels.sentiment.count("negative") >= len(late)
+    assert labels.sentiment.count("positive") >= len(praise)

@@ -125,3 +125,46 @@ def test_feedback_file_import_with_rejects_reaches_the_analytics_store(
         kinds = sorted(con.table("feedback").kind.to_pyarrow().to_pylist())
     analytics.close()
     assert kinds == ["contact_centre_note", "social_post"]
+
+
+def test_review_ratings_are_validated_stored_and_imported(
+    db: Database, tmp_path: Path, api: tuple[TestClient, int, dict[str, str]]
+) -> None:
+    client, org, headers = api
+    when = "2026-10-05T09:00:00Z"
+    items = [
+        {"kind": "review", "text": "Швидко і зручно", "occurred_at": when, "rating": 5},
+        {"kind": "review", "text": "x", "occurred_at": when, "rating": 0},
+        {"kind": "review", "text": "x", "occurred_at": when, "rating": 6},
+        {"kind": "review", "text": "x", "occurred_at": when, "rating": 4.5},
+        {"kind": "review", "text": "Без оцінки", "occurred_at": when},
+    ]
+    r = client.post("/api/v1/feedback", headers=headers, json={"feedback": items})
+    assert r.status_code == 207 and r.json()["accepted"] == 2
+    assert {(f["index"], f["field"]) for f in r.json()["rejected"]} == {
+        (1, "rating"), (2, "rating"), (3, "rating")
+    }  # fmt: skip
+    path = tmp_path / "reviews.csv"
+    path.write_text(
+        "kind,text,occurred_at,rating\n"
+        "review,Товар прийшов битий,2026-10-06T10:00:00Z,1\n"
+        "review,Норм,2026-10-06T11:00:00Z,seven\n",
+        "utf-8",
+    )
+    summary = run_import(
+        "feedback", path, None, {}, tmp_path / "r.csv",
+        lambda f, o, out: store_feedback(db, org, f, o, out),
+    )  # fmt: skip
+    assert (summary.stored, summary.rejected) == (1, 1)
+    with (tmp_path / "r.csv").open(encoding="utf-8") as fh:
+        [reject] = list(csv.DictReader(fh))
+    assert reject["field"] == "rating"
+    with db.session() as s:
+        stored = {f.text: f.rating for f in s.scalars(select(Feedback))}
+    assert stored == {"Швидко і зручно": 5, "Без оцінки": None, "Товар прийшов битий": 1}
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
+    with analytics.fresh() as con:
+        rows = con.table("feedback").select("text", "rating").to_pyarrow().to_pylist()
+    synced = {r["text"]: r["rating"] for r in rows}
+    analytics.close()
+    assert synced == stored

@@ -1,4 +1,4 @@
-"""Weak sentiment labels from rated survey comments, and refused training files."""
+"""Weak sentiment labels from rated reviews and survey comments, and refused training files."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from cxm.core.bulk import insert_returning_ids, insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
 from cxm.core.errors import ValidationError
+from cxm.feedback.service import ingest_feedback
 from cxm.surveys.models import Answer, Response
 from cxm.text.labels import read_labelled
 from cxm.text.weak_labels import rated_texts, sentiment_of
@@ -95,7 +96,7 @@ def test_train_from_ratings(sqlite_db: Database, tmp_path: Path) -> None:
     _responses(sqlite_db, org, more + [({"nps": 10.0}, [t]) for t in POSITIVE])
     trained = runner.invoke(main, [*base, "train", "--task", "sentiment", "--from-ratings"])
     assert trained.exit_code == 0, trained.output
-    assert "18 rated survey comments" in trained.output
+    assert "18 rated reviews and survey comments" in trained.output
     assert (tmp_path / "text" / f"org-{org}.npz").exists()
     said = json.loads(runner.invoke(main, [*base, "analyse", "--json", *NEUTRAL]).output)
     assert [r["sentiment"] for r in said] == ["neutral"] * 6  # it learnt its own neutral
@@ -103,6 +104,55 @@ def test_train_from_ratings(sqlite_db: Database, tmp_path: Path) -> None:
     assert neither.exit_code != 0 and "--labels FILE, --from-ratings" in neither.output
     emotion = runner.invoke(main, [*base, "train", "--task", "emotion", "--from-ratings"])
     assert emotion.exit_code != 0 and "sentiment labels only" in emotion.output
+
+
+def _reviews(db: Database, org: int, rated: list[tuple[str, int | None]]) -> None:
+    items = [{"kind": "review", "text": t, "occurred_at": "2026-10-02T10:00:00Z",
+              **({"rating": r} if r is not None else {})} for t, r in rated]  # fmt: skip
+    assert ingest_feedback(db, org, list(items)).accepted == len(items)
+
+
+def test_star_rated_reviews_are_weak_labels(sqlite_db: Database) -> None:
+    org = organization(sqlite_db)
+    other = organization(sqlite_db, "other")
+    _reviews(
+        sqlite_db,
+        org,
+        [
+            ("Awful, broken on arrival", 1),
+            ("Meh", 3),
+            ("Great shop", 4),
+            ("Two stars", 2),
+            ("Unrated text", None),
+            ("Loved it", 5),
+        ],
+    )
+    _reviews(sqlite_db, other, [("Not ours", 1)])
+    _responses(sqlite_db, org, [({"csat": 5}, ["Lovely staff"])])
+    found = rated_texts(sqlite_db, org)
+    assert sorted(zip(found.texts, found.sentiment, strict=True)) == [
+        ("Awful, broken on arrival", "negative"), ("Great shop", "positive"),
+        ("Loved it", "positive"), ("Lovely staff", "positive"), ("Meh", "neutral"),
+        ("Two stars", "negative"),
+    ]  # fmt: skip
+
+
+def test_train_from_rated_reviews_with_json(sqlite_db: Database, tmp_path: Path) -> None:
+    """--json still learns from the ratings (it prints their count, and the model changes)."""
+    org = organization(sqlite_db, "demo")
+    base = ["--data-dir", str(tmp_path), "--database-url", sqlite_db.url, "text"]
+    runner = CliRunner()
+    _reviews(sqlite_db, org, [(t, 1) for t in NEGATIVE] + [(t, 3) for t in NEUTRAL]
+             + [(t, 5) for t in POSITIVE])  # fmt: skip
+    trained = runner.invoke(
+        main, [*base, "train", "--task", "sentiment", "--from-ratings", "--json"]
+    )
+    assert trained.exit_code == 0, trained.output
+    said = json.loads(trained.output.strip().splitlines()[-1])
+    assert said["weak_labels"] == 18 and said["texts"] == 18
+    assert (tmp_path / "text" / f"org-{org}.npz").exists()
+    read = json.loads(runner.invoke(main, [*base, "analyse", "--json", *NEUTRAL]).output)
+    assert [r["sentiment"] for r in read] == ["neutral"] * 6
 
 
 def test_training_files_are_refused_naming_what_is_wrong(tmp_path: Path) -> None:

@@ -21,6 +21,9 @@ from tests.web.conftest import Site, browser_log_in, log_in
         ("period", "March"),
         ("nps_group", "happy"),
         ("store", "x" * 65),
+        ("rating", "0"),
+        ("rating", "6"),
+        ("rating", "four"),
     ],
 )
 def test_bad_filter_values_are_refused_naming_them(
@@ -49,9 +52,13 @@ def test_api_filters_by_channel_store_period_stage_and_nps_group(
     assert texts(stage="unknown") == [APP, SHOP]
     assert texts(nps_group="promoter") == [PARCEL, CART]
     assert texts(q="late", store="K1") == [SHOP]
+    assert texts(rating="2") == [SHOP]
+    stars = {i["text"]: i["rating"] for i in
+             client.get("/api/v1/voice", headers=headers).json()["items"]}  # fmt: skip
+    assert stars == {APP: 5, SHOP: 2, PARCEL: None, CART: None}
     spec = client.get("/api/v1/openapi.json").json()
     names = {p["name"] for p in spec["paths"]["/api/v1/voice"]["get"]["parameters"]}
-    assert {"channel", "stage", "store", "period", "nps_group"} <= names
+    assert {"channel", "stage", "store", "period", "nps_group", "rating"} <= names
 
 
 def test_page_filters_keep_their_values_across_pages(
@@ -71,6 +78,11 @@ def test_page_filters_keep_their_values_across_pages(
     assert APP in client.get("/voice?channel=fax&period=soon").text
     channels = client.get("/voice?channel=delivery&nps_group=promoter").text
     assert PARCEL in channels and CART not in channels
+    # Stars: the filter keeps its value, each rated review shows its stars.
+    rated = client.get("/voice?rating=2").text
+    assert SHOP in rated and APP not in rated and '<option value="2" selected>' in rated
+    assert 'data-testid="stars" title="2 з 5 зірок">★★☆☆☆</span>' in rated
+    assert 'data-testid="stars"' not in client.get("/voice?channel=delivery").text
     # A comment's theme link keeps the other filters.
     from cxm.text.theme_store import read_pending_themes
 
@@ -124,6 +136,7 @@ def test_cxm_text_comments_gives_what_the_api_gives(
         (["--nps-group", "promoter", "--period", "2026"], {"nps_group": "promoter",
                                                            "period": "2026"}),
         (["--stage", "unknown"], {"stage": "unknown"}),
+        (["--rating", "5"], {"rating": "5"}),
     ):  # fmt: skip
         said = runner.invoke(main, [*base, *cli])
         assert said.exit_code == 0, said.output
@@ -140,6 +153,9 @@ def test_cxm_text_comments_gives_what_the_api_gives(
     assert refused.exit_code != 0 and "--period" in refused.output
     text = runner.invoke(main, [*base[:-1], "--channel", "delivery"])
     assert "1 comment(s)" in text.output and PARCEL in text.output
+    rated = runner.invoke(main, [*base[:-1], "--rating", "2"])
+    assert "1 comment(s)" in rated.output and "review 2*" in rated.output
+    assert runner.invoke(main, [*base, "--rating", "6"]).exit_code != 0
 
 
 def test_the_voice_page_says_why_texts_fell_back(site: Site, client: TestClient) -> None:

@@ -170,6 +170,7 @@ SYNCED: tuple[SyncedTable, ...] = (
             "order_id": "BIGINT",
             "category": "VARCHAR",
             "language": "VARCHAR",
+            "rating": "BIGINT",
             "occurred_at": "TIMESTAMP",
         },
         ("occurred_at",),

@@ -41,6 +41,7 @@ class VoiceFilter:
     store: str | None = None  # a location code
     period: str | None = None  # 2026-10, 2026-Q3 or 2026 (organization time)
     nps_group: str | None = None  # promoter, passive, detractor: the writer's latest NPS answer
+    rating: int | None = None  # 1-5: the stars a rated review gave
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Comment:
     sentiment_score: float | None = None
     emotions: tuple[str, ...] = ()
     themes: tuple[str, ...] = ()
+    rating: int | None = None
 
 
 @dataclass
@@ -87,7 +89,7 @@ class Voice:
                  "language": c.language, "channel": c.channel,
                  "occurred_at": c.occurred_at.isoformat(), "customer_id": c.customer_id,
                  "sentiment": c.sentiment, "sentiment_score": c.sentiment_score,
-                 "emotions": list(c.emotions), "themes": list(c.themes),
+                 "emotions": list(c.emotions), "themes": list(c.themes), "rating": c.rating,
                  "aspects": aspects.get(c.id, []),
                  "reading": (readings or {}).get(c.id)}
                 for c in self.comments
@@ -132,6 +134,8 @@ def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
         t = t.filter(t.sentiment == f.sentiment)
     if f.emotion:
         t = t.filter((" " + t.labels + " ").contains(f" {f.emotion} "))
+    if f.rating:
+        t = t.filter(t.rating == f.rating)
     return _where_and_when(con, org_id, f, t)
 
 
@@ -181,6 +185,7 @@ def _load(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
                 "score",
                 "labels",
                 "themes",
+                "rating",
             )
             .to_pyarrow()
             .to_pylist()
@@ -215,6 +220,7 @@ def _load(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
             r["score"],
             tuple((r["labels"] or "").split()),
             tuple((r["themes"] or "").split()),
+            r["rating"],
         )
         for r in rows
     ]

@@ -1,4 +1,9 @@
-"""Demo feedback: complaints, contact-centre notes and praise in the customers' languages."""
+"""Demo feedback: complaints, contact-centre notes and rated reviews in the customers' languages.
+
+Promoters who write praise post it as a review of 4 or 5 stars (5 when their likelihood to
+recommend is 10); a third of those who complain about a late delivery also review it on the
+web with 1 or 2 stars (1 after two contacts or more). Ratings follow the experience, not the
+text, so they are the weak labels a shop really has."""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from cxm.demo.storage import write_dicts
 from cxm.demo.texts import compose
 from cxm.feedback.models import Feedback
 
+DAY = timedelta(days=1)
 TOPIC_START = datetime.combine(T.EMERGING_TOPIC.start, time(0), UTC)
 
 
@@ -35,27 +41,37 @@ def write_comments(
     for person, cid in zip(people, customer_ids, strict=True):
         rng = random.Random(seed * 15_485_863 + person.index)
         for k, exp in enumerate(person.experiences):
-            written: list[tuple[str, str, str | None, datetime]] = []
+            written: list[tuple[str, str, str | None, datetime, int | None]] = []
             base = exp.placed_at + timedelta(days=rng.uniform(2, 6))
             if exp.loop and rng.random() < T.COMPLAINTS.loop_share:
-                written.append(("complaint", "loop_anger", "service", base))
+                written.append(("complaint", "loop_anger", "service", base, None))
             elif exp.late and rng.random() < T.COMPLAINTS.late_share:
-                written.append(("complaint", "late_delivery", "delivery", base))
+                written.append(("complaint", "late_delivery", "delivery", base, None))
+                if (person.index + k) % 3 == 0:
+                    low = 1 if exp.contacts >= 2 else 2
+                    written.append(("review", "late_delivery", "delivery", base + DAY, low))
             if (
                 exp.delivered
                 and exp.placed_at >= TOPIC_START
                 and rng.random() < T.EMERGING_TOPIC.share_of_delivered
             ):
-                written.append(("complaint", "damaged_packaging", None, base + timedelta(hours=3)))
+                written.append(
+                    ("complaint", "damaged_packaging", None, base + timedelta(hours=3), None)
+                )
             if exp.ltr >= 9 and rng.random() < T.COMPLAINTS.praise_share_of_promoters:
-                written.append(("comment", "praise", None, base + timedelta(hours=5)))
-            for j, (kind, situation, category, when) in enumerate(written):
+                high = 5 if exp.ltr == 10 else 4
+                written.append(("review", "praise", None, base + timedelta(hours=5), high))
+            for j, (kind, situation, category, when, stars) in enumerate(written):
                 if when > END:
                     continue
+                # A review of a late delivery draws apart, so the customer's other texts
+                # and later experiences stay as they were before reviews were planted.
+                late_review = situation == "late_delivery" and kind == "review"
+                draw = random.Random(f"review:{seed}:{person.index}:{k}") if late_review else rng
                 text = compose(
                     situation,
                     person.language,
-                    rng,
+                    draw,
                     n=exp.contacts,
                     order=exp.external_id,
                     date=(exp.placed_at + timedelta(days=3)).date().isoformat(),
@@ -73,9 +89,10 @@ def write_comments(
                         "order_id": order_ids.get(exp.external_id),
                         "category": category,
                         "language": None,
+                        "rating": stars,
                         "occurred_at": when,
                         # Typed in by an agent or a form, then synced within minutes.
-                        "received_at": when + timedelta(minutes=rng.uniform(1, 30)),
+                        "received_at": when + timedelta(minutes=draw.uniform(1, 30)),
                         "sync_mark": mark,
                     }
                 )

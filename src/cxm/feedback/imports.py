@@ -21,6 +21,7 @@ FIELDS = (
     "order_id",
     "category",
     "language",
+    "rating",
 )
 CHUNK = 2_000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cxm.core.changes import ChangeTracked
@@ -18,6 +18,7 @@ FEEDBACK_KINDS = (
     "employee_comment",
     "comment",
     "survey_comment",
+    "review",
 )
 
 
@@ -35,6 +36,8 @@ class Feedback(ChangeTracked, Base):
     order_id: Mapped[int | None] = mapped_column(BigId)
     category: Mapped[str | None] = mapped_column(String(100))
     language: Mapped[str | None] = mapped_column(String(8))
+    # The stars (1-5) a review gave with its text; the writer's own label of its sentiment.
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 

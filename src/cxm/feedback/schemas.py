@@ -17,6 +17,7 @@ Kind = Literal[
     "employee_comment",
     "comment",
     "survey_comment",
+    "review",
 ]
 MAX_TEXT = 10_000_000  # characters, stored whole; analysis reads a truncated copy
 
@@ -38,6 +39,13 @@ class FeedbackIn(BaseModel):
     order_id: str | None = Field(default=None, max_length=128)
     category: str | None = Field(default=None, max_length=100)
     language: str | None = Field(default=None, max_length=8)
+    rating: int | None = Field(
+        default=None,
+        ge=1,
+        le=5,
+        description="Stars (1-5) given with the text, as on a review; weak sentiment labels "
+        "for `cxm text train --from-ratings`.",
+    )
 
     @field_validator("text")
     @classmethod

@@ -93,6 +93,7 @@ def ingest_feedback(
                     "order_id": orders.get(f.order_id) if f.order_id else None,
                     "category": f.category,
                     "language": f.language,
+                    "rating": f.rating,
                     "occurred_at": _utc(f.occurred_at),
                     "received_at": now,
                     "sync_mark": mark,

@@ -122,6 +122,7 @@ async def voice(
         pattern=NPS_GROUP,
         description="promoter, passive or detractor: the writer's latest NPS answer.",
     ),
+    rating: int | None = Query(default=None, ge=1, le=5, description="A review's stars (1-5)."),
 ) -> dict[str, Any]:
     from cxm.text.search import MAX_HITS, search_ids
 
@@ -131,6 +132,7 @@ async def voice(
         kind=kind, category=category, language=language, sentiment=sentiment, emotion=emotion,
         page=page, theme=theme, ids=tuple(hits) if hits is not None else None,
         channel=channel, stage=stage, store=store, period=period, nps_group=nps_group,
+        rating=rating,
     )  # fmt: skip
     found = await run_in_threadpool(
         load_voice, request.app.state.analytics, client.organization_id, f

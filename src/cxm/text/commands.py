@@ -273,8 +273,9 @@ def _evaluate_aspects(
 @click.option(
     "--from-ratings",
     is_flag=True,
-    help="Sentiment only: also learn from survey comments labelled by the CSAT or NPS score "
-    "on the same response (CSAT 1-2 negative, 3 neutral, 4-5 positive; NPS 0-6, 7-8, 9-10).",
+    help="Sentiment only: also learn from stored reviews labelled by their stars (1-2 "
+    "negative, 3 neutral, 4-5 positive) and survey comments labelled by the CSAT or NPS "
+    "score on the same response (CSAT as stars; NPS 0-6, 7-8, 9-10).",
 )
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (and no progress bar).")
@@ -317,8 +318,9 @@ def train_command(
     data = _labelled(file, task) if file else Labelled()
     db, org_id, base = _model(ctx, org_slug)
     weak = rated_texts(db, org_id) if from_ratings else Labelled()
-    if from_ratings and not as_json:
-        click.echo(f"{len(weak):,} rated survey comments as weak labels.")
+    if from_ratings:
+        if not as_json:
+            click.echo(f"{len(weak):,} rated reviews and survey comments as weak labels.")
         data.extend(weak)
         try:
             check_counts(data, task, "the labelled texts")

@@ -34,6 +34,7 @@ def _period(_: click.Context, __: click.Parameter, value: str | None) -> str | N
 @click.option("--store", default=None, help="A location code.")
 @click.option("--period", default=None, callback=_period, help="YYYY-MM, YYYY-Qn or YYYY.")
 @click.option("--nps-group", type=click.Choice(NPS_GROUPS), help="The writer's latest NPS answer.")
+@click.option("--rating", type=click.IntRange(1, 5), help="A rated review's stars (1-5).")
 @click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (as GET /api/v1/voice).")
@@ -45,6 +46,7 @@ def comments_command(
     page: int,
     org_slug: str,
     as_json: bool,
+    rating: int | None,
     **given: str | None,
 ) -> None:
     """Stored comments, newest first (50 a page), with their sentiment, emotions and themes.
@@ -64,7 +66,8 @@ def comments_command(
     db = open_store(settings)
     org_id = organization_id(db, org_slug)
     hits = search_ids(db, org_id, q) if q else None
-    f = VoiceFilter(page=page, ids=tuple(hits) if hits is not None else None, **given)
+    ids = tuple(hits) if hits is not None else None
+    f = VoiceFilter(page=page, ids=ids, rating=rating, **given)
     found = load_voice(Analytics(db, settings), org_id, f)
     if as_json:
         read = aspects_for(db, org_id, [c.id for c in found.comments])
@@ -80,6 +83,7 @@ def comments_command(
     for c in found.comments:
         when = c.occurred_at.strftime("%Y-%m-%d")
         feelings = " ".join(c.emotions) or "none"
-        click.echo(f"#{c.id} {when} {c.kind} [{c.language or '?'}] {c.sentiment or 'unread'} "
+        kind = f"{c.kind} {c.rating}*" if c.rating else c.kind
+        click.echo(f"#{c.id} {when} {kind} [{c.language or '?'}] {c.sentiment or 'unread'} "
                    f"({feelings}) {' '.join(c.themes)}")  # fmt: skip
         click.echo(f"    {' '.join(c.text.split())[:200]}")

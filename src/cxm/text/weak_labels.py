@@ -1,8 +1,10 @@
 """Weak sentiment labels from the organization's own rated texts.
 
-A customer who gives a CSAT or NPS score and writes a comment on the same survey response
-has, roughly, labelled the comment: CSAT 1-2 negative, 3 neutral, 4-5 positive; NPS 0-6
-negative, 7-8 neutral, 9-10 positive (detractors, passives, promoters). Where a response
+A review stored with its stars (feedback ``rating``) is labelled by them: 1-2 negative,
+3 neutral, 4-5 positive. Likewise a customer who gives a CSAT or NPS score and writes a
+comment on the same survey response has, roughly, labelled the comment: CSAT 1-2
+negative, 3 neutral, 4-5 positive; NPS 0-6 negative, 7-8 neutral, 9-10 positive
+(detractors, passives, promoters). Where a response
 has both, CSAT decides (it is asked about the experience the comment describes). The
 labels are noisy (a promoter may still complain about one thing), so they suit training on
 many texts, not judging a model.
@@ -13,6 +15,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from cxm.core.db import Database, table
+from cxm.feedback.models import Feedback
 from cxm.surveys.models import Answer
 from cxm.text.labels import Labelled, star_sentiment
 
@@ -29,7 +32,19 @@ def sentiment_of(kind: str, value: float) -> str | None:
 
 
 def rated_texts(db: Database, org_id: int) -> Labelled:
-    """Each survey comment that has a CSAT or NPS score on its response, with its label."""
+    """Each rated feedback text (a review with its stars) and each survey comment that has a
+    CSAT or NPS score on its response, with its label."""
+    out = Labelled()
+    fb = table(Feedback)
+    reviews = (
+        select(fb.c.text, fb.c.rating)
+        .where(fb.c.organization_id == org_id, fb.c.rating.is_not(None))
+        .order_by(fb.c.id)
+    )
+    with db.engine.connect() as conn:
+        for text, rating in conn.execute(reviews):
+            if str(text).strip() and 1 <= rating <= 5:
+                out.add(str(text).strip(), star_sentiment(rating), None, "")
     a = table(Answer)
     query = (
         select(a.c.response_id, a.c.kind, a.c.value, a.c.text)
@@ -48,7 +63,6 @@ def rated_texts(db: Database, org_id: int) -> Labelled:
                     texts.setdefault(int(response_id), []).append(str(text).strip())
             elif value is not None:
                 scores.setdefault(int(response_id), {}).setdefault(str(kind), float(value))
-    out = Labelled()
     for response_id, comments in texts.items():
         given = scores.get(response_id, {})
         label = next(

@@ -33,6 +33,7 @@ from cxm.web.progress import computing, within
 router = APIRouter(include_in_schema=False)
 
 
+STARS = ("1", "2", "3", "4", "5")  # a rated review's stars (the Voice page's filter)
 ORDER = {k: i for i, k in enumerate((*STAGES, *CHANNELS, "unmapped", "unknown"))}
 
 
@@ -105,6 +106,7 @@ async def voice(
     store: str = "",
     period: str = "",
     nps_group: str = "",
+    rating: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     db, org_id = request.app.state.db, user.organization_id
@@ -126,6 +128,7 @@ async def voice(
         store=store if store in stores else None,
         period=period.strip() if PERIOD.match(period.strip()) else None,
         nps_group=nps_group if nps_group in NPS_GROUPS else None,
+        rating=int(rating) if rating in STARS else None,
     )
     data = await within(
         request, ("voice-page", org_id, f), lambda: load_voice(analytics, org_id, f)
@@ -161,6 +164,7 @@ async def voice(
                 ("store", f.store),
                 ("period", f.period),
                 ("nps_group", f.nps_group),
+                ("rating", str(f.rating or "")),
             )
             if v
         }
@@ -169,7 +173,7 @@ async def voice(
     keep = urlencode(
         {k: v for k, v in (("kind", f.kind), ("language", f.language), ("channel", f.channel),
                            ("stage", f.stage), ("store", f.store), ("period", f.period),
-                           ("nps_group", f.nps_group)) if v}
+                           ("nps_group", f.nps_group), ("rating", str(f.rating or ""))) if v}
     )  # fmt: skip
     categories = sorted(c for c in data.by_category if c != "-")
     ctx = page_context(
@@ -185,6 +189,7 @@ async def voice(
         stages=(*STAGES, "unknown"),
         stores=stores,
         groups=NPS_GROUPS,
+        stars=STARS,
         query=query,
         theme_query=keep + "&" if keep else "",
         q=q,
