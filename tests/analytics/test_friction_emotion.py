@@ -165,8 +165,9 @@ def test_the_demo_worlds_complaints_make_after_sales_the_unhappy_stage(tmp_path:
     db.dispose()
     top = found.emotion.points[0]
     # Contact loops' complaints are angry and late orders' sad (truths.COMPLAINTS); both are
-    # written as complaints, after sales.
+    # written as complaints, after sales. The other stages hold praise and the reasons given
+    # in the survey after a delivery, a quarter of them about a late one or a contact loop.
     assert (top.stage, top.harmful) == ("after_sales", True)
     others = top.others_negative_share
-    assert top.negative_share > 0.6 and others is not None and others < 0.1
+    assert top.negative_share > 0.6 and others is not None and others < 0.3
     assert top.top_emotion in ("anger", "sadness")

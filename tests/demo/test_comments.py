@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from cxm.demo import truths as T
 from cxm.demo.experience import latent_ces, latent_csat
 from cxm.demo.journeys import simulate
+from cxm.demo.responses import why_of
 from cxm.feedback.models import Feedback
 from cxm.ingest.models import Customer, Order, ShipmentUpdate, Touchpoint
 from cxm.surveys.models import Answer, Response
@@ -38,10 +39,16 @@ def test_demo_feedback_follows_the_planted_situations(small_world: World) -> Non
                 Feedback.text,
                 Feedback.occurred_at,
                 Feedback.received_at,
-                Customer.language,
-            ).join(Customer, Customer.id == Feedback.customer_id)
+                func.coalesce(Customer.language, Feedback.language).label("language"),
+            ).outerjoin(Customer, Customer.id == Feedback.customer_id)
         ).all()
+        reasons = s.scalars(select(Answer.text).where(Answer.kind == "text")).all()
     assert small_world.summary.feedback == len(rows) > 200
+    # Every reason given in the survey is feedback too (a counter's QR answers have no
+    # customer, so their language is the response's).
+    said = sorted(r.text for r in rows if r.kind == "survey_comment")
+    assert len(said) > 50 and said == sorted(reasons)
+    assert {r.language for r in rows} <= {"uk", "ru", "en"}
     packaging = [r for r in rows if r.kind == "complaint" and r.category is None]
     assert packaging and all(r.occurred_at.date() >= T.EMERGING_TOPIC.start for r in packaging)
     loops = [r for r in rows if r.category == "service"]
@@ -73,7 +80,14 @@ def test_survey_answers_are_lower_after_a_late_delivery(small_world: World) -> N
 def test_stored_answers_are_the_latent_experience_of_their_order(small_world: World) -> None:
     with small_world.db.session() as s:
         answers = s.execute(
-            select(Order.external_id, Order.channel, Touchpoint.code, Answer.kind, Answer.value)
+            select(
+                Order.external_id,
+                Order.channel,
+                Touchpoint.code,
+                Answer.kind,
+                Answer.value,
+                Answer.text,
+            )
             .join(Response, Response.order_id == Order.id)
             .join(Touchpoint, Touchpoint.id == Response.touchpoint_id)
             .join(Answer, Answer.response_id == Response.id)
@@ -82,9 +96,12 @@ def test_stored_answers_are_the_latent_experience_of_their_order(small_world: Wo
     people = {i: simulate(SEED, i) for i in range(400)}
     latent = {e.external_id: (p, e) for p in people.values() for e in p.experiences}
     assert len(answers) > 50
-    for external_id, channel, _, kind, value in answers:
+    for external_id, channel, code, kind, value, text in answers:
         person, exp = latent[external_id]
-        if kind == "nps":
+        if kind == "text":  # the reason some give, drawn apart from the scores
+            assert value is None and text
+            assert text == why_of(SEED, exp, person.language, code == "store_purchase")
+        elif kind == "nps":
             assert value == exp.ltr
         elif kind == "ces":
             assert exp.contacts > 0
@@ -92,7 +109,7 @@ def test_stored_answers_are_the_latent_experience_of_their_order(small_world: Wo
         else:
             assert kind == "csat" and channel == "store"
             assert value == latent_csat(SEED, exp, person.base_ltr)
-    assert {kind for *_, kind, _ in answers} == {"nps", "csat", "ces"}
+    assert {a[3] for a in answers} == {"nps", "csat", "ces", "text"}
     assert {"store_purchase", "delivered", "pickup", "cc_order"} == {a[2] for a in answers}
 
 

@@ -90,6 +90,17 @@ def test_copying_again_stores_each_comment_once(db: Database) -> None:
     assert kinds == ["survey_comment", "survey_comment"]
 
 
+def test_an_employee_surveys_comments_are_employee_comments(db: Database) -> None:
+    org = organization(db)
+    import_survey(db, org, {"code": "nps", "name": "Pulse", "kind": "employee",
+                            "definition": TWO_PAGES})  # fmt: skip
+    _completed_elsewhere(db, org, "Графік змін незручний")
+    assert copy_all_comments(db, org) == 1
+    with db.session() as s:
+        [item] = s.scalars(select(Feedback)).all()
+    assert (item.kind, item.text) == ("employee_comment", "Графік змін незручний")
+
+
 def test_cxm_text_enrich_catches_up_and_status_reports(sqlite_db: Database, tmp_path: Any) -> None:
     from click.testing import CliRunner
 

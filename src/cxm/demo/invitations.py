@@ -34,7 +34,7 @@ from cxm.core.db import table
 from cxm.demo.catalogue import Catalogue
 from cxm.demo.journeys import SimulatedCustomer
 from cxm.demo.population import END, START
-from cxm.demo.responses import answers_of
+from cxm.demo.responses import WHY, answers_of
 from cxm.demo.storage import reserve_ids, write_dicts
 from cxm.ingest.models import Event
 from cxm.surveys.invitations import (
@@ -98,7 +98,7 @@ class Planned:
     message_id: str  # of the triggering event
     link: dict[str, Any] | None = None
     response: dict[str, Any] | None = None
-    answers: list[tuple[str, float]] = field(default_factory=list)
+    answers: list[tuple[str, float | str]] = field(default_factory=list)
 
 
 @dataclass
@@ -235,7 +235,8 @@ class Decider:
                 "language": p.language, "status": "complete",
                 "started_at": opened, "completed_at": answered,
             }  # fmt: skip
-            planned.answers = answers_of(self.seed, exp, p.base_ltr, ev.name == "Store Purchase")
+            in_store = ev.name == "Store Purchase"
+            planned.answers = answers_of(self.seed, exp, p.base_ltr, in_store, p.language)
         if suppressed is not None:
             plan.suppressions.append(
                 {"organization_id": self.org_id, "channel": "email", "address": email,
@@ -264,7 +265,8 @@ class Decider:
                 "started_at": viewed, "completed_at": done,
             }  # fmt: skip
             hidden = [("store", exp.store), ("channel", "store")]
-            found.append((row, [*answers_of(self.seed, exp, p.base_ltr, True), *hidden]))
+            given = answers_of(self.seed, exp, p.base_ltr, True, p.language)
+            found.append((row, [*given, *hidden]))
         return found
 
     def finish(self, conn: Connection, mark: int) -> int:
@@ -359,7 +361,8 @@ def _write_invitations(
 
 
 def _write_responses(conn: Connection, org_id: int, answered: Answered, mark: int) -> int:
-    """Complete responses with their answers (numbers, or hidden fields' texts)."""
+    """Complete responses with their answers (numbers, the free-text reason, or hidden
+    fields' texts)."""
     ids = reserve_ids(conn, table(Response), len(answered))
     write_dicts(
         conn,
@@ -375,7 +378,8 @@ def _write_responses(conn: Connection, org_id: int, answered: Answered, mark: in
         table(Answer),
         [
             {"organization_id": org_id, "response_id": rid, "question": question,
-             "kind": "hidden" if isinstance(value, str) else question,
+             "kind": ("text" if question == WHY else "hidden") if isinstance(value, str)
+             else question,
              "value": None if isinstance(value, str) else value,
              "text": value if isinstance(value, str) else None, "sync_mark": mark}
             for rid, (_, given) in zip(ids, answered, strict=True)

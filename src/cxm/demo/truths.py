@@ -372,6 +372,10 @@ class Complaints:
     loop_share: float = 0.8
     late_share: float = 0.3
     praise_share_of_promoters: float = 0.1
+    # Survey answers that also say why, in the survey's free-text question: a quarter of
+    # those about an order with a contact loop (angry) or a late delivery (sad), or from a
+    # promoter (praise), whatever the score otherwise; other answers leave it blank.
+    survey_why_share: float = 0.25
 
 
 POPULATION = Population()

@@ -26,7 +26,7 @@ from cxm.demo.employees import write_employee_pulse
 from cxm.demo.gap_answers import create_gap_survey, write_gap_answers
 from cxm.demo.invitations import Decider, create_triggers, write_views
 from cxm.demo.journeys import simulate
-from cxm.demo.population import START
+from cxm.demo.population import END, START
 from cxm.demo.records import (
     EVENT_ARRIVAL,
     EVENT_COLUMNS,
@@ -42,6 +42,7 @@ from cxm.demo.ring import RING
 from cxm.demo.spool import Spool
 from cxm.demo.storage import Encoding, write_encoded
 from cxm.ingest.models import Customer, Event, Location, ShipmentUpdate, Touchpoint
+from cxm.surveys.comments import copy_comments
 from cxm.surveys.distribution import ensure_tick
 
 Size = Literal["small", "medium", "large"]
@@ -142,6 +143,8 @@ def generate(
             responses += invitations.finish(conn, change_mark(conn))
             write_views(conn, gap_survey[0], "link", gap_views)
             ensure_tick(conn, org_id)
+        with db.writer() as conn:  # survey comments are feedback, read with the rest
+            feedback += copy_comments(conn, org_id, now=END, mark=change_mark(conn), queue=False)
     return DemoSummary(
         org_id,
         customers,

@@ -1,7 +1,9 @@
 """Survey comments are feedback: each free-text answer of a completed response is copied
 into the feedback table as kind ``survey_comment``, tied to the response's customer,
 order, touchpoint, store, channel and language, so that it is read (language, sentiment,
-emotions, themes), searched and counted like every other text a customer writes.
+emotions, themes), searched and counted like every other text a customer writes. The
+comments of an employee survey (eNPS) are copied as ``employee_comment``: they are
+staff's words, not customers'.
 
 The copy is made in the transaction that completes the response and queues enrichment
 there, so a comment is never stored without being read. Its external id,
@@ -22,9 +24,10 @@ from cxm.core.bulk import insert_rows
 from cxm.core.changes import change_mark
 from cxm.core.db import Database, table
 from cxm.feedback.models import Feedback
-from cxm.surveys.models import Answer, Response
+from cxm.surveys.models import Answer, Response, Survey
 
 KIND = "survey_comment"
+EMPLOYEE_KIND = "employee_comment"  # an employee survey's comments are not customers' words
 
 
 def external_id(response_id: int, question: str) -> str:
@@ -38,20 +41,23 @@ def copy_comments(
     now: datetime | None = None,
     data_dir: Path | None = None,
     mark: int | None = None,
+    queue: bool = True,
 ) -> int:
     """Copy the text answers of the organization's completed responses (``response_ids``,
-    or all) into feedback; how many were new. Enrichment is queued when any were. ``mark``
-    is the transaction's change mark when the caller has taken one."""
+    or all) into feedback; how many were new. Enrichment is queued when any were (unless
+    ``queue`` is false: the caller reads them itself). ``mark`` is the transaction's change
+    mark when the caller has taken one."""
     from cxm.text.enrichment import queue_enrichment
 
-    rt, at = table(Response), table(Answer)
+    rt, at, st = table(Response), table(Answer), table(Survey)
     query = (
         select(
             rt.c.id, at.c.question, at.c.text, rt.c.customer_id, rt.c.order_id,
             rt.c.touchpoint_id, rt.c.location_id, rt.c.channel, rt.c.language,
-            rt.c.completed_at,
+            rt.c.completed_at, st.c.kind,
         )
         .join(at, at.c.response_id == rt.c.id)
+        .join(st, st.c.id == rt.c.survey_id)
         .where(
             rt.c.organization_id == org_id,
             rt.c.status == "complete",
@@ -75,6 +81,7 @@ def copy_comments(
         channel,
         language,
         done,
+        survey_kind,
     ) in conn.execute(query):
         if not str(text).strip():
             continue
@@ -82,7 +89,8 @@ def copy_comments(
             mark = change_mark(conn)
         rows.append({
             "organization_id": org_id, "external_id": external_id(int(rid), str(question)),
-            "kind": KIND, "text": str(text), "channel": channel, "touchpoint_id": touchpoint,
+            "kind": EMPLOYEE_KIND if survey_kind == "employee" else KIND, "text": str(text),
+            "channel": channel, "touchpoint_id": touchpoint,
             "location_id": location, "customer_id": customer, "order_id": order,
             "category": None, "language": language, "occurred_at": done or now,
             "received_at": now, "sync_mark": mark,
@@ -92,7 +100,7 @@ def copy_comments(
     stored = insert_rows(
         conn, table(Feedback), rows, ignore_conflicts_on=("organization_id", "external_id")
     )
-    if stored:
+    if stored and queue:
         queue_enrichment(conn, org_id, data_dir)
     return stored
 
