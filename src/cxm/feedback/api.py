@@ -17,8 +17,9 @@ router = APIRouter(prefix="/api/v1", tags=["feedback"])
 @router.post(
     "/feedback",
     response_model=BatchResult,
-    description="Store complaints, contact-centre notes, chats, social posts and "
-    "employee comments: one object or `{feedback: [...]}`. Each item is stored once "
+    description="Store complaints, contact-centre notes, chats, social posts, employee "
+    "comments and reviews (with their stars in `rating`, 1-5): one object or "
+    "`{feedback: [...]}`. Each item is stored once "
     "(by `id`, or by its content when it has none); bad items are refused with their "
     "index, field and reason while the good ones are stored.",
 )

@@ -197,14 +197,16 @@ def import_feedback(
     as_json: bool,
 ) -> None:
     """Import feedback: kind, text, occurred_at; optionally id, channel, touchpoint, location,
-    order_id, category, language and the customer's identities (user_id, email, ...).
+    order_id, category, language, rating (a review's stars, 1-5) and the customer's
+    identities (user_id, email, ...).
 
     Kinds: complaint, contact_centre_note, chat, social_post, employee_comment, comment,
-    survey_comment (survey answers' comments are copied as these).
+    survey_comment (survey answers' comments are copied as these), review.
 
     \b
     Example:
       cxm import feedback complaints.csv --map text=body --map occurred_at=created
+      cxm import feedback reviews.csv --map rating=stars
     """
     from cxm.feedback.imports import store_feedback
 
