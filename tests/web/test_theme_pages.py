@@ -173,7 +173,8 @@ def _cell(row: str, column: str) -> str:
 
 
 def _same_figures(page: str, body: dict[str, Any]) -> None:
-    """Each theme's row shows the API's figures, the positive share and mean score too."""
+    """Each theme's row shows the API's figures, the positive share, mean score and mean
+    stars too."""
     assert f"{number(body['comments'], 'en')} comments" in page
     for t in body["themes"]:
         row = _row(page, t["key"])
@@ -181,6 +182,12 @@ def _same_figures(page: str, body: dict[str, Any]) -> None:
         assert _cell(row, "negative") == percent(t["negative"], "en")
         assert _cell(row, "positive") == percent(t["positive"], "en")
         assert _cell(row, "mean-score") == number(t["mean_score"], "en", 2)
+        stars = (f"{number(t['mean_rating'], 'en', 1)}★ ({number(t['rated'], 'en')})"
+                 if t["mean_rating"] is not None else None)  # fmt: skip
+        if stars is None:
+            assert '<td data-column="stars"><span class="muted">—</span></td>' in row
+        else:
+            assert _cell(row, "stars") == stars
 
 
 def test_themes_page_filters_columns_and_drivers_link_follow_the_analytics(

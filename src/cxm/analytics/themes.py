@@ -1,6 +1,7 @@
-"""Themes in what customers write: volume, sentiment, trend and emotions per theme, and the
-themes that drive detractors (NPS of customers whose comments have the theme against those
-whose comments do not, with a 95% interval on the difference).
+"""Themes in what customers write: volume, sentiment, trend, emotions and the mean stars of
+rated reviews per theme, and the themes that drive detractors (NPS of customers whose
+comments have the theme against those whose comments do not, with a 95% interval on the
+difference).
 
 Each comment counts with its newest theme reading and its newest sentiment reading; a theme
 key is a top-level theme ("delivery") or a sub-theme ("delivery/late").
@@ -46,6 +47,8 @@ class ThemeFigure:
     nps_difference: float | None = None  # with minus without
     nps_low: float | None = None  # 95% interval of the difference
     nps_high: float | None = None
+    rated: int = 0  # comments with the theme that carry a review's stars
+    mean_rating: float | None = None  # their mean stars (1-5)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -83,7 +86,9 @@ def _rows(con: Any, org_id: int, f: ThemeFilter) -> list[dict[str, Any]]:
     t = t.left_join(sentiment, t.id == sentiment.en_feedback)
     if f.language:
         t = t.filter(t.th_language == f.language)
-    t = t.select("id", "customer_id", "occurred_at", "themes", "sentiment", "score", "labels")
+    t = t.select(
+        "id", "customer_id", "occurred_at", "themes", "sentiment", "score", "labels", "rating"
+    )
     return list(t.to_pyarrow().to_pylist())
 
 
@@ -141,6 +146,9 @@ def _summary(analytics: Analytics, org_id: int, f: ThemeFilter) -> ThemeSummary:
             dict(sorted(Counter(m["occurred_at"].strftime("%Y-%m") for m in members).items())),
             dict(emotions.most_common()),
         )  # fmt: skip
+        stars = [m["rating"] for m in members if m["rating"] is not None]
+        figure.rated = len(stars)
+        figure.mean_rating = sum(stars) / len(stars) if stars else None
         with_theme = [nps_of[c] for c, keys in answered.items() if key in keys]
         without = [nps_of[c] for c, keys in answered.items() if key not in keys]
         figure.nps_n = len(with_theme)

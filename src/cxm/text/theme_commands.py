@@ -243,8 +243,10 @@ def themes_command(
             and t.nps_without is not None
             else "NPS: too few answers"
         )
+        stars = f"  {t.mean_rating:.1f}* of {t.rated:,}" if t.mean_rating is not None else ""
         click.echo(
             f"{taxonomy.name(t.key)[:40]:<40} {t.comments:>6,} {100 * t.negative:>4.0f}% neg  {nps}"
+            f"{stars}"
         )
 
 
