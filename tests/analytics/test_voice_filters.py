@@ -15,7 +15,8 @@ from cxm.core.settings import Settings
 from cxm.feedback.service import ingest_feedback
 from cxm.ingest.events import ingest_batch
 from cxm.ingest.touchpoints import add_location, add_rule, add_touchpoint
-from cxm.text.search import search_ids
+from cxm.text.search import search_ids, search_terms
+from cxm.text.theme_store import read_pending_themes
 from tests.analytics.test_emotion_curve import _customer_id
 from tests.factories import organization, survey_answers, track
 
@@ -116,14 +117,43 @@ def test_each_filter_keeps_exactly_its_comments(db: Database, tmp_path: Path) ->
     ],
 )
 def test_a_word_search_combines_with_the_filters(
-    sqlite_db: Database, tmp_path: Path, filters: dict[str, str], expected: list[str]
+    db: Database, tmp_path: Path, filters: dict[str, str], expected: list[str]
 ) -> None:
-    org = organization(sqlite_db)
-    voice_world(sqlite_db, org)
-    hits = tuple(search_ids(sqlite_db, org, "late"))
-    analytics = Analytics(sqlite_db, Settings(data_dir=tmp_path))
+    """The same hits whether the texts are not read yet (searched on the spot) or read (their
+    stored lemmas searched in the analytics store with the filters)."""
+    org = organization(db)
+    voice_world(db, org)
+    analytics = Analytics(db, Settings(data_dir=tmp_path))
     try:
-        found = load_voice(analytics, org, VoiceFilter(ids=hits, **filters))  # type: ignore[arg-type]
+        words, unread = search_terms(db, org, "late")
+        assert len(unread) == 3  # nothing read yet
+        found = load_voice(analytics, org, VoiceFilter(words=words, unread_hits=unread, **filters))  # type: ignore[arg-type]
+        assert [c.text for c in found.comments] == expected
+        read_pending_themes(db, org)
+        words, unread = search_terms(db, org, "late")
+        assert unread == ()
+        found = load_voice(analytics, org, VoiceFilter(words=words, **filters))  # type: ignore[arg-type]
+        assert [c.text for c in found.comments] == expected
     finally:
         analytics.close()
-    assert [c.text for c in found.comments] == expected
+
+
+def test_a_search_is_not_capped_before_the_filters(
+    sqlite_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hits beyond the lemma index's cap are still found with a filter (it applies to all)."""
+    org = organization(sqlite_db)
+    voice_world(sqlite_db, org)
+    read_pending_themes(sqlite_db, org)
+    monkeypatch.setattr("cxm.text.search.MAX_HITS", 1)
+    assert len(search_ids(sqlite_db, org, "late")) == 1  # the index's own cap
+    words, unread = search_terms(sqlite_db, org, "late")
+    analytics = Analytics(sqlite_db, Settings(data_dir=tmp_path))
+    try:
+        every = load_voice(analytics, org, VoiceFilter(words=words, unread_hits=unread))
+        oldest = load_voice(analytics, org, VoiceFilter(words=words, store="L2"))
+        nothing = load_voice(analytics, org, VoiceFilter(words=()))
+    finally:
+        analytics.close()
+    assert [c.text for c in every.comments] == [APP, SHOP, PARCEL]
+    assert [c.text for c in oldest.comments] == [PARCEL] and nothing.total == 0

@@ -200,6 +200,7 @@ SYNCED: tuple[SyncedTable, ...] = (
             "taxonomy_version": "VARCHAR",
             "language": "VARCHAR",
             "themes": "VARCHAR",
+            "lemmas": "VARCHAR",  # " lemma lemma ... ": the Voice search
         },
     ),
     SyncedTable(

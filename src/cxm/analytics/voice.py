@@ -35,7 +35,11 @@ class VoiceFilter:
     emotion: str | None = None  # anger, disgust, fear, joy, sadness, surprise, none
     page: int = 1
     theme: str | None = None  # a taxonomy key, "delivery" or "delivery/late" (newest reading)
-    ids: tuple[int, ...] | None = None  # only these items (the hits of a lemma search)
+    ids: tuple[int, ...] | None = None  # only these items
+    # A lemma search: each query word's possible lemmas (a text needs one of each), and the
+    # ids of texts not read yet that have every word (cxm.text.search.unread_hits).
+    words: tuple[tuple[str, ...], ...] | None = None
+    unread_hits: tuple[int, ...] = ()
     channel: str | None = None  # the feedback's own channel
     stage: str | None = None  # a journey stage or "unknown" (the emotion curve's rule)
     store: str | None = None  # a location code
@@ -113,11 +117,13 @@ def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
     read = con.table("text_themes").filter(_.organization_id == org_id)
     newest_read = read.group_by("feedback_id").aggregate(newest_read=_.id.max())
     themes = read.join(newest_read, read.id == newest_read.newest_read).select(
-        th_feedback=_.feedback_id, themes=_.themes
+        th_feedback=_.feedback_id, themes=_.themes, lemmas=_.lemmas
     )
     t = t.left_join(themes, t.id == themes.th_feedback)
     if f.ids is not None:
         t = t.filter(t.id.isin(list(f.ids)) if f.ids else ibis.literal(False))
+    if f.words is not None:
+        t = t.filter(_has_words(t, f.words, f.unread_hits))
     if f.theme:
         t = t.filter(t.themes.contains(f" {f.theme} "))
     if f.kind:
@@ -137,6 +143,16 @@ def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
     if f.rating:
         t = t.filter(t.rating == f.rating)
     return _where_and_when(con, org_id, f, t)
+
+
+def _has_words(t: Any, words: tuple[tuple[str, ...], ...], unread: tuple[int, ...]) -> Any:
+    """Every word among the text's stored lemmas (as ``lemmas LIKE '% lemma %'``), or one
+    of the unread texts found to have them."""
+    if not words:
+        return ibis.literal(False)
+    every = ibis.and_(*(ibis.or_(*(t.lemmas.contains(f" {c} ") for c in w)) for w in words))
+    found = every.fill_null(False)
+    return found | t.id.isin(list(unread)) if unread else found
 
 
 def _where_and_when(con: Any, org_id: int, f: VoiceFilter, t: Any) -> Any:

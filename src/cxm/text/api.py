@@ -124,13 +124,15 @@ async def voice(
     ),
     rating: int | None = Query(default=None, ge=1, le=5, description="A review's stars (1-5)."),
 ) -> dict[str, Any]:
-    from cxm.text.search import MAX_HITS, search_ids
+    from cxm.text.search import search_terms
 
     db = request.app.state.db
-    hits = await run_in_threadpool(search_ids, db, client.organization_id, q) if q else None
+    words, unread = (
+        await run_in_threadpool(search_terms, db, client.organization_id, q) if q else (None, ())
+    )
     f = VoiceFilter(
         kind=kind, category=category, language=language, sentiment=sentiment, emotion=emotion,
-        page=page, theme=theme, ids=tuple(hits) if hits is not None else None,
+        page=page, theme=theme, words=words, unread_hits=unread,
         channel=channel, stage=stage, store=store, period=period, nps_group=nps_group,
         rating=rating,
     )  # fmt: skip
@@ -143,7 +145,4 @@ async def voice(
     stored = await run_in_threadpool(
         readings_for, db, client.organization_id, [c.id for c in found.comments]
     )
-    answer = found.as_json(read, stored)
-    # More texts match the words than the filters are applied to: say so.
-    answer["search_capped"] = hits is not None and len(hits) >= MAX_HITS
-    return answer
+    return found.as_json(read, stored)

@@ -60,24 +60,19 @@ def comments_command(
     from cxm.analytics.voice import VoiceFilter, load_voice
     from cxm.text.aspect_store import aspects_for
     from cxm.text.enrichment import readings_for
-    from cxm.text.search import MAX_HITS, search_ids
+    from cxm.text.search import search_terms
 
     settings = command_settings(ctx)
     db = open_store(settings)
     org_id = organization_id(db, org_slug)
-    hits = search_ids(db, org_id, q) if q else None
-    ids = tuple(hits) if hits is not None else None
-    f = VoiceFilter(page=page, ids=ids, rating=rating, **given)
+    words, unread = search_terms(db, org_id, q) if q else (None, ())
+    f = VoiceFilter(page=page, ids=None, words=words, unread_hits=unread, rating=rating, **given)
     found = load_voice(Analytics(db, settings), org_id, f)
     if as_json:
         read = aspects_for(db, org_id, [c.id for c in found.comments])
         answer = found.as_json(read, readings_for(db, org_id, [c.id for c in found.comments]))
-        answer["search_capped"] = hits is not None and len(hits) >= MAX_HITS
         click.echo(json.dumps(answer, ensure_ascii=False))
         return
-    if hits is not None and len(hits) >= MAX_HITS:
-        click.echo(f"More than {MAX_HITS:,} comments have these words: the filters and counts "
-                   f"apply to the newest {MAX_HITS:,}.")  # fmt: skip
     click.echo(f"{found.total:,} comment(s); page {found.page} of {found.pages}. "
                f"Sentiment: {found.by_sentiment}; emotions: {found.by_emotion}")  # fmt: skip
     for c in found.comments:

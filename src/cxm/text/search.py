@@ -30,7 +30,9 @@ def query_words(query: str) -> list[set[str]]:
 
 def search_ids(db: Database, org_id: int, query: str, limit: int | None = None) -> list[int]:
     """Ids of the feedback whose text has every word of ``query`` in some form, newest id
-    first (at most ``limit``, else ``MAX_HITS``); an empty list when the query has no words."""
+    first (at most ``limit``, else ``MAX_HITS``); an empty list when the query has no words.
+    The Voice page and API search the synced copy instead, with their filters (see
+    ``cxm.analytics.voice``), so they have no such limit."""
     limit = limit or MAX_HITS
     words = query_words(query)
     if not words:
@@ -46,17 +48,35 @@ def search_ids(db: Database, org_id: int, query: str, limit: int | None = None) 
             .order_by(th.c.feedback_id.desc())
             .limit(limit)
         ).all()
-        fb = table(Feedback)
-        read = select(th.c.feedback_id).where(th.c.organization_id == org_id)
+    found = {int(r[0]) for r in rows} | set(unread_hits(db, org_id, words))
+    return sorted(found, reverse=True)[:limit]
+
+
+def search_terms(
+    db: Database, org_id: int, query: str
+) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...]]:
+    """What the Voice filter needs to search (``VoiceFilter.words`` and ``unread_hits``)."""
+    words = query_words(query)
+    return tuple(tuple(sorted(w)) for w in words), tuple(unread_hits(db, org_id, words))
+
+
+def unread_hits(db: Database, org_id: int, words: list[set[str]]) -> list[int]:
+    """Ids of the newest ``UNREAD_SCANNED`` texts without a theme reading yet (they arrived
+    since the last run) that have every word, read on the spot."""
+    if not words:
+        return []
+    th, fb = table(ThemeReading), table(Feedback)
+    read = select(th.c.feedback_id).where(th.c.organization_id == org_id)
+    with db.engine.connect() as conn:
         unread = conn.execute(
             select(fb.c.id, fb.c.text)
             .where(fb.c.organization_id == org_id, fb.c.id.not_in(read))
             .order_by(fb.c.id.desc())
             .limit(UNREAD_SCANNED)
         ).all()
-    found = {int(r[0]) for r in rows}
+    found = []
     for fid, text in unread:
         have = padded(tokens(text, analyser_language(text, None)))
         if all(any(f" {c} " in have for c in w) for w in words):
-            found.add(int(fid))
-    return sorted(found, reverse=True)[:limit]
+            found.append(int(fid))
+    return found

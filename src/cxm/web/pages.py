@@ -21,7 +21,7 @@ from cxm.text.aspect_store import aspects_for
 from cxm.text.enrichment import last_run
 from cxm.text.highlight import pieces
 from cxm.text.labels import EMOTIONS, SENTIMENTS
-from cxm.text.search import MAX_HITS, search_ids
+from cxm.text.search import search_terms
 from cxm.text.theme_store import evidence_for, load_taxonomy
 from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect, page_context
 from cxm.web.auth import router as auth_router
@@ -113,7 +113,9 @@ async def voice(
     analytics = request.app.state.analytics
     taxonomy = await run_in_threadpool(load_taxonomy, db, org_id)
     stores = await run_in_threadpool(_stores, analytics, org_id)
-    hits = await run_in_threadpool(search_ids, db, org_id, q[:200]) if q.strip() else None
+    words, unread = (
+        await run_in_threadpool(search_terms, db, org_id, q[:200]) if q.strip() else (None, ())
+    )
     f = VoiceFilter(
         kind=kind if kind in FEEDBACK_KINDS else None,
         category=category or None,
@@ -122,7 +124,8 @@ async def voice(
         emotion=emotion if emotion in (*EMOTIONS, "none") else None,
         page=max(1, min(page, 10_000)),
         theme=theme if theme in taxonomy.theme_keys() else None,
-        ids=tuple(hits) if hits is not None else None,
+        words=words,
+        unread_hits=unread,
         channel=channel if channel in CHANNELS else None,
         stage=stage if stage in (*STAGES, "unknown") else None,
         store=store if store in stores else None,
@@ -198,7 +201,6 @@ async def voice(
         marked=marked,
         aspects=read,
         fallbacks=(run or {}).get("fallbacks") or [],
-        search_capped=MAX_HITS if hits is not None and len(hits) >= MAX_HITS else None,
     )
     return render(request, "voice.html", ctx, lang)
 
