@@ -9,17 +9,20 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import insert, select
 
 from cxm.analytics.backend import Analytics
 from cxm.analytics.timeline import customer_timeline, find_customers
 from cxm.cli import main
-from cxm.core.db import Database
+from cxm.core.changes import change_mark
+from cxm.core.db import Database, table
 from cxm.core.errors import NotFound
 from cxm.core.settings import Settings
 from cxm.feedback.service import ingest_feedback
 from cxm.ingest.events import ingest_batch
 from cxm.ingest.orders import ingest_orders, ingest_shipments
 from cxm.ingest.touchpoints import add_rule, add_touchpoint
+from cxm.surveys.models import Answer, Response
 from tests.factories import organization, survey_answers, track
 
 SCRIPT = "<script>alert('x')</script> коробка пом'ята"
@@ -100,6 +103,15 @@ def test_timeline_has_every_kind_of_record_newest_first(db: Database, tmp_path: 
     _story(db, org)
     cid = _customer(db, org)
     survey_answers(db, org, datetime(2026, 3, 10, 9, tzinfo=UTC), "nps", [3], customer_id=cid)
+    with db.writer() as conn:  # the response's comment: a feedback entry, not a score
+        [rid] = conn.execute(select(table(Response).c.id)).scalars().all()
+        conn.execute(insert(table(Answer)).values(
+            organization_id=org, response_id=rid, question="why", kind="text", value=None,
+            text="Довго", sync_mark=change_mark(conn),
+        ))  # fmt: skip
+    ingest_feedback(db, org, [{"kind": "review", "text": "Так собі", "rating": 2,
+                               "occurred_at": "2026-03-09T09:00:00Z",
+                               "customer": {"user_id": "olena"}}])  # fmt: skip
     analytics = Analytics(db, Settings(data_dir=tmp_path))
     try:
         t = customer_timeline(analytics, org, cid)
@@ -112,6 +124,7 @@ def test_timeline_has_every_kind_of_record_newest_first(db: Database, tmp_path: 
     assert kinds == [
         ("response", "survey"),
         ("feedback", "complaint"),
+        ("feedback", "review"),
         ("shipment", "delivered"),
         ("shipment", "delayed"),
         ("order", "O-1"),
@@ -119,9 +132,10 @@ def test_timeline_has_every_kind_of_record_newest_first(db: Database, tmp_path: 
         ("event", "Product page"),  # the anonymous visit before the alias
     ]
     assert t.entries[0].detail == {"nps": 3.0}
-    assert t.entries[2].order == "O-1" and t.entries[3].detail == {"new_eta": "2026-03-08"}
-    assert t.entries[4].detail["promised"] == "2026-03-05"
-    assert t.entries[5].detail["mapped"] is False
+    assert (t.entries[1].detail["rating"], t.entries[2].detail["rating"]) == (None, 2)
+    assert t.entries[3].order == "O-1" and t.entries[4].detail == {"new_eta": "2026-03-08"}
+    assert t.entries[5].detail["promised"] == "2026-03-05"
+    assert t.entries[6].detail["mapped"] is False
     # Organization time (Kyiv, UTC+2 in March): the 09:00 UTC visit shows as 11:00.
     assert t.entries[-1].at == datetime(2026, 3, 1, 11, 0)
     assert ("email", "olena@example.com") in t.identities

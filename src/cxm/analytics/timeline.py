@@ -179,13 +179,15 @@ def _entries(con: Any, org_id: int, people: list[int]) -> list[Entry]:
             r["order_code"],
             {},
         )
-        entry.detail[r["kind"]] = r["value"]
+        if r["value"] is not None:  # scores; the comments are feedback entries of their own
+            entry.detail[r["kind"]] = r["value"]
         by_response[r["id"]] = entry
     out += by_response.values()
     fb = con.table("feedback").filter((_.organization_id == org_id) & _.customer_id.isin(people))
     fb = fb.left_join(codes, fb.order_id == codes.oid)
     for r in _rows(fb.order_by(fb.occurred_at_local.desc()).limit(LIMIT)):
-        detail = {"text": r["text"], "category": r["category"], "language": r["language"]}
+        detail = {"text": r["text"], "category": r["category"], "language": r["language"],
+                  "rating": r["rating"]}  # fmt: skip
         out.append(Entry(r["occurred_at_local"], "feedback", r["kind"], r["channel"], None, None,
                          r["order_code"], detail))  # fmt: skip
     out.sort(key=lambda e: e.at, reverse=True)
