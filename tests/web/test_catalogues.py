@@ -5,6 +5,7 @@ from __future__ import annotations
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.web import analysis_notes
 from cxm.web.i18n import LANGUAGES, LOCALE_DIR, TEMPLATES
 from cxm.web.navigation import NAVIGATION
@@ -18,7 +19,9 @@ def _used_msgids() -> set[str]:
         options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
     ):
         found.add(message if isinstance(message, str) else message[0])
-    return found | {item.label for item in NAVIGATION} | set(analysis_notes.MSGIDS)
+    # Feedback kinds are shown translated (Voice and Themes filters, the customer timeline).
+    kinds = set(FEEDBACK_KINDS)
+    return found | {item.label for item in NAVIGATION} | set(analysis_notes.MSGIDS) | kinds
 
 
 def test_every_used_string_is_in_every_catalogue() -> None:
