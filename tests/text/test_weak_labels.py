@@ -144,6 +144,20 @@ def test_train_from_rated_reviews_with_json(sqlite_db: Database, tmp_path: Path)
     runner = CliRunner()
     _reviews(sqlite_db, org, [(t, 1) for t in NEGATIVE] + [(t, 3) for t in NEUTRAL]
              + [(t, 5) for t in POSITIVE])  # fmt: skip
+    judged = runner.invoke(
+        main, [*base, "evaluate", "--task", "sentiment", "--from-ratings", "--json"]
+    )
+    assert judged.exit_code == 0, judged.output
+    before = json.loads(judged.output)
+    assert (before["n"], before["labels"]) == (18, "ratings")
+    assert sum(map(sum, before["confusion"]["matrix"])) == 18
+    said = runner.invoke(main, [*base, "evaluate", "--task", "sentiment", "--from-ratings"])
+    assert "the organization's ratings (weak labels): n = 18" in said.output
+    assert "has seen these texts" in said.output
+    for wrong in (["--task", "sentiment"], ["--task", "emotion", "--from-ratings"],
+                  ["--task", "sentiment", "--from-ratings", str(Path(__file__))]):  # fmt: skip
+        refused = runner.invoke(main, [*base, "evaluate", *wrong])
+        assert refused.exit_code == 2, wrong
     trained = runner.invoke(
         main, [*base, "train", "--task", "sentiment", "--from-ratings", "--json"]
     )
@@ -153,6 +167,10 @@ def test_train_from_rated_reviews_with_json(sqlite_db: Database, tmp_path: Path)
     assert (tmp_path / "text" / f"org-{org}.npz").exists()
     read = json.loads(runner.invoke(main, [*base, "analyse", "--json", *NEUTRAL]).output)
     assert [r["sentiment"] for r in read] == ["neutral"] * 6
+    after = runner.invoke(
+        main, [*base, "evaluate", "--task", "sentiment", "--from-ratings", "--json"]
+    )
+    assert json.loads(after.output)["macro_f1"] > before["macro_f1"]  # it learnt them
 
 
 def test_training_files_are_refused_naming_what_is_wrong(tmp_path: Path) -> None:

@@ -157,14 +157,22 @@ def _refusal(exc: ValidationError) -> str:
 @click.option(
     "--task", type=click.Choice(["sentiment", "emotion", "aspects", "theme"]), required=True
 )
-@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                required=False)  # fmt: skip
+@click.option(
+    "--from-ratings",
+    is_flag=True,
+    help="Sentiment only, instead of FILE: judge against the organization's own star-rated "
+    "reviews and rated survey comments (weak labels, as for `cxm text train`).",
+)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @BACKEND
 @click.pass_context
 def evaluate_command(
-    ctx: click.Context, task: str, file: Path, org_slug: str, as_json: bool, backend: str | None
-) -> None:
+    ctx: click.Context, task: str, file: Path | None, from_ratings: bool, org_slug: str,
+    as_json: bool, backend: str | None,
+) -> None:  # fmt: skip
     """Accuracy, macro-F1, per-class precision and recall, and the confusion matrix.
 
     FILE is a CSV with `text` and `sentiment` (negative, neutral, positive) or `emotions`
@@ -183,16 +191,25 @@ def evaluate_command(
       cxm text evaluate --task aspects tests/data/aspects.csv
       cxm text evaluate --task emotion goemotions/ekman/dev.tsv
       cxm text evaluate --task theme our-themes.csv
+      cxm text evaluate --task sentiment --from-ratings
     """
     from cxm.text.evaluation import evaluate
+    from cxm.text.evaluation_commands import evaluate_aspects_file, evaluate_ratings, print_report
 
+    if (file is None) == (not from_ratings):
+        raise click.UsageError("give FILE or --from-ratings (not both)")
+    if file is None:
+        if task != "sentiment":
+            raise click.UsageError("--from-ratings gives sentiment labels only (--task sentiment)")
+        evaluate_ratings(ctx, org_slug, as_json, backend)
+        return
     if task == "theme":
         from cxm.text.theme_learning_commands import evaluate_theme_file
 
         evaluate_theme_file(ctx, file, org_slug, as_json)
         return
     if task == "aspects":
-        _evaluate_aspects(ctx, file, org_slug, as_json, backend)
+        evaluate_aspects_file(ctx, file, org_slug, as_json, backend)
         return
     data = _labelled(file, task)
     _, _, model = _model(ctx, org_slug, backend, need_org=False)
@@ -204,62 +221,7 @@ def evaluate_command(
         groups = row_groups(file)
         if any(split or language for split, language in groups):
             report["groups"] = sentiment_by_group(model, data, groups)
-    if as_json:
-        click.echo(json.dumps(report))
-        return
-    click.echo(f"{task} on {file.name}: n = {report['n']}, model {model.version}")
-    if task == "sentiment":
-        if report["reading"] == "two-way":
-            three = report["three_way"]
-            click.echo("  no text is labelled neutral: read two ways, negative against positive "
-                       f"(three ways: accuracy {three['accuracy']:.3f}, "
-                       f"macro-F1 {three['macro_f1']:.3f})")  # fmt: skip
-        click.echo(f"  accuracy {report['accuracy']:.3f}  macro-F1 {report['macro_f1']:.3f}")
-        if "two_way" in report:
-            two = report["two_way"]
-            click.echo(f"  negative against positive (n = {two['n']}): accuracy "
-                       f"{two['accuracy']:.3f}  macro-F1 {two['macro_f1']:.3f}")  # fmt: skip
-    else:
-        click.echo(f"  macro-F1 {report['macro_f1'] or 0:.3f}")
-    for name, v in report["per_class"].items():
-        click.echo(
-            f"  {name:<10} precision {v['precision']:.3f}  recall {v['recall']:.3f}  "
-            f"F1 {v['f1']:.3f}  n = {v['n']}"
-        )
-    if "confusion" in report:
-        labels = report["confusion"]["labels"]
-        click.echo("  confusion (rows: truth, columns: predicted) " + " ".join(labels))
-        for name, row in zip(labels, report["confusion"]["matrix"], strict=True):
-            click.echo(f"  {name:<10} " + " ".join(f"{n:>8}" for n in row))
-    for key, g in report.get("groups", {}).items():
-        if key != "all":
-            click.echo(f"  {key:<10} n = {g['n']:>5}  accuracy {g['accuracy']:.3f}  "
-                       f"macro-F1 {g['macro_f1']:.3f}")  # fmt: skip
-
-
-def _evaluate_aspects(
-    ctx: click.Context, file: Path, org_slug: str, as_json: bool, backend: str | None
-) -> None:
-    from cxm.text.aspects import evaluate_aspects, read_aspects
-
-    try:
-        data = read_aspects(file)
-    except ValidationError as exc:
-        raise click.ClickException(_refusal(exc)) from exc
-    _, _, model = _model(ctx, org_slug, backend, need_org=False)
-    report = evaluate_aspects(model, data)
-    report["model"] = model.version
-    if as_json:
-        click.echo(json.dumps(report))
-        return
-    click.echo(f"aspects on {file.name}: {report['n_texts']} texts, {report['n_aspects']} "
-               f"aspects, model {model.version}")  # fmt: skip
-    groups = {"all": report} | report["by_language"] | report["by_split_language"]
-    click.echo(f"  {'':<8} {'aspect F1':>10} {'aspect+sentiment F1':>20} {'sentiment acc.':>15}")
-    for name, r in groups.items():
-        accuracy = r["sentiment_accuracy_on_found"]
-        click.echo(f"  {name:<8} {r['aspects']['f1']:>10.3f} {r['aspect_sentiment']['f1']:>20.3f} "
-                   f"{accuracy if accuracy is not None else 0:>15.3f}")  # fmt: skip
+    print_report(report, task, file.name, as_json)
 
 
 @text_group.command("train")
