@@ -108,24 +108,31 @@ def test_filter_voice_by_store_in_chromium(live_url: str, site: Site, browser_pa
     assert page.locator("select[name=store]").input_value() == "K1"
 
 
+def _read_by_the_worker(site: Site) -> None:
+    """Wait for the app's worker to read the stored texts (their readings are compared)."""
+    import time
+
+    from cxm.core.jobs import queue_counts
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        counts = queue_counts(site.app.state.db)
+        if counts["queued"] == counts["running"] == 0:
+            return
+        time.sleep(0.1)
+
+
 def test_cxm_text_comments_gives_what_the_api_gives(
     site: Site, client: TestClient, tmp_path: Any
 ) -> None:
     import json
-    import time
 
     from click.testing import CliRunner
 
     from cxm.cli import main
-    from cxm.core.jobs import queue_counts
 
     voice_world(site.app.state.db, site.org_id)
-    deadline = time.monotonic() + 60  # the app's worker reads the texts first
-    while time.monotonic() < deadline:
-        counts = queue_counts(site.app.state.db)
-        if counts["queued"] == counts["running"] == 0:
-            break
-        time.sleep(0.1)
+    _read_by_the_worker(site)
     headers = {"Authorization": f"Bearer {site.key}"}
     base = ["--data-dir", str(tmp_path), "--database-url", site.app.state.db.url, "text",
             "comments", "--json"]  # fmt: skip
@@ -199,3 +206,49 @@ def test_a_search_finds_every_hit_under_the_filters(
     assert [i["text"] for i in oldest.json()["items"]] == [PARCEL]
     html = client.get("/voice?q=late&store=L2").text
     assert PARCEL in html and SHOP not in html and 'data-testid="search-capped"' not in html
+
+
+def test_comments_export_every_filtered_comment_on_the_api_page_and_cli(
+    site: Site, client: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import csv
+    import io
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from cxm.cli import main
+    from cxm.feedback.service import ingest_feedback
+
+    db = site.app.state.db
+    voice_world(db, site.org_id)
+    risky = '=HYPERLINK("http://x") late parcel'  # customer text a spreadsheet must not run
+    ingest_feedback(db, site.org_id, [{"kind": "review", "text": risky, "rating": 1,
+                                       "occurred_at": "2026-04-06T10:00:00Z"}])  # fmt: skip
+    _read_by_the_worker(site)
+    monkeypatch.setattr("cxm.analytics.voice.PAGE_SIZE", 1)  # the file is not one page
+    headers = {"Authorization": f"Bearer {site.key}"}
+    api = client.get("/api/v1/voice", params={"q": "late", "format": "csv"}, headers=headers)
+    assert api.status_code == 200 and api.headers["content-type"].startswith("text/csv")
+    assert 'filename="comments.csv"' in api.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(api.content.decode("utf-8-sig"))))
+    assert [r["text"] for r in rows] == ["'" + risky, APP, SHOP, PARCEL]
+    assert [r["rating"] for r in rows] == ["1", "5", "2", ""]
+    assert rows[0]["kind"] == "review" and rows[3]["channel"] == "delivery"
+    log_in(client, site.email)
+    page = client.get("/voice?q=late").text
+    assert 'href="/voice?q=late&amp;format=csv"' in page
+    assert client.get("/voice?q=late&format=csv").content == api.content
+    stored = client.get("/voice?store=K1&format=xlsx")
+    sheet = load_workbook(io.BytesIO(stored.content)).active
+    assert sheet is not None
+    cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert cells[0][0] == "feedback_id" and [r[-1] for r in cells[1:]] == [SHOP, CART]
+    target = tmp_path / "late.csv"
+    said = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "--database-url", db.url,
+                                     "text", "comments", "--search", "late", "--export",
+                                     str(target)])  # fmt: skip
+    assert said.exit_code == 0 and "4 comment(s) written" in said.output
+    assert target.read_bytes() == api.content
+    bad = client.get("/api/v1/voice", params={"format": "pdf"}, headers=headers)
+    assert bad.status_code == 422 and "format" in bad.text

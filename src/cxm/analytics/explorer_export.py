@@ -60,9 +60,18 @@ def table_rows(rows: Iterable[ResponseRow]) -> tuple[list[str], list[list[Any]]]
     return [*CONTEXT, *(safe_cell(q) for q in questions)], out
 
 
-def to_csv(rows: Iterable[ResponseRow]) -> bytes:
-    """UTF-8 with a byte-order mark, so spreadsheets read Cyrillic text correctly."""
-    header, body = table_rows(rows)
+def write_table(header: list[Any], body: list[list[Any]], fmt: str, sheet: str) -> bytes:
+    """A CSV (UTF-8 with a byte-order mark, so spreadsheets read Cyrillic text correctly) or
+    an Excel workbook of one sheet; cells are expected to be made safe already."""
+    if fmt == "xlsx":
+        book = Workbook(write_only=True)
+        page = book.create_sheet(sheet)
+        page.append(header)
+        for row in body:
+            page.append(row)
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
@@ -70,16 +79,12 @@ def to_csv(rows: Iterable[ResponseRow]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def to_csv(rows: Iterable[ResponseRow]) -> bytes:
+    return write_table(*table_rows(rows), "csv", "responses")
+
+
 def to_xlsx(rows: Iterable[ResponseRow]) -> bytes:
-    header, body = table_rows(rows)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("responses")
-    sheet.append(header)
-    for row in body:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return write_table(*table_rows(rows), "xlsx", "responses")
 
 
 def export(rows: Iterable[ResponseRow], fmt: str) -> bytes:

@@ -23,6 +23,7 @@ from cxm.analytics.journeys import JourneyQuery, people
 from cxm.analytics.periods import period_bounds
 
 PAGE_SIZE = 50
+EXPORT_LIMIT = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -185,27 +186,7 @@ def _load(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
         t = _filtered(con, org_id, f)
         total = int(t.count().to_pyarrow().as_py())
         page = max(1, f.page)
-        rows = (
-            t.order_by([t.occurred_at.desc(), t.id.desc()])
-            .limit(PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-            .select(
-                "id",
-                "kind",
-                "category",
-                "text",
-                "lang",
-                "channel",
-                "occurred_at",
-                "customer_id",
-                "sentiment",
-                "score",
-                "labels",
-                "themes",
-                "rating",
-            )
-            .to_pyarrow()
-            .to_pylist()
-        )
+        comments = _comments(t, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         by_kind = {
             r["kind"]: int(r["n"])
             for r in t.group_by("kind").aggregate(n=_.count()).to_pyarrow().to_pylist()
@@ -222,7 +203,27 @@ def _load(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
         for r in t.group_by("labels").aggregate(n=_.count()).to_pyarrow().to_pylist():
             for label in (r["labels"] or "").split():
                 by_emotion[label] = by_emotion.get(label, 0) + int(r["n"])
-    comments = [
+    return Voice(total, comments, by_kind, by_category, page, by_sentiment, by_emotion)
+
+
+def all_comments(analytics: Analytics, org_id: int, f: VoiceFilter) -> list[Comment]:
+    """Every comment the filter keeps (``page`` ignored), newest first, up to EXPORT_LIMIT."""
+    with analytics.fresh() as con:
+        return _comments(_filtered(con, org_id, f), EXPORT_LIMIT, 0)
+
+
+def _comments(t: Any, limit: int, offset: int) -> list[Comment]:
+    rows = (
+        t.order_by([t.occurred_at.desc(), t.id.desc()])
+        .limit(limit, offset=offset)
+        .select(
+            "id", "kind", "category", "text", "lang", "channel", "occurred_at", "customer_id",
+            "sentiment", "score", "labels", "themes", "rating",
+        )
+        .to_pyarrow()
+        .to_pylist()
+    )  # fmt: skip
+    return [
         Comment(
             r["id"],
             r["kind"],
@@ -237,7 +238,6 @@ def _load(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
             tuple((r["labels"] or "").split()),
             tuple((r["themes"] or "").split()),
             r["rating"],
-        )
+        )  # fmt: skip
         for r in rows
     ]
-    return Voice(total, comments, by_kind, by_category, page, by_sentiment, by_emotion)

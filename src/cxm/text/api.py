@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -123,7 +124,12 @@ async def voice(
         description="promoter, passive or detractor: the writer's latest NPS answer.",
     ),
     rating: int | None = Query(default=None, ge=1, le=5, description="A review's stars (1-5)."),
-) -> dict[str, Any]:
+    format: Literal["json", "csv", "xlsx"] = Query(
+        default="json",
+        description="csv or xlsx: every comment the filters keep (not one page), as a file "
+        "with its reading (sentiment, score, emotions, themes, stars).",
+    ),
+) -> Any:
     from cxm.text.search import search_terms
 
     db = request.app.state.db
@@ -136,6 +142,8 @@ async def voice(
         channel=channel, stage=stage, store=store, period=period, nps_group=nps_group,
         rating=rating,
     )  # fmt: skip
+    if format != "json":
+        return await voice_file(request.app.state.analytics, client.organization_id, f, format)
     found = await run_in_threadpool(
         load_voice, request.app.state.analytics, client.organization_id, f
     )
@@ -146,3 +154,17 @@ async def voice(
         readings_for, db, client.organization_id, [c.id for c in found.comments]
     )
     return found.as_json(read, stored)
+
+
+async def voice_file(analytics: Any, org_id: int, f: VoiceFilter, fmt: str) -> Response:
+    """Every comment the filter keeps as a CSV or Excel download (the API's and the page's)."""
+    from cxm.analytics.explorer_api import MEDIA
+    from cxm.analytics.voice import all_comments
+    from cxm.analytics.voice_export import export_comments
+
+    body = await run_in_threadpool(lambda: export_comments(all_comments(analytics, org_id, f), fmt))
+    return Response(
+        body,
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": f'attachment; filename="comments.{fmt}"'},
+    )

@@ -4,6 +4,7 @@ page and `GET /api/v1/voice` (the same filters, the same JSON)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -38,6 +39,12 @@ def _period(_: click.Context, __: click.Parameter, value: str | None) -> str | N
 @click.option("--page", type=click.IntRange(1, 10_000), default=1, show_default=True)
 @click.option("--org", "org_slug", default="demo", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (as GET /api/v1/voice).")
+@click.option(
+    "--export",
+    "target",
+    type=click.Path(path_type=Path, dir_okay=False, writable=True),
+    help="Write every comment the filters keep (not one page) to FILE.csv or FILE.xlsx.",
+)
 @click.pass_context
 def comments_command(
     ctx: click.Context,
@@ -46,6 +53,7 @@ def comments_command(
     page: int,
     org_slug: str,
     as_json: bool,
+    target: Path | None,
     rating: int | None,
     **given: str | None,
 ) -> None:
@@ -55,6 +63,7 @@ def comments_command(
     Example:
       cxm text comments --search затримка --emotion anger --json
       cxm text comments --channel web --period 2026-Q3 --nps-group detractor
+      cxm text comments --theme delivery --rating 1 --export one-star-delivery.xlsx
     """
     from cxm.analytics.backend import Analytics
     from cxm.analytics.voice import VoiceFilter, load_voice
@@ -67,6 +76,17 @@ def comments_command(
     org_id = organization_id(db, org_slug)
     words, unread = search_terms(db, org_id, q) if q else (None, ())
     f = VoiceFilter(page=page, ids=None, words=words, unread_hits=unread, rating=rating, **given)
+    if target is not None:
+        from cxm.analytics.voice import all_comments
+        from cxm.analytics.voice_export import export_comments
+
+        fmt = target.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise click.BadParameter("name a .csv or .xlsx file", param_hint="--export")
+        every = all_comments(Analytics(db, settings), org_id, f)
+        target.write_bytes(export_comments(every, fmt))
+        click.echo(f"{len(every):,} comment(s) written to {target}.")
+        return
     found = load_voice(Analytics(db, settings), org_id, f)
     if as_json:
         read = aspects_for(db, org_id, [c.id for c in found.comments])

@@ -17,6 +17,7 @@ from cxm.analytics.periods import PERIOD
 from cxm.analytics.voice import VoiceFilter, load_voice
 from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.ingest.models import CHANNELS, STAGES
+from cxm.text.api import voice_file
 from cxm.text.aspect_store import aspects_for
 from cxm.text.enrichment import last_run
 from cxm.text.highlight import pieces
@@ -107,6 +108,7 @@ async def voice(
     period: str = "",
     nps_group: str = "",
     rating: str = "",
+    format: str = "",
 ) -> Response:
     lang = request_language(request, user.language)
     db, org_id = request.app.state.db, user.organization_id
@@ -133,6 +135,8 @@ async def voice(
         nps_group=nps_group if nps_group in NPS_GROUPS else None,
         rating=int(rating) if rating in STARS else None,
     )
+    if format in ("csv", "xlsx"):  # the page's download links: every comment, not one page
+        return await voice_file(analytics, org_id, f, format)
     data = await within(
         request, ("voice-page", org_id, f), lambda: load_voice(analytics, org_id, f)
     )
