@@ -119,8 +119,13 @@ def enqueue(
     key: str | None = None,
     run_after: datetime | None = None,
     max_attempts: int = 5,
+    follow_running: bool = False,
 ) -> int:
-    """Add a job in ``conn``'s transaction; returns its id (an open twin's, given ``key``)."""
+    """Add a job in ``conn``'s transaction; returns its id (an open twin's, given ``key``).
+
+    With ``follow_running``, only a queued twin is reused: a running one may have looked at
+    the data before this transaction's write, so a follow-up is queued after it (for jobs
+    that work through whatever is pending, like text enrichment)."""
     if not kind or len(kind) > 64:
         raise ValidationError("a job kind is 1 to 64 characters")
     if max_attempts < 1:
@@ -135,7 +140,7 @@ def enqueue(
                 else jobs.c.organization_id == organization_id,
                 jobs.c.kind == kind,
                 jobs.c.key == key,
-                jobs.c.status.in_(("queued", "running")),
+                jobs.c.status.in_(("queued",) if follow_running else ("queued", "running")),
             )
             .limit(1)
         ).scalar()

@@ -135,10 +135,11 @@ def enrich_pending(
 
 
 def queue_enrichment(conn: Connection, org_id: int, data_dir: Path | None) -> int:
-    """Ask for new feedback to be enriched (once per organization while a job is open);
-    the job's id."""
+    """Ask for new feedback to be enriched (once per organization while a job is queued);
+    the job's id. A running job may have taken its last look at what is pending before this
+    write, or loaded a model since replaced, so a follow-up is queued behind it."""
     payload = {"org": org_id, "data_dir": str(data_dir) if data_dir else None}
-    return enqueue(conn, JOB, payload, organization_id=org_id, key="pending")
+    return enqueue(conn, JOB, payload, organization_id=org_id, key="pending", follow_running=True)
 
 
 @handler(JOB)
