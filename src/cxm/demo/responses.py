@@ -133,7 +133,7 @@ def why_of(seed: int, exp: OrderExperience, language: str, in_store: bool) -> st
     if exp.loop and not in_store:
         situation = "loop_anger"
     elif exp.late and not in_store:
-        situation = "late_delivery"
+        situation = "late_arrival"  # asked after the delivery: it came, but late
     elif exp.ltr >= 9:
         situation = "praise"
     else:

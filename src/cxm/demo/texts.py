@@ -172,9 +172,53 @@ PRAISE: Fragments = {
     ),
 }
 
+# Told afterwards, in a survey that follows the delivery: the parcel came, but late.
+LATE_ARRIVAL: Fragments = {
+    "uk": (
+        (
+            "Замовлення {order} приїхало із запізненням.",
+            "Посилка {order} прийшла із запізненням на три дні.",
+            "Доставка {order} запізнилася на кілька днів.",
+        ),
+        (
+            "Обіцяли до {date}, а чекати довелося довше.",
+            "Довелося чекати зайві дні.",
+            "Я спеціально брала вихідний, а кур'єр так і не приїхав того дня.",
+        ),
+        ("Дуже засмучена.", "Прикро, бо раніше все було вчасно.", "Шкода, що так вийшло."),
+    ),
+    "ru": (
+        (
+            "Заказ {order} приехал с опозданием.",
+            "Посылка {order} пришла с опозданием на три дня.",
+            "Доставка {order} опоздала на несколько дней.",
+        ),
+        (
+            "Обещали до {date}, а ждать пришлось дольше.",
+            "Пришлось ждать лишние дни.",
+            "Я специально взяла выходной, а курьер в тот день так и не приехал.",
+        ),
+        ("Очень расстроена.", "Обидно, раньше всё было вовремя.", "Жаль, что так вышло."),
+    ),
+    "en": (
+        (
+            "Order {order} arrived late.",
+            "Parcel {order} came three days late.",
+            "The delivery of {order} was several days late.",
+        ),
+        (
+            "You promised it by {date} and I had to wait longer.",
+            "I had to wait extra days.",
+            "I took a day off to receive it and the courier did not come that day.",
+        ),
+        ("Very disappointed.", "Disappointing, it used to arrive on time.", "Sad this happened."),
+    ),
+}
+
 SITUATIONS: dict[str, Fragments] = {
     "loop_anger": LOOP_ANGER,
     "late_delivery": LATE_DELIVERY,
+    "late_arrival": LATE_ARRIVAL,
     "damaged_packaging": DAMAGED_PACKAGING,
     "praise": PRAISE,
 }
