@@ -131,3 +131,23 @@ def test_demo_reviews_carry_stars_that_follow_the_experience(small_world: World)
     labels = rated_texts(small_world.db, small_world.summary.organization_id)
     assert labels.sentiment.count("negative") >= len(late)
     assert labels.sentiment.count("positive") >= len(praise)
+
+
+def test_every_wording_of_a_late_arrival_reads_sad_and_late() -> None:
+    """The demo's survey reason after a late delivery, in each of its 81 wordings."""
+    import itertools
+
+    from cxm.demo.texts import LATE_ARRIVAL
+    from cxm.text.backends import SHIPPED, load_model
+    from cxm.text.default_taxonomy import DEFAULT_TAXONOMY
+    from cxm.text.enrichment import analyse
+    from cxm.text.taxonomy import parse_taxonomy
+    from cxm.text.themes import read_themes
+
+    taxonomy = parse_taxonomy(DEFAULT_TAXONOMY)
+    for language, parts in LATE_ARRIVAL.items():
+        texts = [" ".join(p for p in combo if p).format(order="D0000001-01", date="2026-07-27")
+                 for combo in itertools.product(*parts)]  # fmt: skip
+        for text, read in zip(texts, analyse(load_model(SHIPPED), texts), strict=True):
+            assert read["sentiment"] == "negative" and "sadness" in read["labels"], text
+            assert "delivery/late" in read_themes(text, language, taxonomy).themes, text
