@@ -15,7 +15,7 @@ from cxm.text.theme_store import read_pending_themes
 from tests.factories import organization
 
 LATE = ("Посилка запізнилася на тиждень", "Доставка знову запізнилася", "The delivery was late")
-QUEUE = "Черга на касі була величезна"
+QUEUE = ("Черга на касі була величезна", "Довга черга, але каса працювала", "Знову черга")
 
 
 def test_mean_stars_per_theme_count_rated_texts_only(db: Database, tmp_path: Path) -> None:
@@ -24,10 +24,12 @@ def test_mean_stars_per_theme_count_rated_texts_only(db: Database, tmp_path: Pat
         {"kind": "review", "text": LATE[0], "rating": 1},
         {"kind": "review", "text": LATE[1], "rating": 2},
         {"kind": "complaint", "text": LATE[2]},  # no stars: counted, not rated
-        {"kind": "review", "text": QUEUE, "rating": 4},
+        {"kind": "review", "text": QUEUE[0], "rating": 4},
+        {"kind": "review", "text": QUEUE[1], "rating": 4},
+        {"kind": "review", "text": QUEUE[2], "rating": 5},
     ]
     stored = ingest_feedback(db, org, [{**i, "occurred_at": "2026-10-01T10:00:00Z"} for i in items])
-    assert stored.accepted == 4
+    assert stored.accepted == 6
     read_pending_themes(db, org)
     analytics = Analytics(db, Settings(data_dir=tmp_path))
     try:
@@ -37,6 +39,10 @@ def test_mean_stars_per_theme_count_rated_texts_only(db: Database, tmp_path: Pat
         analytics.close()
     late = found["delivery/late"]
     assert (late.comments, late.rated, late.mean_rating) == (3, 2, pytest.approx(1.5))
+    # Stars 1 and 2: s = 0.7071, se = 0.5, t(0.975, 1) = 12.706; the interval is cut to 1-5.
+    assert (late.rating_low, late.rating_high) == (1.0, 5.0)
     queue = found["store/queues"]
-    assert (queue.comments, queue.rated, queue.mean_rating) == (1, 1, pytest.approx(4.0))
+    assert (queue.comments, queue.rated, queue.mean_rating) == (3, 3, pytest.approx(13 / 3))
+    # s = 0.5774, se = 0.3333, t(0.975, 2) = 4.3027: 4.333 ± 1.434, the top cut to 5.
+    assert queue.rating_low == pytest.approx(2.8991, abs=1e-3) and queue.rating_high == 5.0
     assert (reviews["delivery/late"].comments, reviews["delivery/late"].rated) == (2, 2)

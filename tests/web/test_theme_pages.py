@@ -167,7 +167,7 @@ def _row(page: str, key: str) -> str:
 
 
 def _cell(row: str, column: str) -> str:
-    found = re.search(rf'<td data-column="{column}">([^<]*)</td>', row)
+    found = re.search(rf'<td data-column="{column}"[^>]*>([^<]*)</td>', row)
     assert found, f"no {column} cell"
     return found.group(1)
 
@@ -188,6 +188,9 @@ def _same_figures(page: str, body: dict[str, Any]) -> None:
             assert '<td data-column="stars"><span class="muted">—</span></td>' in row
         else:
             assert _cell(row, "stars") == stars
+            if t["rating_low"] is not None:
+                low, high = number(t["rating_low"], "en", 1), number(t["rating_high"], "en", 1)
+                assert f'title="95% interval {low} … {high}"' in row
 
 
 def test_themes_page_filters_columns_and_drivers_link_follow_the_analytics(

@@ -49,6 +49,8 @@ class ThemeFigure:
     nps_high: float | None = None
     rated: int = 0  # comments with the theme that carry a review's stars
     mean_rating: float | None = None  # their mean stars (1-5)
+    rating_low: float | None = None  # its 95% t interval, within 1-5
+    rating_high: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -146,9 +148,10 @@ def _summary(analytics: Analytics, org_id: int, f: ThemeFilter) -> ThemeSummary:
             dict(sorted(Counter(m["occurred_at"].strftime("%Y-%m") for m in members).items())),
             dict(emotions.most_common()),
         )  # fmt: skip
-        stars = [m["rating"] for m in members if m["rating"] is not None]
-        figure.rated = len(stars)
-        figure.mean_rating = sum(stars) / len(stars) if stars else None
+        stars = stats.mean([float(m["rating"]) for m in members if m["rating"] is not None])
+        figure.rated, figure.mean_rating = stars.n, stars.value
+        if stars.low is not None and stars.high is not None:
+            figure.rating_low, figure.rating_high = max(1.0, stars.low), min(5.0, stars.high)
         with_theme = [nps_of[c] for c, keys in answered.items() if key in keys]
         without = [nps_of[c] for c, keys in answered.items() if key not in keys]
         figure.nps_n = len(with_theme)
