@@ -36,7 +36,6 @@ class VoiceFilter:
     emotion: str | None = None  # anger, disgust, fear, joy, sadness, surprise, none
     page: int = 1
     theme: str | None = None  # a taxonomy key, "delivery" or "delivery/late" (newest reading)
-    ids: tuple[int, ...] | None = None  # only these items
     # A lemma search: each query word's possible lemmas (a text needs one of each), and the
     # ids of texts not read yet that have every word (cxm.text.search.unread_hits).
     words: tuple[tuple[str, ...], ...] | None = None
@@ -121,8 +120,6 @@ def _filtered(con: Any, org_id: int, f: VoiceFilter) -> Any:
         th_feedback=_.feedback_id, themes=_.themes, lemmas=_.lemmas
     )
     t = t.left_join(themes, t.id == themes.th_feedback)
-    if f.ids is not None:
-        t = t.filter(t.id.isin(list(f.ids)) if f.ids else ibis.literal(False))
     if f.words is not None:
         t = t.filter(_has_words(t, f.words, f.unread_hits))
     if f.theme:

@@ -75,7 +75,7 @@ def comments_command(
     db = open_store(settings)
     org_id = organization_id(db, org_slug)
     words, unread = search_terms(db, org_id, q) if q else (None, ())
-    f = VoiceFilter(page=page, ids=None, words=words, unread_hits=unread, rating=rating, **given)
+    f = VoiceFilter(page=page, words=words, unread_hits=unread, rating=rating, **given)
     if target is not None:
         from cxm.analytics.voice import all_comments
         from cxm.analytics.voice_export import export_comments
