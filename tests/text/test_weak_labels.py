@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from cxm.cli import main
 from cxm.core.bulk import insert_returning_ids, insert_rows
@@ -188,3 +189,53 @@ def test_training_files_are_refused_naming_what_is_wrong(tmp_path: Path) -> None
     ragged.write_text("text,sentiment\nfine,positive,extra\nshort\n", "utf-8")
     with pytest.raises(ValidationError, match="too few examples"):
         read_labelled(ragged, "sentiment")  # short rows have no label; extra cells ignored
+
+
+def _agreement_world(db: Database) -> int:
+    """Stars 1, 2, 5, 3 (truth negative, negative, positive, neutral) against the newest
+    readings negative, positive, positive, neutral; an unrated review is left out."""
+    from sqlalchemy import insert
+
+    from cxm.feedback.models import Feedback
+    from cxm.text.models import Enrichment
+
+    org = organization(db, "demo")
+    _reviews(db, org, [("a", 1), ("b", 2), ("c", 5), ("d", 3), ("e", None)])
+    with db.session() as s:
+        ids = {f.text: f.id for f in s.scalars(select(Feedback))}
+    read = [("a", "m1", "negative", -0.9), ("b", "m1", "negative", -0.5),
+            ("b", "m2", "positive", 0.4), ("c", "m2", "positive", 0.8),
+            ("d", "m2", "neutral", 0.1), ("e", "m2", "negative", -0.7)]  # fmt: skip
+    with db.writer() as conn:
+        mark = change_mark(conn)
+        conn.execute(insert(table(Enrichment)), [
+            {"organization_id": org, "feedback_id": ids[t], "model_version": m, "language": "en",
+             "language_confidence": 1.0, "sentiment": s, "sentiment_score": v, "confidence": 0.9,
+             "emotions": {}, "labels": "none", "aspects": 0, "created_at": WHEN,
+             "sync_mark": mark} for t, m, s, v in read
+        ])  # fmt: skip
+    return org
+
+
+def test_rating_agreement_by_hand(db: Database) -> None:
+    """Accuracy 3/4; F1 negative 2/3 (P 1, R 1/2), neutral 1, positive 2/3 (P 1/2, R 1):
+    macro-F1 7/9."""
+    from cxm.text.weak_labels import rating_agreement
+
+    assert rating_agreement(db, organization(db, "empty")) is None  # nothing rated and read
+    found = rating_agreement(db, _agreement_world(db))
+    assert found is not None and found["n"] == 4
+    assert found["accuracy"] == pytest.approx(0.75)
+    assert found["macro_f1"] == pytest.approx(7 / 9)
+    assert found["confusion"]["matrix"] == [[1, 0, 1], [0, 1, 0], [0, 0, 1]]
+
+
+def test_cxm_text_status_gives_the_rating_agreement(sqlite_db: Database, tmp_path: Path) -> None:
+    from cxm.text.weak_labels import rating_agreement
+
+    org = _agreement_world(sqlite_db)
+    base = ["--data-dir", str(tmp_path), "--database-url", sqlite_db.url, "text", "status"]
+    said = CliRunner().invoke(main, base)
+    assert "stars of 4 rated review(s): accuracy 0.750, macro-F1 0.778" in said.output
+    given = json.loads(CliRunner().invoke(main, [*base, "--json"]).output)
+    assert given["rating_agreement"] == json.loads(json.dumps(rating_agreement(sqlite_db, org)))

@@ -52,10 +52,13 @@ async def analyse_texts(body: TextsIn, client: ApiClient, settings: SettingsDep)
     "reads its texts now (`model`: the configured one, or the builtin model when it cannot "
     "be used), and its latest enrichment run: when it finished, how many texts it read, with "
     "which model, and `fallbacks`, the causes for which texts were read by the builtin model "
-    "instead (an unreachable endpoint, a missing local model, the daily budget spent ...).",
+    "instead (an unreachable endpoint, a missing local model, the daily budget spent ...). "
+    "`rating_agreement`: how the stored sentiment agrees with the stars of the rated reviews "
+    "read so far (accuracy, macro-F1, confusion; null without any).",
 )
 async def text_status(client: ApiClient, settings: SettingsDep, request: Request) -> dict[str, Any]:
     from cxm.text.enrichment import last_run
+    from cxm.text.weak_labels import rating_agreement
 
     model = text_backend(settings, client.organization_id)
     db = request.app.state.db
@@ -64,6 +67,7 @@ async def text_status(client: ApiClient, settings: SettingsDep, request: Request
         "model": model.version,
         "reads_with": model.name,
         "last_enrichment": await run_in_threadpool(last_run, db, client.organization_id),
+        "rating_agreement": await run_in_threadpool(rating_agreement, db, client.organization_id),
     }
 
 

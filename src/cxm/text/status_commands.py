@@ -24,6 +24,7 @@ def status_command(ctx: click.Context, org_slug: str, as_json: bool) -> None:
     """
     from cxm.text.backends import take_fallbacks, text_backend
     from cxm.text.enrichment import backlog, last_run
+    from cxm.text.weak_labels import rating_agreement
 
     settings = command_settings(ctx)
     db = open_store(settings)
@@ -39,6 +40,7 @@ def status_command(ctx: click.Context, org_slug: str, as_json: bool) -> None:
         "not_used": not_used,
         "backlog": backlog(db, org_id, model),
         "last_enrichment": run,
+        "rating_agreement": rating_agreement(db, org_id),
     }
     if as_json:
         click.echo(json.dumps(status))
@@ -47,6 +49,11 @@ def status_command(ctx: click.Context, org_slug: str, as_json: bool) -> None:
     for cause in not_used:
         click.echo(f"  {cause}")
     click.echo(f"Not read by it yet: {status['backlog']:,} item(s).")
+    agree = status["rating_agreement"]
+    if agree is not None:
+        click.echo(f"Stored sentiment against the stars of {agree['n']:,} rated review(s): "
+                   f"accuracy {agree['accuracy']:.3f}, macro-F1 {agree['macro_f1']:.3f} "
+                   "(stars label a text only roughly).")  # fmt: skip
     if run is None:
         click.echo("No enrichment run has finished yet.")
         return

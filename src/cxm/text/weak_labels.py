@@ -12,12 +12,15 @@ many texts, not judging a model.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from typing import Any
+
+from sqlalchemy import func, or_, select
 
 from cxm.core.db import Database, table
 from cxm.feedback.models import Feedback
 from cxm.surveys.models import Answer
 from cxm.text.labels import Labelled, star_sentiment
+from cxm.text.models import Enrichment
 
 SCORES = ("csat", "nps")
 
@@ -73,3 +76,34 @@ def rated_texts(db: Database, org_id: int) -> Labelled:
             for comment in comments:
                 out.add(comment, label, None, "")
     return out
+
+
+def rating_agreement(db: Database, org_id: int) -> dict[str, Any] | None:
+    """How the stored sentiment (each review's newest reading) agrees with the stars the
+    reviews gave (1-2 negative, 3 neutral, 4-5 positive): the sentiment report over the
+    rated reviews read so far, or None when there are none. Rough labels, so a check to
+    watch, not an accuracy figure."""
+    from cxm.text.evaluation import sentiment_report
+
+    fb, en = table(Feedback), table(Enrichment)
+    newest = (
+        select(en.c.feedback_id, func.max(en.c.id).label("id"))
+        .where(en.c.organization_id == org_id)
+        .group_by(en.c.feedback_id)
+        .subquery()
+    )
+    query = (
+        select(fb.c.rating, en.c.sentiment, en.c.sentiment_score)
+        .join(newest, newest.c.feedback_id == fb.c.id)
+        .join(en, en.c.id == newest.c.id)
+        .where(fb.c.organization_id == org_id, fb.c.rating.between(1, 5))
+    )
+    with db.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    if not rows:
+        return None
+    truth = [star_sentiment(r) for r, _, _ in rows]
+    report = sentiment_report(truth, [str(s) for _, s, _ in rows], [float(v) for *_, v in rows])
+    return {k: report[k] for k in ("n", "reading", "accuracy", "macro_f1", "confusion")} | (
+        {"two_way": report["two_way"]} if "two_way" in report else {}
+    )

@@ -24,6 +24,7 @@ from cxm.text.highlight import pieces
 from cxm.text.labels import EMOTIONS, SENTIMENTS
 from cxm.text.search import search_terms
 from cxm.text.theme_store import evidence_for, load_taxonomy
+from cxm.text.weak_labels import rating_agreement
 from cxm.web.auth import CsrfFailed, CurrentUser, LoginRequired, login_redirect, page_context
 from cxm.web.auth import router as auth_router
 from cxm.web.i18n import HERE, render, request_language
@@ -145,6 +146,7 @@ async def voice(
     found = await run_in_threadpool(evidence_for, db, org_id, [c.id for c in data.comments])
     read = await run_in_threadpool(aspects_for, db, org_id, [c.id for c in data.comments])
     run = await run_in_threadpool(last_run, db, org_id)  # texts the builtin model read instead
+    agreement = await run_in_threadpool(rating_agreement, db, org_id)
     marked = {
         c.id: pieces(
             c.text,
@@ -205,6 +207,7 @@ async def voice(
         marked=marked,
         aspects=read,
         fallbacks=(run or {}).get("fallbacks") or [],
+        agreement=agreement,
     )
     return render(request, "voice.html", ctx, lang)
 
