@@ -100,6 +100,8 @@ def test_each_filter_keeps_exactly_its_comments(db: Database, tmp_path: Path) ->
             assert sum(found.by_kind.values()) == len(expected), filters
             stars = {SHOP: 2, APP: 5}
             assert [c.rating for c in found.comments] == [stars.get(t) for t in expected]
+            counted = dict(sorted((str(stars[t]), 1) for t in expected if t in stars))
+            assert found.by_rating == counted and list(found.by_rating) == list(counted)
     finally:
         analytics.close()
 

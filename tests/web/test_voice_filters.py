@@ -82,6 +82,7 @@ def test_page_filters_keep_their_values_across_pages(
     rated = client.get("/voice?rating=2").text
     assert SHOP in rated and APP not in rated and '<option value="2" selected>' in rated
     assert 'data-testid="stars" title="2 з 5 зірок">★★☆☆☆</span>' in rated
+    assert '<span data-testid="by-rating">2★ 1, 5★ 1</span>' in client.get("/voice").text
     assert 'data-testid="stars"' not in client.get("/voice?channel=delivery").text
     # A comment's theme link keeps the other filters.
     from cxm.text.theme_store import read_pending_themes

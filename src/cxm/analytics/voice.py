@@ -74,6 +74,7 @@ class Voice:
     page: int = 1
     by_sentiment: dict[str, int] = field(default_factory=dict)
     by_emotion: dict[str, int] = field(default_factory=dict)
+    by_rating: dict[str, int] = field(default_factory=dict)  # "1".."5": rated reviews' stars
 
     @property
     def pages(self) -> int:
@@ -88,6 +89,7 @@ class Voice:
             "total": self.total, "page": self.page, "pages": self.pages,
             "by_kind": self.by_kind, "by_category": self.by_category,
             "by_sentiment": self.by_sentiment, "by_emotion": self.by_emotion,
+            "by_rating": self.by_rating,
             "items": [
                 {"id": c.id, "kind": c.kind, "category": c.category, "text": c.text,
                  "language": c.language, "channel": c.channel,
@@ -200,7 +202,12 @@ def _load(analytics: Analytics, org_id: int, f: VoiceFilter) -> Voice:
         for r in t.group_by("labels").aggregate(n=_.count()).to_pyarrow().to_pylist():
             for label in (r["labels"] or "").split():
                 by_emotion[label] = by_emotion.get(label, 0) + int(r["n"])
-    return Voice(total, comments, by_kind, by_category, page, by_sentiment, by_emotion)
+        rated = t.filter(t.rating.notnull()).group_by("rating").aggregate(n=_.count())
+        by_rating = {
+            str(r["rating"]): int(r["n"])
+            for r in sorted(rated.to_pyarrow().to_pylist(), key=lambda r: r["rating"])
+        }
+    return Voice(total, comments, by_kind, by_category, page, by_sentiment, by_emotion, by_rating)
 
 
 def all_comments(analytics: Analytics, org_id: int, f: VoiceFilter) -> list[Comment]:
