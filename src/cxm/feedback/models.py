@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from sqlalchemy import DateTime, ForeignKey, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from cxm.core.changes import ChangeTracked
 from cxm.core.db import Base, BigId
 
-FEEDBACK_KINDS = (
+FeedbackKind = Literal[
     "complaint",
     "contact_centre_note",
     "chat",
@@ -19,7 +20,8 @@ FEEDBACK_KINDS = (
     "comment",
     "survey_comment",
     "review",
-)
+]
+FEEDBACK_KINDS: tuple[str, ...] = get_args(FeedbackKind)
 
 
 class Feedback(ChangeTracked, Base):

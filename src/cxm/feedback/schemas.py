@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cxm.feedback.models import FeedbackKind as Kind
 from cxm.ingest.schemas import Channel, CustomerRef
 
-Kind = Literal[
-    "complaint",
-    "contact_centre_note",
-    "chat",
-    "social_post",
-    "employee_comment",
-    "comment",
-    "survey_comment",
-    "review",
-]
 MAX_TEXT = 10_000_000  # characters, stored whole; analysis reads a truncated copy
 
 

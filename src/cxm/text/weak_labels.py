@@ -86,9 +86,10 @@ def rating_agreement(db: Database, org_id: int) -> dict[str, Any] | None:
     from cxm.text.evaluation import sentiment_report
 
     fb, en = table(Feedback), table(Enrichment)
-    newest = (
+    rated = select(fb.c.id).where(fb.c.organization_id == org_id, fb.c.rating.is_not(None))
+    newest = (  # the readings of rated reviews only: the Voice page asks on every view
         select(en.c.feedback_id, func.max(en.c.id).label("id"))
-        .where(en.c.organization_id == org_id)
+        .where(en.c.organization_id == org_id, en.c.feedback_id.in_(rated))
         .group_by(en.c.feedback_id)
         .subquery()
     )
