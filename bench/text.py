@@ -15,6 +15,7 @@ Run: PYTHONPATH=src python bench/text.py [--texts 20000] [--model PATH]
 from __future__ import annotations
 
 import argparse
+import copy
 import random
 import sys
 import tempfile
@@ -77,7 +78,9 @@ def main() -> None:
     texts = [f"{rng.choice(SAMPLES)} {i}" for i in range(args.texts)]
     model = BuiltinModel.load()
     analyse(model, texts[:100])  # warm: imports, the language model
+    six = copy.copy(model).reading_feedback(None)  # without gratitude and disappointment
     rows: list[Row] = [
+        _time("builtin: sentiment + six emotions", len(texts), lambda: six.score(texts)),
         _time("builtin: sentiment + emotions", len(texts), lambda: model.score(texts)),
         _time("builtin: + language (enrichment)", len(texts), lambda: analyse(model, texts)),
         _time("builtin: aspects", len(texts), lambda: aspects(model, texts)),

@@ -151,3 +151,35 @@ def test_every_wording_of_a_late_arrival_reads_sad_and_late() -> None:
         for text, read in zip(texts, analyse(load_model(SHIPPED), texts), strict=True):
             assert read["sentiment"] == "negative" and "sadness" in read["labels"], text
             assert "delivery/late" in read_themes(text, language, taxonomy).themes, text
+
+
+def test_demo_thanks_read_as_gratitude_and_let_downs_as_disappointment() -> None:
+    """Gratitude and disappointment in the demo's wordings: a promoter's praise that ends
+    with thanks, a late arrival told with regret; angry contact loops never thank."""
+    import itertools
+
+    from cxm.demo.texts import LATE_ARRIVAL, LOOP_ANGER, PRAISE
+    from cxm.text.backends import SHIPPED, load_model
+
+    model = load_model(SHIPPED)
+
+    def wordings(parts: tuple[tuple[str, ...], ...]) -> list[str]:
+        fill = {"order": "D0000001-01", "date": "2026-07-27", "n": 3}
+        return [" ".join(p for p in combo if p).format(**fill)
+                for combo in itertools.product(*parts)]  # fmt: skip
+
+    thanks = ("Дякую!", "Спасибо!", "Thank you!")
+    regret = ("Прикро", "Шкода, що", "Обидно", "Жаль, что", "disappointed", "Disappointing")
+    for language in ("uk", "ru", "en"):
+        praise = wordings(PRAISE[language])
+        for text, read in zip(praise, model.score(praise), strict=True):
+            if text.endswith(thanks):
+                assert "gratitude" in read.labels, text
+            elif language != "en":  # the phrases alone: no thanks, no gratitude
+                assert "gratitude" not in read.labels, text
+        late = wordings(LATE_ARRIVAL[language])
+        said = [t for t in late if any(r in t for r in regret)]
+        assert len(said) == len(late) * 2 // 3
+        assert all("disappointment" in r.labels for r in model.score(said)), said
+        angry = wordings(LOOP_ANGER[language])
+        assert not any("gratitude" in r.labels for r in model.score(angry))

@@ -46,7 +46,8 @@ def test_own_labels_teach_a_complaint_the_shipped_model_reads_as_neutral() -> No
     ]
     assert own.polarity == shipped.polarity and own.cyrillic is shipped.cyrillic
     assert own.latin is shipped.latin
-    assert own.version != shipped.version and own.version.endswith(f"-{POLARITY_VERSION}")
+    assert own.version != shipped.version and f"-{POLARITY_VERSION}-fe" in own.version
+    assert own.feedback is shipped.feedback  # gratitude and disappointment: the shipped reader
 
 
 def test_labels_that_add_nothing_keep_the_shipped_model() -> None:

@@ -33,15 +33,16 @@ def test_the_27_emotions_are_read_through_the_published_mapping(tmp_path: Path) 
     names = FINE.split()
     ids = {n: str(i) for i, n in enumerate(names)}
     rows = [
-        ("Thanks a lot!", ids["gratitude"]),  # joy, positive
+        ("Thanks a lot!", ids["gratitude"]),  # joy (and itself), positive
         ("Meh, fine, whatever", ids["neutral"]),  # no emotion, neutral
         ("Love it but so annoying", f"{ids['love']},{ids['annoyance']}"),  # joy and anger, mixed
         ("Wait, what?", ids["confusion"]),  # surprise, ambiguous: no sentiment
         ("So nervous and sad", f"{ids['nervousness']},{ids['grief']}"),  # fear and sadness
     ]
     data = read_goemotions_file(_goemotions(tmp_path, FINE, rows, "emotions.txt"))
-    assert data.emotions == [frozenset({"joy"}), frozenset(), frozenset({"joy", "anger"}),
-                             frozenset({"surprise"}), frozenset({"fear", "sadness"})]  # fmt: skip
+    assert data.emotions == [frozenset({"joy", "gratitude"}), frozenset(),
+                             frozenset({"joy", "anger"}), frozenset({"surprise"}),
+                             frozenset({"fear", "sadness"})]  # fmt: skip
     assert data.sentiment == ["positive", "neutral", None, None, "negative"]
 
 
@@ -103,4 +104,7 @@ def test_the_mapping_reproduces_the_published_ekman_and_group_files() -> None:
     fine = read_goemotions_file(SHARED / "goemotions" / "dev.tsv")
     both = read_goemotions(SHARED / "goemotions", "dev")
     assert len(fine) == len(both) == 5426
-    assert fine.emotions == both.emotions and fine.sentiment == both.sentiment
+    # Gratitude and disappointment are kept beside the six they map onto.
+    six = [e - {"gratitude", "disappointment"} for e in fine.emotions if e is not None]
+    assert six == both.emotions and fine.sentiment == both.sentiment
+    assert sum("gratitude" in (e or ()) for e in fine.emotions) == 358

@@ -96,11 +96,11 @@ def test_length_and_cost_caps(
         sent = json.loads(server.requests[0]["messages"][-1]["content"])["items"][0]["text"]
         assert len(sent) <= 300 and read.sentiment == "negative"
         # A budget for about one request: the second batch is read by the builtin model.
-        tight = LlmBackend(server.url, "m", builtin, batch=1, daily_tokens=500)
+        tight = LlmBackend(server.url, "m", builtin, batch=1, daily_tokens=600)
         with caplog.at_level("WARNING", logger="cxm.text"):
             first, second = tight.score(TEXTS[:2])
     assert first.version == "" and second.version == builtin.version
-    assert "daily budget of 500 tokens is spent" in caplog.text
+    assert "daily budget of 600 tokens is spent" in caplog.text
 
 
 def test_processes_sharing_a_data_directory_share_one_budget(
@@ -109,12 +109,12 @@ def test_processes_sharing_a_data_directory_share_one_budget(
     # Two backends on one cache file stand for the web server and `cxm text enrich`.
     path = tmp_path / "llm-cache.sqlite3"
     with StandIn() as server:
-        first = LlmBackend(server.url, "m", builtin, batch=1, daily_tokens=500,
+        first = LlmBackend(server.url, "m", builtin, batch=1, daily_tokens=600,
                            cache=AnswerCache(path))  # fmt: skip
         [read] = first.score(TEXTS[:1])
         spent = AnswerCache(path).spent(datetime.now(UTC).date())
-        assert read.version == "" and 0 < spent <= 500
-        second = LlmBackend(server.url, "m", builtin, batch=1, daily_tokens=500,
+        assert read.version == "" and 0 < spent <= 600
+        second = LlmBackend(server.url, "m", builtin, batch=1, daily_tokens=600,
                             cache=AnswerCache(path))  # fmt: skip
         [other] = second.score(TEXTS[1:2])  # a new text: the shared budget is spent
     assert other.version == builtin.version and len(server.requests) == 1

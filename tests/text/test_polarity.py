@@ -85,7 +85,7 @@ def test_adjust_moves_probabilities_by_hand_computed_log_odds() -> None:
 
 def test_the_shipped_model_reads_reviews_with_the_lexicon() -> None:
     shipped = BuiltinModel.load()
-    assert shipped.polarity > 0 and shipped.version.endswith(f"-{VERSION}")
+    assert shipped.polarity > 0 and f"-{VERSION}-fe" in shipped.version
     read = shipped.score(
         [
             "Ні разу не пошкодувала, що замовила тут. Рекомендую!",
@@ -116,7 +116,7 @@ def test_a_sentiment_model_trained_on_own_labels_keeps_the_lexicon(tmp_path: Pat
         data.add(f"злий лютий {i}", None, frozenset({"anger"}), "uk")
         data.add(f"радий щасливий {i}", None, frozenset({"joy"}), "uk")
     emotions = retrain(shipped, data, "emotion")
-    assert emotions.polarity == shipped.polarity and emotions.version.endswith(f"-{VERSION}")
+    assert emotions.polarity == shipped.polarity and f"-{VERSION}-fe" in emotions.version
     emotions.save(tmp_path / "org-2.npz")
     again = BuiltinModel.load(tmp_path / "org-2.npz")
     assert again.polarity == shipped.polarity and again.version == emotions.version

@@ -16,6 +16,7 @@ pytest.importorskip("torch", reason="torch not installed: pip install 'cxm[trans
 pytest.importorskip(
     "transformers", reason="transformers not installed: pip install 'cxm[transformers]'"
 )
+from cxm.text.transformers_backend import builtin_part  # noqa: E402
 from tests.text.tiny_models import EMOTION, EMOTION_LABELS, SENTIMENT, train_tiny  # noqa: E402
 
 
@@ -43,7 +44,7 @@ def test_a_local_sentiment_model_reads_sentiment_and_builtin_the_emotions(
     backend = text_backend(settings, 1)
     assert backend.name == "transformers"
     builtin = load_model(SHIPPED)
-    assert backend.version.startswith("transformers-") and builtin.version[-10:] in backend.version
+    assert backend.version.startswith("transformers-") and builtin_part(builtin) in backend.version
     texts = ["late", "great", "the parcel", "rude courier"]
     read = backend.score(texts)
     assert [s.sentiment for s in read] == ["negative", "positive", "neutral", "negative"]
@@ -61,10 +62,17 @@ def test_an_emotion_model_is_told_by_its_labels_and_read_multi_label(
                         text_emotion_model=models["emotion"])  # fmt: skip
     backend = text_backend(settings, 1)
     read = backend.score(["rude", "thank you", "scary", "wow", "delivery"])
-    assert [s.labels for s in read] == [["anger"], ["joy"], ["fear"], ["surprise"], ["none"]]
+    # Its labels name none of gratitude and disappointment: the builtin model reads those.
+    assert [s.labels for s in read] == [
+        ["anger"], ["joy", "gratitude"], ["fear"], ["surprise"], ["none"]
+    ]  # fmt: skip
     assert read[0].emotions["anger"] > 0.5 and read[0].emotions["disgust"] == 0.0
+    assert (
+        read[1].emotions["gratitude"]
+        == load_model(SHIPPED).score(["thank you"])[0].emotions["gratitude"]
+    )
     assert read[1].sentiment == "positive"
-    assert load_model(SHIPPED).version[-10:] not in backend.version  # both tasks its own
+    assert builtin_part(load_model(SHIPPED)) in backend.version
 
 
 def test_a_missing_model_falls_back_to_builtin_naming_the_cause(

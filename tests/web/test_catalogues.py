@@ -6,6 +6,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from cxm.feedback.models import FEEDBACK_KINDS
+from cxm.text.labels import ALL_EMOTIONS
 from cxm.web import analysis_notes
 from cxm.web.i18n import LANGUAGES, LOCALE_DIR, TEMPLATES
 from cxm.web.navigation import NAVIGATION
@@ -21,7 +22,11 @@ def _used_msgids() -> set[str]:
         found.add(message if isinstance(message, str) else message[0])
     # Feedback kinds are shown translated (Voice and Themes filters, the customer timeline).
     kinds = set(FEEDBACK_KINDS)
-    return found | {item.label for item in NAVIGATION} | set(analysis_notes.MSGIDS) | kinds
+    # So are emotions (Voice filter and readings, Themes, the emotion overview).
+    emotions = set(ALL_EMOTIONS)
+    return (
+        found | {item.label for item in NAVIGATION} | set(analysis_notes.MSGIDS) | kinds | emotions
+    )
 
 
 def test_every_used_string_is_in_every_catalogue() -> None:

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cxm.ingest.models import CHANNELS
-from cxm.text.labels import EMOTIONS
+from cxm.text.labels import ALL_EMOTIONS
 from cxm.web.i18n import number, percent
 from tests.web.conftest import Site, browser_log_in, demo_site, log_in
 from tests.worlds import World
@@ -57,7 +57,7 @@ def test_by_channel_the_page_shows_the_apis_figures(site: Site) -> None:
         assert row["comments"] == number(p["comments"], "en")
         assert row["sentiment"] == f"{p['sentiment']:+.2f}"
         assert row["negative"] == percent(p["negative_share"], "en")
-        for e in EMOTIONS:
+        for e in ALL_EMOTIONS:
             assert row[e] == percent(p["emotions"][e], "en")
     # The channel filter narrows the comments: all customers' comments are more.
     total = sum(int(r["comments"].replace(",", "")) for r in everyone.values())

@@ -27,7 +27,7 @@ from cxm.analytics.backend import Analytics
 from cxm.analytics.journeys import JourneyQuery, journey_events, people
 from cxm.core.errors import ValidationError
 from cxm.ingest.models import CHANNELS, STAGES
-from cxm.text.labels import EMOTIONS
+from cxm.text.labels import ALL_EMOTIONS
 
 LOOKBACK_DAYS = 14
 
@@ -278,7 +278,8 @@ def curve_points(
     else:
         key = comments.channel.fill_null("unknown")
     per_emotion = {
-        e: (" " + comments.labels + " ").contains(f" {e} ").cast("int64").sum() for e in EMOTIONS
+        e: (" " + comments.labels + " ").contains(f" {e} ").cast("int64").sum()
+        for e in ALL_EMOTIONS
     }
     rows = (
         comments.group_by(key=key)
@@ -300,7 +301,7 @@ def curve_points(
             int(r["n"]),
             stats.mean_from_moments(int(r["n"]), float(r["total"]), float(r["total_sq"])),
             stats.proportion(int(r["negative"]), int(r["n"])),
-            {e: int(r[e]) / int(r["n"]) for e in EMOTIONS},
+            {e: int(r[e]) / int(r["n"]) for e in ALL_EMOTIONS},
             nps.get(str(r["key"])),
         )
         for r in rows

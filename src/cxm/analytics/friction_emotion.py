@@ -30,7 +30,7 @@ from cxm.analytics.friction_evidence import SHOWN, EvidenceComment, FrictionEvid
 from cxm.analytics.journeys import JourneyQuery
 from cxm.analytics.periods import day_bounds
 from cxm.ingest.models import STAGES
-from cxm.text.labels import EMOTIONS
+from cxm.text.labels import ALL_EMOTIONS
 
 PREFIX = "emotion:"  # friction evidence names a stage's comments emotion:<stage>
 
@@ -108,7 +108,7 @@ def _comments(
 def _sums(t: Any) -> dict[str, StageSums]:
     per_emotion = {
         e: (" " + t.labels.fill_null("") + " ").contains(f" {e} ").cast("int64").sum()
-        for e in EMOTIONS
+        for e in ALL_EMOTIONS
     }
     rows = (
         t.group_by("stage")
@@ -130,7 +130,7 @@ def _sums(t: Any) -> dict[str, StageSums]:
             int(r["customers"] or 0),
             float(r["total"] or 0),
             float(r["total_sq"] or 0),
-            {e: int(r[e] or 0) for e in EMOTIONS},
+            {e: int(r[e] or 0) for e in ALL_EMOTIONS},
         )  # fmt: skip
         for r in rows
     }

@@ -100,7 +100,17 @@ async def voice(
     category: str | None = None,
     language: str | None = None,
     sentiment: Literal["negative", "neutral", "positive"] | None = None,
-    emotion: Literal["anger", "disgust", "fear", "joy", "sadness", "surprise", "none"]
+    emotion: Literal[
+        "anger",
+        "disgust",
+        "fear",
+        "joy",
+        "sadness",
+        "surprise",
+        "gratitude",
+        "disappointment",
+        "none",
+    ]
     | None = None,
     page: int = Query(default=1, ge=1, le=10_000),
     theme: str | None = Query(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ import numpy as np
 from cxm.core.errors import CxmError
 from cxm.text.adaptation import Adaptation, adapt_sentiment
 from cxm.text.features import N_FEATURES, featurize, hashed_counts, scripts
-from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
+from cxm.text.feedback_emotions import FeedbackEmotions
+from cxm.text.labels import ALL_EMOTIONS, EMOTIONS, SENTIMENTS, Labelled
 from cxm.text.lexicon import matrix
 from cxm.text.polarity import VERSION as POLARITY_VERSION
 from cxm.text.polarity import WEIGHT as POLARITY_WEIGHT
@@ -38,7 +40,8 @@ class Scores:
     sentiment: str
     sentiment_score: float  # P(positive) - P(negative), -1 to 1
     confidence: float  # probability of the chosen class
-    emotions: dict[str, float]  # intensity 0-1 per emotion
+    emotions: dict[str, float]  # intensity 0-1 per emotion (the six, and gratitude and
+    # disappointment where the backend reads them)
     labels: list[str]  # emotions above their threshold, or ["none"]
     version: str = ""  # the model that read it, when not the backend's own (a fallback)
 
@@ -59,6 +62,9 @@ class BuiltinModel:
     # shipped model's sentiment was learnt from emotion labels of social-media posts, so
     # it leans on it; a customer's sentiment correction is fitted with it and keeps it.
     polarity: float = 0.0
+    # Gratitude and disappointment (``cxm.text.feedback_emotions``): always the shipped
+    # reader, whichever model reads the six; its version ends the model's.
+    feedback: FeedbackEmotions | None = None
 
     @classmethod
     def load(cls, path: Path = SHIPPED) -> BuiltinModel:
@@ -66,7 +72,16 @@ class BuiltinModel:
         if path == SHIPPED:  # the shipped sentiment reads reviews with the polarity lexicon
             model.polarity = POLARITY_WEIGHT
             model.version = f"{model.version}-{POLARITY_VERSION}"
-        return model
+        return model.reading_feedback(FeedbackEmotions.load())
+
+    def reading_feedback(self, feedback: FeedbackEmotions | None) -> BuiltinModel:
+        """This model reading gratitude and disappointment with ``feedback`` (its version
+        names the reader's instead of any earlier one's)."""
+        self.version = _FEEDBACK_SUFFIX.sub("", self.version)
+        if feedback is not None:
+            self.version = f"{self.version}-{feedback.version}"
+        self.feedback = feedback
+        return self
 
     @classmethod
     def _load(cls, path: Path) -> BuiltinModel:
@@ -110,10 +125,13 @@ class BuiltinModel:
         np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
         path.write_bytes(buffer.getvalue())
 
-    def probabilities(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(n, 3) sentiment probabilities and (n, 6) emotion probabilities."""
-        counts, lexicon = hashed_counts(texts), matrix(texts)
-        x = featurize(texts, counts, lexicon)
+    def probabilities(
+        self, texts: list[str], features: tuple[Any, np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 3) sentiment probabilities and (n, 6) emotion probabilities (``features``:
+        the texts' hashed counts, lexicon matrix and script shares, when already computed)."""
+        counts, lexicon, share = features or (hashed_counts(texts), matrix(texts), scripts(texts))
+        x = featurize(texts, counts, lexicon, share)
         logits = x @ self.sentiment_coef.T + self.sentiment_intercept
         logits = logits - logits.max(axis=1, keepdims=True)
         sentiment = np.exp(logits)
@@ -123,36 +141,43 @@ class BuiltinModel:
         for own in (self.cyrillic, self.latin):
             if own is None:
                 continue
-            rows = np.flatnonzero(of_script(texts, own.script))
+            rows = np.flatnonzero(of_script(texts, own.script, share))
             if len(rows):
                 emotion[rows] = own.probabilities(
                     [texts[i] for i in rows], counts[rows], lexicon[rows]
                 )
         return np.asarray(sentiment), emotion
 
-    def cutoffs(self, texts: list[str]) -> np.ndarray:
-        """(n, 6) each text's emotion thresholds (by its script)."""
-        cyrillic = scripts(texts)[:, 0] > 0.5
-        cut = np.asarray(self.thresholds[cyrillic.astype(int)])
+    def cutoffs(self, texts: list[str], share: np.ndarray | None = None) -> np.ndarray:
+        """(n, 6) each text's emotion thresholds (by its script; ``share``: the texts'
+        script shares, when already computed)."""
+        share = scripts(texts) if share is None else share
+        cut = np.asarray(self.thresholds[(share[:, 0] > 0.5).astype(int)])
         for own in (self.cyrillic, self.latin):
             if own is not None:
-                cut[of_script(texts, own.script)] = own.thresholds
+                cut[of_script(texts, own.script, share)] = own.thresholds
         return cut
 
     def score(self, texts: list[str]) -> list[Scores]:
         if not texts:
             return []
-        sentiment, emotion = self.probabilities(texts)
+        features = (hashed_counts(texts), matrix(texts), scripts(texts))
+        sentiment, emotion = self.probabilities(texts, features)
+        cut = self.cutoffs(texts, features[2])
+        if self.feedback is not None:
+            more, more_cut = self.feedback.read(texts, *features)
+            emotion, cut = np.hstack([emotion, more]), np.hstack([cut, more_cut])
+        names = ALL_EMOTIONS[: emotion.shape[1]]
         out = []
-        for s, e, cut in zip(sentiment, emotion, self.cutoffs(texts), strict=True):
+        for s, e, c in zip(sentiment, emotion, cut, strict=True):
             best = int(s.argmax())
-            above = [EMOTIONS[k] for k in range(len(EMOTIONS)) if e[k] >= cut[k]]
+            above = [names[k] for k in range(len(names)) if e[k] >= c[k]]
             out.append(
                 Scores(
                     SENTIMENTS[best],
                     float(s[2] - s[0]),
                     float(s[best]),
-                    {EMOTIONS[k]: round(float(e[k]), 4) for k in range(len(EMOTIONS))},
+                    {names[k]: round(float(e[k]), 4) for k in range(len(names))},
                     above or ["none"],
                 )
             )
@@ -222,6 +247,9 @@ def fit_emotions(
     return coef, intercept, thresholds
 
 
+_FEEDBACK_SUFFIX = re.compile(r"-fe[0-9a-f]{6}$")
+
+
 def _version(*arrays: np.ndarray) -> str:
     digest = hashlib.sha1(b"".join(a.tobytes()[:1_000_000] for a in arrays)).hexdigest()
     return f"builtin-{digest[:10]}"
@@ -250,7 +278,7 @@ def with_scripts(
         _version(model.sentiment_coef, model.emotion_coef, *extra), model.sentiment_coef,
         model.sentiment_intercept, model.emotion_coef, model.emotion_intercept,
         model.thresholds, cyrillic, latin, model.polarity,
-    )  # fmt: skip
+    ).reading_feedback(model.feedback)  # fmt: skip
 
 
 def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
@@ -268,7 +296,7 @@ def retrain(base: BuiltinModel, data: Labelled, task: str) -> BuiltinModel:
     return BuiltinModel(
         _version(base.sentiment_coef, e_coef) + suffix, base.sentiment_coef,
         base.sentiment_intercept, e_coef, e_intercept, thresholds, polarity=base.polarity,
-    )  # fmt: skip
+    ).reading_feedback(base.feedback)  # fmt: skip
 
 
 def adapt(
@@ -284,7 +312,7 @@ def adapt(
         _version(found.coef, base.emotion_coef) + suffix, found.coef, found.intercept,
         base.emotion_coef, base.emotion_intercept, base.thresholds, base.cyrillic, base.latin,
         polarity=base.polarity,
-    )  # fmt: skip
+    ).reading_feedback(base.feedback)  # fmt: skip
     return model, found
 
 
@@ -299,6 +327,7 @@ def describe(model: BuiltinModel) -> dict[str, Any]:
         "features": int(model.sentiment_coef.shape[1]),
         "cyrillic_emotion_model": model.cyrillic is not None,
         "latin_emotion_model": model.latin is not None,
+        "feedback_emotions": None if model.feedback is None else model.feedback.version,
         "thresholds": {
             script: {e: float(t) for e, t in zip(EMOTIONS, row, strict=True)}
             for script, row in zip(("latin", "cyrillic"), model.thresholds, strict=True)

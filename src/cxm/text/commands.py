@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.core.errors import ValidationError
+
+if TYPE_CHECKING:
+    from cxm.text.labels import Labelled
 
 TASKS = click.Choice(["sentiment", "emotion", "theme"])
 BACKEND = click.option(
@@ -176,7 +179,9 @@ def evaluate_command(
     """Accuracy, macro-F1, per-class precision and recall, and the confusion matrix.
 
     FILE is a CSV with `text` and `sentiment` (negative, neutral, positive) or `emotions`
-    (space-separated anger, disgust, fear, joy, sadness, surprise, or none), or for
+    (space-separated anger, disgust, fear, joy, sadness, surprise, gratitude,
+    disappointment, or none; macro-F1 is of the first six, or of the last two when a file
+    labels only those), or for
     aspects `aspects` ("delivery:negative courier:positive"; optional `language`, `split`),
     or for theme `themes` (space-separated keys of the organization's taxonomy, e.g.
     "delivery/late packaging", or none; a sub-theme counts for its theme too).
@@ -298,6 +303,10 @@ def train_command(
                 base, data, lambda done, total: bar.update(fits, completed=done, total=total)
             )
     else:
+        unread = _untrained_emotions(data)
+        if unread and not as_json:
+            click.echo(f"{' and '.join(unread)}: read by cxm's own reader, not trained (their "
+                       "labels are measured by `cxm text evaluate`).")  # fmt: skip
         model = retrain(base, data, task)
     target = command_settings(ctx).data_dir / "text" / f"org-{org_id}.npz"
     model.save(target)
@@ -316,6 +325,20 @@ def train_command(
         click.echo(f"Sentiment: {found.summary()}.")
     click.echo(f"Trained {task} on {len(data):,} texts: {model.version} -> {target}")
     click.echo(queued_message(queued))
+
+
+def _untrained_emotions(data: Labelled) -> list[str]:
+    """Gratitude and disappointment the file labels (they are not trained); refuses a file
+    that labels none of the six emotions a model learns."""
+    from cxm.text.labels import EMOTIONS, FEEDBACK_EMOTIONS
+
+    named = set().union(*(e for e in data.emotions if e))
+    if not named & set(EMOTIONS) and named:
+        raise click.ClickException(
+            "the file labels only gratitude or disappointment, which cxm reads with its own "
+            f"reader and does not learn; label some of {', '.join(EMOTIONS)} to train emotions"
+        )
+    return [e for e in FEEDBACK_EMOTIONS if e in named]
 
 
 def _theme_commands() -> None:

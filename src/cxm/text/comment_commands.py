@@ -12,8 +12,9 @@ from cxm.analytics.explorer import NPS_GROUPS
 from cxm.analytics.periods import PERIOD
 from cxm.core.commands import command_settings, open_store, organization_id
 from cxm.ingest.models import CHANNELS, STAGES
+from cxm.text.labels import ALL_EMOTIONS
 
-EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise", "none")
+EMOTIONS = (*ALL_EMOTIONS, "none")
 
 
 def _period(_: click.Context, __: click.Parameter, value: str | None) -> str | None:

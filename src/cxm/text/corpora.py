@@ -5,7 +5,8 @@ splits included) can be judged and trained on as they are published, without con
   id`` whose label names are in ``labels.txt`` beside it (``ekman/``: anger ... surprise
   and neutral; ``group/``: positive, negative, ambiguous, neutral) or, for the file of the
   27 emotions, ``emotions.txt``. Those 27 are read through the corpus's published mapping
-  onto Ekman's six emotions and onto sentiment (``EKMAN``, ``GROUPS``).
+  onto Ekman's six emotions and onto sentiment (``EKMAN``, ``GROUPS``); gratitude and
+  disappointment are also kept as themselves (``FEEDBACK_EMOTIONS``).
 - CEDR (Russian; Sboev et al., 2021): a CSV with ``text`` and ``labels``, a list of ids
   written numpy-style (``[1 4]``, ``[]``): 0 joy, 1 sadness, 2 surprise, 3 fear, 4 anger.
 
@@ -21,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cxm.core.errors import Fault, ValidationError
-from cxm.text.labels import Labelled, check_counts, read_labelled
+from cxm.text.labels import FEEDBACK_EMOTIONS, Labelled, check_counts, read_labelled
 
 CEDR_NAMES = ("joy", "sadness", "surprise", "fear", "anger")
 # GoEmotions' published mapping of its 27 emotions onto Ekman's six and onto sentiment.
@@ -128,6 +129,8 @@ def _goemotions_labels(given: set[str], kind: str) -> tuple[str | None, frozense
     emotions = None if kind == "group" else frozenset(_TO_EKMAN.get(n, n) for n in given)
     if emotions is not None:
         emotions -= {"neutral"}
+        if kind == "fine":  # read beside the six, as themselves
+            emotions |= given & set(FEEDBACK_EMOTIONS)
     if kind == "group":
         group = given
     elif kind == "fine":

@@ -8,7 +8,7 @@ import numpy as np
 
 from cxm.text.backends import TextBackend
 from cxm.text.builtin import predict_labels
-from cxm.text.labels import EMOTIONS, SENTIMENTS, Labelled
+from cxm.text.labels import EMOTIONS, FEEDBACK_EMOTIONS, SENTIMENTS, Labelled
 
 
 def sentiment_report(
@@ -74,9 +74,17 @@ def _report(truth: list[str], predicted: list[str], labels: list[str]) -> dict[s
 
 
 def emotion_report(truth: list[set[str]], predicted: list[set[str]]) -> dict[str, Any]:
+    """Per-class figures of the emotions the truth names, and their macro-F1: of the six
+    basic emotions when it names any of them, else of gratitude and disappointment (whose
+    own macro-F1 is ``feedback_macro_f1`` when a file labels both kinds). Emotions of a kind
+    the file does not label at all are left out of the predictions."""
     from sklearn.metrics import f1_score, precision_score, recall_score
 
-    present = [e for e in EMOTIONS if any(e in t for t in truth)]
+    named = set().union(*truth) if truth else set()
+    kinds = [k for k in (EMOTIONS, FEEDBACK_EMOTIONS) if named & set(k)] or [EMOTIONS]
+    scope = {e for k in kinds for e in k}
+    predicted = [s & scope for s in predicted]
+    present = [e for k in kinds for e in k if e in named]
     per: dict[str, Any] = {}
     for e in present:
         y = np.array([e in t for t in truth])
@@ -89,9 +97,17 @@ def emotion_report(truth: list[set[str]], predicted: list[set[str]]) -> dict[str
         }
     none_truth = np.array([not t for t in truth])
     none_pred = np.array([not s for s in predicted])
+    macro = [e for e in kinds[0] if e in per]
+    feedback = [e for e in FEEDBACK_EMOTIONS if e in per]
     return {
         "n": len(truth),
-        "macro_f1": float(np.mean([v["f1"] for v in per.values()])) if per else None,
+        "macro_f1": float(np.mean([per[e]["f1"] for e in macro])) if macro else None,
+        "macro_of": macro,
+        **(
+            {"feedback_macro_f1": float(np.mean([per[e]["f1"] for e in feedback]))}
+            if feedback and macro != feedback
+            else {}
+        ),
         "per_class": per,
         "none_f1": float(f1_score(none_truth, none_pred, zero_division=0)),
     }

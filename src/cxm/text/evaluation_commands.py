@@ -52,10 +52,14 @@ def print_report(report: dict[str, Any], task: str, source: str, as_json: bool) 
             click.echo(f"  negative against positive (n = {two['n']}): accuracy "
                        f"{two['accuracy']:.3f}  macro-F1 {two['macro_f1']:.3f}")  # fmt: skip
     else:
-        click.echo(f"  macro-F1 {report['macro_f1'] or 0:.3f}")
+        of = ", ".join(report.get("macro_of") or [])
+        click.echo(f"  macro-F1 {report['macro_f1'] or 0:.3f}" + (f" (of {of})" if of else ""))
+        if "feedback_macro_f1" in report:
+            click.echo(f"  gratitude and disappointment: macro-F1 "
+                       f"{report['feedback_macro_f1']:.3f}")  # fmt: skip
     for name, v in report["per_class"].items():
         click.echo(
-            f"  {name:<10} precision {v['precision']:.3f}  recall {v['recall']:.3f}  "
+            f"  {name:<14} precision {v['precision']:.3f}  recall {v['recall']:.3f}  "
             f"F1 {v['f1']:.3f}  n = {v['n']}"
         )
     if "confusion" in report:

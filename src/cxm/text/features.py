@@ -76,14 +76,17 @@ def hashed_counts(texts: Sequence[str]) -> Any:
     return sparse.hstack([_CHAR.transform(cleaned), _WORD.transform(cleaned)]).tocsr()
 
 
-def featurize(texts: Sequence[str], counts: Any = None, lexicon: Any = None) -> Any:
+def featurize(
+    texts: Sequence[str], counts: Any = None, lexicon: Any = None, share: Any = None
+) -> Any:
     """Sublinear term frequencies of both n-gram kinds (each row scaled to unit length),
-    the eight log-scaled lexicon counts and the two script shares (``counts`` and
-    ``lexicon``: the texts' hashed counts and lexicon matrix, when already computed)."""
+    the eight log-scaled lexicon counts and the two script shares (``counts``, ``lexicon``
+    and ``share``: the texts' hashed counts, lexicon matrix and script shares, when already
+    computed)."""
     counts = hashed_counts(texts) if counts is None else counts
     tf = TfidfTransformer(use_idf=False, sublinear_tf=True, norm="l2")
     lexical = matrix(list(texts)) if lexicon is None else lexicon
-    script = sparse.csr_matrix(scripts(texts))
+    script = sparse.csr_matrix(scripts(texts) if share is None else share)
     return sparse.hstack(
         [tf.fit_transform(counts), sparse.csr_matrix(lexical * LEXICON_SCALE), script]
     ).tocsr()

@@ -2,12 +2,12 @@
 
 A labelled file is a CSV with a ``text`` column and ``sentiment`` (negative, neutral,
 positive; or neg, neu, pos) and/or ``emotions`` (anger, disgust, fear, joy, sadness,
-surprise separated by spaces, commas, semicolons or bars; ``none``, ``neutral`` or
-``no_emotion`` for a text without one). A file whose only label column is ``label`` (or
-``labels``) has it read as the column of the task asked for. For sentiment, a file of
-star-rated reviews with ``stars`` or ``rating`` (1-5) instead of ``sentiment`` is labelled
-by its stars (``star_sentiment``): weak labels, like the survey comments' of
-``cxm.text.weak_labels``.
+surprise, gratitude, disappointment separated by spaces, commas, semicolons or bars;
+``none``, ``neutral`` or ``no_emotion`` for a text without one). A file whose only label
+column is ``label`` (or ``labels``) has it read as the column of the task asked for. For
+sentiment, a file of star-rated reviews with ``stars`` or ``rating`` (1-5) instead of
+``sentiment`` is labelled by its stars (``star_sentiment``): weak labels, like the survey
+comments' of ``cxm.text.weak_labels``.
 A sentiment file may label two of the three classes (star-rated reviews are often only
 negative or positive). Bad files are refused naming the row and column at fault.
 """
@@ -25,6 +25,9 @@ from cxm.core.errors import Fault, ValidationError
 
 SENTIMENTS = ("negative", "neutral", "positive")
 EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise")
+# Read beside the six (``cxm.text.feedback_emotions``), measured and reported on their own.
+FEEDBACK_EMOTIONS = ("gratitude", "disappointment")
+ALL_EMOTIONS = EMOTIONS + FEEDBACK_EMOTIONS
 MIN_PER_CLASS = 5
 T = TypeVar("T")
 SENTIMENT_NAMES = {"neg": "negative", "neu": "neutral", "pos": "positive"} | {
@@ -166,10 +169,11 @@ def _emotions(raw: str | None, row: int, faults: list[Fault], column: str) -> fr
     names = frozenset(re.split(r"[\s,;|]+", raw.strip().lower())) - {""}
     if names and names <= NO_EMOTION:
         return frozenset()
-    unknown = sorted(names - set(EMOTIONS))
+    unknown = sorted(names - set(ALL_EMOTIONS))
     if unknown:
-        faults.append(Fault(f"unknown label {unknown[0]!r} (use {', '.join(EMOTIONS)} or none)",
-                            field=column, index=row))  # fmt: skip
+        use = ", ".join(ALL_EMOTIONS)
+        faults.append(Fault(f"unknown label {unknown[0]!r} (use {use} or none)", field=column,
+                            index=row))  # fmt: skip
         return None
     return names
 
@@ -182,7 +186,7 @@ def check_counts(data: Labelled, task: str, name: str) -> None:
     if task == "sentiment":
         counts = {s: sum(1 for x in data.sentiment if x == s) for s in SENTIMENTS}
     else:
-        counts = {e: sum(1 for x in data.emotions if x and e in x) for e in EMOTIONS}
+        counts = {e: sum(1 for x in data.emotions if x and e in x) for e in ALL_EMOTIONS}
     counts = {k: n for k, n in counts.items() if n}
     thin = {k: n for k, n in counts.items() if n < MIN_PER_CLASS}
     if task == "sentiment" and len(counts) == 1:

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from cxm.text.backends import BackendUnavailable, TextBackend, fell_back
 from cxm.text.builtin import Scores
-from cxm.text.labels import EMOTIONS, SENTIMENTS
+from cxm.text.labels import ALL_EMOTIONS, SENTIMENTS
 
 if TYPE_CHECKING:
     from cxm.core.settings import Settings
@@ -42,7 +42,8 @@ PROMPT = (
     "(negative, neutral or positive: the customer's attitude, neutral for questions, plain "
     "facts and balanced mixes), sentiment_score from -1 (very negative) to 1 (very positive), "
     "confidence from 0 to 1, and the intensity from 0 to 1 of each emotion the customer "
-    "expresses: anger, disgust, fear, joy, sadness, surprise (0 when absent). Empty, "
+    "expresses: anger, disgust, fear, joy, sadness, surprise, gratitude (sincere thanks) and "
+    "disappointment (an expectation or hope let down) (0 when absent). Empty, "
     "emoji-only or unreadable items are neutral with confidence 0. Answer with JSON only: "
     '{"readings": [...]}, one reading per item, with the item\'s id.'
 )
@@ -62,9 +63,9 @@ SCHEMA: dict[str, Any] = {
                     "emotions": {
                         "type": "object",
                         "properties": {
-                            e: {"type": "number", "minimum": 0, "maximum": 1} for e in EMOTIONS
+                            e: {"type": "number", "minimum": 0, "maximum": 1} for e in ALL_EMOTIONS
                         },
-                        "required": list(EMOTIONS),
+                        "required": list(ALL_EMOTIONS),
                         "additionalProperties": False,
                     },
                 },
@@ -88,13 +89,15 @@ class Reading(BaseModel):
     emotions: dict[str, float]
 
     def scores(self) -> Scores:
-        intensity = {e: round(min(1.0, max(0.0, self.emotions.get(e, 0.0))), 4) for e in EMOTIONS}
-        labels = [e for e in EMOTIONS if intensity[e] >= LABEL_AT]
+        intensity = {
+            e: round(min(1.0, max(0.0, self.emotions.get(e, 0.0))), 4) for e in ALL_EMOTIONS
+        }
+        labels = [e for e in ALL_EMOTIONS if intensity[e] >= LABEL_AT]
         return Scores(self.sentiment, self.sentiment_score, self.confidence, intensity,
                       labels or ["none"])  # fmt: skip
 
 
-_NOTHING_TO_READ = Scores("neutral", 0.0, 0.0, dict.fromkeys(EMOTIONS, 0.0), ["none"])
+_NOTHING_TO_READ = Scores("neutral", 0.0, 0.0, dict.fromkeys(ALL_EMOTIONS, 0.0), ["none"])
 
 
 class Answer(BaseModel):

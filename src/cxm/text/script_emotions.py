@@ -46,9 +46,10 @@ WIDTH = 2**CHAR_BITS + 2**WORD_BITS
 _GRID = np.linspace(0.05, 0.9, 86)
 
 
-def of_script(texts: list[str], script: Script) -> np.ndarray:
-    """Which texts are mostly written in ``script`` (boolean mask)."""
-    return scripts(texts)[:, 0 if script == "cyrillic" else 1] > 0.5
+def of_script(texts: list[str], script: Script, share: Any = None) -> np.ndarray:
+    """Which texts are mostly written in ``script`` (boolean mask; ``share``: the texts'
+    ``scripts``, when already computed)."""
+    return (scripts(texts) if share is None else share)[:, 0 if script == "cyrillic" else 1] > 0.5
 
 
 @dataclass
@@ -57,14 +58,16 @@ class ScriptEmotions:
     columns: np.ndarray  # (k,) int32: n-gram columns seen in training
     idf: np.ndarray  # (k,) their inverse document frequencies
     default_idf: float  # of columns never seen
-    coef: np.ndarray  # (6, k + len(CLASSES)): n-gram columns, then the lexicon counts
-    intercept: np.ndarray  # (6,)
-    thresholds: np.ndarray  # (6,)
+    coef: np.ndarray  # (e, k + len(CLASSES)): n-gram columns, then the lexicon counts
+    intercept: np.ndarray  # (e,)
+    thresholds: np.ndarray  # (e,)
+    names: tuple[str, ...] = EMOTIONS  # the e emotions it reads, in the rows' order
+    prefix: str = ""  # of its arrays in a model file (default: the script's)
 
     def __post_init__(self) -> None:
         self._idf = np.full(WIDTH, self.default_idf, dtype=np.float32)
         self._idf[self.columns] = self.idf
-        full = np.zeros((len(EMOTIONS), WIDTH + len(CLASSES)), dtype=np.float32)
+        full = np.zeros((len(self.names), WIDTH + len(CLASSES)), dtype=np.float32)
         full[:, self.columns] = self.coef[:, : len(self.columns)]
         full[:, WIDTH:] = self.coef[:, len(self.columns) :]
         self._coef = full
@@ -72,12 +75,12 @@ class ScriptEmotions:
     def probabilities(
         self, texts: list[str], counts: Any = None, lexicon: Any = None
     ) -> np.ndarray:
-        """(n, 6) emotion probabilities (``counts``, ``lexicon``: see ``featurize``)."""
+        """(n, e) emotion probabilities (``counts``, ``lexicon``: see ``featurize``)."""
         x = _features(texts, self._idf, counts, lexicon)
         return np.asarray(1 / (1 + np.exp(-(x @ self._coef.T + self.intercept))))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        p = PREFIX[self.script]
+        p = self.prefix or PREFIX[self.script]
         return {
             f"{p}_columns": self.columns.astype(np.int32),
             f"{p}_idf": self.idf.astype(np.float16),
@@ -88,8 +91,10 @@ class ScriptEmotions:
         }
 
     @classmethod
-    def from_arrays(cls, z: Any, script: Script) -> ScriptEmotions | None:
-        p = PREFIX[script]
+    def from_arrays(
+        cls, z: Any, script: Script, names: tuple[str, ...] = EMOTIONS, prefix: str = ""
+    ) -> ScriptEmotions | None:
+        p = prefix or PREFIX[script]
         if f"{p}_coef" not in z:
             return None
         return cls(
@@ -100,6 +105,8 @@ class ScriptEmotions:
             z[f"{p}_coef"].astype(np.float32),
             z[f"{p}_intercept"].astype(np.float32),
             z[f"{p}_thresholds"].astype(np.float32),
+            names,
+            prefix,
         )
 
 
@@ -150,11 +157,16 @@ def _fit_one(
 
 
 def fit_script(
-    data: Labelled, script: Script, thresholds: np.ndarray | None = None
+    data: Labelled,
+    script: Script,
+    thresholds: np.ndarray | None = None,
+    names: tuple[str, ...] = EMOTIONS,
+    settings: tuple[float, str | None, bool] | None = None,
 ) -> ScriptEmotions | None:
-    """The model trained on the rows of ``data`` in ``script`` that have emotion labels
-    (None when there are fewer than MIN_ROWS); thresholds chosen out of fold unless given."""
-    c, weight, nb = SETTINGS[script]
+    """The model of ``names`` trained on the rows of ``data`` in ``script`` that have emotion
+    labels (None when there are fewer than MIN_ROWS); thresholds chosen out of fold unless
+    given; ``settings`` (C, class weights, naive-Bayes scaling) default to the script's."""
+    c, weight, nb = settings or SETTINGS[script]
     rows = [i for i, e in enumerate(data.emotions) if e is not None]
     texts = [data.texts[i] for i in rows]
     mine = of_script(texts, script)
@@ -168,10 +180,10 @@ def fit_script(
     idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
     x = _features(texts, idf, counts)
     folds = np.array([zlib.crc32(t.encode()) % FOLDS for t in texts])  # copies: one fold
-    coef = np.zeros((len(EMOTIONS), x.shape[1]), dtype=np.float32)
-    intercept = np.full(len(EMOTIONS), -20.0, dtype=np.float32)  # unseen: never predicted
-    chosen = np.full(len(EMOTIONS), 0.5, dtype=np.float32)
-    for k, name in enumerate(EMOTIONS):
+    coef = np.zeros((len(names), x.shape[1]), dtype=np.float32)
+    intercept = np.full(len(names), -20.0, dtype=np.float32)  # unseen: never predicted
+    chosen = np.full(len(names), 0.5, dtype=np.float32)
+    for k, name in enumerate(names):
         y = np.array([name in e for e in labels])
         if y.sum() < FOLDS or y.all():
             continue
@@ -189,7 +201,7 @@ def fit_script(
     kept = np.concatenate([coef[:, seen], coef[:, WIDTH:]], axis=1)
     return ScriptEmotions(
         script, seen.astype(np.int64), idf[seen], float(np.log(1 + n) + 1), kept, intercept,
-        chosen,
+        chosen, names,
     )  # fmt: skip
 
 

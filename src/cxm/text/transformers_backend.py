@@ -21,7 +21,7 @@ import numpy as np
 
 from cxm.text.backends import MAX_CHARS, BackendUnavailable, TextBackend
 from cxm.text.builtin import Scores
-from cxm.text.labels import EMOTIONS, SENTIMENTS
+from cxm.text.labels import ALL_EMOTIONS, FEEDBACK_EMOTIONS, SENTIMENTS
 
 BATCH = 32
 LABEL_AT = 0.5  # an emotion's probability from which it is named among the labels
@@ -35,8 +35,14 @@ SENTIMENT_NAMES = {
 EMOTION_NAMES = {
     "anger": "anger", "angry": "anger", "annoyance": "anger", "disgust": "disgust",
     "fear": "fear", "nervousness": "fear", "joy": "joy", "happiness": "joy", "happy": "joy",
-    "sadness": "sadness", "sad": "sadness", "surprise": "surprise",
+    "sadness": "sadness", "sad": "sadness", "surprise": "surprise", "gratitude": "gratitude",
+    "thankful": "gratitude", "disappointment": "disappointment", "disappointed": "disappointment",
 }  # fmt: skip
+
+
+def builtin_part(builtin: TextBackend) -> str:
+    """What names the builtin model in the version of a reading it has a part in."""
+    return hashlib.sha1(builtin.version.encode()).hexdigest()[:10]
 
 
 @dataclass
@@ -140,9 +146,12 @@ class TransformersBackend:
         if sentiment is None and emotion is None:
             raise BackendUnavailable("no model given (set CXM_TEXT_MODEL)")
         self.sentiment, self.emotion, self.fallback = sentiment, emotion, fallback
+        # The builtin model reads what no local model does: a task, or gratitude and
+        # disappointment when the emotion model has no such labels.
+        self.unread = emotion is not None and not set(FEEDBACK_EMOTIONS) <= set(emotion.columns)
         parts = [c.digest for c in (sentiment, emotion) if c is not None]
-        if sentiment is None or emotion is None:
-            parts.append(fallback.version[-10:])  # the builtin model reads the other task
+        if sentiment is None or emotion is None or self.unread:
+            parts.append(builtin_part(fallback))
         self.version = "transformers-" + "-".join(parts)
 
     @classmethod
@@ -164,8 +173,11 @@ class TransformersBackend:
     def score(self, texts: list[str]) -> list[Scores]:
         if not texts:
             return []
+        unread = self.unread
         base = (
-            self.fallback.score(texts) if self.sentiment is None or self.emotion is None else None
+            self.fallback.score(texts)
+            if self.sentiment is None or self.emotion is None or unread
+            else None
         )
         out: list[Scores] = []
         sentiment = self._sentiment(texts) if self.sentiment else None
@@ -180,8 +192,15 @@ class TransformersBackend:
                 b = base[i]
                 polarity = (b.sentiment, b.sentiment_score, b.confidence)
             if emotion is not None:
-                intensity = {e: round(float(emotion[i, k]), 4) for k, e in enumerate(EMOTIONS)}
-                labels = [e for e in EMOTIONS if intensity[e] >= LABEL_AT] or ["none"]
+                intensity = {e: round(float(emotion[i, k]), 4) for k, e in enumerate(ALL_EMOTIONS)}
+                labels = [e for e in ALL_EMOTIONS if intensity[e] >= LABEL_AT]
+                if unread:  # the builtin model's reading of them, with its own thresholds
+                    assert base is not None
+                    for e in FEEDBACK_EMOTIONS:
+                        intensity[e] = base[i].emotions.get(e, 0.0)
+                        labels = [x for x in labels if x != e]
+                        labels += [e] if e in base[i].labels else []
+                labels = labels or ["none"]
             else:
                 assert base is not None
                 intensity, labels = base[i].emotions, base[i].labels
@@ -200,11 +219,11 @@ class TransformersBackend:
         return np.asarray(out / np.clip(out.sum(axis=1, keepdims=True), 1e-9, None))
 
     def _emotions(self, texts: list[str]) -> np.ndarray:
-        """(n, 6) probability of each emotion (0 for one the model does not know)."""
+        """(n, 8) probability of each emotion (0 for one the model does not know)."""
         assert self.emotion is not None
         p = self.emotion.probabilities(texts)
         cols = self.emotion.columns
         return np.stack(
             [np.clip(p[:, cols[e]].sum(axis=1), 0, 1) if e in cols else np.zeros(len(texts))
-             for e in EMOTIONS], axis=1,
+             for e in ALL_EMOTIONS], axis=1,
         )  # fmt: skip

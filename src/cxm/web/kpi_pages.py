@@ -18,7 +18,7 @@ from cxm.analytics.dashboard import (
 )
 from cxm.analytics.measures import BREAKDOWNS, METRICS, SCALES, KpiFilter
 from cxm.ingest.models import CHANNELS
-from cxm.text.labels import EMOTIONS
+from cxm.text.labels import ALL_EMOTIONS
 from cxm.web.auth import CurrentUser, page_context
 from cxm.web.i18n import render, request_language
 from cxm.web.progress import computing, within
@@ -80,7 +80,7 @@ def emotion_chart(points: list[dict[str, Any]]) -> dict[str, Any]:
         "labels": [p["key"] for p in points],
         "series": [
             {"name": e, "values": [round(100 * p["emotions"][e], 1) for p in points]}
-            for e in EMOTIONS
+            for e in ALL_EMOTIONS
         ],
     }
 
@@ -161,7 +161,7 @@ async def kpis_page(
         emotions_by=emotions_by,
         emotion_period=data.period,
         emotion_groups=EMOTION_GROUPS,
-        emotion_names=EMOTIONS,
+        emotion_names=ALL_EMOTIONS,
         axis_low=low,
         axis_high=high,
     )

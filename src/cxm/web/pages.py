@@ -21,7 +21,7 @@ from cxm.text.api import voice_file
 from cxm.text.aspect_store import aspects_for
 from cxm.text.enrichment import last_run
 from cxm.text.highlight import pieces
-from cxm.text.labels import EMOTIONS, SENTIMENTS
+from cxm.text.labels import ALL_EMOTIONS, SENTIMENTS
 from cxm.text.search import search_terms
 from cxm.text.theme_store import evidence_for, load_taxonomy
 from cxm.text.weak_labels import rating_agreement
@@ -124,7 +124,7 @@ async def voice(
         category=category or None,
         language=language if language in ("uk", "ru", "en") else None,
         sentiment=sentiment if sentiment in SENTIMENTS else None,
-        emotion=emotion if emotion in (*EMOTIONS, "none") else None,
+        emotion=emotion if emotion in (*ALL_EMOTIONS, "none") else None,
         page=max(1, min(page, 10_000)),
         theme=theme if theme in taxonomy.theme_keys() else None,
         words=words,
@@ -193,7 +193,7 @@ async def voice(
         f=f,
         kinds=FEEDBACK_KINDS,
         categories=categories,
-        emotions=(*EMOTIONS, "none"),
+        emotions=(*ALL_EMOTIONS, "none"),
         channels=CHANNELS,
         stages=(*STAGES, "unknown"),
         stores=stores,

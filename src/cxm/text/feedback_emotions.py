@@ -1,0 +1,238 @@
+"""Gratitude and disappointment: two emotions customers' feedback is full of, read beside
+the six basic ones (``FEEDBACK_EMOTIONS``).
+
+Latin-script texts are read by a learnt model of the builtin backend's kind (the same
+features as ``cxm.text.script_emotions``' Latin model, naive-Bayes scaled logistic
+regressions, thresholds chosen out of fold), trained on GoEmotions' own gratitude and
+disappointment labels and shipped in ``models/feedback_emotions.npz``, and by the phrases
+below (an emotion either names is the text's). No labelled set of either emotion exists
+here in Ukrainian or Russian, so every other text is read by the phrases alone, written
+by the cxm authors: sincere thanks ("дякую", "спасибо", "вдячна"; not "ну дякую",
+"спасибо за ничего", nor "благодаря" meaning "because of") and a let-down ("розчарована",
+"ожидал большего", "не виправдали очікувань", "шкода, що", "к сожалению"). A negation
+among the three words before a word in its clause ("ні разу не розчарувалась", "never
+disappointed") cancels it; so do sarcasm ("ну дякую") and a refusal ("ні, дякую") for
+thanks. Measured on texts a second annotator labelled (``tests/data/feedback_emotions*.csv``;
+see docs/text-analytics.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cxm.text.labels import FEEDBACK_EMOTIONS, Labelled
+from cxm.text.script_emotions import ScriptEmotions, fit_script, of_script
+
+SHIPPED = Path(__file__).resolve().parent / "models" / "feedback_emotions.npz"
+_TESTS = Path(__file__).resolve().parents[3] / "tests" / "data"
+LABELLED = [_TESTS / "feedback_emotions.csv", _TESTS / "feedback_emotions_fresh.csv"]
+PREFIX = "fe_lat"
+LABEL_AT = 0.5  # the phrases' intensity from which an emotion is a label
+_FOLD = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е",
+                       "'": "", "’": "", "ʼ": ""})  # fmt: skip
+
+
+def _fold(text: str) -> str:
+    return text.lower().translate(_FOLD)
+
+
+# Word starts, matched after folding; a word in ``_NOT`` never counts.
+_WORDS = {
+    "gratitude": """
+        дякую дякуємо дякуєм дяка дякувати подяк вдячн спасиб спасиби благодар мерси
+        thank grateful gratitude appreciat kudos
+    """,
+    "disappointment": """
+        розчар разочар засмут прикро обидн
+        disappoint underwhelm letdown
+    """,
+}
+_NOT = frozenset(_fold(w) for w in ["благодаря", "thankfully"])
+# Phrases over the folded text: a let-down said without a word of the list above.
+_PHRASES = {
+    "gratitude": r"низький уклін|низкий поклон|respect to|hats off",
+    "disappointment": (
+        r"очікува\w* (\w+ ){0,2}(більш|краще|інш)\w*|чекал?\w* (\w+ ){0,2}(більш|краще)\w*|"
+        r"ожидал?\w* (\w+ ){0,2}(больш|лучш|друг)\w*|рассчитывал?\w* на|"
+        r"expected (\w+ ){0,2}(more|better)|сподівал\w*|сподівав\w*|надеял\w*|hoped|"
+        r"не виправда\w* (\w+ )?(очікуван|сподіван)\w*|не оправда\w* (\w+ )?(ожидан|надежд)\w*|"
+        r"на жаль|к сожалению|unfortunately|на превеликий жаль|увы|"
+        r"шкода,? що|дуже шкода|шкода (грошей|витрачен\w*)|жаль,? что|очень жаль|"
+        r"жаль (потрачен\w*|денег)|шкоду\w*,? що|жалею,? что|regret\w*|сумно,? що|грустно,? что|"
+        r"раніше (було|був|була) (краще|кращ\w*)|раньше (было|был|была) лучше|"
+        r"used to be (better|great|good)|(стал|став|стала|стало|стали) (ще |еще |ещё )?"
+        r"(гірш|хуже)\w*|got worse|gone downhill|went downhill|"
+        r"let (me|us) down|let down|not what i expected|what a shame|such a shame|"
+        r"what a pity|it'?s a pity|якість (впала|погіршил\w*)|качество (упало|ухудшил\w*)"
+    ),
+}
+# One pattern for all (a named group per emotion and kind), searched once per text; a
+# phrase is tried before a word at the same place.
+_STARTS = {n: "|".join(map(re.escape, sorted({_fold(w) for w in ws.split()})))
+           for n, ws in _WORDS.items()}  # fmt: skip
+_HITS = re.compile(
+    "|".join(
+        [rf"(?P<{n}_phrase>\b(?:{_fold(p)})\b)" for n, p in _PHRASES.items()]
+        + [rf"(?P<{n}_word>\b(?:{starts})\w*)" for n, starts in _STARTS.items()]
+    )
+)
+_NEGATIONS = frozenset(
+    _fold(w) for w in ("не", "ні", "ни", "нет", "ніколи", "никогда", "not", "never", "no")
+)
+_SARCASM = re.compile(
+    _fold(
+        r"\b(ну|ага),? (дякую|спасибо|спасибі|thanks)\b|"
+        r"\b(ні|нет|no),? (дякую|спасибо|спасибі|thanks|thank you)\b|"
+        r"(дякую|спасибо|спасибі|спасибочки|thanks|thank you)( вам)?( большое| велике| a lot)? "
+        r"за (нічого|ничего)|thanks? (you )?(a lot )?for nothing|"
+        r"[\"«“„'](дякую|спасибо|спасибі|thanks|thank you)"
+    )
+)
+_POLITE = re.compile(_fold(r"\b(would|i'd|we'd) (really |greatly )?appreciate\b"))
+_CLAUSE = re.compile(r"[.!?;:,\n]+")
+_WORD = re.compile(r"\w+")
+
+
+def counts(text: str) -> np.ndarray:
+    """How many times each of ``FEEDBACK_EMOTIONS`` is said in the first 2,000 characters."""
+    folded = _fold(text[:2_000])
+    out = np.zeros(len(FEEDBACK_EMOTIONS), dtype=np.float32)
+    for m in _HITS.finditer(folded):
+        name = (m.lastgroup or "").rsplit("_", 1)[0]
+        if m.group() in _NOT or _negated(folded, m.start()):
+            continue
+        out[FEEDBACK_EMOTIONS.index(name)] += 1
+    if out[0] and (_SARCASM.search(folded) or _POLITE.search(folded)):
+        out[0] = 0  # gratitude
+    return out
+
+
+def _negated(folded: str, at: int) -> bool:
+    """Whether a negation is among the three words before ``at`` in its clause."""
+    clause = _CLAUSE.split(folded[max(0, at - 60) : at])[-1]
+    return any(w in _NEGATIONS for w in _WORD.findall(clause)[-3:])
+
+
+def phrase_intensity(texts: list[str]) -> np.ndarray:
+    """(n, 2) intensities from the phrases: 0.7 for one, 0.91 for two, ..."""
+    if not texts:
+        return np.zeros((0, len(FEEDBACK_EMOTIONS)), dtype=np.float32)
+    hits = np.vstack([counts(t) for t in texts])
+    return np.asarray(1 - 0.3**hits, dtype=np.float32)
+
+
+class FeedbackEmotions:
+    """Reads ``FEEDBACK_EMOTIONS``: the learnt Latin-script model where there is one, the
+    phrases elsewhere."""
+
+    def __init__(self, latin: ScriptEmotions | None) -> None:
+        self.latin = latin
+        digest = hashlib.sha1(_PHRASES["disappointment"].encode())
+        digest.update(_PHRASES["gratitude"].encode() + repr(_WORDS).encode())
+        if latin is not None:
+            digest.update(latin.coef.astype(np.float16).tobytes()[:1_000_000])
+        self.version = f"fe{digest.hexdigest()[:6]}"
+
+    @classmethod
+    def load(cls, path: Path = SHIPPED) -> FeedbackEmotions:
+        if not path.exists():
+            return cls(None)
+        with np.load(path, allow_pickle=False) as z:
+            return cls(ScriptEmotions.from_arrays(z, "latin", FEEDBACK_EMOTIONS, PREFIX))
+
+    def save(self, path: Path = SHIPPED) -> None:
+        if self.latin is not None:
+            np.savez_compressed(path, **self.latin.arrays())  # type: ignore[arg-type]
+
+    def read(
+        self, texts: list[str], counts: Any = None, lexicon: Any = None, share: Any = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(n, 2) intensities and (n, 2) thresholds of each text (``counts``, ``lexicon``,
+        ``share``: the texts' features, when already computed). A Latin-script text has an
+        emotion when the learnt model or a phrase says so."""
+        intensity = phrase_intensity(texts)
+        cut = np.full(intensity.shape, LABEL_AT, dtype=np.float32)
+        if self.latin is not None and texts:
+            rows = np.flatnonzero(of_script(texts, "latin", share))
+            if len(rows):
+                c = counts[rows] if counts is not None else None
+                lx = lexicon[rows] if lexicon is not None else None
+                learnt = self.latin.probabilities([texts[i] for i in rows], c, lx)
+                said = intensity[rows] >= LABEL_AT
+                cut[rows] = np.where(said, np.minimum(self.latin.thresholds, LABEL_AT),
+                                     self.latin.thresholds)  # fmt: skip
+                intensity[rows] = np.maximum(learnt, intensity[rows])
+        return intensity, cut
+
+
+def fit_latin(data: Labelled, thresholds: np.ndarray | None = None) -> ScriptEmotions | None:
+    """The learnt model of ``FEEDBACK_EMOTIONS`` on the Latin-script rows of ``data`` (the
+    six-emotion Latin model's settings; thresholds chosen out of fold unless given)."""
+    only = Labelled()
+    for text, found in zip(data.texts, data.emotions, strict=True):
+        if found is not None:
+            only.add(text, None, found & frozenset(FEEDBACK_EMOTIONS), "en")
+    model = fit_script(only, "latin", thresholds, FEEDBACK_EMOTIONS)
+    if model is not None:
+        model.prefix = PREFIX
+    return model
+
+
+def report(reader: FeedbackEmotions, data: Labelled) -> dict[str, Any]:
+    """``emotion_report`` of the reader's gratitude and disappointment on ``data``."""
+    from cxm.text.evaluation import emotion_report
+
+    rows = [i for i, e in enumerate(data.emotions) if e is not None]
+    texts = [data.texts[i] for i in rows]
+    intensity, cut = reader.read(texts)
+    predicted = [
+        {e for k, e in enumerate(FEEDBACK_EMOTIONS) if p[k] >= c[k]}
+        for p, c in zip(intensity, cut, strict=True)
+    ]
+    truth = [set(data.emotions[i] or ()) & set(FEEDBACK_EMOTIONS) for i in rows]
+    return emotion_report(truth, predicted)
+
+
+def main() -> None:
+    """Measure the reader, then train the shipped Latin-script model and write it."""
+    parser = argparse.ArgumentParser(description="Build and measure gratitude/disappointment.")
+    parser.add_argument("--data", type=Path, default=Path("../shared/data/text"))
+    parser.add_argument("--labelled", type=Path, nargs="*", default=LABELLED)
+    parser.add_argument("--out", type=Path, default=SHIPPED)
+    parser.add_argument("--measure-only", action="store_true", help="Write no model.")
+    args = parser.parse_args()
+    from cxm.text.corpora import read_goemotions_file
+    from cxm.text.labels import read_labelled
+
+    train = read_goemotions_file(args.data / "goemotions" / "train.tsv")
+    dev = read_goemotions_file(args.data / "goemotions" / "dev.tsv")
+    measured = FeedbackEmotions(fit_latin(train))
+    out: dict[str, Any] = {"en_goemotions_dev": report(measured, dev)}
+    for path in args.labelled:
+        data = read_labelled(path, "emotion")
+        for language in sorted(set(data.language)) + ["all"]:
+            rows = [i for i, x in enumerate(data.language) if language in (x, "all")]
+            out[f"{path.stem}/{language}"] = report(measured, data.subset(rows))
+    for name, r in out.items():
+        per = "  ".join(f"{e} {v['f1']:.3f} (n {v['n']})" for e, v in r["per_class"].items())
+        print(f"{name:<32} macro-F1 {r['macro_f1'] or 0:.3f}  {per}")
+    if args.measure_only or measured.latin is None:
+        return
+    shipped = FeedbackEmotions(
+        fit_latin(Labelled().extend(train).extend(dev), measured.latin.thresholds)
+    )
+    shipped.save(args.out)
+    metrics = args.out.with_name(args.out.stem + "-metrics.json")
+    metrics.write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({shipped.version}) and {metrics.name}")
+
+
+if __name__ == "__main__":
+    main()
