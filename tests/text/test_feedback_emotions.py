@@ -14,7 +14,8 @@ from cxm.cli import main
 from cxm.core.db import Database
 from cxm.text.builtin import BuiltinModel
 from cxm.text.evaluation import emotion_report, evaluate
-from cxm.text.feedback_emotions import LABELLED, FeedbackEmotions, counts
+from cxm.text.feedback_emotions import LABELLED, FeedbackEmotions, counts, spans
+from cxm.text.highlight import pieces
 from cxm.text.labels import FEEDBACK_EMOTIONS, read_labelled
 from tests.factories import organization
 
@@ -53,6 +54,19 @@ def test_thanks_are_counted_unless_sarcastic_refused_or_not_thanks(text: str, sa
 @pytest.mark.parametrize(("text", "said"), LET_DOWNS)
 def test_let_downs_are_counted_unless_negated(text: str, said: int) -> None:
     assert counts(text)[FEEDBACK_EMOTIONS.index("disappointment")] == said
+
+
+def test_the_words_that_said_them_are_marked_where_they_stand() -> None:
+    text = "Дякую кур’єру! Але, на жаль, якість розчарувала. It’s a pity."
+    assert [text[a:b] for a, b in spans(text, "gratitude")] == ["Дякую"]
+    assert [text[a:b] for a, b in spans(text, "disappointment")] == [
+        "на жаль", "розчарувала", "It’s a pity"
+    ]  # fmt: skip
+    assert spans("Ну дякую, дуже вдячна", "gratitude") == []  # sarcasm: no thanks at all
+    marked = pieces(text, {}, None, ("gratitude", "disappointment"))
+    assert [p.text for p in marked if p.marks == ["disappointment"]] == [
+        "на жаль", "розчарувала", "It’s a pity"
+    ]  # fmt: skip
 
 
 def test_the_shipped_model_reads_both_beside_the_six() -> None:

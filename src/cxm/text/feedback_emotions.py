@@ -102,16 +102,34 @@ _WORD = re.compile(r"\w+")
 
 def counts(text: str) -> np.ndarray:
     """How many times each of ``FEEDBACK_EMOTIONS`` is said in the first 2,000 characters."""
-    folded = _fold(text[:2_000])
     out = np.zeros(len(FEEDBACK_EMOTIONS), dtype=np.float32)
+    for k, _, _ in _said(_fold(text[:2_000])):
+        out[k] += 1
+    return out
+
+
+def spans(text: str, name: str) -> list[tuple[int, int]]:
+    """Character spans of the words and phrases that say ``name`` (gratitude or
+    disappointment) in the first 2,000 characters: what a reader can check."""
+    folded, origin = [], []
+    for i, ch in enumerate(text[:2_000]):  # folding drops apostrophes: keep where each is from
+        for f in _fold(ch):
+            folded.append(f)
+            origin.append(i)
+    k = FEEDBACK_EMOTIONS.index(name)
+    return [(origin[a], origin[b - 1] + 1) for j, a, b in _said("".join(folded)) if j == k]
+
+
+def _said(folded: str) -> list[tuple[int, int, int]]:
+    """(emotion index, start, end) of each saying in a folded text."""
+    found = []
     for m in _HITS.finditer(folded):
         name = (m.lastgroup or "").rsplit("_", 1)[0]
-        if m.group() in _NOT or _negated(folded, m.start()):
-            continue
-        out[FEEDBACK_EMOTIONS.index(name)] += 1
-    if out[0] and (_SARCASM.search(folded) or _POLITE.search(folded)):
-        out[0] = 0  # gratitude
-    return out
+        if m.group() not in _NOT and not _negated(folded, m.start()):
+            found.append((FEEDBACK_EMOTIONS.index(name), m.start(), m.end()))
+    if any(k == 0 for k, _, _ in found) and (_SARCASM.search(folded) or _POLITE.search(folded)):
+        found = [f for f in found if f[0] != 0]  # no thanks after all
+    return found
 
 
 def _negated(folded: str, at: int) -> bool:

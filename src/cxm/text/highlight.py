@@ -5,8 +5,9 @@ stored aspect was read from (``text_aspects``), marked ``aspect:<aspect>:<sentim
 sentiment words are the words of the feedback lexicon and of the review polarity lexicon
 that count for the comment's sentiment ("не рекомендую" in a negative one), emotion words
 those of the feedback lexicon for its emotions (a linear model has no single phrase behind
-its reading: the lexicon words are the part of it a person can check). Pieces are plain
-text: templates escape them like any customer text.
+its reading: the lexicon words are the part of it a person can check), and for gratitude and
+disappointment the words and phrases that said them (``cxm.text.feedback_emotions``).
+Pieces are plain text: templates escape them like any customer text.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cxm.text import feedback_emotions
+from cxm.text.labels import FEEDBACK_EMOTIONS
 from cxm.text.lexicon import class_spans
 from cxm.text.polarity import spans as polarity_spans
 
@@ -44,7 +47,9 @@ def pieces(
         words = set(class_spans(text, sentiment)) | set(polarity_spans(text, sentiment))
         spans.extend((a, b, sentiment) for a, b in sorted(words))
     for emotion in emotions:
-        if emotion != "none":
+        if emotion in FEEDBACK_EMOTIONS:
+            spans.extend((a, b, emotion) for a, b in feedback_emotions.spans(text, emotion))
+        elif emotion != "none":
             spans.extend((a, b, emotion) for a, b in class_spans(text, emotion))
     cuts = sorted({0, len(text), *(a for a, _, _ in spans), *(b for _, b, _ in spans)})
     out = []
