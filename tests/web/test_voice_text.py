@@ -68,3 +68,10 @@ def test_filter_voice_to_anger_in_chromium(live_url: str, site: Site, browser_pa
     assert comments.count() == 1
     assert "Третій раз дзвоню" in comments.first.inner_text()
     assert page.locator("li.comment .sentiment-negative").count() == 1
+    # Gratitude: the thanking comment, its "Дякую" marked when it is opened.
+    page.select_option("select[name=emotion]", "gratitude")
+    page.click("form.filters button.primary")
+    page.wait_for_selector("[data-testid=reading]")
+    assert comments.count() == 1 and "все чудово" in comments.first.inner_text()
+    comments.first.locator("summary").click()
+    assert page.locator("li.comment mark.hl-gratitude").first.inner_text() == "Дякую"
