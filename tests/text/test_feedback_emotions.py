@@ -117,13 +117,14 @@ def test_reports_keep_each_kind_of_label_to_itself() -> None:
 
 def test_the_labelled_sets_are_measured_and_held_to_what_was_measured() -> None:
     model = BuiltinModel.load()
-    dev, fresh = (read_labelled(path, "emotion") for path in LABELLED)
-    assert len(dev) == 681 and len(fresh) == 300
-    # The fresh set was written by a second annotator and measured once: 0.755 (see
-    # docs/text-analytics.md); a change that costs more than 0.03 has to say so there.
-    report = evaluate(model, fresh, "emotion")
-    assert report["macro_of"] == list(FEEDBACK_EMOTIONS) and report["macro_f1"] > 0.72
-    assert evaluate(model, dev, "emotion")["macro_f1"] > 0.85
+    dev, fresh, fresh2 = (read_labelled(path, "emotion") for path in LABELLED)
+    assert (len(dev), len(fresh), len(fresh2)) == (681, 300, 240)
+    # The held-out set read 0.774 (see docs/text-analytics.md); a change that costs more
+    # than 0.03 on it, or on the others, has to say so there.
+    report = evaluate(model, fresh2, "emotion")
+    assert report["macro_of"] == list(FEEDBACK_EMOTIONS) and report["macro_f1"] > 0.74
+    assert evaluate(model, fresh, "emotion")["macro_f1"] > 0.76
+    assert evaluate(model, dev, "emotion")["macro_f1"] > 0.9
 
 
 def test_training_leaves_both_to_the_reader_and_refuses_a_file_of_only_them(

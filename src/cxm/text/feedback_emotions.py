@@ -32,7 +32,7 @@ from cxm.text.script_emotions import ScriptEmotions, fit_script, of_script
 
 SHIPPED = Path(__file__).resolve().parent / "models" / "feedback_emotions.npz"
 _TESTS = Path(__file__).resolve().parents[3] / "tests" / "data"
-LABELLED = [_TESTS / "feedback_emotions.csv", _TESTS / "feedback_emotions_fresh.csv"]
+LABELLED = [_TESTS / f"feedback_emotions{part}.csv" for part in ("", "_fresh", "_fresh2")]
 PREFIX = "fe_lat"
 LABEL_AT = 0.5  # the phrases' intensity from which an emotion is a label
 _FOLD = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е",
@@ -46,8 +46,9 @@ def _fold(text: str) -> str:
 # Word starts, matched after folding; a word in ``_NOT`` never counts.
 _WORDS = {
     "gratitude": """
-        дякую дякуємо дякуєм дяка дякувати подяк вдячн спасиб спасиби благодар мерси
-        thank grateful gratitude appreciat kudos
+        дяк подяк вдячн спасиб спасиби пасиб спс благодар признательн мерси мерсі ціную
+        цінуємо ценю ценим
+        thank thx grateful gratitude appreciat kudos
     """,
     "disappointment": """
         розчар разочар засмут прикро обидн
@@ -70,7 +71,19 @@ _PHRASES = {
         r"used to be (better|great|good)|(стал|став|стала|стало|стали) (ще |еще |ещё )?"
         r"(гірш|хуже)\w*|got worse|gone downhill|went downhill|"
         r"let (me|us) down|let down|not what i expected|what a shame|such a shame|"
-        r"what a pity|it'?s a pity|якість (впала|погіршил\w*)|качество (упало|ухудшил\w*)"
+        r"what a pity|it'?s a pity|якість (впала|погіршил\w*)|качество (упало|ухудшил\w*)|"
+        # Expectations against what came, and what is no longer as it was.
+        r"(очікування|ожидани[ея]|expectations?)[^\w]+(vs\.?[^\w]+|versus[^\w]+|проти[^\w]+|"
+        r"против[^\w]+)?(реальність|реальность|reality)|"
+        r"не справдил\w*|не оправдал\w*|не відповіда\w* (\w+ )?очікуван\w*|"
+        r"не соответству\w* (\w+ )?ожидани\w*|"
+        r"(гірш\w*|хуже|worse),? (ніж|чем|than) (я |i )?(очікува|ожида|думал|думав|expect|"
+        r"обіцял|обещал|promised|thought)\w*|"
+        r"думал?\w*,? (що|что) (буде|будет|будут) (краще|лучше|якісн|качествен|більш|больш)\w*|"
+        r"thought (it|they|this) would be (better|more)|(вже|уже) не (той|та|те|тот|то|та сама)\b|"
+        r"(did ?n.?t|did not|does ?n.?t|does not|never) live up|fell short|falls short|"
+        r"had (such )?high hopes|(is ?n.?t|was ?n.?t|not) what it used to be|sadly|"
+        r"a let-?down|дуже прикро|очень обидно|грустно"
     ),
 }
 # One pattern for all (a named group per emotion and kind), searched once per text; a
