@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from cxm.text.labels import FEEDBACK_EMOTIONS, Labelled
+from cxm.text.lexicon import fold
 from cxm.text.script_emotions import ScriptEmotions, fit_script, of_script
 
 SHIPPED = Path(__file__).resolve().parent / "models" / "feedback_emotions.npz"
@@ -35,12 +36,6 @@ _TESTS = Path(__file__).resolve().parents[3] / "tests" / "data"
 LABELLED = [_TESTS / f"feedback_emotions{part}.csv" for part in ("", "_fresh", "_fresh2")]
 PREFIX = "fe_lat"
 LABEL_AT = 0.5  # the phrases' intensity from which an emotion is a label
-_FOLD = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е",
-                       "'": "", "’": "", "ʼ": ""})  # fmt: skip
-
-
-def _fold(text: str) -> str:
-    return text.lower().translate(_FOLD)
 
 
 # Word starts, matched after folding; a word in ``_NOT`` never counts.
@@ -55,7 +50,7 @@ _WORDS = {
         disappoint underwhelm letdown
     """,
 }
-_NOT = frozenset(_fold(w) for w in ["благодаря", "thankfully"])
+_NOT = frozenset(fold(w) for w in ["благодаря", "thankfully"])
 # Phrases over the folded text: a let-down said without a word of the list above.
 _PHRASES = {
     "gratitude": r"низький уклін|низкий поклон|respect to|hats off",
@@ -88,19 +83,19 @@ _PHRASES = {
 }
 # One pattern for all (a named group per emotion and kind), searched once per text; a
 # phrase is tried before a word at the same place.
-_STARTS = {n: "|".join(map(re.escape, sorted({_fold(w) for w in ws.split()})))
+_STARTS = {n: "|".join(map(re.escape, sorted({fold(w) for w in ws.split()})))
            for n, ws in _WORDS.items()}  # fmt: skip
 _HITS = re.compile(
     "|".join(
-        [rf"(?P<{n}_phrase>\b(?:{_fold(p)})\b)" for n, p in _PHRASES.items()]
+        [rf"(?P<{n}_phrase>\b(?:{fold(p)})\b)" for n, p in _PHRASES.items()]
         + [rf"(?P<{n}_word>\b(?:{starts})\w*)" for n, starts in _STARTS.items()]
     )
 )
 _NEGATIONS = frozenset(
-    _fold(w) for w in ("не", "ні", "ни", "нет", "ніколи", "никогда", "not", "never", "no")
+    fold(w) for w in ("не", "ні", "ни", "нет", "ніколи", "никогда", "not", "never", "no")
 )
 _SARCASM = re.compile(
-    _fold(
+    fold(
         r"\b(ну|ага),? (дякую|спасибо|спасибі|thanks)\b|"
         r"\b(ні|нет|no),? (дякую|спасибо|спасибі|thanks|thank you)\b|"
         r"(дякую|спасибо|спасибі|спасибочки|thanks|thank you)( вам)?( большое| велике| a lot)? "
@@ -108,7 +103,7 @@ _SARCASM = re.compile(
         r"[\"«“„'](дякую|спасибо|спасибі|thanks|thank you)"
     )
 )
-_POLITE = re.compile(_fold(r"\b(would|i'd|we'd) (really |greatly )?appreciate\b"))
+_POLITE = re.compile(fold(r"\b(would|i'd|we'd) (really |greatly )?appreciate\b"))
 _CLAUSE = re.compile(r"[.!?;:,\n]+")
 _WORD = re.compile(r"\w+")
 
@@ -116,7 +111,7 @@ _WORD = re.compile(r"\w+")
 def counts(text: str) -> np.ndarray:
     """How many times each of ``FEEDBACK_EMOTIONS`` is said in the first 2,000 characters."""
     out = np.zeros(len(FEEDBACK_EMOTIONS), dtype=np.float32)
-    for k, _, _ in _said(_fold(text[:2_000])):
+    for k, _, _ in _said(fold(text[:2_000])):
         out[k] += 1
     return out
 
@@ -126,7 +121,7 @@ def spans(text: str, name: str) -> list[tuple[int, int]]:
     disappointment) in the first 2,000 characters: what a reader can check."""
     folded, origin = [], []
     for i, ch in enumerate(text[:2_000]):  # folding drops apostrophes: keep where each is from
-        for f in _fold(ch):
+        for f in fold(ch):
             folded.append(f)
             origin.append(i)
     k = FEEDBACK_EMOTIONS.index(name)

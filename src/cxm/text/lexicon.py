@@ -80,16 +80,18 @@ _PHRASES = (  # repeated contact: a sign of anger in any of the three languages
 )
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Lower case, Ukrainian and Russian letters that correspond folded together (і/и, є/е,
+    ы/и ...), apostrophes dropped: how the lexicons compare words."""
     return text.lower().translate(_FOLD)
 
 
-_BY_CLASS = {c: tuple(sorted({_fold(s) for s in _STEMS[c].split()})) for c in CLASSES}
+_BY_CLASS = {c: tuple(sorted({fold(s) for s in _STEMS[c].split()})) for c in CLASSES}
 
 
 def counts(text: str) -> np.ndarray:
     """How many words of each class the text holds (negated sentiment words swap sides)."""
-    words = _WORD.findall(_fold(text[:2_000]))
+    words = _WORD.findall(fold(text[:2_000]))
     out = np.zeros(len(CLASSES), dtype=np.float32)
     for i, word in enumerate(words):
         negated = i > 0 and words[i - 1] in _NEGATIONS
@@ -117,5 +119,5 @@ def class_spans(text: str, name: str) -> list[tuple[int, int]]:
     return [
         (m.start(), m.end())
         for m in _WORD.finditer(text[:2_000])
-        if _fold(m.group()).startswith(stems)
+        if fold(m.group()).startswith(stems)
     ]
