@@ -154,8 +154,9 @@ def test_every_wording_of_a_late_arrival_reads_sad_and_late() -> None:
 
 
 def test_demo_thanks_read_as_gratitude_and_let_downs_as_disappointment() -> None:
-    """Gratitude and disappointment in the demo's wordings: a promoter's praise that ends
-    with thanks, a late arrival told with regret; angry contact loops never thank."""
+    """Gratitude, disappointment and trust in the demo's wordings: a promoter's praise that
+    ends with thanks or with "never let me down", a late arrival told with regret; angry
+    contact loops never thank nor trust."""
     import itertools
 
     from cxm.demo.texts import LATE_ARRIVAL, LOOP_ANGER, PRAISE
@@ -169,6 +170,7 @@ def test_demo_thanks_read_as_gratitude_and_let_downs_as_disappointment() -> None
                 for combo in itertools.product(*parts)]  # fmt: skip
 
     thanks = ("Дякую!", "Спасибо!", "Thank you!")
+    relied = ("не підвели.", "не подвели.", "never let me down.")
     regret = ("Прикро", "Шкода, що", "Обидно", "Жаль, что", "disappointed", "Disappointing")
     for language in ("uk", "ru", "en"):
         praise = wordings(PRAISE[language])
@@ -177,9 +179,10 @@ def test_demo_thanks_read_as_gratitude_and_let_downs_as_disappointment() -> None
                 assert "gratitude" in read.labels, text
             elif language != "en":  # the phrases alone: no thanks, no gratitude
                 assert "gratitude" not in read.labels, text
+            assert ("trust" in read.labels) == text.endswith(relied), text
         late = wordings(LATE_ARRIVAL[language])
         said = [t for t in late if any(r in t for r in regret)]
         assert len(said) == len(late) * 2 // 3
         assert all("disappointment" in r.labels for r in model.score(said)), said
         angry = wordings(LOOP_ANGER[language])
-        assert not any("gratitude" in r.labels for r in model.score(angry))
+        assert not any({"gratitude", "trust"} & set(r.labels) for r in model.score(angry))

@@ -104,6 +104,9 @@ def test_switch_the_emotions_to_by_channel_in_chromium(
     # the chart was drawn: Chart.js sized the canvas, and no script failed
     width = page.eval_on_selector("#chart-emotions", "c => c.width")
     assert width > 0 and not errors
+    # all nine emotion columns fit a laptop's 1,280 pixels: no sideways scrolling
+    fits = "t => t.scrollWidth <= t.parentElement.clientWidth"
+    assert page.eval_on_selector("[data-testid=emotion-overview]", fits)
     # the filter form keeps the choice
     page.click("form.filters button.primary")
     page.wait_for_selector("[data-testid=emotion-overview][data-by=channel]")

@@ -155,7 +155,8 @@ def test_cxm_text_comments_gives_what_the_api_gives(
     reading = item["reading"]
     assert reading["model"].startswith("builtin-") and 0 <= reading["confidence"] <= 1
     assert set(reading["emotion_intensities"]) == {
-        "anger", "disgust", "fear", "joy", "sadness", "surprise", "gratitude", "disappointment"
+        "anger", "disgust", "fear", "joy", "sadness", "surprise", "gratitude", "disappointment",
+        "trust",
     }  # fmt: skip
     refused = runner.invoke(main, [*base, "--period", "March"])
     assert refused.exit_code != 0 and "--period" in refused.output

@@ -150,7 +150,7 @@ PRAISE: Fragments = {
             "Товар якісний, як в описі.",
             "Приємно купувати у вас.",
         ),
-        ("Дякую!", "Рекомендую друзям.", ""),
+        ("Дякую!", "Рекомендую друзям.", "Купую тільки у вас: жодного разу не підвели."),
     ),
     "ru": (
         ("Всё быстро и удобно.", "Отличный сервис!", "Консультант в магазине очень помог."),
@@ -159,7 +159,7 @@ PRAISE: Fragments = {
             "Товар качественный, как в описании.",
             "Приятно у вас покупать.",
         ),
-        ("Спасибо!", "Советую друзьям.", ""),
+        ("Спасибо!", "Советую друзьям.", "Покупаю только у вас: ни разу не подвели."),
     ),
     "en": (
         ("Quick and easy.", "Great service!", "The shop assistant was really helpful."),
@@ -168,7 +168,7 @@ PRAISE: Fragments = {
             "Good quality, exactly as described.",
             "A pleasure to shop with you.",
         ),
-        ("Thank you!", "I recommend you to my friends.", ""),
+        ("Thank you!", "I recommend you to my friends.", "You have never let me down."),
     ),
 }
 

@@ -109,6 +109,7 @@ async def voice(
         "surprise",
         "gratitude",
         "disappointment",
+        "trust",
         "none",
     ]
     | None = None,

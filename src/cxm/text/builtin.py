@@ -40,8 +40,8 @@ class Scores:
     sentiment: str
     sentiment_score: float  # P(positive) - P(negative), -1 to 1
     confidence: float  # probability of the chosen class
-    emotions: dict[str, float]  # intensity 0-1 per emotion (the six, and gratitude and
-    # disappointment where the backend reads them)
+    emotions: dict[str, float]  # intensity 0-1 per emotion (the six, and gratitude,
+    # disappointment and trust where the backend reads them)
     labels: list[str]  # emotions above their threshold, or ["none"]
     version: str = ""  # the model that read it, when not the backend's own (a fallback)
 
@@ -62,7 +62,7 @@ class BuiltinModel:
     # shipped model's sentiment was learnt from emotion labels of social-media posts, so
     # it leans on it; a customer's sentiment correction is fitted with it and keeps it.
     polarity: float = 0.0
-    # Gratitude and disappointment (``cxm.text.feedback_emotions``): always the shipped
+    # Gratitude, disappointment and trust (``cxm.text.feedback_emotions``): always the shipped
     # reader, whichever model reads the six; its version ends the model's.
     feedback: FeedbackEmotions | None = None
 
@@ -75,7 +75,7 @@ class BuiltinModel:
         return model.reading_feedback(FeedbackEmotions.load())
 
     def reading_feedback(self, feedback: FeedbackEmotions | None) -> BuiltinModel:
-        """This model reading gratitude and disappointment with ``feedback`` (its version
+        """This model reading gratitude, disappointment and trust with ``feedback`` (its version
         names the reader's instead of any earlier one's)."""
         self.version = _FEEDBACK_SUFFIX.sub("", self.version)
         if feedback is not None:

@@ -180,8 +180,8 @@ def evaluate_command(
 
     FILE is a CSV with `text` and `sentiment` (negative, neutral, positive) or `emotions`
     (space-separated anger, disgust, fear, joy, sadness, surprise, gratitude,
-    disappointment, or none; macro-F1 is of the first six, or of the last two when a file
-    labels only those), or for
+    disappointment, trust, or none; macro-F1 is of the first six, or of the last three
+    when a file labels only those), or for
     aspects `aspects` ("delivery:negative courier:positive"; optional `language`, `split`),
     or for theme `themes` (space-separated keys of the organization's taxonomy, e.g.
     "delivery/late packaging", or none; a sub-theme counts for its theme too).
@@ -305,7 +305,8 @@ def train_command(
     else:
         unread = _untrained_emotions(data)
         if unread and not as_json:
-            click.echo(f"{' and '.join(unread)}: read by cxm's own reader, not trained (their "
+            named = " and ".join([", ".join(unread[:-1]), unread[-1]] if unread[:-1] else unread)
+            click.echo(f"{named}: read by cxm's own reader, not trained (their "
                        "labels are measured by `cxm text evaluate`).")  # fmt: skip
         model = retrain(base, data, task)
     target = command_settings(ctx).data_dir / "text" / f"org-{org_id}.npz"
@@ -328,15 +329,15 @@ def train_command(
 
 
 def _untrained_emotions(data: Labelled) -> list[str]:
-    """Gratitude and disappointment the file labels (they are not trained); refuses a file
-    that labels none of the six emotions a model learns."""
+    """Gratitude, disappointment and trust the file labels (they are not trained); refuses a
+    file that labels none of the six emotions a model learns."""
     from cxm.text.labels import EMOTIONS, FEEDBACK_EMOTIONS
 
     named = set().union(*(e for e in data.emotions if e))
     if not named & set(EMOTIONS) and named:
         raise click.ClickException(
-            "the file labels only gratitude or disappointment, which cxm reads with its own "
-            f"reader and does not learn; label some of {', '.join(EMOTIONS)} to train emotions"
+            "the file labels only gratitude, disappointment or trust, which cxm reads with its "
+            f"own reader and does not learn; label some of {', '.join(EMOTIONS)} to train emotions"
         )
     return [e for e in FEEDBACK_EMOTIONS if e in named]
 

@@ -75,13 +75,17 @@ def _report(truth: list[str], predicted: list[str], labels: list[str]) -> dict[s
 
 def emotion_report(truth: list[set[str]], predicted: list[set[str]]) -> dict[str, Any]:
     """Per-class figures of the emotions the truth names, and their macro-F1: of the six
-    basic emotions when it names any of them, else of gratitude and disappointment (whose
-    own macro-F1 is ``feedback_macro_f1`` when a file labels both kinds). Emotions of a kind
-    the file does not label at all are left out of the predictions."""
+    basic emotions when it names any of them, else of the feedback emotions it names
+    (gratitude, disappointment, trust; their own macro-F1 is ``feedback_macro_f1`` when a
+    file labels both kinds). Predictions the file cannot judge are left out: of the six
+    when it names none of them, and of each feedback emotion it never names (files label
+    them one by one)."""
     from sklearn.metrics import f1_score, precision_score, recall_score
 
     named = set().union(*truth) if truth else set()
-    kinds = [k for k in (EMOTIONS, FEEDBACK_EMOTIONS) if named & set(k)] or [EMOTIONS]
+    kinds = [
+        k for k in (EMOTIONS, tuple(e for e in FEEDBACK_EMOTIONS if e in named)) if named & set(k)
+    ] or [EMOTIONS]
     scope = {e for k in kinds for e in k}
     predicted = [s & scope for s in predicted]
     present = [e for k in kinds for e in k if e in named]

@@ -11,6 +11,7 @@ import click
 
 from cxm.core.errors import ValidationError
 from cxm.text.commands import _model, _refusal
+from cxm.text.labels import FEEDBACK_EMOTIONS
 
 
 def evaluate_ratings(ctx: click.Context, org_slug: str, as_json: bool, backend: str | None) -> None:
@@ -55,8 +56,8 @@ def print_report(report: dict[str, Any], task: str, source: str, as_json: bool) 
         of = ", ".join(report.get("macro_of") or [])
         click.echo(f"  macro-F1 {report['macro_f1'] or 0:.3f}" + (f" (of {of})" if of else ""))
         if "feedback_macro_f1" in report:
-            click.echo(f"  gratitude and disappointment: macro-F1 "
-                       f"{report['feedback_macro_f1']:.3f}")  # fmt: skip
+            named = ", ".join(e for e in FEEDBACK_EMOTIONS if e in report["per_class"])
+            click.echo(f"  {named}: macro-F1 {report['feedback_macro_f1']:.3f}")
     for name, v in report["per_class"].items():
         click.echo(
             f"  {name:<14} precision {v['precision']:.3f}  recall {v['recall']:.3f}  "

@@ -5,8 +5,8 @@ stored aspect was read from (``text_aspects``), marked ``aspect:<aspect>:<sentim
 sentiment words are the words of the feedback lexicon and of the review polarity lexicon
 that count for the comment's sentiment ("не рекомендую" in a negative one), emotion words
 those of the feedback lexicon for its emotions (a linear model has no single phrase behind
-its reading: the lexicon words are the part of it a person can check), and for gratitude and
-disappointment the words and phrases that said them (``cxm.text.feedback_emotions``).
+its reading: the lexicon words are the part of it a person can check), and for gratitude,
+disappointment and trust the words and phrases that said them (``cxm.text.feedback_emotions``).
 Pieces are plain text: templates escape them like any customer text.
 """
 

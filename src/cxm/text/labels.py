@@ -2,7 +2,7 @@
 
 A labelled file is a CSV with a ``text`` column and ``sentiment`` (negative, neutral,
 positive; or neg, neu, pos) and/or ``emotions`` (anger, disgust, fear, joy, sadness,
-surprise, gratitude, disappointment separated by spaces, commas, semicolons or bars;
+surprise, gratitude, disappointment, trust separated by spaces, commas, semicolons or bars;
 ``none``, ``neutral`` or ``no_emotion`` for a text without one). A file whose only label
 column is ``label`` (or ``labels``) has it read as the column of the task asked for. For
 sentiment, a file of star-rated reviews with ``stars`` or ``rating`` (1-5) instead of
@@ -26,7 +26,7 @@ from cxm.core.errors import Fault, ValidationError
 SENTIMENTS = ("negative", "neutral", "positive")
 EMOTIONS = ("anger", "disgust", "fear", "joy", "sadness", "surprise")
 # Read beside the six (``cxm.text.feedback_emotions``), measured and reported on their own.
-FEEDBACK_EMOTIONS = ("gratitude", "disappointment")
+FEEDBACK_EMOTIONS = ("gratitude", "disappointment", "trust")
 ALL_EMOTIONS = EMOTIONS + FEEDBACK_EMOTIONS
 MIN_PER_CLASS = 5
 T = TypeVar("T")

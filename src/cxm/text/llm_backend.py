@@ -42,8 +42,9 @@ PROMPT = (
     "(negative, neutral or positive: the customer's attitude, neutral for questions, plain "
     "facts and balanced mixes), sentiment_score from -1 (very negative) to 1 (very positive), "
     "confidence from 0 to 1, and the intensity from 0 to 1 of each emotion the customer "
-    "expresses: anger, disgust, fear, joy, sadness, surprise, gratitude (sincere thanks) and "
-    "disappointment (an expectation or hope let down) (0 when absent). Empty, "
+    "expresses: anger, disgust, fear, joy, sadness, surprise, gratitude (sincere thanks), "
+    "disappointment (an expectation or hope let down) and trust (reliance on the company, "
+    "its staff or its products beyond one event) (0 when absent). Empty, "
     "emoji-only or unreadable items are neutral with confidence 0. Answer with JSON only: "
     '{"readings": [...]}, one reading per item, with the item\'s id.'
 )

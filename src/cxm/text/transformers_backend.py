@@ -37,6 +37,7 @@ EMOTION_NAMES = {
     "fear": "fear", "nervousness": "fear", "joy": "joy", "happiness": "joy", "happy": "joy",
     "sadness": "sadness", "sad": "sadness", "surprise": "surprise", "gratitude": "gratitude",
     "thankful": "gratitude", "disappointment": "disappointment", "disappointed": "disappointment",
+    "trust": "trust",
 }  # fmt: skip
 
 
@@ -146,9 +147,11 @@ class TransformersBackend:
         if sentiment is None and emotion is None:
             raise BackendUnavailable("no model given (set CXM_TEXT_MODEL)")
         self.sentiment, self.emotion, self.fallback = sentiment, emotion, fallback
-        # The builtin model reads what no local model does: a task, or gratitude and
-        # disappointment when the emotion model has no such labels.
-        self.unread = emotion is not None and not set(FEEDBACK_EMOTIONS) <= set(emotion.columns)
+        # The builtin model reads what no local model does: a task, or gratitude,
+        # disappointment and trust where the emotion model has no such label.
+        self.unread = tuple(
+            e for e in FEEDBACK_EMOTIONS if emotion is not None and e not in emotion.columns
+        )
         parts = [c.digest for c in (sentiment, emotion) if c is not None]
         if sentiment is None or emotion is None or self.unread:
             parts.append(builtin_part(fallback))
@@ -196,7 +199,7 @@ class TransformersBackend:
                 labels = [e for e in ALL_EMOTIONS if intensity[e] >= LABEL_AT]
                 if unread:  # the builtin model's reading of them, with its own thresholds
                     assert base is not None
-                    for e in FEEDBACK_EMOTIONS:
+                    for e in unread:
                         intensity[e] = base[i].emotions.get(e, 0.0)
                         labels = [x for x in labels if x != e]
                         labels += [e] if e in base[i].labels else []
