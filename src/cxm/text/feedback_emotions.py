@@ -29,6 +29,7 @@ import numpy as np
 
 from cxm.text.labels import FEEDBACK_EMOTIONS, Labelled
 from cxm.text.lexicon import fold
+from cxm.text.phrase_scan import PhraseScan, alternatives
 from cxm.text.script_emotions import ScriptEmotions, fit_script, of_script
 from cxm.text.trust import NOT as TRUST_NOT
 from cxm.text.trust import PHRASES as TRUST_PHRASES
@@ -141,12 +142,10 @@ _PHRASES = {
 # phrase is tried before a word at the same place.
 _STARTS = {n: "|".join(map(re.escape, sorted({fold(w) for w in ws.split()})))
            for n, ws in _WORDS.items()}  # fmt: skip
-_HITS = re.compile(
-    "|".join(
-        [rf"(?P<{n}_phrase>\b(?:{fold(p)})\b)" for n, p in _PHRASES.items()]
-        + [rf"(?P<{n}_word>\b(?:{starts})\w*)" for n, starts in _STARTS.items()]
-    )
-)
+_NAMED = [
+    (f"{n}_phrase", [rf"\b(?:{a})\b" for a in alternatives(fold(p))]) for n, p in _PHRASES.items()
+] + [(f"{n}_word", [rf"\b(?:{a})\w*" for a in alternatives(s)]) for n, s in _STARTS.items()]
+_HITS = PhraseScan(_NAMED)
 _NEGATIONS = frozenset(
     fold(w)
     for w in (
@@ -173,10 +172,16 @@ _WORD = re.compile(r"\w+")
 
 def counts(text: str) -> np.ndarray:
     """How many times each of ``FEEDBACK_EMOTIONS`` is said in the first 2,000 characters."""
-    out = np.zeros(len(FEEDBACK_EMOTIONS), dtype=np.float32)
-    for k, _, _ in _said(fold(text[:2_000])):
-        out[k] += 1
-    return out
+    return _scan(text)[0]
+
+
+def _scan(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The sayings counted per emotion, and which emotions the text only denies: one pass."""
+    said = np.zeros(len(FEEDBACK_EMOTIONS), dtype=np.float32)
+    negated = np.zeros(len(FEEDBACK_EMOTIONS), dtype=bool)
+    for k, _, _ in _said(fold(text[:2_000]), negated):
+        said[k] += 1
+    return said, negated & (said == 0)
 
 
 def spans(text: str, name: str) -> list[tuple[int, int]]:
@@ -194,25 +199,21 @@ def spans(text: str, name: str) -> list[tuple[int, int]]:
 def denied(text: str) -> np.ndarray:
     """Which of ``FEEDBACK_EMOTIONS`` the text only denies ("didn't disappoint", "ні разу
     не розчарувалась"): said, but every time negated."""
-    folded = fold(text[:2_000])
-    negated = np.zeros(len(FEEDBACK_EMOTIONS), dtype=bool)
-    _said(folded, negated)
-    return np.asarray(negated & (counts(text) == 0))
+    return _scan(text)[1]
 
 
 def _said(folded: str, negated: np.ndarray | None = None) -> list[tuple[int, int, int]]:
     """(emotion index, start, end) of each saying in a folded text (and in ``negated``,
     which emotions were said negated)."""
     found = []
-    for m in _HITS.finditer(folded):
-        name = (m.lastgroup or "").rsplit("_", 1)[0]
+    for group, m in _HITS.finditer(folded):
+        name, kind = group.rsplit("_", 1)
         if m.group() in _NOT:
             continue
         if _negated(folded, m.start()):
             if negated is not None:
                 negated[FEEDBACK_EMOTIONS.index(name)] = True
             continue
-        kind = (m.lastgroup or "").rsplit("_", 1)[1]
         if name == "trust" and trust_undone(folded, m.start(), m.end(), kind == "word"):
             continue
         found.append((FEEDBACK_EMOTIONS.index(name), m.start(), m.end()))
@@ -231,10 +232,17 @@ def _negated(folded: str, at: int) -> bool:
 
 def phrase_intensity(texts: list[str]) -> np.ndarray:
     """(n, 3) intensities from the phrases: 0.7 for one, 0.91 for two, ..."""
+    return _phrases(texts)[0]
+
+
+def _phrases(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 3) intensities from the phrases and (n, 3) which emotions each text denies."""
     if not texts:
-        return np.zeros((0, len(FEEDBACK_EMOTIONS)), dtype=np.float32)
-    hits = np.vstack([counts(t) for t in texts])
-    return np.asarray(1 - 0.3**hits, dtype=np.float32)
+        k = len(FEEDBACK_EMOTIONS)
+        return np.zeros((0, k), dtype=np.float32), np.zeros((0, k), dtype=bool)
+    scanned = [_scan(t) for t in texts]
+    hits = np.vstack([c for c, _ in scanned])
+    return np.asarray(1 - 0.3**hits, dtype=np.float32), np.vstack([d for _, d in scanned])
 
 
 class FeedbackEmotions:
@@ -266,7 +274,7 @@ class FeedbackEmotions:
         """(n, 3) intensities and (n, 3) thresholds of each text (``counts``, ``lexicon``,
         ``share``: the texts' features, when already computed). A Latin-script text has an
         emotion when the learnt model or a phrase says so."""
-        intensity = phrase_intensity(texts)
+        intensity, denials = _phrases(texts)
         cut = np.full(intensity.shape, LABEL_AT, dtype=np.float32)
         if self.latin is not None and texts:
             rows = np.flatnonzero(of_script(texts, "latin", share))
@@ -276,8 +284,7 @@ class FeedbackEmotions:
                 learnt = self.latin.probabilities([texts[i] for i in rows], c, lx)
                 k = len(LEARNT)
                 # What the text denies the model does not read either ("didn't disappoint").
-                no = np.vstack([denied(texts[i])[:k] for i in rows])
-                learnt = np.where(no, 0.0, learnt)
+                learnt = np.where(denials[rows, :k], 0.0, learnt)
                 said = intensity[rows, :k] >= LABEL_AT
                 cut[rows, :k] = np.where(said, np.minimum(self.latin.thresholds, LABEL_AT),
                                          self.latin.thresholds)  # fmt: skip
