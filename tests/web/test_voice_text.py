@@ -55,7 +55,10 @@ def test_api_reads_texts_and_voice_filters_by_emotion(site: Site, client: TestCl
 @pytest.mark.browser
 def test_filter_voice_to_anger_in_chromium(live_url: str, site: Site, browser_page: Any) -> None:
     headers = {"Authorization": f"Bearer {site.key}"}
-    httpx2.post(f"{live_url}/api/v1/feedback", json={"feedback": ITEMS}, headers=headers)
+    relied = {"kind": "comment", "occurred_at": "2026-10-05T12:00:00Z",
+              "text": "Купую тільки у вас, жодного разу не підвели."}  # fmt: skip
+    feedback = {"feedback": [*ITEMS, relied]}
+    httpx2.post(f"{live_url}/api/v1/feedback", json=feedback, headers=headers)
     _wait_enriched(lambda path, headers: httpx2.get(live_url + path, headers=headers), headers)
     page = browser_page
     browser_log_in(page, live_url, site.email)
@@ -75,3 +78,12 @@ def test_filter_voice_to_anger_in_chromium(live_url: str, site: Site, browser_pa
     assert comments.count() == 1 and "все чудово" in comments.first.inner_text()
     comments.first.locator("summary").click()
     assert page.locator("li.comment mark.hl-gratitude").first.inner_text() == "Дякую"
+    # Trust: the comment that relies on the shop, what said it marked in its own colour.
+    page.select_option("select[name=emotion]", "trust")
+    page.click("form.filters button.primary")
+    page.wait_for_selector("[data-testid=reading]")
+    assert comments.count() == 1 and "не підвели" in comments.first.inner_text()
+    comments.first.locator("summary").click()
+    mark = page.locator("li.comment mark.hl-trust").first
+    assert mark.inner_text() == "жодного разу не підвели"
+    assert mark.evaluate("m => getComputedStyle(m).backgroundColor") == "rgb(227, 239, 253)"
