@@ -83,7 +83,7 @@ def main() -> None:
     base = BuiltinModel(
         "bench-goemotions-sentiment", coef, intercept, shipped.emotion_coef,
         shipped.emotion_intercept, shipped.thresholds, shipped.cyrillic, shipped.latin,
-        polarity=shipped.polarity,
+        polarity=shipped.polarity, ukrainian=shipped.ukrainian,
     )  # fmt: skip
     cedr = read_cedr(args.data / "cedr" / "train.csv")
     rows = [i for i, s in enumerate(cedr.sentiment) if s is not None]

@@ -47,10 +47,12 @@ from cxm.text.evaluation import evaluate
 from cxm.text.labels import EMOTIONS, Labelled, read_labelled
 from cxm.text.polarity import WEIGHT as POLARITY_WEIGHT
 from cxm.text.review_set import row_groups, sentiment_by_group
-from cxm.text.script_emotions import fit_cyrillic, fit_latin
+from cxm.text.script_emotions import fit_cyrillic, fit_latin, fit_ukrainian
 
 UK_SET = Path(__file__).resolve().parents[3] / "tests" / "data" / "uk_feedback.csv"
 REVIEWS = UK_SET.with_name("reviews.csv")
+# Ukrainian translations of labelled rows of GoEmotions train and CEDR (tests/data/README.md)
+UK_TRANSLATED = UK_SET.with_name("uk_translated_emotions.csv")
 UK_WEIGHT = 8  # the Ukrainian rows are few: each is repeated in training
 
 
@@ -59,6 +61,17 @@ def _split(data: Labelled, share: float, seed: int) -> tuple[Labelled, Labelled]
     random.Random(seed).shuffle(rows)
     cut = int(len(rows) * (1 - share))
     return data.subset(rows[:cut]), data.subset(rows[cut:])
+
+
+def _translated(path: Path) -> tuple[Labelled, Labelled]:
+    """The Ukrainian translations of rows the measured models may learn from (GoEmotions
+    train, CEDR's training 80%), and of the held-out fifth of CEDR, which measure them."""
+    both = read_labelled(path, "emotion", language="uk")
+    splits = [split for split, _ in row_groups(path)]
+    return (
+        both.subset([i for i, s in enumerate(splits) if s == "train"]),
+        both.subset([i for i, s in enumerate(splits) if s == "heldout"]),
+    )
 
 
 def _both(model: Any, data: Labelled) -> dict[str, Any]:
@@ -79,6 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Build and measure the builtin text model.")
     parser.add_argument("--data", type=Path, default=Path("../shared/data/text"))
     parser.add_argument("--uk", type=Path, default=UK_SET)
+    parser.add_argument("--translated", type=Path, default=UK_TRANSLATED)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=SHIPPED)
     parser.add_argument(
@@ -100,8 +114,9 @@ def main() -> None:
     en_dev = read_goemotions(args.data / "goemotions", "dev")
     ru_train, ru_held = _split(read_cedr(args.data / "cedr" / "train.csv"), 0.2, seed=1)
     uk = read_labelled(args.uk, language="uk")
+    uk_tr, uk_tr_held = _translated(args.translated)
     if args.emotions_only:
-        _emotions_only(args, en, en_dev, ru_train, ru_held, uk)
+        _emotions_only(args, en, en_dev, ru_train, ru_held, uk, uk_tr, uk_tr_held)
         return
     report: dict[str, Any] = {"built": time.strftime("%Y-%m-%d"), "uk_weight": UK_WEIGHT}
     started = time.perf_counter()
@@ -119,11 +134,13 @@ def main() -> None:
         by_script=False,
     )  # fmt: skip
     cyr, lat = fit_cyrillic(ru_train), fit_latin(en)
-    zero = with_scripts(zero, cyr, lat)
+    ukr = fit_ukrainian(Labelled().extend(ru_train).extend(uk_tr))
+    zero = with_scripts(zero, cyr, lat, ukr)
     zero.polarity = POLARITY_WEIGHT  # sentiment as the shipped model reads it
     report["en_goemotions_dev"] = _both(zero, en_dev)
     report["ru_cedr_heldout"] = _both(zero, ru_held)
     report["uk_zero_shot"] = _both(zero, uk)
+    report["uk_translated_heldout"] = {"emotion": evaluate(zero, uk_tr_held, "emotion")}
     if args.measure_only:
         _print(report)
         if args.report:
@@ -147,7 +164,10 @@ def main() -> None:
         fold_cyr = fit_cyrillic(
             Labelled().extend(ru_train).extend(own), cyr.thresholds if cyr else None
         )
-        model = with_scripts(model, fold_cyr, lat)
+        fold_ukr = fit_ukrainian(
+            Labelled().extend(ru_train).extend(uk_tr).extend(own), ukr.thresholds if ukr else None
+        )
+        model = with_scripts(model, fold_cyr, lat, fold_ukr)
         model.polarity = POLARITY_WEIGHT
         held = uk.subset(test)
         s, e = predict_labels(model, held.texts)
@@ -168,10 +188,12 @@ def main() -> None:
         Labelled().extend(en_dev).extend(ru_held),
         by_script=False,
     )
+    own = _repeat(uk, UK_WEIGHT)
     final = with_scripts(
         final,
-        fit_cyrillic(Labelled().extend(ru_train).extend(ru_held).extend(_repeat(uk, UK_WEIGHT))),
+        fit_cyrillic(Labelled().extend(ru_train).extend(ru_held).extend(own)),
         fit_latin(Labelled().extend(en).extend(en_dev), lat.thresholds if lat else None),
+        fit_ukrainian(_everything_ukrainian(ru_train, ru_held, uk_tr, uk_tr_held, own)),
     )
     final.save(args.out)
     report["version"] = final.version
@@ -182,9 +204,18 @@ def main() -> None:
     _print(report)
 
 
+def _everything_ukrainian(*parts: Labelled) -> Labelled:
+    """What the shipped Ukrainian model learns from: all of CEDR, every translation and the
+    team's own set (repeated)."""
+    out = Labelled()
+    for part in parts:
+        out.extend(part)
+    return out
+
+
 def _emotions_only(
     args: Any, en: Labelled, en_dev: Labelled, ru_train: Labelled, ru_held: Labelled,
-    uk: Labelled,
+    uk: Labelled, uk_tr: Labelled, uk_tr_held: Labelled,
 ) -> None:  # fmt: skip
     from cxm.text.evaluation import emotion_report
 
@@ -193,11 +224,13 @@ def _emotions_only(
     metrics = args.out.with_name("builtin-metrics.json")
     report: dict[str, Any] = json.loads(metrics.read_text(encoding="utf-8"))
     cyr, lat = fit_cyrillic(ru_train), fit_latin(en)
-    assert cyr is not None and lat is not None
-    measured = with_scripts(shipped, cyr, lat)
+    ukr = fit_ukrainian(Labelled().extend(ru_train).extend(uk_tr))
+    assert cyr is not None and lat is not None and ukr is not None
+    measured = with_scripts(shipped, cyr, lat, ukr)
     report["en_goemotions_dev"]["emotion"] = evaluate(measured, en_dev, "emotion")
     report["ru_cedr_heldout"]["emotion"] = evaluate(measured, ru_held, "emotion")
     report["uk_zero_shot"]["emotion"] = evaluate(measured, uk, "emotion")
+    report["uk_translated_heldout"] = {"emotion": evaluate(measured, uk_tr_held, "emotion")}
     print(f"measured ({time.perf_counter() - started:.0f} s)", flush=True)
     rows = list(range(len(uk)))
     random.Random(2).shuffle(rows)
@@ -208,20 +241,25 @@ def _emotions_only(
         train = [r for i, r in enumerate(rows) if i % args.folds != k]
         own = _repeat(uk.subset(train), UK_WEIGHT)
         model = with_scripts(
-            shipped, fit_cyrillic(Labelled().extend(ru_train).extend(own), cyr.thresholds), lat
+            shipped,
+            fit_cyrillic(Labelled().extend(ru_train).extend(own), cyr.thresholds),
+            lat,
+            fit_ukrainian(Labelled().extend(ru_train).extend(uk_tr).extend(own), ukr.thresholds),
         )
         held = uk.subset(test)
         truth += [set(x or ()) for x in held.emotions]
         predicted += predict_labels(model, held.texts)[1]
         print(f"fold {k + 1}/{args.folds} done ({time.perf_counter() - started:.0f} s)")
     report["uk_cross_validated"]["emotion"] = emotion_report(truth, predicted)
-    everything = Labelled().extend(ru_train).extend(ru_held).extend(_repeat(uk, UK_WEIGHT))
+    own = _repeat(uk, UK_WEIGHT)
+    everything = Labelled().extend(ru_train).extend(ru_held).extend(own)
     # The Latin thresholds are the measured model's (out of fold over GoEmotions train): five
     # more folds over train and dev would move them little and cost the most of this build.
     final = with_scripts(
         shipped,
         fit_cyrillic(everything),
         fit_latin(Labelled().extend(en).extend(en_dev), lat.thresholds),
+        fit_ukrainian(_everything_ukrainian(ru_train, ru_held, uk_tr, uk_tr_held, own)),
     )
     final.save(args.out)
     report["version"] = final.version
@@ -267,15 +305,19 @@ def _sentiment_only(
 
 
 def _print(report: dict[str, Any]) -> None:
-    for name in ("en_goemotions_dev", "ru_cedr_heldout", "uk_zero_shot", "uk_cross_validated"):
+    names = ("en_goemotions_dev", "ru_cedr_heldout", "uk_zero_shot", "uk_translated_heldout",
+             "uk_cross_validated")  # fmt: skip
+    for name in names:
         if name not in report:
             continue
         r = report[name]
-        print(
-            f"{name:<20} sentiment macro-F1 {r['sentiment']['macro_f1']:.3f} "
-            f"(binary acc {r['sentiment']['binary_accuracy'] or 0:.3f}); "
-            f"emotion macro-F1 {r['emotion']['macro_f1'] or 0:.3f}"
-        )
+        sentiment = r.get("sentiment")
+        said = (
+            f"sentiment macro-F1 {sentiment['macro_f1']:.3f} "
+            f"(binary acc {sentiment['binary_accuracy'] or 0:.3f}); "
+            if sentiment else ""
+        )  # fmt: skip
+        print(f"{name:<21} {said}emotion macro-F1 {r['emotion']['macro_f1'] or 0:.3f}")
         per = r["emotion"]["per_class"]
         print(" " * 21 + "emotion F1 " + " ".join(f"{e} {v['f1']:.2f}" for e, v in per.items()))
 

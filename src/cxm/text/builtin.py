@@ -30,7 +30,14 @@ from cxm.text.lexicon import matrix
 from cxm.text.polarity import VERSION as POLARITY_VERSION
 from cxm.text.polarity import WEIGHT as POLARITY_WEIGHT
 from cxm.text.polarity import adjust
-from cxm.text.script_emotions import ScriptEmotions, fit_cyrillic, fit_latin, of_script
+from cxm.text.script_emotions import (
+    UKRAINIAN,
+    ScriptEmotions,
+    fit_cyrillic,
+    fit_latin,
+    of_script,
+    of_ukrainian,
+)
 
 SHIPPED = Path(__file__).resolve().parent / "models" / "builtin.npz"
 
@@ -65,6 +72,9 @@ class BuiltinModel:
     # Gratitude, disappointment and trust (``cxm.text.feedback_emotions``): always the shipped
     # reader, whichever model reads the six; its version ends the model's.
     feedback: FeedbackEmotions | None = None
+    # Emotions of Cyrillic texts spelled in Ukrainian (``of_ukrainian``), if any: the Cyrillic
+    # model learnt with Ukrainian translations of labelled texts beside the Russian ones.
+    ukrainian: ScriptEmotions | None = None
 
     @classmethod
     def load(cls, path: Path = SHIPPED) -> BuiltinModel:
@@ -102,6 +112,7 @@ class BuiltinModel:
                 ScriptEmotions.from_arrays(z, "cyrillic"),
                 ScriptEmotions.from_arrays(z, "latin"),
                 float(z["polarity"]) if "polarity" in z else 0.0,
+                ukrainian=ScriptEmotions.from_arrays(z, "cyrillic", prefix=UKRAINIAN),
             )
 
     @property
@@ -121,6 +132,7 @@ class BuiltinModel:
             "polarity": np.array(self.polarity, dtype=np.float32),
             **(self.cyrillic.arrays() if self.cyrillic else {}),
             **(self.latin.arrays() if self.latin else {}),
+            **(self.ukrainian.arrays() if self.ukrainian else {}),
         }
         np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
         path.write_bytes(buffer.getvalue())
@@ -146,6 +158,12 @@ class BuiltinModel:
                 emotion[rows] = own.probabilities(
                     [texts[i] for i in rows], counts[rows], lexicon[rows]
                 )
+        if self.ukrainian is not None:
+            rows = np.flatnonzero(of_ukrainian(texts, share))
+            if len(rows):
+                emotion[rows] = self.ukrainian.probabilities(
+                    [texts[i] for i in rows], counts[rows], lexicon[rows]
+                )
         return np.asarray(sentiment), emotion
 
     def cutoffs(self, texts: list[str], share: np.ndarray | None = None) -> np.ndarray:
@@ -156,6 +174,8 @@ class BuiltinModel:
         for own in (self.cyrillic, self.latin):
             if own is not None:
                 cut[of_script(texts, own.script, share)] = own.thresholds
+        if self.ukrainian is not None:
+            cut[of_ukrainian(texts, share)] = self.ukrainian.thresholds
         return cut
 
     def score(self, texts: list[str]) -> list[Scores]:
@@ -270,14 +290,18 @@ def fit(
 
 
 def with_scripts(
-    model: BuiltinModel, cyrillic: ScriptEmotions | None, latin: ScriptEmotions | None
+    model: BuiltinModel,
+    cyrillic: ScriptEmotions | None,
+    latin: ScriptEmotions | None,
+    ukrainian: ScriptEmotions | None = None,
 ) -> BuiltinModel:
-    """``model`` with other emotion models of the scripts (or none), under a new version."""
-    extra = [own.coef for own in (cyrillic, latin) if own is not None]
+    """``model`` with other emotion models of the scripts and of Ukrainian (or none), under a
+    new version."""
+    extra = [own.coef for own in (cyrillic, latin, ukrainian) if own is not None]
     return BuiltinModel(
         _version(model.sentiment_coef, model.emotion_coef, *extra), model.sentiment_coef,
         model.sentiment_intercept, model.emotion_coef, model.emotion_intercept,
-        model.thresholds, cyrillic, latin, model.polarity,
+        model.thresholds, cyrillic, latin, model.polarity, ukrainian=ukrainian,
     ).reading_feedback(model.feedback)  # fmt: skip
 
 
@@ -311,7 +335,7 @@ def adapt(
     model = BuiltinModel(
         _version(found.coef, base.emotion_coef) + suffix, found.coef, found.intercept,
         base.emotion_coef, base.emotion_intercept, base.thresholds, base.cyrillic, base.latin,
-        polarity=base.polarity,
+        polarity=base.polarity, ukrainian=base.ukrainian,
     ).reading_feedback(base.feedback)  # fmt: skip
     return model, found
 
@@ -327,6 +351,7 @@ def describe(model: BuiltinModel) -> dict[str, Any]:
         "features": int(model.sentiment_coef.shape[1]),
         "cyrillic_emotion_model": model.cyrillic is not None,
         "latin_emotion_model": model.latin is not None,
+        "ukrainian_emotion_model": model.ukrainian is not None,
         "feedback_emotions": None if model.feedback is None else model.feedback.version,
         "thresholds": {
             script: {e: float(t) for e, t in zip(EMOTIONS, row, strict=True)}

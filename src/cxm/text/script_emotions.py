@@ -19,14 +19,16 @@ float16 coefficients.
 
 from __future__ import annotations
 
+import re
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from scipy import sparse
 
-from cxm.text.features import CHAR_BITS, WORD_BITS, hashed_counts, scripts
+from cxm.text.features import CHAR_BITS, MAX_CHARS, WORD_BITS, hashed_counts, scripts
 from cxm.text.labels import EMOTIONS, Labelled
 from cxm.text.lexicon import CLASSES, matrix
 
@@ -39,6 +41,7 @@ SETTINGS: dict[str, tuple[float, str | None, bool]] = {
     "latin": (0.6, None, True),
 }
 PREFIX = {"cyrillic": "cyr", "latin": "lat"}
+UKRAINIAN = "ukr"  # the prefix of the Ukrainian model, a Cyrillic-script one
 FOLDS = 5
 MIN_ROWS = 500  # fewer rows of the script with emotion labels: no model of its own
 NB_ALPHA = 1.0  # smoothing of the naive-Bayes feature counts
@@ -50,6 +53,26 @@ def of_script(texts: list[str], script: Script, share: Any = None) -> np.ndarray
     """Which texts are mostly written in ``script`` (boolean mask; ``share``: the texts'
     ``scripts``, when already computed)."""
     return (scripts(texts) if share is None else share)[:, 0 if script == "cyrillic" else 1] > 0.5
+
+
+_UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
+_RUSSIAN_LETTERS = re.compile(r"[ыэъёЫЭЪЁ]")
+
+
+def of_ukrainian(texts: list[str], share: Any = None) -> np.ndarray:
+    """Which texts are mostly Cyrillic and spelled in Ukrainian: more of the letters only
+    Ukrainian has (і, ї, є, ґ) than of those only Russian has (ы, э, ъ, ё). One Ukrainian
+    sentence in a few words has an і; a Russian one none."""
+    cyrillic = of_script(texts, "cyrillic", share)
+    return np.array(
+        [
+            bool(mostly)
+            and len(_UKRAINIAN_LETTERS.findall(t[:MAX_CHARS]))
+            > len(_RUSSIAN_LETTERS.findall(t[:MAX_CHARS]))
+            for t, mostly in zip(texts, cyrillic, strict=True)
+        ],
+        dtype=bool,
+    )
 
 
 @dataclass
@@ -162,10 +185,13 @@ def fit_script(
     thresholds: np.ndarray | None = None,
     names: tuple[str, ...] = EMOTIONS,
     settings: tuple[float, str | None, bool] | None = None,
+    prefix: str = "",
+    tuned_on: Callable[[list[str]], np.ndarray] | None = None,
 ) -> ScriptEmotions | None:
     """The model of ``names`` trained on the rows of ``data`` in ``script`` that have emotion
     labels (None when there are fewer than MIN_ROWS); thresholds chosen out of fold unless
-    given; ``settings`` (C, class weights, naive-Bayes scaling) default to the script's."""
+    given, on the rows ``tuned_on`` keeps (default: all); ``settings`` (C, class weights,
+    naive-Bayes scaling) default to the script's."""
     c, weight, nb = settings or SETTINGS[script]
     rows = [i for i, e in enumerate(data.emotions) if e is not None]
     texts = [data.texts[i] for i in rows]
@@ -180,6 +206,7 @@ def fit_script(
     idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
     x = _features(texts, idf, counts)
     folds = np.array([zlib.crc32(t.encode()) % FOLDS for t in texts])  # copies: one fold
+    tuning = np.ones(n, dtype=bool) if tuned_on is None else tuned_on(texts)
     coef = np.zeros((len(names), x.shape[1]), dtype=np.float32)
     intercept = np.full(len(names), -20.0, dtype=np.float32)  # unseen: never predicted
     chosen = np.full(len(names), 0.5, dtype=np.float32)
@@ -193,7 +220,8 @@ def fit_script(
                 part = folds != f
                 w, b = _fit_one(x[part], y[part], c, weight, nb)
                 oof[~part] = 1 / (1 + np.exp(-(x[~part] @ w + b)))
-            chosen[k] = _best_threshold(y, oof)
+            judged = tuning if y[tuning].any() else np.ones(n, dtype=bool)
+            chosen[k] = _best_threshold(y[judged], oof[judged])
         else:
             chosen[k] = thresholds[k]
         coef[k], intercept[k] = _fit_one(x, y, c, weight, nb)
@@ -201,12 +229,18 @@ def fit_script(
     kept = np.concatenate([coef[:, seen], coef[:, WIDTH:]], axis=1)
     return ScriptEmotions(
         script, seen.astype(np.int64), idf[seen], float(np.log(1 + n) + 1), kept, intercept,
-        chosen, names,
+        chosen, names, prefix,
     )  # fmt: skip
 
 
 def fit_cyrillic(data: Labelled, thresholds: np.ndarray | None = None) -> ScriptEmotions | None:
     return fit_script(data, "cyrillic", thresholds)
+
+
+def fit_ukrainian(data: Labelled, thresholds: np.ndarray | None = None) -> ScriptEmotions | None:
+    """The Cyrillic model for texts spelled in Ukrainian (``of_ukrainian``): trained on all the
+    Cyrillic rows (Russian ones teach it too), thresholds chosen on the Ukrainian rows."""
+    return fit_script(data, "cyrillic", thresholds, prefix=UKRAINIAN, tuned_on=of_ukrainian)
 
 
 def fit_latin(data: Labelled, thresholds: np.ndarray | None = None) -> ScriptEmotions | None:
