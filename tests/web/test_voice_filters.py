@@ -238,11 +238,14 @@ def test_comments_export_every_filtered_comment_on_the_api_page_and_cli(
     assert [r["rating"] for r in rows] == ["1", "5", "2", ""]
     assert rows[0]["kind"] == "review" and rows[3]["channel"] == "delivery"
     # The read sentiment against the stars of the three rated reviews, on the API and page.
-    agreement = client.get("/api/v1/text/status", headers=headers).json()["rating_agreement"]
+    status = client.get("/api/v1/text/status", headers=headers).json()
+    agreement = status["rating_agreement"]
     assert agreement["n"] == 3 and 0 <= agreement["accuracy"] <= 1
+    assert [r["language"] for r in status["emotion_accuracy"]][:5] == ["uk", "uk", "uk", "ru", "en"]
     log_in(client, site.email)
     page = client.get("/voice?q=late").text
     assert 'data-testid="rating-agreement"' in page and "3 відгуків з оцінкою" in page
+    assert 'data-testid="emotion-accuracy"' in page and "Наскільки точно читаються емоції" in page
     assert 'href="/voice?q=late&amp;format=csv"' in page
     assert client.get("/voice?q=late&format=csv").content == api.content
     stored = client.get("/voice?store=K1&format=xlsx")

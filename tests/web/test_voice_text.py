@@ -87,3 +87,11 @@ def test_filter_voice_to_anger_in_chromium(live_url: str, site: Site, browser_pa
     mark = page.locator("li.comment mark.hl-trust").first
     assert mark.inner_text() == "жодного разу не підвели"
     assert mark.evaluate("m => getComputedStyle(m).backgroundColor") == "rgb(227, 239, 253)"
+    # How well the shipped model reads emotions, per language, opened under the counts.
+    accuracy = page.locator("[data-testid=emotion-accuracy]")
+    accuracy.locator("summary").click()
+    rows = accuracy.locator("tbody tr")
+    assert rows.count() == 8
+    russian = rows.nth(3).inner_text()
+    assert russian.startswith("ru") and "CEDR, відкладені російські речення" in russian
+    assert "1 506" in russian.replace("\u00a0", " ") and "гнів" in russian

@@ -54,9 +54,13 @@ async def analyse_texts(body: TextsIn, client: ApiClient, settings: SettingsDep)
     "which model, and `fallbacks`, the causes for which texts were read by the builtin model "
     "instead (an unreachable endpoint, a missing local model, the daily budget spent ...). "
     "`rating_agreement`: how the stored sentiment agrees with the stars of the rated reviews "
-    "read so far (accuracy, macro-F1, confusion; null without any).",
+    "read so far (accuracy, macro-F1, confusion; null without any). `emotion_accuracy`: how "
+    "well the shipped emotion models read, measured when they were built on labelled texts "
+    "they never trained on, per language and set (macro-F1, texts, weakest emotion); null "
+    "when the organization's own emotion model or another backend reads.",
 )
 async def text_status(client: ApiClient, settings: SettingsDep, request: Request) -> dict[str, Any]:
+    from cxm.text.accuracy import emotion_accuracy
     from cxm.text.enrichment import last_run
     from cxm.text.weak_labels import rating_agreement
 
@@ -68,6 +72,7 @@ async def text_status(client: ApiClient, settings: SettingsDep, request: Request
         "reads_with": model.name,
         "last_enrichment": await run_in_threadpool(last_run, db, client.organization_id),
         "rating_agreement": await run_in_threadpool(rating_agreement, db, client.organization_id),
+        "emotion_accuracy": emotion_accuracy(model),
     }
 
 

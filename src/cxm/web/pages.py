@@ -17,8 +17,10 @@ from cxm.analytics.periods import PERIOD
 from cxm.analytics.voice import VoiceFilter, load_voice
 from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.ingest.models import CHANNELS, STAGES
+from cxm.text.accuracy import emotion_accuracy
 from cxm.text.api import voice_file
 from cxm.text.aspect_store import aspects_for
+from cxm.text.backends import text_backend
 from cxm.text.enrichment import last_run
 from cxm.text.highlight import pieces
 from cxm.text.labels import ALL_EMOTIONS, SENTIMENTS
@@ -147,6 +149,8 @@ async def voice(
     read = await run_in_threadpool(aspects_for, db, org_id, [c.id for c in data.comments])
     run = await run_in_threadpool(last_run, db, org_id)  # texts the builtin model read instead
     agreement = await run_in_threadpool(rating_agreement, db, org_id)
+    model = await run_in_threadpool(text_backend, request.app.state.settings, org_id)
+    accuracy = await run_in_threadpool(emotion_accuracy, model)
     marked = {
         c.id: pieces(
             c.text,
@@ -208,6 +212,7 @@ async def voice(
         aspects=read,
         fallbacks=(run or {}).get("fallbacks") or [],
         agreement=agreement,
+        emotion_accuracy=accuracy,
     )
     return render(request, "voice.html", ctx, lang)
 
