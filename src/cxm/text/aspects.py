@@ -21,15 +21,7 @@ from typing import Any
 from cxm.core.errors import Fault, ValidationError
 from cxm.text.backends import MAX_CHARS, TextBackend
 from cxm.text.labels import SENTIMENTS
-from cxm.text.lexicon import CLASSES, counts
-
-_FOLD = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е",
-                       "'": "", "’": "", "ʼ": "", "`": ""})  # fmt: skip
-
-
-def _fold(text: str) -> str:
-    return text.lower().translate(_FOLD)
-
+from cxm.text.lexicon import CLASSES, counts, fold
 
 MODEL_WEIGHT = 0.5  # share of the backend's score (-1..1) in a clause's score
 LEXICON_WEIGHT = 0.35  # per word of the feedback lexicon or of the opinion words below
@@ -47,7 +39,7 @@ _OPINIONS = {
         зависок злам порван помят промок незручн кинув нияк никим медлен грязн слома
         неудобн бросил игнор""",
 }
-_OPINION = {k: re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, _fold(v).split())) + ")")
+_OPINION = {k: re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, fold(v).split())) + ")")
             for k, v in _OPINIONS.items()}  # fmt: skip
 _NEGATION = re.compile(r"(?<![\w-])(?:не|ни|not|never|no|did not|didn't|нет)\s+(\w+)")
 
@@ -75,7 +67,7 @@ ASPECTS = tuple(_KEYWORDS)
 _PATTERNS = {
     a: re.compile(
         r"(?<![\w-])(?:"
-        + "|".join(sorted(map(re.escape, _fold(w).split()), key=len, reverse=True))
+        + "|".join(sorted(map(re.escape, fold(w).split()), key=len, reverse=True))
         + ")",
         re.IGNORECASE,
     )  # fmt: skip
@@ -102,7 +94,7 @@ class AspectReading:
 
 def found_aspects(text: str) -> list[str]:
     """Aspects a piece of text names, in the order of the keyword list."""
-    folded = _fold(text)
+    folded = fold(text)
     return [a for a, p in _PATTERNS.items() if p.search(folded)]
 
 
@@ -199,7 +191,7 @@ def polarity(clause: str) -> float:
     """Positive minus negative words of the feedback lexicon and the opinion words; a
     negated word counts for the other side, a negated plain verb ("не відправили", "did
     not call": something expected did not happen) as negative."""
-    folded = _fold(clause)
+    folded = fold(clause)
     lexical = counts(clause)
     score = float(lexical[CLASSES.index("positive")] - lexical[CLASSES.index("negative")])
     for side, sign in (("positive", 1.0), ("negative", -1.0)):

@@ -25,13 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from cxm.text.lexicon import fold
+
 MAX_TEXTS = 3_000  # the newest; average linkage holds an n x n distance matrix
 MIN_TEXTS = 20
 CYRILLIC_ROOT = 5
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 DISTANCE = 0.95  # average cosine distance under which groups join (similarity over 0.05)
-_FOLD = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ъ": "",
-                       "'": ""})  # fmt: skip
 _STOP_WORDS = """але або вже все всі так так цей цього мене мені вас вам нас нам він вона вони
     його її
     для про при через після щоб що як коли також тільки дуже ще ось там тут був бути весь
@@ -82,7 +82,7 @@ class Cluster:
 def _key(word: str) -> str:
     """The term a lemma counts as: letters folded, Cyrillic cut to its first five letters, so
     a Ukrainian stem and the Russian lemma of the same root meet (упаковк / упаковка)."""
-    folded = word.translate(_FOLD)
+    folded = fold(word)
     return folded[:CYRILLIC_ROOT] if _CYRILLIC.match(folded) else folded
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 
-from cxm.text.lexicon import CLASSES, matrix
+from cxm.text.lexicon import CLASSES, fold, matrix
 
 CHAR_BITS = 18
 WORD_BITS = 17
@@ -46,16 +46,10 @@ _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[a-zA-Z]")
 
 
-# Ukrainian and Russian spelled alike where their letters correspond, so shared roots share
-# n-grams (розчарована / разочарована, задоволена / довольна): a cheap bridge between them.
-_EAST_SLAVIC = str.maketrans(
-    {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е", "ъ": "",
-     "'": "", "’": "", "ʼ": "", "`": ""}
-)  # fmt: skip
-
-
 def clean(text: str) -> str:
-    return _URL.sub(" ", text[:MAX_CHARS]).lower().translate(_EAST_SLAVIC)
+    """The text as its n-grams are counted: links dropped, letters folded (``fold``: shared
+    Ukrainian and Russian roots share n-grams, a cheap bridge between them)."""
+    return fold(_URL.sub(" ", text[:MAX_CHARS]))
 
 
 def scripts(texts: Sequence[str]) -> np.ndarray:

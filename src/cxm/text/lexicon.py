@@ -69,8 +69,13 @@ _STEMS: dict[str, str] = {
     """,
 }
 _NEGATIONS = {"не", "ни", "ні", "нет", "not", "no", "never", "без"}
-_FOLD = str.maketrans({"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е",
-                       "'": "", "’": "", "ʼ": ""})  # fmt: skip
+# Ukrainian and Russian spelled alike where their letters correspond, so shared roots meet
+# (розчарована / разочарована, задоволена / довольна), and apostrophes dropped: how the
+# lexicons, the phrases, the model's n-grams, aspects and discovered themes compare words.
+LETTER_FOLDS = str.maketrans(
+    {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е", "ъ": "",
+     "'": "", "’": "", "ʼ": "", "`": ""}
+)  # fmt: skip
 _WORD = re.compile(r"\w+")
 _PHRASES = (  # repeated contact: a sign of anger in any of the three languages
     re.compile(
@@ -82,8 +87,8 @@ _PHRASES = (  # repeated contact: a sign of anger in any of the three languages
 
 def fold(text: str) -> str:
     """Lower case, Ukrainian and Russian letters that correspond folded together (і/и, є/е,
-    ы/и ...), apostrophes dropped: how the lexicons compare words."""
-    return text.lower().translate(_FOLD)
+    ы/и ...), ъ and apostrophes dropped (``LETTER_FOLDS``)."""
+    return text.lower().translate(LETTER_FOLDS)
 
 
 _BY_CLASS = {c: tuple(sorted({fold(s) for s in _STEMS[c].split()})) for c in CLASSES}
