@@ -6,7 +6,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from cxm.feedback.models import FEEDBACK_KINDS
-from cxm.text.accuracy import SETS
+from cxm.text.accuracy import REVIEW_SETS, SETS
 from cxm.text.labels import ALL_EMOTIONS
 from cxm.web import analysis_notes
 from cxm.web.i18n import LANGUAGES, LOCALE_DIR, TEMPLATES
@@ -26,7 +26,7 @@ def _used_msgids() -> set[str]:
     # So are emotions (Voice filter and readings, Themes, the emotion overview).
     emotions = set(ALL_EMOTIONS)
     # And what the emotion figures were measured on (the Voice page's accuracy table).
-    measured_on = {data for *_, data in SETS}
+    measured_on = {data for *_, data in (*SETS, *REVIEW_SETS)}
     return (
         found
         | {item.label for item in NAVIGATION}

@@ -242,10 +242,13 @@ def test_comments_export_every_filtered_comment_on_the_api_page_and_cli(
     agreement = status["rating_agreement"]
     assert agreement["n"] == 3 and 0 <= agreement["accuracy"] <= 1
     assert [r["language"] for r in status["emotion_accuracy"]][:5] == ["uk", "uk", "uk", "ru", "en"]
+    reviews = [r["language"] for r in status["sentiment_accuracy"]]
+    assert reviews == ["uk", "uk", "ru", "ru", "en", "en"]
     log_in(client, site.email)
     page = client.get("/voice?q=late").text
     assert 'data-testid="rating-agreement"' in page and "3 відгуків з оцінкою" in page
-    assert 'data-testid="emotion-accuracy"' in page and "Наскільки точно читаються емоції" in page
+    assert 'data-testid="emotion-accuracy"' in page and "Наскільки точно читаються тексти" in page
+    assert 'data-testid="sentiment-accuracy"' in page
     assert 'href="/voice?q=late&amp;format=csv"' in page
     assert client.get("/voice?q=late&format=csv").content == api.content
     stored = client.get("/voice?store=K1&format=xlsx")

@@ -87,10 +87,14 @@ def test_filter_voice_to_anger_in_chromium(live_url: str, site: Site, browser_pa
     mark = page.locator("li.comment mark.hl-trust").first
     assert mark.inner_text() == "жодного разу не підвели"
     assert mark.evaluate("m => getComputedStyle(m).backgroundColor") == "rgb(227, 239, 253)"
-    # How well the shipped model reads emotions, per language, opened under the counts.
-    accuracy = page.locator("[data-testid=emotion-accuracy]")
-    accuracy.locator("summary").click()
-    rows = accuracy.locator("tbody tr")
+    # How well the shipped model reads, per language, opened under the counts.
+    read = page.locator("[data-testid=reading-accuracy]")
+    read.locator("summary").click()
+    reviews = read.locator("[data-testid=sentiment-accuracy] tbody tr")
+    assert reviews.count() == 6
+    assert reviews.first.inner_text().startswith("uk")
+    assert "відкладені відгуки команди cxm" in reviews.first.inner_text()
+    rows = read.locator("[data-testid=emotion-accuracy] tbody tr")
     assert rows.count() == 8
     russian = rows.nth(3).inner_text()
     assert russian.startswith("ru") and "CEDR, відкладені російські речення" in russian

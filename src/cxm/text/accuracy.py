@@ -1,12 +1,13 @@
-"""How well the shipped builtin model reads emotions, as measured when it was built, on
-labelled texts the measured model never trained on: per language, the six basic emotions
-(``models/builtin-metrics.json``) and gratitude, disappointment and trust
-(``models/feedback_emotions-metrics.json``, its held-out file).
+"""How well the shipped builtin model reads, as measured on labelled texts it never trained
+on: per language, the sentiment of the team's review set's held-out parts
+(``models/review-metrics.json``, written by ``python -m cxm.text.review_set FILE --write``),
+the six basic emotions (``models/builtin-metrics.json``, from the build) and gratitude,
+disappointment and trust (``models/feedback_emotions-metrics.json``, its held-out file).
 
 Shown beside the readings (the Voice page, ``cxm text status``, ``GET /api/v1/text/status``)
-only while the shipped emotion models do the reading: an organization's own emotion model,
-or another backend, is measured on the organization's labels with ``cxm text evaluate``.
-Sentiment is judged on the organization's own data instead, against its reviews' stars
+only while the shipped models do that reading: an organization's own model, or another
+backend, is measured on the organization's labels with ``cxm text evaluate``. On the
+organization's own data, sentiment is also compared with its reviews' stars
 (``cxm.text.weak_labels.rating_agreement``)."""
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ SETS = (
     ("ru", "feedback_emotions", "feedback_trust_fresh3/ru", "the cxm team's held-out feedback"),
     ("en", "feedback_emotions", "feedback_trust_fresh3/en", "the cxm team's held-out feedback"),
 )  # fmt: skip
+
+
+# (language, group of the review set, what the reviews are)
+REVIEW_SETS = (
+    ("uk", "test/uk", "the cxm team's held-out reviews"),
+    ("uk", "fresh/uk", "the cxm team's fresh reviews"),
+    ("ru", "test/ru", "the cxm team's held-out reviews"),
+    ("ru", "fresh/ru", "the cxm team's fresh reviews"),
+    ("en", "test/en", "the cxm team's held-out reviews"),
+    ("en", "fresh/en", "the cxm team's fresh reviews"),
+)
 
 
 @cache
@@ -62,6 +74,38 @@ def measured() -> list[dict[str, Any]]:
             "weakest_f1": round(float(per[weakest]["f1"]), 3),
         })  # fmt: skip
     return rows
+
+
+def sentiment_measured() -> list[dict[str, Any]]:
+    """The shipped model's three-way sentiment figures on the review set's held-out parts,
+    one row per language and part: macro-F1, accuracy and two-way accuracy (negative and
+    positive reviews, a neutral reading counting as wrong)."""
+    groups = _report("review")["groups"]
+    return [
+        {"language": language, "data": data, **groups[key]}
+        for language, key, data in REVIEW_SETS
+        if key in groups
+    ]
+
+
+def reads_with_shipped_sentiment(model: object) -> bool:
+    """Whether ``model`` reads sentiment as the shipped model does (the same weights and
+    polarity lexicon; emotions an organization trained leave it so)."""
+    if not isinstance(model, BuiltinModel):
+        return False
+    from cxm.text.backends import load_model
+
+    shipped = load_model(SHIPPED)
+    return model is shipped or (
+        model.polarity == shipped.polarity
+        and np.array_equal(model.sentiment_coef, shipped.sentiment_coef)
+        and np.array_equal(model.sentiment_intercept, shipped.sentiment_intercept)
+    )
+
+
+def sentiment_accuracy(model: object) -> list[dict[str, Any]] | None:
+    """``sentiment_measured()`` when ``model`` reads sentiment as shipped, else None."""
+    return sentiment_measured() if reads_with_shipped_sentiment(model) else None
 
 
 def reads_with_shipped_emotions(model: object) -> bool:

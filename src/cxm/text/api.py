@@ -54,13 +54,14 @@ async def analyse_texts(body: TextsIn, client: ApiClient, settings: SettingsDep)
     "which model, and `fallbacks`, the causes for which texts were read by the builtin model "
     "instead (an unreachable endpoint, a missing local model, the daily budget spent ...). "
     "`rating_agreement`: how the stored sentiment agrees with the stars of the rated reviews "
-    "read so far (accuracy, macro-F1, confusion; null without any). `emotion_accuracy`: how "
-    "well the shipped emotion models read, measured when they were built on labelled texts "
-    "they never trained on, per language and set (macro-F1, texts, weakest emotion); null "
-    "when the organization's own emotion model or another backend reads.",
+    "read so far (accuracy, macro-F1, confusion; null without any). `sentiment_accuracy` and "
+    "`emotion_accuracy`: how well the shipped model reads, measured on labelled texts it "
+    "never trained on, per language and set (macro-F1, texts; for sentiment the accuracy "
+    "three-way and two-way, for emotions the weakest one); each null when the organization's "
+    "own model for it or another backend reads.",
 )
 async def text_status(client: ApiClient, settings: SettingsDep, request: Request) -> dict[str, Any]:
-    from cxm.text.accuracy import emotion_accuracy
+    from cxm.text.accuracy import emotion_accuracy, sentiment_accuracy
     from cxm.text.enrichment import last_run
     from cxm.text.weak_labels import rating_agreement
 
@@ -72,6 +73,7 @@ async def text_status(client: ApiClient, settings: SettingsDep, request: Request
         "reads_with": model.name,
         "last_enrichment": await run_in_threadpool(last_run, db, client.organization_id),
         "rating_agreement": await run_in_threadpool(rating_agreement, db, client.organization_id),
+        "sentiment_accuracy": sentiment_accuracy(model),
         "emotion_accuracy": emotion_accuracy(model),
     }
 

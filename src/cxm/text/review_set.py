@@ -9,6 +9,7 @@ develop against, one held out) reports each half on its own.
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,32 @@ def sentiment_by_group(
     }
 
 
-if __name__ == "__main__":  # python -m cxm.text.review_set FILE: the shipped model per group
+REPORT = Path(__file__).resolve().parent / "models" / "review-metrics.json"
+
+
+def write_report(model: Any, path: Path, out: Path = REPORT) -> dict[str, Any]:
+    """The shipped model's figures per group of the review set at ``path``, written to
+    ``out`` (what the Voice page and ``cxm text status`` show as measured sentiment)."""
+    from cxm.text.labels import read_labelled
+
+    reports = sentiment_by_group(model, read_labelled(path, "sentiment"), row_groups(path))
+    found = {
+        "model": model.version,
+        "groups": {
+            key: {
+                "n": r["n"],
+                "macro_f1": round(r["macro_f1"], 4),
+                "accuracy": round(r["accuracy"], 4),
+                "two_way_accuracy": round(r.get("two_way", r)["accuracy"], 4),
+            }
+            for key, r in reports.items()
+        },
+    }
+    out.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
+    return found
+
+
+if __name__ == "__main__":  # python -m cxm.text.review_set FILE [--write]: the shipped model
     import sys
 
     from cxm.text.backends import load_model
@@ -68,3 +94,6 @@ if __name__ == "__main__":  # python -m cxm.text.review_set FILE: the shipped mo
         two = r.get("two_way", r)["accuracy"]
         print(f"{key:<10} n = {r['n']:>4}  macro-F1 {r['macro_f1']:.3f}  "
               f"accuracy {r['accuracy']:.3f}  two-way {two:.3f}")  # fmt: skip
+    if "--write" in sys.argv[2:]:
+        write_report(load_model(SHIPPED), path)
+        print(f"written to {REPORT}")

@@ -22,7 +22,7 @@ def status_command(ctx: click.Context, org_slug: str, as_json: bool) -> None:
     Example:
       cxm text status --json
     """
-    from cxm.text.accuracy import emotion_accuracy
+    from cxm.text.accuracy import emotion_accuracy, sentiment_accuracy
     from cxm.text.backends import take_fallbacks, text_backend
     from cxm.text.enrichment import backlog, last_run
     from cxm.text.weak_labels import rating_agreement
@@ -42,6 +42,7 @@ def status_command(ctx: click.Context, org_slug: str, as_json: bool) -> None:
         "backlog": backlog(db, org_id, model),
         "last_enrichment": run,
         "rating_agreement": rating_agreement(db, org_id),
+        "sentiment_accuracy": sentiment_accuracy(model),
         "emotion_accuracy": emotion_accuracy(model),
     }
     if as_json:
@@ -56,6 +57,7 @@ def status_command(ctx: click.Context, org_slug: str, as_json: bool) -> None:
         click.echo(f"Stored sentiment against the stars of {agree['n']:,} rated review(s): "
                    f"accuracy {agree['accuracy']:.3f}, macro-F1 {agree['macro_f1']:.3f} "
                    "(stars label a text only roughly).")  # fmt: skip
+    _say_sentiment(status["sentiment_accuracy"])
     _say_accuracy(status["emotion_accuracy"])
     if run is None:
         click.echo("No enrichment run has finished yet.")
@@ -64,6 +66,18 @@ def status_command(ctx: click.Context, org_slug: str, as_json: bool) -> None:
                f"item(s) read with {run.get('model', '?')}.")  # fmt: skip
     for cause in run.get("fallbacks") or []:
         click.echo(f"  read by the builtin model instead: {cause}")
+
+
+def _say_sentiment(rows: list[dict[str, Any]] | None) -> None:
+    if rows is None:
+        click.echo("Sentiment is read by your own model or backend: measure it on your labels "
+                   "with `cxm text evaluate --task sentiment FILE.csv`.")  # fmt: skip
+        return
+    click.echo("Sentiment as measured on reviews the shipped model never trained on "
+               "(macro-F1 of three classes; accuracy on negative and positive ones):")  # fmt: skip
+    for r in rows:
+        click.echo(f"  {r['language']}  {r['macro_f1']:.2f}  {r['data']}, {r['n']:,} texts; "
+                   f"two-way {r['two_way_accuracy']:.2f}")  # fmt: skip
 
 
 def _say_accuracy(rows: list[dict[str, Any]] | None) -> None:

@@ -17,7 +17,7 @@ from cxm.analytics.periods import PERIOD
 from cxm.analytics.voice import VoiceFilter, load_voice
 from cxm.feedback.models import FEEDBACK_KINDS
 from cxm.ingest.models import CHANNELS, STAGES
-from cxm.text.accuracy import emotion_accuracy
+from cxm.text.accuracy import emotion_accuracy, sentiment_accuracy
 from cxm.text.api import voice_file
 from cxm.text.aspect_store import aspects_for
 from cxm.text.backends import text_backend
@@ -151,6 +151,7 @@ async def voice(
     agreement = await run_in_threadpool(rating_agreement, db, org_id)
     model = await run_in_threadpool(text_backend, request.app.state.settings, org_id)
     accuracy = await run_in_threadpool(emotion_accuracy, model)
+    read_sentiment = await run_in_threadpool(sentiment_accuracy, model)
     marked = {
         c.id: pieces(
             c.text,
@@ -213,6 +214,7 @@ async def voice(
         fallbacks=(run or {}).get("fallbacks") or [],
         agreement=agreement,
         emotion_accuracy=accuracy,
+        sentiment_accuracy=read_sentiment,
     )
     return render(request, "voice.html", ctx, lang)
 
