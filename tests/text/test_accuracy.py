@@ -23,7 +23,7 @@ from cxm.text.accuracy import (
 from cxm.text.backends import load_model
 from cxm.text.builtin import SHIPPED, BuiltinModel, retrain, with_scripts
 from cxm.text.labels import Labelled
-from cxm.text.review_set import REPORT, write_report
+from cxm.text.review_set import REPORT, review_report
 from tests.factories import organization
 
 REVIEWS = Path(__file__).resolve().parents[1] / "data" / "reviews.csv"
@@ -49,7 +49,7 @@ def test_the_figures_are_the_build_reports() -> None:
 
 def test_the_review_figures_are_the_shipped_models_now(tmp_path: Path) -> None:
     stored = json.loads(REPORT.read_text("utf-8"))
-    live = write_report(load_model(SHIPPED), REVIEWS, tmp_path / "review-metrics.json")
+    live = review_report(load_model(SHIPPED), REVIEWS, tmp_path / "review-metrics.json")
     assert live["groups"] == stored["groups"], "run: python -m cxm.text.review_set " + (
         "tests/data/reviews.csv --write"
     )

@@ -57,9 +57,10 @@ def sentiment_by_group(
 REPORT = Path(__file__).resolve().parent / "models" / "review-metrics.json"
 
 
-def write_report(model: Any, path: Path, out: Path = REPORT) -> dict[str, Any]:
-    """The shipped model's figures per group of the review set at ``path``, written to
-    ``out`` (what the Voice page and ``cxm text status`` show as measured sentiment)."""
+def review_report(model: Any, path: Path, out: Path | None = None) -> dict[str, Any]:
+    """``model``'s figures per group of the review set at ``path``, written to ``out`` when
+    given (``REPORT``: what the Voice page and ``cxm text status`` show as measured
+    sentiment)."""
     from cxm.text.labels import read_labelled
 
     reports = sentiment_by_group(model, read_labelled(path, "sentiment"), row_groups(path))
@@ -75,7 +76,8 @@ def write_report(model: Any, path: Path, out: Path = REPORT) -> dict[str, Any]:
             for key, r in reports.items()
         },
     }
-    out.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
+    if out is not None:
+        out.write_text(json.dumps(found, indent=1) + "\n", encoding="utf-8")
     return found
 
 
@@ -84,16 +86,11 @@ if __name__ == "__main__":  # python -m cxm.text.review_set FILE [--write]: the 
 
     from cxm.text.backends import load_model
     from cxm.text.builtin import SHIPPED
-    from cxm.text.labels import read_labelled
 
-    path = Path(sys.argv[1])
-    reports = sentiment_by_group(
-        load_model(SHIPPED), read_labelled(path, "sentiment"), row_groups(path)
-    )
-    for key, r in reports.items():
-        two = r.get("two_way", r)["accuracy"]
+    write = "--write" in sys.argv[2:]
+    found = review_report(load_model(SHIPPED), Path(sys.argv[1]), REPORT if write else None)
+    for key, r in found["groups"].items():
         print(f"{key:<10} n = {r['n']:>4}  macro-F1 {r['macro_f1']:.3f}  "
-              f"accuracy {r['accuracy']:.3f}  two-way {two:.3f}")  # fmt: skip
-    if "--write" in sys.argv[2:]:
-        write_report(load_model(SHIPPED), path)
+              f"accuracy {r['accuracy']:.3f}  two-way {r['two_way_accuracy']:.3f}")  # fmt: skip
+    if write:
         print(f"written to {REPORT}")

@@ -4,6 +4,7 @@ for which texts were read by the builtin model instead (as `GET /api/v1/text/sta
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -69,25 +70,30 @@ def status_command(ctx: click.Context, org_slug: str, as_json: bool) -> None:
 
 
 def _say_sentiment(rows: list[dict[str, Any]] | None) -> None:
-    if rows is None:
-        click.echo("Sentiment is read by your own model or backend: measure it on your labels "
-                   "with `cxm text evaluate --task sentiment FILE.csv`.")  # fmt: skip
-        return
-    click.echo("Sentiment as measured on reviews the shipped model never trained on "
-               "(macro-F1 of three classes; accuracy on negative and positive ones):")  # fmt: skip
-    for r in rows:
-        click.echo(f"  {r['language']}  {r['macro_f1']:.2f}  {r['data']}, {r['n']:,} texts; "
-                   f"two-way {r['two_way_accuracy']:.2f}")  # fmt: skip
+    _say_measured("sentiment", rows, "reviews the shipped model never trained on (macro-F1 "
+                  "of three classes; accuracy on negative and positive ones)",
+                  lambda r: f"{r['data']}, {r['n']:,} texts; two-way "
+                            f"{r['two_way_accuracy']:.2f}")  # fmt: skip
 
 
 def _say_accuracy(rows: list[dict[str, Any]] | None) -> None:
+    kinds = {"basic": "six basic", "feedback": "gratitude, disappointment, trust"}
+    _say_measured("emotion", rows, "labelled texts the shipped model never trained on "
+                  "(macro-F1)",
+                  lambda r: f"{kinds[r['emotions']]}; {r['data']}, {r['n']:,} texts; weakest "
+                            f"{r['weakest']} {r['weakest_f1']:.2f}")  # fmt: skip
+
+
+def _say_measured(
+    task: str, rows: list[dict[str, Any]] | None, on: str, line: Callable[[dict[str, Any]], str]
+) -> None:
+    """The shipped model's measured figures for ``task``, one line per language and set."""
+    name = "Emotions" if task == "emotion" else "Sentiment"
     if rows is None:
-        click.echo("Emotions are read by your own model or backend: measure it on your labels "
-                   "with `cxm text evaluate --task emotion FILE.csv`.")  # fmt: skip
+        click.echo(f"{name} {'are' if task == 'emotion' else 'is'} read by your own model or "
+                   f"backend: measure it on your labels with `cxm text evaluate --task {task} "
+                   "FILE.csv`.")  # fmt: skip
         return
-    click.echo("Emotions as measured on labelled texts the shipped model never trained on "
-               "(macro-F1):")  # fmt: skip
+    click.echo(f"{name} as measured on {on}:")
     for r in rows:
-        kind = "six basic" if r["emotions"] == "basic" else "gratitude, disappointment, trust"
-        click.echo(f"  {r['language']}  {r['macro_f1']:.2f}  {kind}; {r['data']}, {r['n']:,} "
-                   f"texts; weakest {r['weakest']} {r['weakest_f1']:.2f}")  # fmt: skip
+        click.echo(f"  {r['language']}  {r['macro_f1']:.2f}  {line(r)}")
