@@ -9,10 +9,11 @@ from cxm.text.builtin import SHIPPED, BuiltinModel, adapt, retrain
 from cxm.text.labels import Labelled
 from cxm.text.polarity import VERSION as POLARITY_VERSION
 
-# A shop's own complaints told as plain facts: the shipped model reads most as neutral.
+# A shop's own complaints in its own words (an error code, a warning light): the shipped
+# model reads most as neutral.
 THINGS = ["Чайник", "Бойлер", "Кавоварка", "Пральна машина", "Холодильник", "Зволожувач",
           "Посудомийка", "Мультиварка", "Праска", "Кондиціонер", "Обігрівач", "Фільтр"]  # fmt: skip
-FAULTS = ["тече знизу", "вимикається сам по собі", "тече після кількох днів"]
+FAULTS = ["показує код E21", "світиться помаранчевим", "гуде вночі"]
 
 
 def _shop_labels() -> Labelled:

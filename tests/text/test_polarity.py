@@ -58,6 +58,11 @@ def test_word_forms_and_both_spellings_match_one_entry() -> None:
         ("I've ordered here five times", 0.5, 0.0),
         # The comma: a retry (1), and the wrong size a failure state of r4 (1).
         ("Заказываю, и уже третий раз не тот размер", 0.0, 2.0),
+        # Praise of the past (r5): its word still counts (1), the let-down as complaint (2).
+        ("Прикро, бо раніше все було вчасно", 1.0, 2.0),
+        ("Раньше всё было вовремя", 1.0, 2.0),
+        ("It used to arrive on time", 0.0, 2.0),
+        ("Раніше було гірше, тепер все вчасно", 1.0, 1.0),  # the past was worse: no let-down
     ],
 )
 def test_praise_and_complaint_of_a_text(text: str, positive: float, negative: float) -> None:

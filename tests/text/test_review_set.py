@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cxm.cli import main
 from cxm.core.db import Database
 from cxm.text.labels import Labelled, read_labelled
 from cxm.text.review_set import group_keys, row_groups, sentiment_by_group
+from cxm.text.sentiment_build import REVIEWS_WRITTEN, written_reviews
 from tests.factories import organization
 
 REVIEWS = Path(__file__).resolve().parent.parent / "data" / "reviews.csv"
@@ -33,11 +35,12 @@ class _Fixed:
 def test_the_review_set_is_balanced_per_language_class_and_split() -> None:
     data = read_labelled(REVIEWS, "sentiment")
     groups = row_groups(REVIEWS)
-    assert len(groups) == len(data) == 570
+    assert len(groups) == len(data) == 810
     expected = {  # (split, language): reviews, a third of each class
         ("dev", "uk"): 78, ("test", "uk"): 78, ("fresh", "uk"): 60,
         ("dev", "ru"): 78, ("test", "ru"): 78, ("fresh", "ru"): 60,
         ("dev", "en"): 51, ("test", "en"): 51, ("fresh", "en"): 36,
+        ("products", "uk"): 120, ("products", "ru"): 120,
     }  # fmt: skip
     assert Counter(groups) == expected
     for group, n in expected.items():
@@ -45,7 +48,26 @@ def test_the_review_set_is_balanced_per_language_class_and_split() -> None:
         assert Counter(data.sentiment[i] for i in rows) == {
             "negative": n // 3, "neutral": n // 3, "positive": n // 3
         }, group  # fmt: skip
-    assert len(set(data.texts)) == len(data.texts)
+    # "Топ" is a Ukrainian and a Russian review: no text repeats within a language
+    assert len(set(zip(data.texts, data.language, strict=True))) == len(data.texts)
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def test_the_written_reviews_train_and_share_no_text_with_the_review_set() -> None:
+    written = read_labelled(REVIEWS_WRITTEN, "sentiment")
+    per = Counter(zip(written.language, written.sentiment, strict=True))
+    assert len(written) == 2948
+    for language, least in (("uk", 370), ("ru", 370), ("en", 230)):
+        for label in ("negative", "neutral", "positive"):
+            assert per[(language, label)] >= least, (language, label)
+    measured = {_plain(t) for t in read_labelled(REVIEWS, "sentiment").texts}
+    own = [_plain(t) for t in written.texts]
+    assert len(set(own)) == len(own) and not set(own) & measured
+    twice = written_reviews(weight=2)
+    assert len(twice) == 2 * len(written) and twice.texts[len(written)] == written.texts[0]
 
 
 def test_figures_per_group_are_counted_on_their_rows_only() -> None:
@@ -76,14 +98,15 @@ def test_evaluate_command_reports_each_language_and_split(
     runner = CliRunner()
     shown = runner.invoke(main, [*base, "evaluate", "--task", "sentiment", str(REVIEWS)])
     assert shown.exit_code == 0, shown.output
-    assert "test/uk    n =    78" in shown.output and "dev/ru     n =    78" in shown.output
+    assert "test/uk     n =    78" in shown.output and "dev/ru      n =    78" in shown.output
     report = json.loads(
         runner.invoke(
             main, [*base, "evaluate", "--task", "sentiment", str(REVIEWS), "--json"]
         ).output
     )
-    assert report["groups"]["all"]["n"] == report["n"] == 570
+    assert report["groups"]["all"]["n"] == report["n"] == 810
     assert report["groups"]["en"]["n"] == 138 and report["groups"]["fresh/uk"]["n"] == 60
+    assert report["groups"]["products/ru"]["n"] == 120
     # A file without those columns reports no groups.
     plain = tmp_path / "plain.csv"
     with plain.open("w", encoding="utf-8", newline="") as fh:

@@ -148,7 +148,8 @@ def aspects(backend: TextBackend, texts: list[str]) -> list[list[AspectReading]]
     that name no aspect ("Delivered on Monday. Thank you!")."""
     spans = [clauses(t) for t in texts]
     flat = [(i, s, e, c) for i, sp in enumerate(spans) for s, e, c in sp]
-    read = backend.score([texts[i][s:e] for i, s, e, _ in flat]) if flat else []
+    read_as = [_without_aspect_words(texts[i][s:e]) for i, s, e, _ in flat]
+    read = backend.score(read_as) if read_as else []
     scores = [
         max(-1.0, min(1.0, MODEL_WEIGHT * r.sentiment_score
                       + LEXICON_WEIGHT * polarity(texts[i][s:e])))
@@ -181,6 +182,17 @@ def aspects(backend: TextBackend, texts: list[str]) -> list[list[AspectReading]]
             if known is None or abs(score) > abs(known.score):
                 out[i][a] = AspectReading(a, _label(score), round(score, 4), clause, s, e)
     return [list(found.values()) for found in out]
+
+
+def _without_aspect_words(clause: str) -> str:
+    """The clause as the backend reads it: without the words that name aspects, whose own
+    lean is the topic's, not the writer's opinion (in reviews "повернення", a return, is
+    mostly a complaint, so "оформила повернення" would read as one)."""
+    kept = [
+        w for w in clause.split()
+        if not any(p.match(fold(w).strip(".,!?;:«»\"'()")) for p in _PATTERNS.values())
+    ]  # fmt: skip
+    return " ".join(kept) or clause
 
 
 def _label(score: float) -> str:

@@ -23,10 +23,12 @@ other weights, and replaces the emotion figures in its metrics (its sentiment fi
 those of the build that made the file).
 
 Sentiment is measured as the shipped model reads it, with the review polarity lexicon
-(``cxm.text.polarity``). ``--sentiment-only`` trains the measured sentiment model alone
-(about two minutes) and prints its figures without and with the lexicon, on GoEmotions
+(``cxm.text.polarity``); it also learns from the reviews the team wrote for it
+(``cxm.text.sentiment_build``). ``--sentiment-only`` trains the measured sentiment model alone
+and prints its figures without and with the written reviews and the lexicon, on GoEmotions
 dev, the held-out fifth of CEDR, the Ukrainian set (zero-shot) and, per language and split,
-the review set (tests/data/reviews.csv); it writes nothing.
+the review set (tests/data/reviews.csv); with ``--write`` it ships the sentiment learnt from
+everything into the model file, keeping its emotion models.
 """
 
 from __future__ import annotations
@@ -42,16 +44,16 @@ from cxm.text.builtin import (
     SHIPPED,
     BuiltinModel,
     fit,
-    fit_sentiment,
     predict_labels,
     with_scripts,
 )
 from cxm.text.corpora import read_cedr, read_goemotions
 from cxm.text.evaluation import evaluate
-from cxm.text.labels import EMOTIONS, Labelled, read_labelled
+from cxm.text.labels import Labelled, read_labelled
 from cxm.text.polarity import WEIGHT as POLARITY_WEIGHT
-from cxm.text.review_set import row_groups, sentiment_by_group
+from cxm.text.review_set import row_groups
 from cxm.text.script_emotions import fit_cyrillic, fit_latin, fit_ukrainian
+from cxm.text.sentiment_build import REVIEWS_WRITTEN, sentiment_only, written_reviews
 
 UK_SET = Path(__file__).resolve().parents[3] / "tests" / "data" / "uk_feedback.csv"
 REVIEWS = UK_SET.with_name("reviews.csv")
@@ -124,6 +126,11 @@ def main() -> None:
         help="Measure sentiment without and with the review polarity lexicon; write nothing.",
     )  # fmt: skip
     parser.add_argument("--reviews", type=Path, default=REVIEWS)
+    parser.add_argument("--written", type=Path, default=REVIEWS_WRITTEN)
+    parser.add_argument(
+        "--write", action="store_true",
+        help="With --sentiment-only: put the sentiment learnt from everything into --out.",
+    )  # fmt: skip
     parser.add_argument(
         "--emotions-only", action="store_true",
         help="Rebuild only the emotion models of the scripts into --out (see above).",
@@ -148,11 +155,16 @@ def main() -> None:
     en_fit, en_tune = _split(en, 0.1, seed=3)
     ru_fit, ru_tune = _split(ru_train, 0.2, seed=3)
     if args.sentiment_only:
-        _sentiment_only(args, Labelled().extend(en_fit).extend(ru_fit), en_dev, ru_held, uk)
+        sets = {"en_goemotions_dev": en_dev, "ru_cedr_heldout": ru_held, "uk_zero_shot": uk}
+        everything = Labelled().extend(en).extend(ru_train).extend(ru_held)
+        sentiment_only(args, Labelled().extend(en_fit).extend(ru_fit), everything.extend(
+            _repeat(uk, UK_WEIGHT)), sets)  # fmt: skip
         return
+    written = written_reviews(args.written)  # sentiment only: they carry no emotion labels
+    base.extend(written)
     zero = fit(
-        Labelled().extend(en_fit).extend(ru_fit), Labelled().extend(en_tune).extend(ru_tune),
-        by_script=False,
+        Labelled().extend(en_fit).extend(ru_fit).extend(written),
+        Labelled().extend(en_tune).extend(ru_tune), by_script=False,
     )  # fmt: skip
     cyr, lat = fit_cyrillic(ru_train), fit_latin(en)
     ukr = fit_ukrainian(Labelled().extend(ru_train).extend(uk_tr))
@@ -293,35 +305,6 @@ def _emotions_only(
     metrics.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     print(f"{args.out} ({args.out.stat().st_size / 1e6:.1f} MB), figures in {metrics}")
     _print(report)
-
-
-def _sentiment_only(
-    args: Any, train: Labelled, en_dev: Labelled, ru_held: Labelled, uk: Labelled
-) -> None:
-    import numpy as np
-
-    from cxm.text.features import N_FEATURES
-
-    started = time.perf_counter()
-    coef, intercept = fit_sentiment(train)
-    model = BuiltinModel(
-        "measured", coef, intercept, np.zeros((len(EMOTIONS), N_FEATURES), np.float32),
-        np.full(len(EMOTIONS), -20.0, np.float32), np.full((2, len(EMOTIONS)), 0.5, np.float32),
-    )  # fmt: skip
-    print(f"trained ({time.perf_counter() - started:.0f} s)", flush=True)
-    reviews = read_labelled(args.reviews, "sentiment")
-    groups = row_groups(args.reviews)
-    for weight in (0.0, POLARITY_WEIGHT):
-        model.polarity = weight
-        print(f"review polarity weight {weight}:")
-        sets = (("en_goemotions_dev", en_dev), ("ru_cedr_heldout", ru_held), ("uk_zero_shot", uk))
-        for name, data in sets:
-            r = evaluate(model, data, "sentiment")
-            print(f"  {name:<18} n = {r['n']:>5}  macro-F1 {r['macro_f1']:.3f}  "
-                  f"binary acc {r['binary_accuracy'] or 0:.3f}")  # fmt: skip
-        for key, r in sentiment_by_group(model, reviews, groups).items():
-            print(f"  reviews {key:<10} n = {r['n']:>5}  macro-F1 {r['macro_f1']:.3f}  "
-                  f"binary acc {r['binary_accuracy'] or 0:.3f}")  # fmt: skip
 
 
 def _print(report: dict[str, Any]) -> None:

@@ -70,7 +70,7 @@ def print_report(report: dict[str, Any], task: str, source: str, as_json: bool) 
             click.echo(f"  {name:<10} " + " ".join(f"{n:>8}" for n in row))
     for key, g in report.get("groups", {}).items():
         if key != "all":
-            click.echo(f"  {key:<10} n = {g['n']:>5}  accuracy {g['accuracy']:.3f}  "
+            click.echo(f"  {key:<11} n = {g['n']:>5}  accuracy {g['accuracy']:.3f}  "
                        f"macro-F1 {g['macro_f1']:.3f}")  # fmt: skip
 
 

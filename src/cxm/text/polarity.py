@@ -31,7 +31,7 @@ import numpy as np
 
 from cxm.text import failure_states
 
-VERSION = "r4"
+VERSION = "r5"
 
 _LETTERS = {"і": "и", "ї": "и", "є": "е", "ґ": "г", "ы": "и", "э": "е", "ё": "е"}
 _FOLD = str.maketrans({**_LETTERS, "'": "", "’": "", "ʼ": "", "`": ""})
@@ -175,6 +175,19 @@ _PHRASE_LIST: tuple[tuple[str, float], ...] = (
         -1.0,
     ),
     (r"\b(?:нибито|якобы|supposedly|allegedly)\b", -0.7),
+    # Praise of the past ("раніше все було вчасно", "it used to arrive on time"): a let-down,
+    # so the praise word it holds counts for nothing and the phrase as complaint.
+    (
+        r"\b(?:ранише|раньше|колись|прежде)\s+(?:\w+\s+){0,2}?(?:було|било|були|били)\s+"
+        r"(?:\w+\s+)?(?:вчасно|вовремя|краще|лучше|добре|хорошо|швидше|бистрее|смачнише|"
+        r"вкуснее|нормально|идеально|отлично|чудово|супер)",
+        -2.0,
+    ),
+    (
+        r"\bused\s+to\s+(?:be\s+(?:\w+\s+)?(?:good|great|better|fast|reliable|on\s+time)|"
+        r"(?:arrive|come|be\s+delivered)\s+on\s+time)",
+        -2.0,
+    ),
     (r"👍|❤|😍|🥰|😊|🙂|🔥|💯|👏|🙏", 1.0),
     (r"👎|😡|🤬|😠|😤|💩|🤮|😞|😢|😭", -1.0),
 )

@@ -90,7 +90,7 @@ if __name__ == "__main__":  # python -m cxm.text.review_set FILE [--write]: the 
     write = "--write" in sys.argv[2:]
     found = review_report(load_model(SHIPPED), Path(sys.argv[1]), REPORT if write else None)
     for key, r in found["groups"].items():
-        print(f"{key:<10} n = {r['n']:>4}  macro-F1 {r['macro_f1']:.3f}  "
+        print(f"{key:<11} n = {r['n']:>4}  macro-F1 {r['macro_f1']:.3f}  "
               f"accuracy {r['accuracy']:.3f}  two-way {r['two_way_accuracy']:.3f}")  # fmt: skip
     if write:
         print(f"written to {REPORT}")
