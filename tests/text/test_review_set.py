@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cxm.cli import main
@@ -118,3 +119,36 @@ def test_evaluate_command_reports_each_language_and_split(
         main, [*base, "evaluate", "--task", "sentiment", str(plain), "--json"]
     )
     assert "groups" not in json.loads(plain_report.output)
+
+
+def test_figures_after_learning_labels_as_cxm_text_train_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cxm.text.builtin import SHIPPED
+    from cxm.text.review_set import main as review_set
+
+    rows = [("Чайник показує код E21", "negative"), ("Повернули гроші за день", "positive"),
+            ("Коли буде в наявності?", "neutral")]  # fmt: skip
+    labels, measured = tmp_path / "labels.csv", tmp_path / "measured.csv"
+    for path, split in ((labels, ""), (measured, "test")):
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["split", "language", "text", "sentiment"])
+            for k in range(8 if split == "" else 5):
+                writer.writerows([split, "uk", f"{t} ({k}{split})", s] for t, s in rows)
+    monkeypatch.setattr("sys.argv", ["review_set", str(measured), "--model", str(SHIPPED)])
+    review_set()
+    before = capsys.readouterr().out
+    monkeypatch.setattr("sys.argv", ["review_set", str(measured), "--train", str(labels)])
+    review_set()
+    after = capsys.readouterr().out
+    assert "learnt labels.csv: strength" in after and "test/uk     n =   15" in before
+
+    def f1(said: str) -> float:
+        line = next(x for x in said.splitlines() if x.startswith("test/uk"))
+        return float(line.split("macro-F1 ")[1].split()[0])
+
+    assert f1(after) > f1(before)  # the error code is a complaint once learnt
+    monkeypatch.setattr("sys.argv", ["review_set", str(measured), "--write", "--train", "x"])
+    with pytest.raises(SystemExit):
+        review_set()

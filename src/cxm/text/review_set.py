@@ -81,16 +81,41 @@ def review_report(model: Any, path: Path, out: Path | None = None) -> dict[str, 
     return found
 
 
-if __name__ == "__main__":  # python -m cxm.text.review_set FILE [--write]: the shipped model
-    import sys
+def main() -> None:
+    """``python -m cxm.text.review_set FILE [--write] [--model NPZ] [--train LABELS]``: the
+    figures per group of the shipped model (or of the model file ``--model``, read with the
+    review polarity lexicon as the shipped one is), after learning ``--train``'s labels as
+    ``cxm text train --task sentiment`` does, when given."""
+    import argparse
 
     from cxm.text.backends import load_model
-    from cxm.text.builtin import SHIPPED
+    from cxm.text.builtin import SHIPPED, BuiltinModel, adapt
+    from cxm.text.labels import read_labelled
+    from cxm.text.polarity import WEIGHT
 
-    write = "--write" in sys.argv[2:]
-    found = review_report(load_model(SHIPPED), Path(sys.argv[1]), REPORT if write else None)
-    for key, r in found["groups"].items():
+    parser = argparse.ArgumentParser(description="Sentiment figures per group of a file.")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--write", action="store_true", help=f"Write them to {REPORT.name}.")
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--train", type=Path, default=None)
+    args = parser.parse_args()
+    if args.write and (args.model or args.train):
+        parser.error("--write records the shipped model's figures: no --model or --train")
+    model = load_model(SHIPPED)
+    if args.model is not None:
+        model = BuiltinModel._load(args.model).reading_feedback(model.feedback)
+        model.polarity = WEIGHT
+    if args.train is not None:
+        model, found = adapt(model, read_labelled(args.train, "sentiment"))
+        scores = ", ".join(f"{k} {v:.3f}" for k, v in found.scores.items())
+        print(f"learnt {args.train.name}: strength {found.strength} (out of fold: {scores})")
+    figures = review_report(model, args.file, REPORT if args.write else None)
+    for key, r in figures["groups"].items():
         print(f"{key:<11} n = {r['n']:>4}  macro-F1 {r['macro_f1']:.3f}  "
               f"accuracy {r['accuracy']:.3f}  two-way {r['two_way_accuracy']:.3f}")  # fmt: skip
-    if write:
+    if args.write:
         print(f"written to {REPORT}")
+
+
+if __name__ == "__main__":
+    main()
