@@ -55,10 +55,12 @@ def test_the_review_figures_are_the_shipped_models_now(tmp_path: Path) -> None:
     )
     rows = sentiment_measured()
     assert [(r["language"], r["data"].split()[3]) for r in rows] == [
-        ("uk", "held-out"), ("uk", "fresh"), ("uk", "held-out"), ("ru", "held-out"),
-        ("ru", "fresh"), ("ru", "held-out"), ("en", "held-out"), ("en", "fresh"),
+        ("uk", "held-out"), ("uk", "fresh"), ("uk", "held-out"), ("uk", "held-out"),
+        ("ru", "held-out"), ("ru", "fresh"), ("ru", "held-out"), ("ru", "held-out"),
+        ("en", "held-out"), ("en", "fresh"),
     ]  # fmt: skip
     assert rows[2]["data"].endswith("product reviews") and rows[2]["n"] == 120
+    assert rows[3]["data"].endswith("short public reviews") and rows[3]["n"] == 90
     assert rows[0] == {"language": "uk", "data": "the cxm team's held-out reviews",
                        **stored["groups"]["test/uk"]}  # fmt: skip
     assert rows[0]["n"] == 78  # tests/data/README.md: 78 Ukrainian reviews in the test half

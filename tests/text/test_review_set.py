@@ -36,12 +36,13 @@ class _Fixed:
 def test_the_review_set_is_balanced_per_language_class_and_split() -> None:
     data = read_labelled(REVIEWS, "sentiment")
     groups = row_groups(REVIEWS)
-    assert len(groups) == len(data) == 810
+    assert len(groups) == len(data) == 990
     expected = {  # (split, language): reviews, a third of each class
         ("dev", "uk"): 78, ("test", "uk"): 78, ("fresh", "uk"): 60,
         ("dev", "ru"): 78, ("test", "ru"): 78, ("fresh", "ru"): 60,
         ("dev", "en"): 51, ("test", "en"): 51, ("fresh", "en"): 36,
         ("products", "uk"): 120, ("products", "ru"): 120,
+        ("maps", "uk"): 90, ("maps", "ru"): 90,
     }  # fmt: skip
     assert Counter(groups) == expected
     for group, n in expected.items():
@@ -105,7 +106,7 @@ def test_evaluate_command_reports_each_language_and_split(
             main, [*base, "evaluate", "--task", "sentiment", str(REVIEWS), "--json"]
         ).output
     )
-    assert report["groups"]["all"]["n"] == report["n"] == 810
+    assert report["groups"]["all"]["n"] == report["n"] == 990
     assert report["groups"]["en"]["n"] == 138 and report["groups"]["fresh/uk"]["n"] == 60
     assert report["groups"]["products/ru"]["n"] == 120
     # A file without those columns reports no groups.

@@ -91,7 +91,7 @@ def test_filter_voice_to_anger_in_chromium(live_url: str, site: Site, browser_pa
     read = page.locator("[data-testid=reading-accuracy]")
     read.locator("summary").click()
     reviews = read.locator("[data-testid=sentiment-accuracy] tbody tr")
-    assert reviews.count() == 8
+    assert reviews.count() == 10
     assert reviews.first.inner_text().startswith("uk")
     assert "відкладені відгуки команди cxm" in reviews.first.inner_text()
     assert "відкладені відгуки команди cxm про товари" in reviews.nth(2).inner_text()

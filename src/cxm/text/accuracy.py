@@ -40,9 +40,11 @@ REVIEW_SETS = (
     ("uk", "test/uk", "the cxm team's held-out reviews"),
     ("uk", "fresh/uk", "the cxm team's fresh reviews"),
     ("uk", "products/uk", "the cxm team's held-out product reviews"),
+    ("uk", "maps/uk", "the cxm team's held-out short public reviews"),
     ("ru", "test/ru", "the cxm team's held-out reviews"),
     ("ru", "fresh/ru", "the cxm team's fresh reviews"),
     ("ru", "products/ru", "the cxm team's held-out product reviews"),
+    ("ru", "maps/ru", "the cxm team's held-out short public reviews"),
     ("en", "test/en", "the cxm team's held-out reviews"),
     ("en", "fresh/en", "the cxm team's fresh reviews"),
 )
